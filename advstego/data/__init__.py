@@ -1,0 +1,1 @@
+"""Photo corpora, crops, cover/secret pairing and splits."""

@@ -1,0 +1,100 @@
+"""A larger offline corpus: photos from Debian wallpaper packages, built into a cache.
+
+`apt-get download` + `dpkg-deb -x` need no root and install nothing. Identical
+photos are deduplicated by content; plasma ships each wallpaper at many sizes,
+of which the largest is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from ..errors import InputError
+
+PACKAGES = {
+    "lomiri-wallpapers-16.04": ["usr/share/backgrounds"],
+    "mate-backgrounds": ["usr/share/backgrounds/mate/nature"],
+    "plasma-workspace-wallpapers": ["usr/share/wallpapers"],
+    "palapeli-data": ["usr/share/palapeli/collection"],
+}
+PHOTO_EXT = {".jpg", ".jpeg", ".png"}
+DONE = ".complete"
+
+
+def _candidates(tree: Path, package: str) -> list[Path]:
+    found = []
+    for sub in PACKAGES[package]:
+        base = tree / sub
+        if base.is_dir():
+            found += [p for p in base.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_EXT]
+    if package == "plasma-workspace-wallpapers":
+        # usr/share/wallpapers/NAME/contents/images/WxH.jpg: keep the largest per NAME
+        best: dict[str, tuple[int, Path]] = {}
+        for p in found:
+            if p.parent.name != "images":
+                continue
+            name = p.parents[2].name
+            with Image.open(p) as im:
+                area = im.size[0] * im.size[1]
+            if name not in best or area > best[name][0]:
+                best[name] = (area, p)
+        found = [p for _, p in best.values()]
+    return sorted(found)
+
+
+def collect(tree: Path, package: str, out: Path, seen: set[str]) -> int:
+    """Copy the package's photos from an extracted tree into out, skipping duplicates."""
+    n = 0
+    for p in _candidates(tree, package):
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        stem = "_".join(p.relative_to(tree).with_suffix("").parts[-3:])
+        shutil.copyfile(p, out / f"{package}__{stem}{p.suffix.lower()}")
+        n += 1
+    return n
+
+
+def debian_photos(dest: Path, packages=tuple(PACKAGES)) -> Path:
+    """Build (once) and return the folder of deduplicated photos."""
+    dest = Path(dest)
+    if (dest / DONE).exists():
+        return dest
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        raise InputError("debian-photos needs apt-get and dpkg-deb (a Debian machine)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".debian-photos.", dir=dest.parent))
+    try:
+        out = work / "photos"
+        out.mkdir()
+        seen: set[str] = set()
+        for pkg in packages:
+            print(f"debian-photos: fetching {pkg}", file=sys.stderr)
+            dl = work / pkg
+            dl.mkdir()
+            r = subprocess.run(["apt-get", "download", pkg], cwd=dl, capture_output=True, text=True)
+            debs = list(dl.glob("*.deb"))
+            if r.returncode != 0 or not debs:
+                msg = (r.stderr.strip().splitlines() or ["no .deb"])[-1]
+                raise InputError(f"debian-photos: apt-get download {pkg} failed: {msg} "
+                                 "(try: apt-get update)")
+            subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(dl / "tree")], check=True)
+            n = collect(dl / "tree", pkg, out, seen)
+            print(f"debian-photos: {pkg}: {n} photos", file=sys.stderr)
+            shutil.rmtree(dl)
+        (out / DONE).write_text("ok\n")
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(out, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return dest

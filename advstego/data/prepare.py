@@ -1,0 +1,198 @@
+"""BOSSbase-style preparation: crops or tiles, flat tiles dropped, split by photo, paired.
+
+The output folder holds images/*.png (uint8) and manifest.json, which every
+later stage reads. It is built in a temporary folder and renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from ..progress import progress
+
+from .. import __version__
+from ..errors import InputError
+from ..images import image_mode, write_image
+from .sources import Photo
+
+MANIFEST = "manifest.json"
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class PrepareConfig:
+    source: str = "sample"
+    size: int = 256
+    mode: str = "gray"          # gray | rgb
+    crop: str = "tiles"         # tiles | center
+    resize: int = 0             # resize the short side to this first (0: no)
+    min_std: float = 10.0       # drop tiles whose pixel std is below this
+    max_tiles: int = 0          # per photo, 0: all
+    fractions: tuple = (0.7, 0.15, 0.15)
+    seed: int = 0
+
+
+def _to_mode(img: np.ndarray, mode: str, photo: Photo, convert_rgb: bool) -> np.ndarray:
+    have = image_mode(img)
+    if have == mode:
+        return img
+    where = photo.path or photo.name
+    if mode == "gray" and (convert_rgb or not photo.path):
+        return np.array(Image.fromarray(img).convert("L"))
+    if mode == "rgb" and not photo.path:
+        return None  # a gray sample photo has no RGB version: skip it
+    raise InputError(f"{where}: image is {have}, but the corpus was asked as {mode} "
+                     "(mixed gray and RGB corpus; --convert converts RGB to gray)")
+
+
+def _resize_short(img: np.ndarray, short: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    s = short / min(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.array(Image.fromarray(img).resize(size, Image.Resampling.LANCZOS))
+
+
+def crops(img: np.ndarray, cfg: PrepareConfig, where: str):
+    """Yield (y, x, crop) for the central crop or the non-overlapping tiles."""
+    h, w = img.shape[:2]
+    n = cfg.size
+    if h < n or w < n:
+        raise InputError(f"{where}: image is {w}x{h}, smaller than the {n}x{n} crop")
+    if cfg.crop == "center":
+        y, x = (h - n) // 2, (w - n) // 2
+        yield y, x, img[y:y + n, x:x + n]
+        return
+    oy, ox = (h % n) // 2, (w % n) // 2  # centre the tile grid
+    for y in range(oy, h - n + 1, n):
+        for x in range(ox, w - n + 1, n):
+            yield y, x, img[y:y + n, x:x + n]
+
+
+def assign_splits(groups: list[str], fractions, seed: int) -> dict[str, str]:
+    """Seeded split of whole groups (photos); each split gets one when there are enough."""
+    groups = sorted(set(groups))
+    rng = random.Random(seed)
+    rng.shuffle(groups)
+    n = len(groups)
+    counts = [int(round(f * n)) for f in fractions]
+    if n >= len(SPLITS):
+        for i in range(len(SPLITS)):
+            if fractions[i] > 0 and counts[i] == 0:
+                counts[i] = 1
+    counts[0] = max(0, n - sum(counts[1:]))
+    out, i = {}, 0
+    for split, c in zip(SPLITS, counts):
+        for g in groups[i:i + c]:
+            out[g] = split
+        i += c
+    return out
+
+
+def make_pairs(files: list[str], seed: int) -> list[list[str]]:
+    """Disjoint (cover, secret) pairs: shuffle, then pair neighbours."""
+    files = sorted(files)
+    random.Random(seed).shuffle(files)
+    return [[files[i], files[i + 1]] for i in range(0, len(files) - 1, 2)]
+
+
+def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
+            convert_rgb: bool = False) -> dict:
+    out = Path(out)
+    if cfg.mode not in ("gray", "rgb") or cfg.crop not in ("tiles", "center"):
+        raise InputError(f"bad mode {cfg.mode!r} or crop {cfg.crop!r}")
+    if cfg.size < 8:
+        raise InputError(f"--size {cfg.size} is too small (at least 8)")
+    if not photos:
+        raise InputError("no photos to prepare")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(f"{out}: output folder exists and is not empty (use --force to replace)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        entries, skipped_flat, skipped_mode = [], 0, 0
+        (work / "images").mkdir()
+        for photo in progress(photos, desc="prepare", unit="photo"):
+            img = photo.load()
+            img = _to_mode(img, cfg.mode, photo, convert_rgb)
+            if img is None:
+                skipped_mode += 1
+                continue
+            if cfg.resize:
+                img = _resize_short(img, cfg.resize)
+            kept = 0
+            for y, x, tile in crops(img, cfg, photo.path or photo.name):
+                if tile.std() < cfg.min_std:
+                    skipped_flat += 1
+                    continue
+                name = f"{photo.name}__{y}_{x}.png"
+                write_image(work / "images" / name, np.ascontiguousarray(tile))
+                entries.append({"file": f"images/{name}", "photo": photo.group})
+                kept += 1
+                if cfg.max_tiles and kept >= cfg.max_tiles:
+                    break
+        if not entries:
+            raise InputError("no image survived preparation "
+                             f"({skipped_flat} tiles flatter than std {cfg.min_std})")
+        split_of = assign_splits([e["photo"] for e in entries], cfg.fractions, cfg.seed)
+        for e in entries:
+            e["split"] = split_of[e["photo"]]
+        pairs = {s: make_pairs([e["file"] for e in entries if e["split"] == s], cfg.seed + i)
+                 for i, s in enumerate(SPLITS)}
+        manifest = {
+            "advstego": __version__,
+            "stage": "data prepare",
+            "config": {**asdict(cfg), "fractions": list(cfg.fractions)},
+            "size": cfg.size,
+            "mode": cfg.mode,
+            "skipped": {"flat_tiles": skipped_flat, "wrong_mode_photos": skipped_mode},
+            "images": entries,
+            "pairs": pairs,
+        }
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, old / "x")
+            os.replace(work, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return manifest
+
+
+def load_manifest(folder) -> dict:
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    if not path.is_file():
+        raise InputError(f"{folder}: not a prepared corpus (no {MANIFEST}; "
+                         "run advstego data prepare)")
+    try:
+        m = json.loads(path.read_text())
+        m["images"], m["pairs"]
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{path}: corrupt manifest") from None
+    return m
+
+
+def summary(folder) -> dict:
+    m = load_manifest(folder)
+    out = {"size": m["size"], "mode": m["mode"], "images": len(m["images"]), "splits": {}}
+    for s in SPLITS:
+        imgs = [e for e in m["images"] if e["split"] == s]
+        out["splits"][s] = {"images": len(imgs), "photos": len({e["photo"] for e in imgs}),
+                            "pairs": len(m["pairs"].get(s, []))}
+    out["skipped"] = m.get("skipped", {})
+    return out

@@ -1,0 +1,171 @@
+"""Read, validate and write 8-bit images; uint8 <-> float tensors in [0, 1]."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import InputError
+
+IMAGE_EXTENSIONS = {".png", ".pgm", ".ppm", ".pnm", ".pbm", ".jpg", ".jpeg",
+                    ".bmp", ".tif", ".tiff", ".webp"}
+LOSSY_EXTENSIONS = {".jpg", ".jpeg"}
+MODES = ("gray", "rgb")
+
+
+class ImageWarning(UserWarning):
+    """An image was converted on reading (16-bit, palette, opaque alpha...)."""
+
+
+def is_image_path(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _open(path: Path) -> Image.Image:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    try:
+        img = Image.open(path)
+        img.load()
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{path}: corrupt or truncated image ({exc})") from None
+    return img
+
+
+def _to_8bit(img: Image.Image, path: Path) -> Image.Image:
+    """Bring any PIL mode to 'L' or 'RGB', warning about lossy conversions."""
+    mode = img.mode
+    if mode in ("L", "RGB"):
+        return img
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img, dtype=np.int64)
+        if arr.min() < 0 or arr.max() > 65535:
+            raise InputError(f"{path}: {mode} image has values outside 0..65535")
+        warnings.warn(f"{path}: 16-bit image reduced to 8 bits (high byte kept)", ImageWarning)
+        return Image.fromarray((arr >> 8).astype(np.uint8), "L")
+    if mode == "1":
+        warnings.warn(f"{path}: 1-bit image read as 8-bit gray", ImageWarning)
+        return img.convert("L")
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in img.info
+        img = img.convert("RGBA" if has_alpha else "RGB")
+        warnings.warn(f"{path}: palette image expanded to {img.mode}", ImageWarning)
+        return _to_8bit(img, path)
+    if mode in ("RGBA", "LA"):
+        alpha = np.asarray(img.getchannel("A"))
+        if alpha.min() < 255:
+            raise InputError(f"{path}: image has a transparent alpha channel "
+                             "(pixels under transparency cannot carry a stego); "
+                             "flatten it first")
+        warnings.warn(f"{path}: opaque alpha channel dropped", ImageWarning)
+        return img.convert(mode[:-1])
+    if mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        return img.convert("RGB")
+    raise InputError(f"{path}: unsupported image mode {mode!r}")
+
+
+def read_image(path, mode: str | None = None, convert: bool = False) -> np.ndarray:
+    """Read an image file as uint8: (H, W) for gray, (H, W, 3) for RGB.
+
+    mode None keeps the file's own mode. With mode set, a file of the other
+    mode is refused unless convert is True (RGB -> gray uses ITU-R 601 luma;
+    gray -> RGB repeats the channel).
+    """
+    path = Path(path)
+    if mode not in (None, *MODES):
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    img = _to_8bit(_open(path), path)
+    have = "gray" if img.mode == "L" else "rgb"
+    if mode == "gray" and have == "rgb":
+        arr = np.asarray(img)
+        if (arr[..., 0] == arr[..., 1]).all() and (arr[..., 0] == arr[..., 2]).all():
+            return arr[..., 0].copy()  # gray stored as RGB (WebP does this): exact
+    if mode is not None and have != mode:
+        if not convert:
+            raise InputError(f"{path}: image is {have}, but {mode} was asked")
+        img = img.convert("L" if mode == "gray" else "RGB")
+    return np.array(img, dtype=np.uint8)
+
+
+def image_mode(arr: np.ndarray) -> str:
+    if arr.ndim == 2:
+        return "gray"
+    if arr.ndim == 3 and arr.shape[2] == 3:
+        return "rgb"
+    raise ValueError(f"not a gray or RGB image array: shape {arr.shape}")
+
+
+def write_image(path, arr: np.ndarray, allow_lossy: bool = False) -> Path:
+    """Write a uint8 image atomically (temporary file in the same folder, then rename).
+
+    Lossy formats are refused unless allow_lossy: JPEG destroys a hidden image.
+    WebP is always written lossless.
+    """
+    path = Path(path)
+    arr = np.asarray(arr)
+    if arr.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got {arr.dtype}")
+    image_mode(arr)
+    ext = path.suffix.lower()
+    if ext not in IMAGE_EXTENSIONS:
+        raise InputError(f"{path}: unknown image format {ext or '(no extension)'!r}; use .png")
+    if ext in LOSSY_EXTENSIONS and not allow_lossy:
+        raise InputError(f"{path}: refusing to write a stego as lossy {ext}: "
+                         "lossy saving destroys the hidden image (use .png, or force it)")
+    if not path.parent.is_dir():
+        raise InputError(f"{path.parent}: output folder does not exist")
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".pgm": "PPM", ".ppm": "PPM", ".pnm": "PPM",
+           ".tif": "TIFF", ".tiff": "TIFF"}.get(ext, ext[1:].upper())
+    opts = {"lossless": True} if fmt == "WEBP" else {}
+    if fmt == "JPEG":
+        opts = {"quality": 95}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            Image.fromarray(arr).save(fh, format=fmt, **opts)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def to_tensor(arr):
+    """uint8 (H, W) / (H, W, C) / (N, H, W[, C]) array -> float32 NCHW tensor in [0, 1]."""
+    import torch
+
+    a = np.asarray(arr)
+    if a.dtype != np.uint8:
+        raise ValueError(f"expected uint8, got {a.dtype}")
+    if a.ndim == 2:
+        a = a[None, :, :, None]
+    elif a.ndim == 3:
+        a = a[None] if a.shape[2] == 3 else a[..., None]
+    t = torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2)
+    return t.float().div_(255.0).contiguous()
+
+
+def from_tensor(t) -> np.ndarray:
+    """float NCHW tensor in [0, 1] -> uint8 (N, H, W) or (N, H, W, 3), rounded to nearest."""
+    import torch
+
+    q = torch.round(t.detach().float().clamp(0, 1) * 255).to(torch.uint8).cpu()
+    q = q.permute(0, 2, 3, 1).numpy()
+    return q[..., 0] if q.shape[3] == 1 else q
+
+
+def quantize(t):
+    """Round a float tensor in [0, 1] to the 8-bit grid (what saving as PNG does)."""
+    import torch
+
+    return torch.round(t.clamp(0, 1) * 255) / 255

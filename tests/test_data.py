@@ -1,0 +1,141 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from advstego.data.debian import collect
+from advstego.data.prepare import PrepareConfig, assign_splits, load_manifest, prepare
+from advstego.data.sources import bossbase_photos, folder_photos, lfw_photos, sample_photos
+from advstego.errors import InputError
+from advstego.images import read_image, write_image
+from conftest import textured
+
+
+def _check_split_by_photo(m):
+    side = {}
+    for e in m["images"]:
+        assert side.setdefault(e["photo"], e["split"]) == e["split"], e
+    for split, pairs in m["pairs"].items():
+        files = [f for p in pairs for f in p]
+        assert len(files) == len(set(files))  # pairs are disjoint
+        for f in files:
+            e = next(e for e in m["images"] if e["file"] == f)
+            assert e["split"] == split
+
+
+def test_sample_corpus_loads_offline():
+    photos = sample_photos()
+    assert len(photos) >= 14
+    assert len({p.group for p in photos}) == len(photos)
+    for p in photos[:3]:
+        img = p.load()
+        assert img.dtype == np.uint8 and min(img.shape[:2]) >= 256
+
+
+def test_prepare_sample_gray_split_by_photo(tmp_path, cli):
+    r = cli("data", "prepare", "--source", "sample", "--size", "128", "--gray",
+            "--out", tmp_path / "c")
+    assert r.returncode == 0, r.stderr
+    m = load_manifest(tmp_path / "c")
+    assert m["size"] == 128 and m["mode"] == "gray"
+    assert {e["split"] for e in m["images"]} == {"train", "val", "test"}
+    _check_split_by_photo(m)
+    for e in m["images"][:20]:
+        img = read_image(tmp_path / "c" / e["file"])
+        assert img.shape == (128, 128) and img.std() >= 10
+    info = cli("data", "info", tmp_path / "c", "--json")
+    assert info.returncode == 0
+    s = json.loads(info.stdout)
+    assert s["images"] == len(m["images"])
+    assert sum(v["pairs"] for v in s["splits"].values()) == sum(len(p) for p in m["pairs"].values())
+
+
+def test_prepare_is_deterministic_and_seeded(tmp_path):
+    photos = sample_photos()[:6]
+    cfg = PrepareConfig(size=128, mode="gray", seed=3)
+    a = prepare(photos, cfg, tmp_path / "a")
+    b = prepare(photos, cfg, tmp_path / "b")
+    assert a["images"] == b["images"] and a["pairs"] == b["pairs"]
+    cfg.seed = 4
+    c = prepare(photos, cfg, tmp_path / "c")
+    assert c["pairs"] != a["pairs"]
+
+
+def test_assign_splits_whole_groups():
+    groups = [f"g{i}" for i in range(20)]
+    s = assign_splits(groups, (0.7, 0.15, 0.15), 0)
+    counts = {k: list(s.values()).count(k) for k in ("train", "val", "test")}
+    assert counts == {"train": 14, "val": 3, "test": 3}
+    assert assign_splits(groups[:3], (0.8, 0.1, 0.1), 0) != {}
+    assert set(assign_splits(groups[:3], (0.8, 0.1, 0.1), 0).values()) == {"train", "val", "test"}
+
+
+def test_tiles_center_resize_and_flat_drop(tmp_path, rng):
+    src = tmp_path / "src"
+    src.mkdir()
+    img = textured(rng, 100, 130)
+    img[:50, :] = 77  # flat top half
+    write_image(src / "a.png", img)
+    photos = folder_photos(src)
+    m = prepare(photos, PrepareConfig(size=32, mode="gray", min_std=10), tmp_path / "t")
+    # grid 3x4 of 32px tiles centred: rows at y=2,34,66; the top row is flat
+    ys = sorted({int(e["file"].split("__")[1].split("_")[0]) for e in m["images"]})
+    assert ys == [34, 66] and len(m["images"]) == 8
+    assert m["skipped"]["flat_tiles"] == 4
+    m = prepare(photos, PrepareConfig(size=32, mode="gray", crop="center", min_std=0),
+                tmp_path / "c")
+    tile = read_image(tmp_path / "c" / m["images"][0]["file"])
+    assert np.array_equal(tile, img[34:66, 49:81])
+    m = prepare(photos, PrepareConfig(size=32, mode="gray", crop="center", resize=50, min_std=0),
+                tmp_path / "r")
+    assert len(m["images"]) == 1
+
+
+def test_bossbase_and_lfw_layouts(tmp_path, rng):
+    boss = tmp_path / "boss"
+    boss.mkdir()
+    for i in (1, 2, 10):
+        write_image(boss / f"{i}.pgm", textured(rng, 64, 64))
+    (boss / "readme.txt").write_text("ignored")
+    photos = bossbase_photos(boss)
+    assert [p.name for p in photos] == ["boss-1", "boss-2", "boss-10"]
+    assert photos[0].load().shape == (64, 64)
+    for layout in ("lfw", "lfw_home/lfw_funneled"):
+        root = tmp_path / layout.replace("/", "_") / layout
+        for person, n in (("Ann_Lee", 2), ("Bo_Chu", 1)):
+            (root / person).mkdir(parents=True)
+            for k in range(1, n + 1):
+                write_image(root / person / f"{person}_{k:04d}.png", textured(rng, 40, 40, 3))
+        photos = lfw_photos(root.parents[len(Path(layout).parts) - 1])
+        assert sorted(p.group for p in photos) == ["lfw-Ann_Lee", "lfw-Ann_Lee", "lfw-Bo_Chu"]
+
+
+def test_debian_collect_dedupes_and_keeps_largest(tmp_path, rng):
+    tree = tmp_path / "tree"
+    imgs = tree / "usr/share/wallpapers/Next/contents/images"
+    imgs.mkdir(parents=True)
+    big = textured(rng, 40, 60, 3)
+    Image.fromarray(big).save(imgs / "60x40.jpg")
+    Image.fromarray(big[:20, :30]).save(imgs / "30x20.jpg")
+    out = tmp_path / "out"
+    out.mkdir()
+    seen = set()
+    assert collect(tree, "plasma-workspace-wallpapers", out, seen) == 1
+    assert Image.open(next(out.iterdir())).size == (60, 40)
+    # the same bytes under another package are a duplicate
+    t2 = tmp_path / "t2" / "usr/share/backgrounds"
+    t2.mkdir(parents=True)
+    (t2 / "copy.jpg").write_bytes((imgs / "60x40.jpg").read_bytes())
+    assert collect(tmp_path / "t2", "lomiri-wallpapers-16.04", out, seen) == 0
+
+
+def test_prepare_refuses_existing_output_without_force(tmp_path):
+    photos = sample_photos()[:3]
+    cfg = PrepareConfig(size=128, mode="gray")
+    prepare(photos, cfg, tmp_path / "o")
+    with pytest.raises(InputError, match="not empty"):
+        prepare(photos, cfg, tmp_path / "o")
+    prepare(photos, cfg, tmp_path / "o", force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
