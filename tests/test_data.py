@@ -139,3 +139,20 @@ def test_prepare_refuses_existing_output_without_force(tmp_path):
         prepare(photos, cfg, tmp_path / "o")
     prepare(photos, cfg, tmp_path / "o", force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_debian_collect_skips_transparent_and_names_by_wallpaper(tmp_path, rng):
+    tree = tmp_path / "tree"
+    for name in ("Alpha", "Beta"):
+        d = tree / f"usr/share/wallpapers/{name}/contents/images"
+        d.mkdir(parents=True)
+        Image.fromarray(textured(rng, 20, 30, 3)).save(d / "30x20.png")
+    rgba = np.dstack([textured(rng, 20, 30, 3), np.full((20, 30), 100, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(tree / "usr/share/wallpapers/Beta/contents/images/60x40.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    # Beta's largest file is transparent: its largest opaque one is kept instead
+    assert collect(tree, "plasma-workspace-wallpapers", out, set()) == 2
+    assert sorted(p.name for p in out.iterdir()) == [
+        "plasma-workspace-wallpapers__Alpha.png", "plasma-workspace-wallpapers__Beta.png"]
+    assert Image.open(out / "plasma-workspace-wallpapers__Beta.png").size == (30, 20)

@@ -26,7 +26,7 @@ PACKAGES = {
     "palapeli-data": ["usr/share/palapeli/collection"],
 }
 PHOTO_EXT = {".jpg", ".jpeg", ".png"}
-DONE = ".complete"
+DONE = ".complete-v2"  # bump when the collection rules change
 
 
 def _candidates(tree: Path, package: str) -> list[Path]:
@@ -35,6 +35,7 @@ def _candidates(tree: Path, package: str) -> list[Path]:
         base = tree / sub
         if base.is_dir():
             found += [p for p in base.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_EXT]
+    found = [p for p in found if _is_opaque_photo(p)]
     if package == "plasma-workspace-wallpapers":
         # usr/share/wallpapers/NAME/contents/images/WxH.jpg: keep the largest per NAME
         best: dict[str, tuple[int, Path]] = {}
@@ -46,19 +47,25 @@ def _candidates(tree: Path, package: str) -> list[Path]:
                 area = im.size[0] * im.size[1]
             if name not in best or area > best[name][0]:
                 best[name] = (area, p)
-        found = [p for _, p in best.values()]
-    return sorted(found)
+        return sorted((name, p) for name, (_, p) in best.items())
+    return sorted((p.stem, p) for p in found)
+
+
+def _is_opaque_photo(path: Path) -> bool:
+    with Image.open(path) as im:
+        if "A" not in im.getbands() and "transparency" not in im.info:
+            return True
+        return im.convert("RGBA").getchannel("A").getextrema()[0] == 255
 
 
 def collect(tree: Path, package: str, out: Path, seen: set[str]) -> int:
     """Copy the package's photos from an extracted tree into out, skipping duplicates."""
     n = 0
-    for p in _candidates(tree, package):
+    for stem, p in _candidates(tree, package):
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         if digest in seen:
             continue
         seen.add(digest)
-        stem = "_".join(p.relative_to(tree).with_suffix("").parts[-3:])
         shutil.copyfile(p, out / f"{package}__{stem}{p.suffix.lower()}")
         n += 1
     return n
