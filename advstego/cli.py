@@ -58,6 +58,107 @@ def cmd_data_info(a):
         _print_summary(a.folder, s)
 
 
+# ---- hiding -------------------------------------------------------------
+
+def _hider(a, channels=1):
+    from .hiding.model import load_hider
+
+    spec = "lsb" if a.method == "lsb" else (a.model or "builtin")
+    return load_hider(spec, bits=a.bits, channels=channels, device=a.device)
+
+
+def _mode(channels):
+    return "gray" if channels == 1 else "rgb"
+
+
+def _check_out(path):
+    from pathlib import Path
+
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: output folder does not exist")
+    return out
+
+
+def cmd_hide(a):
+    import numpy as np
+    from PIL import Image
+
+    from .images import read_image, write_image
+
+    out = _check_out(a.output)
+    cover = read_image(a.cover, None)
+    hider = _hider(a, 1 if cover.ndim == 2 else 3)
+    cover = read_image(a.cover, _mode(hider.cover_channels), convert=a.convert)
+    secret = read_image(a.secret, _mode(hider.secret_channels), convert=a.convert)
+    if secret.shape[:2] != cover.shape[:2]:
+        (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
+        if not a.resize_secret:
+            what = "smaller than" if ch < sh or cw < sw else "a different size from"
+            raise InputError(f"{a.cover}: cover ({cw}x{ch}) is {what} the secret ({sw}x{sh}); "
+                             "pass --resize-secret to resize the secret to the cover")
+        print(f"advstego: notice: secret resized from {sw}x{sh} to {cw}x{ch}", file=sys.stderr)
+        secret = np.array(Image.fromarray(secret).resize((cw, ch), Image.Resampling.LANCZOS))
+    stego = hider.hide(cover, secret)
+    write_image(out, stego, allow_lossy=a.force_lossy)
+    print(f"{out}: stego written ({hider.name})")
+
+
+def cmd_reveal(a):
+    from .images import read_image, write_image
+
+    out = _check_out(a.output)
+    stego = read_image(a.stego, None)
+    hider = _hider(a, 1 if stego.ndim == 2 else 3)
+    stego = read_image(a.stego, _mode(hider.cover_channels))
+    write_image(out, hider.reveal(stego))
+    print(f"{out}: revealed secret written ({hider.name})")
+
+
+def cmd_train(a):
+    from .hiding.train import make_config, train
+
+    over = {k: getattr(a, k) for k in ("width", "blocks", "crop", "batch", "epochs",
+                                       "steps_per_epoch", "lr", "seed")}
+    if a.lambdas:
+        over["lambdas"] = tuple(float(x) for x in a.lambdas.split(","))
+        if len(over["lambdas"]) != 3:
+            raise InputError("--lambdas needs three numbers: la,lb,lc")
+    if a.bf16:
+        over["amp_bf16"] = True
+    cfg = None if a.resume else make_config(a.preset, **over)
+    last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps)
+    if last:
+        print(f"{a.run}: val stego PSNR {last['stego_psnr_uint8']:.2f} dB, revealed secret "
+              f"PSNR {last['secret_psnr_uint8']:.2f} dB (8-bit stegos)")
+
+
+def cmd_evaluate(a):
+    from .hiding.evaluate import evaluate
+
+    hider = _hider(a, 3 if _corpus_mode(a.data) == "rgb" else 1)
+    s = evaluate(hider, a.data, split=a.split, limit=a.limit, out=a.out)
+    print_table1([s])
+    if a.out:
+        print(f"{a.out}: stegos, revealed secrets, pairs.csv and summary.json")
+
+
+def _corpus_mode(folder):
+    from .data.prepare import load_manifest
+
+    return load_manifest(folder)["mode"]
+
+
+def print_table1(summaries):
+    print(f"{'method':16s} {'pairs':>5s} {'cover MSE':>10s} {'secret MSE':>10s} "
+          f"{'stego PSNR':>10s} {'secret PSNR':>11s} {'stego SSIM':>10s} {'secret SSIM':>11s}")
+    for s in summaries:
+        print(f"{s['hider']['name']:16s} {s['pairs']:5d} {s['cover_mse']:10.2e} "
+              f"{s['secret_mse']:10.2e} {s['stego_psnr_of_mean_mse']:10.2f} "
+              f"{s['secret_psnr_of_mean_mse']:11.2f} {s['stego_ssim']:10.4f} "
+              f"{s['secret_ssim']:11.4f}")
+
+
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
@@ -103,6 +204,51 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("folder")
     inf.add_argument("--json", action="store_true")
     inf.set_defaults(func=cmd_data_info)
+    def hider_args(q):
+        q.add_argument("--method", choices=("gan", "lsb"), default="gan")
+        q.add_argument("--model", help="a .safetensors hiding model (default: the shipped one)")
+        q.add_argument("--bits", type=int, default=4, help="LSB: bits per pixel (1..7)")
+        q.add_argument("--device", default="cpu", help="cpu | cuda | auto")
+
+    h = sub.add_parser("hide", help="hide a secret image in a cover image")
+    h.add_argument("--cover", required=True)
+    h.add_argument("--secret", required=True)
+    h.add_argument("-o", "--output", required=True, help="stego image (.png)")
+    h.add_argument("--resize-secret", action="store_true",
+                   help="resize a secret of another size to the cover's size")
+    h.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
+    h.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
+    hider_args(h)
+    h.set_defaults(func=cmd_hide)
+    r = sub.add_parser("reveal", help="reveal the secret image from a stego image")
+    r.add_argument("stego")
+    r.add_argument("-o", "--output", required=True)
+    hider_args(r)
+    r.set_defaults(func=cmd_reveal)
+
+    t = sub.add_parser("train", help="train the GAN (torchrun-ready)")
+    t.add_argument("--data", required=True, help="a corpus made by `advstego data prepare`")
+    t.add_argument("--run", required=True, help="run folder (config, log.csv, checkpoints)")
+    t.add_argument("--preset", default="quick",
+                   help="quick | offline | paper-bossbase | paper-lfw")
+    t.add_argument("--resume", action="store_true", help="continue the run in --run")
+    t.add_argument("--device", default="auto")
+    t.add_argument("--max-steps", type=int, default=0, help="stop after this many steps")
+    for name, typ in (("width", int), ("blocks", int), ("crop", int), ("batch", int),
+                      ("epochs", int), ("steps-per-epoch", int), ("lr", float), ("seed", int)):
+        t.add_argument(f"--{name}", type=typ)
+    t.add_argument("--lambdas", help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
+    t.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="Table 1: fidelity on held-out pairs, 8-bit stegos")
+    e.add_argument("--data", required=True)
+    e.add_argument("--split", default="test")
+    e.add_argument("--limit", type=int, default=0)
+    e.add_argument("--out", help="keep stegos, revealed secrets and results here")
+    hider_args(e)
+    e.set_defaults(func=cmd_evaluate)
+
     demo = sub.add_parser("demo", help="run the end-to-end demo on the sample photos")
     demo.add_argument("--out", default="demo-out")
     demo.set_defaults(func=cmd_demo)

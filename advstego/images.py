@@ -132,6 +132,7 @@ def write_image(path, arr: np.ndarray, allow_lossy: bool = False) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             Image.fromarray(arr).save(fh, format=fmt, **opts)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -39,3 +39,21 @@ def textured(rng, h, w, c=None):
     if c is not None:
         base = base[..., None]
     return np.clip(base + rng.normal(0, 20, shape), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory):
+    """Sample photos as 64x64 gray tiles, split by photo (6 photos, a few tiles each)."""
+    from advstego.data.prepare import PrepareConfig, prepare
+    from advstego.data.sources import sample_photos
+
+    out = tmp_path_factory.mktemp("corpus") / "tiny"
+    photos = [p for p in sample_photos() if p.name in (
+        "skimage-camera", "skimage-astronaut", "skimage-coffee", "skimage-chelsea",
+        "pywt-ascent", "sklearn-china")]
+    prepare(photos, PrepareConfig(size=64, mode="gray", max_tiles=6), out, convert_rgb=True)
+    return out
+
+
+TINY = dict(width=8, blocks=1, disc_width=2, crop=32, batch=4, epochs=2, steps_per_epoch=3,
+            val_pairs=4)

@@ -1,0 +1,55 @@
+"""One code path for 1..N processes: under torchrun use its env, else a 1-rank group.
+
+Tear-down waits on a barrier first: gloo otherwise aborts now and then at exit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+
+import torch
+import torch.distributed as dist
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        from .errors import InputError
+        raise InputError("--device cuda: no CUDA device here (use --device auto or cpu)")
+    return torch.device(name)
+
+
+@contextmanager
+def process_group(device: str = "auto"):
+    """Yield (rank, world, device) inside an initialised process group."""
+    dev = pick_device(device)
+    backend = "nccl" if dev.type == "cuda" else "gloo"
+    owned = not dist.is_initialized()
+    store_file = None
+    if owned:
+        if "WORLD_SIZE" in os.environ:
+            dist.init_process_group(backend)
+        else:
+            fd, store_file = tempfile.mkstemp(prefix="advstego-store-")
+            os.close(fd)
+            os.unlink(store_file)
+            dist.init_process_group(backend, store=dist.FileStore(store_file, 1),
+                                    rank=0, world_size=1)
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if dev.type == "cuda":
+        dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        torch.cuda.set_device(dev)
+    clean = False
+    try:
+        yield rank, world, dev
+        clean = True
+    finally:
+        if owned:
+            if clean:
+                dist.barrier()
+            dist.destroy_process_group()
+            if store_file and os.path.exists(store_file):
+                os.unlink(store_file)

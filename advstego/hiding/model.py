@@ -1,0 +1,178 @@
+"""One hiding interface, two implementations: the trained GAN (HidingModel) and LSB.
+
+hide(covers, secrets) and reveal(stegos) take and return uint8 arrays, one image
+(H, W[, 3]) or a batch (N, H, W[, 3]); a stego is always an 8-bit image.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import weights
+from ..errors import InputError
+from ..images import from_tensor, to_tensor
+from .lsb import lsb_hide, lsb_reveal
+from .nets import Decoder, Encoder
+
+KIND = "hiding-model"
+BUILTIN = "builtin"
+
+
+def _batch(x: np.ndarray, channels: int, what: str) -> tuple[np.ndarray, bool]:
+    """Return (N, H, W[, 3]) and whether the input was a single image."""
+    x = np.asarray(x)
+    if x.dtype != np.uint8:
+        raise InputError(f"{what}: expected 8-bit images, got {x.dtype}")
+    single_ndim = 2 if channels == 1 else 3
+    if x.ndim == single_ndim:
+        return x[None], True
+    if x.ndim == single_ndim + 1:
+        return x, False
+    mode = "gray" if channels == 1 else "RGB"
+    raise InputError(f"{what}: expected {mode} images, got an array of shape {x.shape}")
+
+
+def _unbatch(x, single):
+    return x[0] if single else x
+
+
+def check_pair(covers: np.ndarray, secrets: np.ndarray, cover_ch: int, secret_ch: int):
+    """Batches (N, H, W[, 3]) of one size; a cover smaller than its secret is named as such."""
+    if len(covers) != len(secrets):
+        raise InputError(f"{len(covers)} covers but {len(secrets)} secrets")
+    ch, cw = covers.shape[1:3]
+    sh, sw = secrets.shape[1:3]
+    if (sh, sw) != (ch, cw):
+        if sh > ch or sw > cw:
+            raise InputError(f"cover ({cw}x{ch}) is smaller than the secret ({sw}x{sh})")
+        raise InputError(f"secret ({sw}x{sh}) and cover ({cw}x{ch}) differ in size")
+
+
+class Hider:
+    """What every hiding method offers."""
+    name = "hider"
+    cover_channels = 1
+    secret_channels = 1
+
+    def hide(self, covers, secrets):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def reveal(self, stegos):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"name": self.name}
+
+
+class LsbHider(Hider):
+    def __init__(self, bits: int, channels: int = 1):
+        if not 1 <= bits <= 7:
+            raise InputError(f"--bits {bits}: LSB needs 1..7 bits")
+        self.bits = bits
+        self.cover_channels = self.secret_channels = channels
+        self.name = f"lsb-{bits}"
+
+    def hide(self, covers, secrets):
+        cv, single = _batch(covers, self.cover_channels, "cover")
+        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        check_pair(cv, sc, self.cover_channels, self.secret_channels)
+        return _unbatch(lsb_hide(cv, sc, self.bits), single)
+
+    def reveal(self, stegos):
+        st, single = _batch(stegos, self.cover_channels, "stego")
+        return _unbatch(lsb_reveal(st, self.bits), single)
+
+    def describe(self):
+        return {"name": self.name, "method": "lsb", "bits": self.bits}
+
+
+class HidingModel(Hider):
+    """Encoder + decoder of a trained GAN, with its JSON config."""
+
+    def __init__(self, config: dict, device: str = "cpu"):
+        self.config = dict(config)
+        c, s = config["cover_channels"], config["secret_channels"]
+        self.cover_channels, self.secret_channels = c, s
+        self.encoder = Encoder(c, s, config["width"], config["blocks"])
+        self.decoder = Decoder(c, s, config["width"], config["blocks"])
+        self.device = torch.device(device)
+        self.name = config.get("name", "gan")
+        self.to(device)
+
+    def to(self, device):
+        self.device = torch.device(device)
+        self.encoder.to(self.device).eval()
+        self.decoder.to(self.device).eval()
+        return self
+
+    @torch.no_grad()
+    def hide_tensor(self, cover, secret):
+        """Float [0, 1] NCHW -> float stego on the 8-bit grid."""
+        stego = self.encoder(cover.to(self.device), secret.to(self.device))
+        return torch.round(stego.clamp(0, 1) * 255) / 255
+
+    @torch.no_grad()
+    def reveal_tensor(self, stego):
+        return self.decoder(stego.to(self.device))
+
+    def hide(self, covers, secrets, batch_size: int = 16):
+        cv, single = _batch(covers, self.cover_channels, "cover")
+        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        check_pair(cv, sc, self.cover_channels, self.secret_channels)
+        out = [from_tensor(self.hide_tensor(to_tensor(cv[i:i + batch_size]),
+                                            to_tensor(sc[i:i + batch_size])))
+               for i in range(0, len(cv), batch_size)]
+        return _unbatch(np.concatenate(out), single)
+
+    def reveal(self, stegos, batch_size: int = 16):
+        st, single = _batch(stegos, self.cover_channels, "stego")
+        out = [from_tensor(self.reveal_tensor(to_tensor(st[i:i + batch_size])))
+               for i in range(0, len(st), batch_size)]
+        return _unbatch(np.concatenate(out), single)
+
+    def describe(self):
+        return {"name": self.name, "method": "gan", **{k: self.config[k] for k in
+                ("cover_channels", "secret_channels", "width", "blocks") if k in self.config}}
+
+    # ---- files -----------------------------------------------------------
+    def state_tensors(self) -> dict:
+        return {**weights.prefixed(self.encoder.state_dict(), "encoder"),
+                **weights.prefixed(self.decoder.state_dict(), "decoder")}
+
+    def save(self, path) -> Path:
+        return weights.save(path, self.state_tensors(), {"kind": KIND, "config": self.config})
+
+    @classmethod
+    def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
+        try:
+            model = cls(config, device="cpu")
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"{where}: model config is incomplete or invalid") from None
+        weights.load_module_state(model.encoder, weights.unprefixed(tensors, "encoder"), where)
+        weights.load_module_state(model.decoder, weights.unprefixed(tensors, "decoder"), where)
+        return model.to(device)
+
+    @classmethod
+    def load(cls, path=BUILTIN, device: str = "cpu") -> "HidingModel":
+        path = builtin_path() if str(path) == BUILTIN else Path(path)
+        tensors, meta = weights.load(path, KIND)
+        return cls.from_tensors(tensors, meta.get("config", {}), path, device)
+
+
+def builtin_path() -> Path:
+    return Path(str(resources.files("advstego") / "models" / "gray.safetensors"))
+
+
+def load_hider(spec: str = BUILTIN, bits: int = 4, channels: int = 1,
+               device: str = "cpu") -> Hider:
+    """'lsb' (with bits), 'lsb-K', 'builtin' or a model path -> a Hider."""
+    spec = str(spec)
+    if spec == "lsb":
+        return LsbHider(bits, channels)
+    if spec.startswith("lsb-") and spec[4:].isdigit():
+        return LsbHider(int(spec[4:]), channels)
+    return HidingModel.load(spec, device)

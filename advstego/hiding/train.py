@@ -1,0 +1,317 @@
+"""Train the GAN: encoder + decoder against a Xu-Net-style discriminator.
+
+Le = la * MSE(cover, stego) + lb * CE(D(stego), cover) + lc * MSE(secret, revealed)
+Ls = CE(D(cover), cover) + CE(D(stego), stego)
+
+Stegos pass through straight-through rounding to the 8-bit grid, so the decoder
+learns to reveal from the saved PNG. Every random draw comes from a generator
+seeded by (seed, step, rank): a resumed run repeats an uninterrupted one bit for
+bit on the CPU. A run is a folder: config.json, log.csv, checkpoint.safetensors,
+model.safetensors (the hiding model alone, ready for hide/reveal).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from .. import weights
+from ..data.prepare import load_manifest
+from ..distributed import process_group
+from ..errors import InputError
+from ..images import read_image, to_tensor
+from ..progress import progress
+from .model import HidingModel
+from .nets import Decoder, Encoder, XuNetLike
+
+CHECKPOINT_KIND = "hiding-checkpoint"
+
+
+@dataclass
+class TrainConfig:
+    width: int = 32
+    blocks: int = 2
+    disc_width: int = 4
+    crop: int = 64
+    batch: int = 8                 # per rank
+    epochs: int = 3
+    steps_per_epoch: int = 30      # 0: one pass over the training pairs
+    lr: float = 1e-3
+    lr_disc: float = 1e-4
+    cosine: bool = False           # cosine decay of lr to 0 over the run
+    lambdas: tuple = (1.0, 0.01, 1.0)
+    rounding: str = "ste"          # ste | noise | none
+    secret_gray: bool = False      # gray secret in an RGB cover
+    val_pairs: int = 16
+    checkpoint_every: int = 0      # steps; 0: at each epoch end only
+    amp_bf16: bool = False
+    seed: int = 0
+    preset: str = "quick"
+
+
+PRESETS = {
+    "quick": {},
+    # the shipped gray model and the offline experiment
+    "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=40,
+                    steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.001, 1.0)),
+    # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
+    "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
+                           steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.8, 1.0, 1.0)),
+    "paper-lfw": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
+                      steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.5, 1.0, 1.0)),
+}
+
+
+def make_config(preset: str = "quick", **overrides) -> TrainConfig:
+    if preset not in PRESETS:
+        raise InputError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    known = {f.name for f in fields(TrainConfig)}
+    vals = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    bad = set(vals) - known
+    if bad:
+        raise InputError(f"unknown training settings: {', '.join(sorted(bad))}")
+    cfg = TrainConfig(**{**vals, "preset": preset})
+    cfg.lambdas = tuple(float(x) for x in cfg.lambdas)
+    return cfg
+
+
+class HidePair(nn.Module):
+    """Encoder and decoder as one module (one DDP wrapper, one optimizer)."""
+
+    def __init__(self, encoder, decoder, rounding):
+        super().__init__()
+        self.encoder, self.decoder, self.rounding = encoder, decoder, rounding
+
+    def forward(self, cover, secret, noise=None):
+        stego = self.encoder(cover, secret).clamp(0, 1)
+        if self.rounding == "ste":
+            stego = stego + (torch.round(stego * 255) / 255 - stego).detach()
+        elif self.rounding == "noise" and noise is not None:
+            stego = stego + noise
+        return stego, self.decoder(stego)
+
+
+# ---- data ------------------------------------------------------------------
+
+def load_split(folder, split: str, secret_gray=False):
+    """All images of a split as one uint8 tensor (N, C, H, W), and the split's pairs."""
+    folder = Path(folder)
+    m = load_manifest(folder)
+    files = [e["file"] for e in m["images"] if e["split"] == split]
+    if not files:
+        raise InputError(f"{folder}: the {split} split is empty")
+    arr = np.stack([read_image(folder / f, m["mode"]) for f in files])
+    images = torch.from_numpy(arr)
+    images = images[:, None] if images.ndim == 3 else images.permute(0, 3, 1, 2)
+    index = {f: i for i, f in enumerate(files)}
+    pairs = [(index[c], index[s]) for c, s in m["pairs"].get(split, [])]
+    return images.contiguous(), pairs, m["mode"]
+
+
+def _augment(x: torch.Tensor, g: torch.Generator, crop: int) -> torch.Tensor:
+    n, _, h, w = x.shape
+    out = []
+    for i in range(n):
+        y0 = int(torch.randint(0, h - crop + 1, (1,), generator=g))
+        x0 = int(torch.randint(0, w - crop + 1, (1,), generator=g))
+        t = x[i, :, y0:y0 + crop, x0:x0 + crop]
+        k = int(torch.randint(0, 8, (1,), generator=g))
+        t = torch.rot90(t, k % 4, (1, 2))
+        out.append(t.flip(2) if k >= 4 else t)
+    return torch.stack(out)
+
+
+def sample_batch(images, cfg: TrainConfig, step: int, rank: int):
+    """Random covers and secrets (random pairing, crops, flips, rotations) for this step."""
+    g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 101 + rank)
+    idx = torch.randint(0, len(images), (2, cfg.batch), generator=g)
+    cover = _augment(images[idx[0]], g, cfg.crop).float() / 255
+    secret = _augment(images[idx[1]], g, cfg.crop).float() / 255
+    noise = (torch.rand(cover.shape, generator=g) - 0.5) / 255
+    if cfg.secret_gray and secret.shape[1] == 3:
+        secret = secret.mean(1, keepdim=True)
+    return cover, secret, noise
+
+
+# ---- validation --------------------------------------------------------------
+
+@torch.no_grad()
+def validate(encoder, decoder, images, pairs, n: int, device) -> dict:
+    """Fidelity on fixed validation pairs, float stegos and 8-bit stegos."""
+    encoder.eval(), decoder.eval()
+    sel = pairs[:n] if pairs else [(i, (i + 1) % len(images)) for i in range(min(n, len(images)))]
+    cover = images[[c for c, _ in sel]].float().div(255).to(device)
+    secret = images[[s for _, s in sel]].float().div(255).to(device)
+    stego = encoder(cover, secret).clamp(0, 1)
+    q = torch.round(stego * 255) / 255
+    out = {}
+    for tag, st in (("float", stego), ("uint8", q)):
+        rev = decoder(st)
+        if tag == "uint8":
+            rev = torch.round(rev * 255) / 255
+        cm = F.mse_loss(st, cover).item()
+        sm = F.mse_loss(rev, secret).item()
+        out[f"cover_mse_{tag}"] = cm
+        out[f"secret_mse_{tag}"] = sm
+        out[f"stego_psnr_{tag}"] = 10 * math.log10(1 / max(cm, 1e-12))
+        out[f"secret_psnr_{tag}"] = 10 * math.log10(1 / max(sm, 1e-12))
+    encoder.train(), decoder.train()
+    return out
+
+
+# ---- checkpoints -------------------------------------------------------------
+
+def model_config(cfg: TrainConfig, channels: int, corpus: str) -> dict:
+    return {"cover_channels": channels,
+            "secret_channels": 1 if cfg.secret_gray else channels,
+            "width": cfg.width, "blocks": cfg.blocks, "name": f"gan-{cfg.preset}",
+            "trained_on": corpus, "train_crop": cfg.crop}
+
+
+def save_checkpoint(run: Path, step, pair, disc, opt_g, opt_d, cfg, mcfg):
+    tg, mg = weights.optimizer_state(opt_g, "opt_g")
+    td, md = weights.optimizer_state(opt_d, "opt_d")
+    tensors = {**weights.prefixed(pair.encoder.state_dict(), "encoder"),
+               **weights.prefixed(pair.decoder.state_dict(), "decoder"),
+               **weights.prefixed(disc.state_dict(), "disc"), **tg, **td}
+    weights.save(run / "checkpoint.safetensors", tensors,
+                 {"kind": CHECKPOINT_KIND, "step": step, "train": asdict(cfg), "model": mcfg,
+                  "opt_g": mg, "opt_d": md})
+    model = HidingModel(mcfg)
+    model.encoder.load_state_dict(pair.encoder.state_dict())
+    model.decoder.load_state_dict(pair.decoder.state_dict())
+    model.config["steps"] = step
+    model.save(run / "model.safetensors")
+
+
+def _trim_log(path: Path, step: int):
+    """Drop log rows written after the checkpoint we resume from."""
+    if not path.exists():
+        return
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    keep = [rows[0]] + [r for r in rows[1:] if int(r[0]) <= step] if rows else []
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(keep)
+
+
+# ---- the loop ----------------------------------------------------------------
+
+def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
+          device: str = "auto", max_steps: int = 0, quiet: bool = False):
+    """Train (or resume) a run folder; returns (last validation metrics, HidePair)."""
+    run = Path(run)
+    with process_group(device) as (rank, world, dev):
+        if resume:
+            if not (run / "checkpoint.safetensors").exists():
+                raise InputError(f"{run}: nothing to resume (no checkpoint.safetensors)")
+            tensors, meta = weights.load(run / "checkpoint.safetensors", CHECKPOINT_KIND)
+            cfg = TrainConfig(**{**meta["train"], "lambdas": tuple(meta["train"]["lambdas"])})
+            start = meta["step"]
+        else:
+            cfg = cfg or TrainConfig()
+            if (run / "checkpoint.safetensors").exists():
+                raise InputError(f"{run}: already holds a run (use --resume, or another folder)")
+            start, tensors, meta = 0, None, None
+        images, _, mode = load_split(data, "train")
+        val_images, val_pairs, _ = load_split(data, "val")
+        channels = images.shape[1]
+        if cfg.crop > min(images.shape[-2:]):
+            raise InputError(f"--crop {cfg.crop} is larger than the corpus images "
+                             f"({images.shape[-1]}x{images.shape[-2]})")
+        mcfg = model_config(cfg, channels, str(data))
+        torch.manual_seed(cfg.seed)
+        pair = HidePair(Encoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
+                        Decoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
+                        cfg.rounding)
+        disc = XuNetLike(channels, cfg.disc_width)
+        opt_g = torch.optim.Adam(pair.parameters(), lr=cfg.lr)
+        opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc)
+        if tensors is not None:
+            for mod, pre in ((pair.encoder, "encoder"), (pair.decoder, "decoder"), (disc, "disc")):
+                weights.load_module_state(mod, weights.unprefixed(tensors, pre), run)
+            weights.load_optimizer_state(opt_g, tensors, meta["opt_g"], "opt_g")
+            weights.load_optimizer_state(opt_d, tensors, meta["opt_d"], "opt_d")
+        pair.to(dev), disc.to(dev)
+        for opt in (opt_g, opt_d):  # optimizer state follows the params' device
+            for st in opt.state.values():
+                for k, v in st.items():
+                    if torch.is_tensor(v) and k != "step":
+                        st[k] = v.to(dev)
+        ddp_pair, ddp_disc = DDP(pair), DDP(disc)
+        spe = cfg.steps_per_epoch or max(1, math.ceil(len(images) / 2 / (cfg.batch * world)))
+        total = cfg.epochs * spe
+        stop = min(total, max_steps) if max_steps else total
+        if rank == 0:
+            run.mkdir(parents=True, exist_ok=True)
+            (run / "config.json").write_text(json.dumps(
+                {"train": asdict(cfg), "model": mcfg, "data": str(data), "world": world}, indent=1))
+            _trim_log(run / "log.csv", start)
+        la, lb, lc = cfg.lambdas
+        labels = None
+        bar = progress(range(start, stop), initial=start, total=stop, desc="train",
+                       disable=True if (rank or quiet) else None)
+        last, t0, seen = {}, time.time(), 0
+        for step in bar:
+            for group in opt_g.param_groups:
+                group["lr"] = cfg.lr * (0.5 * (1 + math.cos(math.pi * step / total))
+                                        if cfg.cosine else 1.0)
+            cover, secret, noise = (t.to(dev) for t in sample_batch(images, cfg, step, rank))
+            if labels is None or len(labels) != 2 * len(cover):
+                labels = torch.cat([torch.zeros(len(cover)), torch.ones(len(cover))]).long().to(dev)
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.amp_bf16):
+                stego, revealed = ddp_pair(cover, secret, noise)
+                # discriminator: covers are 0, stegos are 1
+                ls = F.cross_entropy(ddp_disc(torch.cat([cover, stego.detach()])), labels)
+            opt_d.zero_grad(set_to_none=True)
+            ls.backward()
+            opt_d.step()
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.amp_bf16):
+                disc.requires_grad_(False)
+                logits = disc(torch.cat([cover, stego]))[len(cover):]
+                disc.requires_grad_(True)
+                adv = F.cross_entropy(logits, labels[: len(cover)])  # make stegos look like covers
+                d_cover = F.mse_loss(stego.float(), cover)
+                d_secret = F.mse_loss(revealed.float(), secret)
+                le = la * d_cover + lb * adv + lc * d_secret
+            opt_g.zero_grad(set_to_none=True)
+            le.backward()
+            opt_g.step()
+            seen += len(cover) * world
+            bar.set_postfix(Le=f"{le.item():.4f}", Ls=f"{ls.item():.3f}",
+                            cover=f"{d_cover.item():.2e}", secret=f"{d_secret.item():.2e}")
+            done = step + 1
+            epoch_end = done % spe == 0 or done == stop
+            if epoch_end or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
+                if rank == 0:
+                    last = validate(pair.encoder, pair.decoder, val_images, val_pairs,
+                                    cfg.val_pairs, dev)
+                    row = {"step": done, "epoch": done / spe, "Le": le.item(), "Ls": ls.item(),
+                           "adv": adv.item(), "d_cover": d_cover.item(),
+                           "d_secret": d_secret.item(),
+                           "images_per_s": seen / max(time.time() - t0, 1e-9), **last}
+                    log = run / "log.csv"
+                    new = not log.exists() or log.stat().st_size == 0
+                    with open(log, "a", newline="") as fh:
+                        w = csv.DictWriter(fh, fieldnames=list(row))
+                        if new:
+                            w.writeheader()
+                        w.writerow(row)
+                    save_checkpoint(run, done, pair, disc, opt_g, opt_d, cfg, mcfg)
+                    if not quiet and epoch_end:
+                        bar.write(f"step {done}/{total}: stego {last['stego_psnr_uint8']:.2f} dB, "
+                                  f"revealed {last['secret_psnr_uint8']:.2f} dB (8-bit, val)")
+                torch.distributed.barrier()
+        bar.close()
+        return last, pair

@@ -1,0 +1,98 @@
+"""Weights and training state as safetensors + JSON metadata; never pickle."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+
+from .errors import InputError
+
+META_KEY = "advstego"
+
+
+def save(path, tensors: dict, meta: dict) -> Path:
+    """Write tensors and a JSON-able dict atomically to one .safetensors file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata={META_KEY: json.dumps(meta)})
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load(path, kind: str | None = None) -> tuple[dict, dict]:
+    """Read (tensors, meta); a file that is not one of ours is a clear InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such model file")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            raw = (f.metadata() or {}).get(META_KEY)
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{path}: not a valid advstego model file ({str(exc)[:80]})") from None
+    if raw is None:
+        raise InputError(f"{path}: a safetensors file, but not an advstego model (no metadata)")
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        raise InputError(f"{path}: corrupt model metadata") from None
+    if kind is not None and meta.get("kind") != kind:
+        raise InputError(f"{path}: is a {meta.get('kind')!r} file, expected {kind!r}")
+    return tensors, meta
+
+
+def prefixed(state: dict, prefix: str) -> dict:
+    return {f"{prefix}.{k}": v for k, v in state.items()}
+
+
+def unprefixed(tensors: dict, prefix: str) -> dict:
+    n = len(prefix) + 1
+    return {k[n:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+
+def optimizer_state(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict, dict]:
+    """Split an optimizer's state dict into tensors and JSON."""
+    sd = opt.state_dict()
+    tensors, scalars = {}, {}
+    for idx, st in sd["state"].items():
+        for key, val in st.items():
+            if torch.is_tensor(val):
+                tensors[f"{prefix}.{idx}.{key}"] = val
+            else:
+                scalars[f"{idx}.{key}"] = val
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def load_optimizer_state(opt: torch.optim.Optimizer, tensors: dict, meta: dict, prefix: str):
+    state: dict = {}
+    for key, val in unprefixed(tensors, prefix).items():
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = val
+    for key, val in meta["scalars"].items():
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = val
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def load_module_state(module: torch.nn.Module, state: dict, where) -> None:
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0][:120]
+        raise InputError(f"{where}: weights do not fit the model ({first})") from None
