@@ -162,17 +162,50 @@ def print_table1(summaries):
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
+    import shutil
     from pathlib import Path
 
     from .data.prepare import PrepareConfig, prepare, summary
     from .data.sources import sample_photos
+    from .hiding.evaluate import evaluate
+    from .hiding.model import HidingModel, LsbHider
+    from .hiding.train import make_config, train
+    from .images import read_image, write_image
 
     out = Path(a.out)
     corpus = out / "corpus"
-    print(f"[demo] preparing the sample corpus (128x128 gray tiles) in {corpus}")
+    print(f"[demo] 1. sample corpus (128x128 gray tiles, split by photo) -> {corpus}")
     prepare(sample_photos(), PrepareConfig(source="sample", size=128, mode="gray"), corpus,
             force=True, convert_rgb=True)
     _print_summary(corpus, summary(corpus))
+
+    run = out / "quick-run"
+    shutil.rmtree(run, ignore_errors=True)
+    print(f"[demo] 2. training the quick preset on the CPU -> {run}")
+    train(corpus, run, make_config("quick"), device="cpu")
+
+    print("[demo] 3. hide a test photo in another with the shipped model, save, reveal")
+    test = [p for p in summary_pairs(corpus, "test")][0]
+    cover, secret = (read_image(corpus / f, "gray") for f in test)
+    model = HidingModel.load("builtin")
+    write_image(out / "cover.png", cover)
+    write_image(out / "secret.png", secret)
+    write_image(out / "stego.png", model.hide(cover, secret))
+    revealed = model.reveal(read_image(out / "stego.png", "gray"))
+    write_image(out / "revealed.png", revealed)
+    print(f"  {out}/cover.png + secret.png -> stego.png -> revealed.png")
+
+    print("[demo] 4. Table 1 on the held-out test pairs (8-bit PNG stegos)")
+    rows = [evaluate(HidingModel.load("builtin"), corpus),
+            evaluate(HidingModel.load(run / "model.safetensors"), corpus),
+            evaluate(LsbHider(4), corpus)]
+    print_table1(rows)
+
+
+def summary_pairs(corpus, split):
+    from .data.prepare import load_manifest
+
+    return load_manifest(corpus)["pairs"][split]
 
 
 # ---- parser -------------------------------------------------------------
