@@ -1,0 +1,1 @@
+"""The warden: SRM + FLD ensemble and CNN steganalyzers behind one detector interface."""
