@@ -159,6 +159,54 @@ def print_table1(summaries):
               f"{s['secret_ssim']:11.4f}")
 
 
+# ---- embedding and steganalysis -----------------------------------------
+
+def cmd_embed(a):
+    from .embedding import embed_folder
+
+    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers)
+    print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp")
+
+
+def cmd_detect_train(a):
+    from .steganalysis.detector import build_detector, load_pairs
+
+    names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
+    kw = {"seed": a.seed}
+    if a.detector in ("xunet", "srnet"):
+        kw.update(epochs=a.epochs, device=a.device)
+    det = build_detector(a.detector, **kw)
+    if a.detector in ("xunet", "srnet"):
+        det.fit(covers, stegos, run=str(a.output) + ".ckpt")
+    else:
+        det.fit(covers, stegos)
+    det.save(a.output)
+    print(f"{a.output}: {a.detector} trained on {len(names)} cover/stego pairs")
+
+
+def cmd_detect_test(a):
+    import csv
+
+    from .steganalysis.detector import evaluate_detector, load_detector, load_pairs
+
+    det = load_detector(a.detector)
+    names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
+    r = evaluate_detector(det, covers, stegos)
+    print(f"{det.name}: {len(names)} covers + {len(names)} stegos")
+    print(f"  P_FA {r['P_FA']:.4f}  P_MD {r['P_MD']:.4f}  PE {r['PE']:.4f}  "
+          f"w/Vn {r['w_vn']:.4f}  PE_min {r['PE_min']:.4f}")
+    if a.csv:
+        from .images import write_text_atomic
+        rows = [["image", "label", "prob_stego", "decision"]]
+        for i, (lab, p, d) in enumerate(zip(r["labels"], r["scores"], r["decisions"])):
+            rows.append([names[i % len(names)], "stego" if lab else "cover", f"{p:.6f}", int(d)])
+        import io
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        write_text_atomic(a.csv, buf.getvalue())
+        print(f"  per-image scores: {a.csv}")
+
+
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
@@ -281,6 +329,35 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="keep stegos, revealed secrets and results here")
     hider_args(e)
     e.set_defaults(func=cmd_evaluate)
+
+    em = sub.add_parser("embed", help="WOW / S-UNIWARD / HILL stegos through conseal")
+    em.add_argument("--method", required=True, choices=("wow", "suniward", "hill"))
+    em.add_argument("--payload", type=float, default=0.4, help="bits per pixel")
+    em.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
+    em.add_argument("--out", required=True)
+    em.add_argument("--seed", type=int, default=0)
+    em.add_argument("--workers", type=int, default=0, help="processes (0: all cores)")
+    em.set_defaults(func=cmd_embed)
+
+    det = sub.add_parser("detect", help="steganalyzers").add_subparsers(dest="detect_cmd",
+                                                                        required=True)
+    dt = det.add_parser("train", help="train a detector on covers and their stegos")
+    dt.add_argument("--detector", required=True, help="srm-fld | srmq1-fld | xunet | srnet")
+    dt.add_argument("--covers", required=True)
+    dt.add_argument("--stegos", required=True)
+    dt.add_argument("--split", default="train", help="train | val | test | all")
+    dt.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
+    dt.add_argument("--epochs", type=int, default=30, help="CNN epochs")
+    dt.add_argument("--seed", type=int, default=0)
+    dt.add_argument("--device", default="cpu")
+    dt.set_defaults(func=cmd_detect_train)
+    ds = det.add_parser("test", help="P_FA, P_MD, PE, w/Vn on covers and their stegos")
+    ds.add_argument("--detector", required=True, help="a trained detector file")
+    ds.add_argument("--covers", required=True)
+    ds.add_argument("--stegos", required=True)
+    ds.add_argument("--split", default="test", help="train | val | test | all")
+    ds.add_argument("--csv", help="write per-image scores here")
+    ds.set_defaults(func=cmd_detect_test)
 
     demo = sub.add_parser("demo", help="run the end-to-end demo on the sample photos")
     demo.add_argument("--out", default="demo-out")

@@ -170,3 +170,21 @@ def quantize(t):
     import torch
 
     return torch.round(t.clamp(0, 1) * 255) / 255
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write a text file atomically (CSV, JSON, HTML)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"{path.parent}: output folder does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

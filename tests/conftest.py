@@ -57,3 +57,15 @@ def tiny_corpus(tmp_path_factory):
 
 TINY = dict(width=8, blocks=1, disc_width=2, crop=32, batch=4, epochs=2, steps_per_epoch=3,
             val_pairs=4)
+
+
+@pytest.fixture(scope="session")
+def sample64(tmp_path_factory):
+    """All sample photos as 64x64 gray tiles (at most 16 a photo), split by photo."""
+    from advstego.data.prepare import PrepareConfig, prepare
+    from advstego.data.sources import sample_photos
+
+    out = tmp_path_factory.mktemp("corpus") / "sample64"
+    prepare(sample_photos(), PrepareConfig(size=64, mode="gray", max_tiles=16), out,
+            convert_rgb=True)
+    return out

@@ -63,7 +63,7 @@ class TrainConfig:
 PRESETS = {
     "quick": {},
     # the shipped gray model and the offline experiment
-    "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=40,
+    "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=25,
                     steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.001, 1.0)),
     # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
     "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,

@@ -1,0 +1,5 @@
+"""Classic content-adaptive embedding (WOW, S-UNIWARD, HILL) through conseal's simulators."""
+
+from .simulate import METHODS, embed_folder, simulate
+
+__all__ = ["METHODS", "simulate", "embed_folder"]

@@ -1,0 +1,107 @@
+"""Embedding simulators: one function per method, same signature, uint8 in and out.
+
+RGB covers are embedded per channel at the same payload, each channel with its own seed.
+A folder is embedded in parallel (a process pool), image by image with a progress bar;
+each stego is written atomically, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..images import is_image_path, read_image, write_image
+from ..progress import progress
+
+
+def _conseal(module):
+    def run(x: np.ndarray, alpha: float, seed: int) -> np.ndarray:
+        import conseal
+        return getattr(conseal, module).simulate_single_channel(x, alpha=alpha, seed=seed)
+    return run
+
+
+METHODS = {"wow": _conseal("wow"), "suniward": _conseal("suniward"), "hill": _conseal("hill")}
+
+
+def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0) -> np.ndarray:
+    """Stego of one uint8 cover (gray, or RGB channel by channel) at payload bits per pixel."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    if not 0 < payload <= 1:
+        raise InputError(f"--payload {payload}: give bits per pixel in (0, 1]")
+    cover = np.ascontiguousarray(cover, dtype=np.uint8)
+    fn = METHODS[method]
+    if cover.ndim == 2:
+        out = fn(cover, payload, seed)
+    else:
+        out = np.stack([fn(np.ascontiguousarray(cover[..., c]), payload, seed + 7919 * c)
+                        for c in range(cover.shape[2])], axis=2)
+    return np.asarray(out, dtype=np.uint8)
+
+
+def _seed_for(name: str, seed: int) -> int:
+    return (zlib.crc32(name.encode()) + 1_000_003 * seed) % (2 ** 31)
+
+
+def _one(job):
+    src, dst, method, payload, seed = job
+    write_image(dst, simulate(read_image(src), method, payload, seed))
+    return dst
+
+
+def list_images(folder) -> list[Path]:
+    """Image files of a prepared corpus (manifest order) or of any folder (sorted, recursive)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    if (folder / "manifest.json").is_file():
+        from ..data.prepare import load_manifest
+        return [folder / e["file"] for e in load_manifest(folder)["images"]]
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
+    if not files:
+        raise InputError(f"{folder}: no image files found (empty folder?)")
+    return files
+
+
+def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
+                 workers: int = 0) -> int:
+    """Embed every image of src into dst (same relative names); returns how many were made."""
+    src, dst = Path(src), Path(dst)
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    files = list_images(src)
+    jobs = []
+    for f in files:
+        rel = f.relative_to(src)
+        out = (dst / rel).with_suffix(".png")
+        if not out.exists():  # resume: finished stegos are kept
+            out.parent.mkdir(parents=True, exist_ok=True)
+            jobs.append((f, out, method, payload, _seed_for(str(rel), seed)))
+    workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
+    if jobs:
+        # read (and so validate) the first image here: a bad file fails before any work
+        read_image(jobs[0][0])
+        if workers == 1:
+            for j in progress(jobs, desc=method, unit="img"):
+                _one(j)
+        else:
+            with ProcessPoolExecutor(workers) as pool:
+                for _ in progress(pool.map(_one, jobs, chunksize=4), total=len(jobs),
+                                  desc=method, unit="img"):
+                    pass
+    if (src / "manifest.json").is_file():
+        m = json.loads((src / "manifest.json").read_text())
+        m["stage"] = "embed"
+        m["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
+                          "covers": str(src)}
+        tmp = dst / ".manifest.json.tmp"
+        tmp.write_text(json.dumps(m, indent=1))
+        os.replace(tmp, dst / "manifest.json")
+    return len(jobs)

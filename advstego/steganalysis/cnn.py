@@ -1,0 +1,182 @@
+"""CNN steganalyzers, 2 logits (cover, stego): Xu-Net-style and SRNet-style.
+
+Trained on pairs: a cover and its own stego share a batch and the same flips and
+rotations, so the net can only learn the embedding change, not the content.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import weights
+from ..errors import InputError
+from ..hiding.nets import XuNetLike
+from ..progress import progress
+from .detector import Detector
+
+
+def _bn_relu(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU())
+
+
+class _Res(nn.Module):
+    """SRNet type 2 (residual) or type 3 (residual, downsampling) layer."""
+
+    def __init__(self, cin, cout, down):
+        super().__init__()
+        self.a = _bn_relu(cin, cout)
+        self.b = nn.Sequential(nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout))
+        self.down = down
+        self.skip = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride=2, bias=False),
+                                   nn.BatchNorm2d(cout)) if down else None)
+
+    def forward(self, x):
+        y = self.b(self.a(x))
+        if self.down:
+            return self.skip(x) + F.avg_pool2d(y, 3, 2, 1)
+        return x + y
+
+
+class SRNetLike(nn.Module):
+    """SRNet (Boroumand, Chen, Fridrich 2019) in the small: no pooling in the first layers,
+    residual unpooled layers, then residual downsampling layers, global average, linear."""
+
+    def __init__(self, channels=1, width=16):
+        super().__init__()
+        w = width
+        self.front = nn.Sequential(_bn_relu(channels, 4 * w), _bn_relu(4 * w, w))
+        self.unpooled = nn.Sequential(*[_Res(w, w, False) for _ in range(3)])
+        self.pooled = nn.Sequential(_Res(w, w, True), _Res(w, 2 * w, True),
+                                    _Res(2 * w, 4 * w, True), _Res(4 * w, 8 * w, True))
+        self.last = nn.Sequential(_bn_relu(8 * w, 8 * w))
+        self.fc = nn.Linear(8 * w, 2)
+
+    def forward(self, x):
+        x = self.pooled(self.unpooled(self.front(x * 255.0 / 64.0)))
+        return self.fc(self.last(x).mean((2, 3)))
+
+
+ARCHS = {"xunet": (XuNetLike, 8), "srnet": (SRNetLike, 8)}
+
+
+def _stack(images) -> torch.Tensor:
+    arr = np.stack([np.asarray(i) for i in images])
+    if arr.ndim != 3 or arr.dtype != np.uint8:
+        raise InputError(f"CNN detectors take gray uint8 images of one size (got {arr.shape})")
+    return torch.from_numpy(arr)[:, None]
+
+
+def _augment_pairs(c, s, g):
+    """The same random rotation/flip for each cover and its stego."""
+    out_c, out_s = [], []
+    for i in range(len(c)):
+        k = int(torch.randint(0, 8, (1,), generator=g))
+        tc, ts = torch.rot90(c[i], k % 4, (1, 2)), torch.rot90(s[i], k % 4, (1, 2))
+        if k >= 4:
+            tc, ts = tc.flip(2), ts.flip(2)
+        out_c.append(tc), out_s.append(ts)
+    return torch.stack(out_c), torch.stack(out_s)
+
+
+class CnnDetector(Detector):
+    def __init__(self, arch="xunet", width=0, epochs=30, batch=16, lr=1e-3, seed=0,
+                 device="cpu"):
+        if arch not in ARCHS:
+            raise InputError(f"unknown CNN {arch!r}; known: {', '.join(ARCHS)}")
+        self.arch, self.name = arch, arch
+        self.width = width or ARCHS[arch][1]
+        self.epochs, self.batch, self.lr, self.seed = epochs, batch, lr, seed
+        self.device = torch.device(device)
+        torch.manual_seed(seed)
+        self.net = ARCHS[arch][0](1, self.width).to(self.device)
+        self.log: list[dict] = []
+
+    def config(self):
+        return {"arch": self.arch, "width": self.width, "epochs": self.epochs,
+                "batch": self.batch, "lr": self.lr, "seed": self.seed}
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """x: float NCHW in [0, 1] -> (N, 2) logits; differentiable (for attacks)."""
+        return self.net(x)
+
+    def fit(self, covers, stegos, run=None, quiet=False, stop_after=0):
+        """Train on pairs; with run (a file path) a checkpoint is kept each epoch and resumed.
+
+        stop_after ends early after that many epochs (as an interruption would)."""
+        c, s = _stack(covers), _stack(stegos)
+        if c.shape != s.shape:
+            raise InputError(f"covers {tuple(c.shape)} and stegos {tuple(s.shape)} must pair up")
+        opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
+        start = 0
+        ckpt = Path(run) if run else None
+        if ckpt and ckpt.exists():
+            tensors, meta = weights.load(ckpt, "detector-checkpoint")
+            weights.load_module_state(self.net, weights.unprefixed(tensors, "net"), ckpt)
+            weights.load_optimizer_state(opt, tensors, meta["opt"], "opt")
+            start, self.log = meta["epoch"], meta["log"]
+        n, b = len(c), min(self.batch, len(c))
+        steps = max(1, n // b)
+        labels = torch.cat([torch.zeros(b), torch.ones(b)]).long().to(self.device)
+        end = min(self.epochs, stop_after) if stop_after else self.epochs
+        bar = progress(range(start, end), initial=start, total=self.epochs,
+                       desc=f"train {self.arch}", disable=True if quiet else None)
+        for epoch in bar:
+            self.net.train()
+            g = torch.Generator().manual_seed(self.seed * 7919 + epoch)
+            perm = torch.randperm(n, generator=g)
+            total, correct = 0.0, 0
+            for k in range(steps):
+                idx = perm[k * b:(k + 1) * b]
+                bc, bs = _augment_pairs(c[idx], s[idx], g)
+                x = torch.cat([bc, bs]).float().div(255).to(self.device)
+                for group in opt.param_groups:  # cosine decay over the run
+                    group["lr"] = self.lr * 0.5 * (1 + math.cos(math.pi * (epoch * steps + k)
+                                                                / (self.epochs * steps)))
+                out = self.net(x)
+                loss = F.cross_entropy(out, labels)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += loss.item()
+                correct += int((out.argmax(1) == labels).sum())
+            row = {"epoch": epoch + 1, "loss": total / steps, "train_acc": correct / (2 * b * steps)}
+            self.log.append(row)
+            bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row['train_acc']:.3f}")
+            if ckpt:
+                t_opt, m_opt = weights.optimizer_state(opt, "opt")
+                weights.save(ckpt, {**weights.prefixed(self.net.state_dict(), "net"), **t_opt},
+                             {"kind": "detector-checkpoint", "epoch": epoch + 1, "opt": m_opt,
+                              "log": self.log, "config": self.config()})
+        bar.close()
+        self.net.eval()
+        return self
+
+    @torch.no_grad()
+    def prob_stego(self, images, batch=64):
+        self.net.eval()
+        x = _stack(images)
+        out = [torch.softmax(self.net(x[i:i + batch].float().div(255).to(self.device)), 1)[:, 1]
+               for i in range(0, len(x), batch)]
+        return torch.cat(out).cpu().numpy().astype(np.float64)
+
+    def state(self):
+        return weights.prefixed(self.net.state_dict(), "net"), {**self.config(), "log": self.log}
+
+    @classmethod
+    def from_state(cls, tensors, config, where):
+        try:
+            det = cls(config["arch"], config["width"], config["epochs"], config["batch"],
+                      config["lr"], config["seed"])
+        except KeyError:
+            raise InputError(f"{where}: incomplete CNN detector file") from None
+        weights.load_module_state(det.net, weights.unprefixed(tensors, "net"), where)
+        det.log = config.get("log", [])
+        det.net.eval()
+        return det

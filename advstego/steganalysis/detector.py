@@ -1,0 +1,122 @@
+"""One interface for every detector: fit(covers, stegos), prob_stego(images), save/load.
+
+Images are lists (or arrays) of uint8 gray images. Label 1 is stego, 0 is cover.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import weights
+from ..errors import InputError
+from ..metrics import detection_errors, pe_min
+
+KIND = "detector"
+
+
+class Detector:
+    name = "detector"
+
+    def fit(self, covers, stegos) -> "Detector":  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def prob_stego(self, images) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def predict(self, images) -> np.ndarray:
+        """Hard decisions, 1 = stego."""
+        return (self.prob_stego(images) > 0.5).astype(int)
+
+    def state(self) -> tuple[dict, dict]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def save(self, path) -> Path:
+        tensors, config = self.state()
+        return weights.save(path, tensors, {"kind": KIND, "detector": self.name, "config": config})
+
+
+def registry() -> dict:
+    from .cnn import CnnDetector
+    from .ensemble import SrmFld
+
+    return {"srm-fld": lambda **kw: SrmFld(q1=False, **kw),
+            "srmq1-fld": lambda **kw: SrmFld(q1=True, **kw),
+            "xunet": lambda **kw: CnnDetector("xunet", **kw),
+            "srnet": lambda **kw: CnnDetector("srnet", **kw)}
+
+
+def build_detector(name: str, **kw) -> Detector:
+    reg = registry()
+    if name not in reg:
+        raise InputError(f"unknown detector {name!r}; known: {', '.join(reg)}")
+    return reg[name](**kw)
+
+
+def load_detector(path) -> Detector:
+    from .cnn import CnnDetector
+    from .ensemble import SrmFld
+
+    tensors, meta = weights.load(path, KIND)
+    name = meta.get("detector")
+    cls = {"srm-fld": SrmFld, "srmq1-fld": SrmFld, "xunet": CnnDetector,
+           "srnet": CnnDetector}.get(name)
+    if cls is None:
+        raise InputError(f"{path}: unknown detector type {name!r}")
+    return cls.from_state(tensors, meta["config"], path)
+
+
+def evaluate_detector(det: Detector, covers, stegos) -> dict:
+    """P_FA, P_MD, PE, w/Vn of hard decisions, PE minimised over thresholds, and scores."""
+    if len(covers) == 0 or len(stegos) == 0:
+        raise InputError("need covers and stegos to test a detector")
+    images = list(covers) + list(stegos)
+    labels = np.r_[np.zeros(len(covers), int), np.ones(len(stegos), int)]
+    p = det.prob_stego(images)
+    decided = det.predict(images) if hasattr(det, "predict") else (p > 0.5).astype(int)
+    out = detection_errors(labels, decided)
+    out["PE_min"] = pe_min(labels, p)
+    out["scores"] = p
+    out["labels"] = labels
+    out["decisions"] = decided
+    return out
+
+
+def load_pairs(covers_dir, stegos_dir, split: str = "all"):
+    """Covers and their stegos, matched by relative file name (a pair never splits).
+
+    With a prepared corpus, split (train / val / test) follows its manifest, by photo.
+    Returns (names, covers, stegos) as lists of uint8 gray images.
+    """
+    from ..embedding.simulate import list_images
+    from ..images import read_image
+
+    covers_dir, stegos_dir = Path(covers_dir), Path(stegos_dir)
+    files = list_images(covers_dir)
+    if split != "all":
+        from ..data.prepare import load_manifest
+        if not (covers_dir / "manifest.json").is_file():
+            raise InputError(f"{covers_dir}: --split {split} needs a prepared corpus "
+                             "(use --split all for a plain folder)")
+        keep = {e["file"] for e in load_manifest(covers_dir)["images"] if e["split"] == split}
+        files = [f for f in files if str(f.relative_to(covers_dir)) in keep]
+    if not stegos_dir.is_dir():
+        raise InputError(f"{stegos_dir}: no such folder")
+    names, covers, stegos = [], [], []
+    for f in files:
+        rel = f.relative_to(covers_dir)
+        sf = (stegos_dir / rel).with_suffix(".png")
+        if not sf.exists():
+            continue
+        c, s = read_image(f, "gray"), read_image(sf, "gray")
+        if c.shape != s.shape:
+            raise InputError(f"{sf}: stego is {s.shape[1]}x{s.shape[0]}, its cover "
+                             f"{c.shape[1]}x{c.shape[0]}")
+        names.append(str(rel))
+        covers.append(c)
+        stegos.append(s)
+    if not names:
+        raise InputError(f"no cover in {covers_dir} has a stego of the same name in {stegos_dir}"
+                         + (f" (split {split})" if split != "all" else ""))
+    return names, covers, stegos

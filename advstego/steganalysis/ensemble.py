@@ -1,0 +1,77 @@
+"""SRM (or SRMQ1) features + sealwatch's FLD ensemble (Kodovsky, Fridrich, Holub 2012)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from .detector import Detector
+from .features import srm_features
+
+
+class SrmFld(Detector):
+    def __init__(self, q1: bool = False, seed: int = 0, workers: int = 0,
+                 L="automatic", d_sub="automatic"):
+        self.q1, self.seed, self.workers = q1, seed, workers
+        self.L, self.d_sub = L, d_sub  # "automatic": sealwatch's OOB-driven search
+        self.name = "srmq1-fld" if q1 else "srm-fld"
+        self.ensemble = None
+
+    def features(self, images):
+        return srm_features(images, self.q1, self.workers)
+
+    def fit(self, covers, stegos):
+        from sealwatch.ensemble_classifier import FldEnsembleTrainer
+
+        if len(covers) != len(stegos) or len(covers) < 2:
+            raise InputError(f"FLD ensemble needs paired covers and stegos "
+                             f"({len(covers)} covers, {len(stegos)} stegos)")
+        Xc = np.ascontiguousarray(self.features(covers), dtype=np.float64)
+        Xs = np.ascontiguousarray(self.features(stegos), dtype=np.float64)
+        trainer = FldEnsembleTrainer(Xc, Xs, seed=self.seed + 1, L=self.L,
+                                     d_sub=min(self.d_sub, Xc.shape[1]) if isinstance(
+                                         self.d_sub, int) else self.d_sub, verbose=0)
+        self.ensemble, _ = trainer.train()
+        return self
+
+    def _check(self):
+        if self.ensemble is None:
+            raise InputError("the detector is not trained")
+
+    def prob_stego(self, images):
+        self._check()
+        X = self.features(images).astype(np.float64)
+        return (self.ensemble.predict_confidence(X) + 1) / 2
+
+    def predict(self, images):
+        self._check()
+        X = self.features(images).astype(np.float64)
+        return (self.ensemble.predict(X) > 0).astype(int)
+
+    def state(self):
+        bl = self.ensemble.base_learners
+        tensors = {"subspace": torch.from_numpy(np.stack([b.subspace for b in bl]).astype(np.int64)),
+                   "w": torch.from_numpy(np.stack([np.ravel(b.learner.w) for b in bl])),
+                   "b": torch.from_numpy(np.array([float(np.ravel(b.learner.b)[0]) for b in bl]))}
+        return tensors, {"q1": self.q1, "seed": self.seed, "d_sub": int(self.ensemble.d_sub or 0)}
+
+    @classmethod
+    def from_state(cls, tensors, config, where):
+        from sealwatch.ensemble_classifier.base_learner import BaseLearner
+        from sealwatch.ensemble_classifier.ensemble_classifier import EnsembleClassifier
+        from sealwatch.ensemble_classifier.fld import FisherLinearDiscriminantLearner
+
+        try:
+            det = cls(q1=config["q1"], seed=config["seed"])
+            learners = []
+            for s, w, b in zip(tensors["subspace"].numpy(), tensors["w"].numpy(),
+                               tensors["b"].numpy()):
+                base = BaseLearner()
+                base.subspace = s
+                base.learner = FisherLinearDiscriminantLearner(w=w, b=b)
+                learners.append(base)
+        except KeyError:
+            raise InputError(f"{where}: incomplete SRM+FLD detector file") from None
+        det.ensemble = EnsembleClassifier(learners, d_sub=config.get("d_sub"))
+        return det

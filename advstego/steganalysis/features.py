@@ -1,0 +1,65 @@
+"""SRM features of many images: a process pool for the work, a disk cache per image."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..data.sources import cache_dir
+from ..progress import progress
+from . import srm
+
+
+def _key(img: np.ndarray, q1: bool) -> str:
+    h = hashlib.sha1(img.tobytes())
+    h.update(f"{img.shape}{img.dtype}{'q1' if q1 else 'srm'}-v1".encode())
+    return h.hexdigest()
+
+
+def _extract(args):
+    img, q1 = args
+    return srm.features(img, q1)
+
+
+def srm_features(images, q1: bool = False, workers: int = 0, cache=True) -> np.ndarray:
+    """(N, 34671) or (N, 12753) float32 SRM features of gray uint8 images."""
+    images = [np.ascontiguousarray(i) for i in images]
+    for i in images:
+        if i.ndim != 2 or i.dtype != np.uint8:
+            raise ValueError("SRM features need gray uint8 images")
+    folder = cache_dir() / "features" / ("srmq1" if q1 else "srm")
+    if cache:
+        folder.mkdir(parents=True, exist_ok=True)
+    keys = [_key(i, q1) for i in images]
+    out: list = [None] * len(images)
+    todo = []
+    for n, k in enumerate(keys):
+        f = folder / f"{k}.npy"
+        if cache and f.exists():
+            try:
+                out[n] = np.load(f, allow_pickle=False)
+                continue
+            except (ValueError, OSError):
+                pass  # a damaged cache entry is recomputed
+        todo.append(n)
+    workers = workers or min(len(todo), os.cpu_count() or 1) or 1
+    jobs = [(images[n], q1) for n in todo]
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = pool.map(_extract, jobs, chunksize=2)
+            done = list(progress(results, total=len(jobs), desc="SRM", unit="img"))
+    else:
+        done = [_extract(j) for j in progress(jobs, desc="SRM", unit="img")]
+    for n, vec in zip(todo, done):
+        out[n] = vec
+        if cache:
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy")
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, vec, allow_pickle=False)
+            os.replace(tmp, folder / f"{keys[n]}.npy")
+    return np.stack(out) if out else np.zeros((0, 12753 if q1 else 34671), np.float32)

@@ -1,0 +1,146 @@
+"""The warden: baselines, SRM+FLD, CNNs, one detector interface, and the field's checks.
+
+Detectability and the cover-vs-cover control run on synthetic covers (smooth random
+fields with mild sensor noise) so they are fast and deterministic; the real-photo
+figures are measured by the larger run in the README.
+"""
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from advstego.embedding import simulate
+from advstego.errors import InputError
+from advstego.hiding.model import LsbHider
+from advstego.images import read_image, write_image
+from advstego.steganalysis.cnn import CnnDetector
+from advstego.steganalysis.detector import (build_detector, evaluate_detector, load_detector,
+                                            load_pairs)
+from advstego.steganalysis.ensemble import SrmFld
+from conftest import assert_clean_error, textured
+
+
+def synthetic_covers(n, size=48, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        f = gaussian_filter(rng.normal(0, 1, (size, size)), rng.uniform(2, 6))
+        f = 128 + 50 * f / f.std() + rng.normal(0, 1.0, (size, size))
+        out.append(np.clip(np.round(f), 0, 255).astype(np.uint8))
+    return out
+
+
+@pytest.fixture(scope="module")
+def synth():
+    covers = synthetic_covers(400)
+    stegos = [simulate(c, "suniward", 0.4, seed=i) for i, c in enumerate(covers)]
+    return covers, stegos
+
+
+def test_simulators_uint8_seeded_and_rgb_per_channel(rng):
+    cover = textured(rng, 40, 40)
+    for method in ("wow", "suniward", "hill"):
+        a = simulate(cover, method, 0.4, seed=3)
+        assert a.dtype == np.uint8 and a.shape == cover.shape
+        assert 0 < np.mean(a != cover) < 0.3
+        assert np.abs(a.astype(int) - cover).max() == 1
+        assert np.array_equal(a, simulate(cover, method, 0.4, seed=3))
+    rgb = textured(rng, 32, 32, 3)
+    s = simulate(rgb, "hill", 0.4, seed=1)
+    assert s.shape == rgb.shape and all((s[..., c] != rgb[..., c]).any() for c in range(3))
+    with pytest.raises(InputError, match="unknown method"):
+        simulate(cover, "f5")
+
+
+def test_suniward_is_detected_by_srm_fld(synth):
+    covers, stegos = synth
+    det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(covers[:250], stegos[:250])
+    r = evaluate_detector(det, covers[250:], stegos[250:])
+    assert r["PE"] < 0.35, r
+
+
+def test_cover_vs_cover_control_stays_at_chance(synth):
+    covers, _ = synth
+    order = np.random.default_rng(5).permutation(len(covers))  # random labels, not by source
+    a, b = [covers[i] for i in order[:200]], [covers[i] for i in order[200:]]
+    det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(a[:100], b[:100])
+    r = evaluate_detector(det, a[100:], b[100:])
+    assert abs(r["PE"] - 0.5) <= 0.05, r
+
+
+def test_xunet_separates_lsb4_stegos_on_the_sample_corpus(sample64):
+    import json
+    m = json.loads((sample64 / "manifest.json").read_text())
+
+    def split(name):
+        imgs = [read_image(sample64 / e["file"]) for e in m["images"] if e["split"] == name]
+        h = LsbHider(4)
+        return imgs, [h.hide(c, imgs[(i + 5) % len(imgs)]) for i, c in enumerate(imgs)]
+
+    (c, s), (tc, ts) = split("train"), split("test")
+    det = CnnDetector("xunet", epochs=6, batch=16).fit(c, s, quiet=True)
+    r = evaluate_detector(det, tc, ts)
+    assert r["PE_min"] < 0.25 and r["PE"] < 0.35, {k: r[k] for k in ("PE", "PE_min", "n")}
+
+
+def test_detectors_save_load_same_scores(tmp_path, synth):
+    covers, stegos = synth
+    for name, kw in (("srmq1-fld", {"L": 5, "d_sub": 200, "workers": 1}),
+                     ("xunet", {"epochs": 1}), ("srnet", {"epochs": 1})):
+        det = build_detector(name, **kw)
+        fit_kw = {"quiet": True} if name != "srmq1-fld" else {}
+        det.fit(covers[:16], stegos[:16], **fit_kw)
+        p = det.prob_stego(covers[16:24])
+        assert p.shape == (8,) and ((0 <= p) & (p <= 1)).all()
+        path = det.save(tmp_path / f"{name}.safetensors")
+        again = load_detector(path)
+        assert np.array_equal(again.prob_stego(covers[16:24]), p)
+        assert np.array_equal(again.predict(covers[16:24]), det.predict(covers[16:24]))
+    with pytest.raises(InputError, match="unknown detector"):
+        build_detector("svm")
+
+
+def test_cnn_training_resumes(tmp_path, synth):
+    covers, stegos = synth
+    full = CnnDetector("xunet", epochs=2, batch=8).fit(covers[:16], stegos[:16], quiet=True)
+    part = CnnDetector("xunet", epochs=2, batch=8)
+    part.fit(covers[:16], stegos[:16], run=tmp_path / "ck", quiet=True, stop_after=1)
+    assert [r["epoch"] for r in part.log] == [1]
+    rest = CnnDetector("xunet", epochs=2, batch=8)
+    rest.fit(covers[:16], stegos[:16], run=tmp_path / "ck", quiet=True)
+    assert [r["epoch"] for r in rest.log] == [1, 2]
+    assert np.array_equal(rest.prob_stego(covers[16:20]), full.prob_stego(covers[16:20]))
+
+
+def test_cli_embed_detect_train_and_test(tmp_path, cli, tiny_corpus):
+    stegos = tmp_path / "hill"
+    r = cli("embed", "--method", "hill", "--in", tiny_corpus, "--out", stegos, "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert (stegos / "manifest.json").exists()
+    names, c, s = load_pairs(tiny_corpus, stegos, "all")
+    assert len(names) == len(c) == len(s) > 0
+    model = tmp_path / "x.safetensors"
+    r = cli("detect", "train", "--detector", "xunet", "--epochs", "1", "--covers", tiny_corpus,
+            "--stegos", stegos, "-o", model)
+    assert r.returncode == 0, r.stderr
+    r = cli("detect", "test", "--detector", model, "--covers", tiny_corpus, "--stegos", stegos,
+            "--csv", tmp_path / "scores.csv")
+    assert r.returncode == 0, r.stderr
+    assert "PE" in r.stdout and "w/Vn" in r.stdout
+    rows = (tmp_path / "scores.csv").read_text().splitlines()
+    assert rows[0] == "image,label,prob_stego,decision" and len(rows) > 2
+    # bad input
+    r = cli("detect", "test", "--detector", model, "--covers", tiny_corpus, "--stegos",
+            tmp_path / "none")
+    assert_clean_error(r, "none", "no such folder")
+    (tmp_path / "junk.safetensors").write_bytes(b"123")
+    r = cli("detect", "test", "--detector", tmp_path / "junk.safetensors", "--covers",
+            tiny_corpus, "--stegos", stegos)
+    assert_clean_error(r, "junk.safetensors", "not a valid advstego model")
+    (tmp_path / "other").mkdir()
+    write_image(tmp_path / "other" / "unrelated.png", c[0])
+    r = cli("detect", "train", "--detector", "xunet", "--covers", tiny_corpus, "--stegos",
+            tmp_path / "other", "-o", tmp_path / "y.safetensors")
+    assert_clean_error(r, "no cover")
+    r = cli("embed", "--method", "wow", "--in", tmp_path / "empty", "--out", tmp_path / "o")
+    assert_clean_error(r, "no such folder")
