@@ -207,6 +207,24 @@ def cmd_detect_test(a):
         print(f"  per-image scores: {a.csv}")
 
 
+# ---- attacks --------------------------------------------------------------
+
+def cmd_attack(a):
+    from .attacks.run import attack_folder
+    from .steganalysis.detector import load_detector
+
+    det = load_detector(a.detector)
+    if a.attack == "fgsm":
+        kind, params = ("fgsm-uint8", {"levels": a.levels}) if a.uint8 else ("fgsm", {"eps": a.eps})
+    else:
+        kind, params = "onepixel", {"pixels": a.pixels, "maxiter": a.maxiter,
+                                    "popsize": a.popsize, "seed": a.seed}
+    s = attack_folder(kind, det, a.input, a.out, **params)
+    print(f"{a.out}: {s['images']} attacked stegos ({kind}); success {s['success_rate']:.3f}, "
+          f"mean queries {s['mean_queries']:.1f}, mean L-inf {s['mean_linf']:.2f} grey levels, "
+          f"{s['images_per_s']:.2f} images/s")
+
+
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
@@ -358,6 +376,24 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--split", default="test", help="train | val | test | all")
     ds.add_argument("--csv", help="write per-image scores here")
     ds.set_defaults(func=cmd_detect_test)
+
+    att = sub.add_parser("attack", help="adversarial stegos against a detector")
+    att_sub = att.add_subparsers(dest="attack", required=True)
+    fg = att_sub.add_parser("fgsm", help="white box: FGSM, or rounding-aware with --uint8")
+    fg.add_argument("--eps", type=float, default=0.003, help="step on [0, 1] (plain FGSM)")
+    fg.add_argument("--uint8", action="store_true",
+                    help="rounding-aware: +-1 grey level steps until the detector flips")
+    fg.add_argument("--levels", type=int, default=2, help="L-inf budget in grey levels (--uint8)")
+    op = att_sub.add_parser("onepixel", help="black box: differential evolution on p pixels")
+    op.add_argument("--pixels", type=int, default=1)
+    op.add_argument("--maxiter", type=int, default=50)
+    op.add_argument("--popsize", type=int, default=20)
+    op.add_argument("--seed", type=int, default=500)
+    for q in (fg, op):
+        q.add_argument("--detector", required=True, help="a trained detector file")
+        q.add_argument("--in", dest="input", required=True, help="folder of stegos")
+        q.add_argument("--out", required=True)
+        q.set_defaults(func=cmd_attack)
 
     demo = sub.add_parser("demo", help="run the end-to-end demo on the sample photos")
     demo.add_argument("--out", default="demo-out")

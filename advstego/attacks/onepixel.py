@@ -1,0 +1,50 @@
+"""Black-box One Pixel attack (Su, Vargas, Sakurai 2019) by differential evolution.
+
+A candidate changes p pixels: (row, column, new grey value) each, all integers
+(scipy's differential_evolution with integrality). Only the detector's probabilities
+are queried, a whole population per call (vectorized); DE stops on success.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import differential_evolution
+
+
+def onepixel(prob_stego, stego: np.ndarray, pixels: int = 1, maxiter: int = 50,
+             popsize: int = 20, seed: int = 500) -> dict:
+    """Attack one uint8 gray stego; prob_stego maps a list of images to P(stego).
+
+    Returns {"image": attacked uint8, "success", "queries", "prob_before", "prob_after"}.
+    """
+    stego = np.asarray(stego, dtype=np.uint8)
+    h, w = stego.shape
+    bounds = [(0, h - 1), (0, w - 1), (0, 255)] * pixels
+    queries = 0
+
+    def apply(v):
+        img = stego.copy()
+        v = np.round(v).astype(int).reshape(pixels, 3)
+        img[v[:, 0], v[:, 1]] = v[:, 2]
+        return img
+
+    def objective(pop):  # pop: (3p, S) with vectorized=True
+        nonlocal queries
+        cands = [apply(pop[:, j]) for j in range(pop.shape[1])]
+        queries += len(cands)
+        return np.asarray(prob_stego(cands), dtype=np.float64)
+
+    before = float(prob_stego([stego])[0])
+    queries += 1
+    if before < 0.5:
+        return {"image": stego, "success": True, "queries": queries, "prob_before": before,
+                "prob_after": before}
+    result = differential_evolution(
+        objective, bounds, maxiter=maxiter, popsize=popsize, seed=seed, integrality=True,
+        vectorized=True, updating="deferred", polish=False, tol=0, atol=0,
+        callback=lambda intermediate_result: bool(intermediate_result.fun < 0.5))
+    best = apply(result.x)
+    after = float(prob_stego([best])[0])
+    queries += 1
+    return {"image": best, "success": after < 0.5, "queries": queries,
+            "prob_before": before, "prob_after": after}

@@ -1,0 +1,87 @@
+"""Attacked stegos are valid uint8 images within budget; success flags match a fresh look."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from advstego.attacks.fgsm import fgsm, fgsm_uint8
+from advstego.attacks.onepixel import onepixel
+from advstego.hiding.model import LsbHider
+from advstego.images import read_image, write_image
+from advstego.steganalysis.cnn import CnnDetector
+from conftest import assert_clean_error
+from test_steganalysis import synthetic_covers
+
+
+@pytest.fixture(scope="module")
+def lsb_detector():
+    covers = synthetic_covers(120, size=32, seed=7)
+    h = LsbHider(3)
+    stegos = [h.hide(c, covers[(i + 1) % len(covers)]) for i, c in enumerate(covers)]
+    det = CnnDetector("xunet", epochs=4, batch=16).fit(covers[:100], stegos[:100], quiet=True)
+    return det, stegos[100:]
+
+
+def test_fgsm_rounds_small_steps_away_and_stays_in_budget(lsb_detector):
+    det, stegos = lsb_detector
+    same = fgsm(det, stegos, 0.001)  # a quarter of a grey level: nothing survives rounding
+    assert same.dtype == np.uint8 and np.array_equal(same, np.stack(stegos))
+    for eps in (0.003, 0.005, 0.008):
+        adv = fgsm(det, stegos, eps)
+        diff = np.abs(adv.astype(int) - np.stack(stegos))
+        assert adv.dtype == np.uint8 and diff.max() <= round(eps * 255 + 0.5)
+        assert diff.max() >= 1
+
+
+def test_rounding_aware_fgsm_flips_within_levels(lsb_detector):
+    det, stegos = lsb_detector
+    adv, rounds = fgsm_uint8(det, stegos, levels=2)
+    assert adv.dtype == np.uint8
+    assert np.abs(adv.astype(int) - np.stack(stegos)).max() <= 2
+    before, after = det.prob_stego(stegos), det.prob_stego(list(adv))
+    assert after.mean() < before.mean()
+    # an image that needed no round was already called a cover and is untouched
+    for s, a, r, p in zip(stegos, adv, rounds, before):
+        if r == 0:
+            assert p < 0.5 and np.array_equal(s, a)
+
+
+def test_onepixel_changes_at_most_p_pixels_and_reports_truthfully(lsb_detector):
+    det, stegos = lsb_detector
+    s = stegos[0]
+    r = onepixel(det.prob_stego, s, pixels=3, maxiter=5, popsize=10, seed=500)
+    assert r["image"].dtype == np.uint8 and r["image"].shape == s.shape
+    assert (r["image"] != s).sum() <= 3
+    fresh = float(det.prob_stego([r["image"]])[0])
+    assert r["prob_after"] == pytest.approx(fresh)
+    assert r["success"] == (fresh < 0.5)
+    assert r["queries"] > 1
+    again = onepixel(det.prob_stego, s, pixels=3, maxiter=5, popsize=10, seed=500)
+    assert np.array_equal(again["image"], r["image"])  # seed 500: reproducible
+
+
+def test_cli_attacks_write_pngs_and_csv(tmp_path, cli, lsb_detector):
+    det, stegos = lsb_detector
+    model = det.save(tmp_path / "x.safetensors")
+    src = tmp_path / "stegos"
+    src.mkdir()
+    for i, s in enumerate(stegos[:4]):
+        write_image(src / f"{i}.png", s)
+    r = cli("attack", "fgsm", "--uint8", "--levels", "2", "--detector", model, "--in", src,
+            "--out", tmp_path / "fg")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(tmp_path / "fg" / "attack.csv")))
+    assert len(rows) == 4
+    for row in rows:
+        img = read_image(tmp_path / "fg" / row["image"])
+        assert int(row["linf"]) <= 2
+        p = float(det.prob_stego([img])[0])
+        assert int(row["success"]) == int(p < 0.5)
+    r = cli("attack", "onepixel", "--pixels", "1", "--maxiter", "2", "--popsize", "5",
+            "--detector", model, "--in", src, "--out", tmp_path / "op")
+    assert r.returncode == 0, r.stderr
+    assert "success" in r.stdout
+    r = cli("attack", "fgsm", "--detector", tmp_path / "missing.safetensors", "--in", src,
+            "--out", tmp_path / "z")
+    assert_clean_error(r, "missing.safetensors")
