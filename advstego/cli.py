@@ -225,6 +225,28 @@ def cmd_attack(a):
           f"{s['images_per_s']:.2f} images/s")
 
 
+# ---- experiment -------------------------------------------------------------
+
+def cmd_experiment(a):
+    import time
+
+    from .experiments.pipeline import run_experiment
+    from .experiments.presets import load_config
+    from .experiments.report import tables
+
+    cfg = load_config(a.config, a.root)
+    t = time.perf_counter()
+    r = run_experiment(cfg, a.out, device=a.device)
+    for title, head, rows in tables(r):
+        print(f"\n{title}")
+        print("  ".join(head))
+        for row in rows:
+            print("  ".join(row))
+    print(f"\n{a.out}/report.html, report.md, results.json "
+          f"({len(r['stages_ran'])} stages ran, {len(r['stages_reused'])} reused, "
+          f"{time.perf_counter() - t:.1f} s)")
+
+
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
@@ -394,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--in", dest="input", required=True, help="folder of stegos")
         q.add_argument("--out", required=True)
         q.set_defaults(func=cmd_attack)
+
+    ex = sub.add_parser("experiment", help="the whole paper: tables, figures, report")
+    ex.add_argument("config", help="quick | offline | paper-bossbase | paper-lfw | CONFIG.json")
+    ex.add_argument("--out", default="runs/experiment")
+    ex.add_argument("--root", help="BOSSbase or LFW folder for the paper presets")
+    ex.add_argument("--device", default="auto")
+    ex.set_defaults(func=cmd_experiment)
 
     demo = sub.add_parser("demo", help="run the end-to-end demo on the sample photos")
     demo.add_argument("--out", default="demo-out")

@@ -1,0 +1,1 @@
+"""One command from photos to the paper's tables, figures and report."""

@@ -1,0 +1,175 @@
+"""Tables, figures and the report (results.json, report.md, self-contained report.html)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..images import read_image, write_text_atomic
+
+# Only figures quoted in the project's issues, labelled as the paper's.
+PAPER = {"BOSSbase": {"stego_psnr": 19.8, "secret_psnr": 21.8},
+         "LFW": {"stego_psnr": 25.7, "secret_psnr": 26.4}}
+
+
+def _versions():
+    import importlib.metadata as md
+    out = {"python": platform.python_version(), "advstego": __version__}
+    for p in ("torch", "numpy", "scipy", "scikit-image", "conseal", "sealwatch"):
+        try:
+            out[p] = md.version(p)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def _fmt(v, digits=4):
+    if v is None:
+        return "–"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
+    t1 = [[m, str(v["pairs"]), f"{v['cover_mse']:.2e}", f"{v['secret_mse']:.2e}",
+           f"{v['stego_psnr']:.2f}", f"{v['secret_psnr']:.2f}", f"{v['stego_ssim']:.4f}",
+           f"{v['secret_ssim']:.4f}"] for m, v in r["table1"].items()]
+    for name, p in PAPER.items():
+        t1.append([f"paper, GAN on {name}", "", "", "", f"{p['stego_psnr']}",
+                   f"{p['secret_psnr']}", "", ""])
+    t2 = [[m, _fmt(v["SRM"]["PE"]), _fmt(v["SRM"]["PE_min"]), _fmt(v["CNN"]["PE"]),
+           _fmt(v["CNN"]["PE_min"]), _fmt(v["CNN"]["w_vn"])] for m, v in r["table2"].items()]
+    for label, v in r["table3"].items():
+        t2.append([f"GAN + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
+                   _fmt(v["PE_cnn"]["PE"]), _fmt(v["PE_cnn"]["PE_min"]), _fmt(v["PE_cnn"]["w_vn"])])
+    t2b = [[label, _fmt(v["success_rate"], 3),
+            _fmt(v.get("PE_cnn_retrained", {}).get("PE")),
+            _fmt(v.get("PE_other_cnn", {}).get("PE")), _fmt(v["PE_srm"]["PE"])]
+           for label, v in r["table3"].items()]
+    t3 = [[label, str(v["images"]), f"{v['cover_mse']:.2e}", f"{v['cover_psnr']:.2f}",
+           f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
+           f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
+           _fmt(v["queries"], 1)] for label, v in r["table3"].items()]
+    return [
+        ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
+         ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
+          "stego SSIM", "secret SSIM"], t1),
+        ("Table 2 - detection error PE on held-out covers + stegos (0.5 = undetectable)",
+         ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn"], t2),
+        ("Table 2b - attacks against a warden who adapts",
+         ["attack on GAN stegos", "success vs fixed CNN", "PE retrained CNN",
+          "PE other CNN (transfer)", "PE SRM+FLD (transfer)"], t2b),
+        ("Table 3 - after the attacks: cover and revealed-secret fidelity",
+         ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
+          "secret PSNR change", "L-inf (grey levels)", "queries"], t3),
+    ]
+
+
+def figure_confidence(r, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    items = list(r["table3"].items())
+    fig, axes = plt.subplots(1, len(items), figsize=(3.2 * len(items), 2.8), squeeze=False)
+    bins = np.linspace(0, 1, 21)
+    for ax, (label, v) in zip(axes[0], items):
+        ax.hist(v["prob_before"], bins, alpha=0.6, label="GAN stego")
+        ax.hist(v["prob_after"], bins, alpha=0.6, label="attacked")
+        ax.axvline(0.5, color="k", lw=0.8)
+        ax.set_title(label, fontsize=8)
+        ax.set_xlabel("CNN P(stego)", fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def figure_grid(corpus, gan_dir, gan, attacked_dirs, path, n=3):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = corpus.files("test")[:n]
+    rows = [("GAN", gan_dir)] + [(k, v) for k, v in attacked_dirs.items() if "uint8" in k][:1]
+    cols = ["cover", "stego", "|stego-cover| x10", "secret", "revealed", "|revealed-secret| x10"]
+    fig, axes = plt.subplots(len(files) * len(rows), 6, figsize=(11, 1.9 * len(files) * len(rows)),
+                             squeeze=False)
+    i = 0
+    for tag, folder in rows:
+        for f in files:
+            if not (Path(folder) / f).exists():
+                continue
+            cover = corpus.read(f).astype(int)
+            secret = corpus.read(corpus.partner[f]).astype(int)
+            stego = read_image(Path(folder) / f, "gray").astype(int)
+            rev = gan.reveal(stego.astype(np.uint8)).astype(int)
+            ims = [cover, stego, np.clip(np.abs(stego - cover) * 10, 0, 255), secret, rev,
+                   np.clip(np.abs(rev - secret) * 10, 0, 255)]
+            for j, im in enumerate(ims):
+                ax = axes[i][j]
+                ax.imshow(im, cmap="gray", vmin=0, vmax=255)
+                ax.set_xticks([]), ax.set_yticks([])
+                if i == 0:
+                    ax.set_title(cols[j], fontsize=8)
+            axes[i][0].set_ylabel(tag, fontsize=7)
+            i += 1
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _md_table(title, head, rows):
+    out = [f"### {title}", "", "| " + " | ".join(head) + " |",
+           "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
+    figure_confidence(r, out / "figure2_confidence.png")
+    figure_grid(corpus, gan_dir, gan, attacked_dirs, out / "figure3_grid.png")
+    r = {**r, "versions": _versions()}
+    write_text_atomic(out / "results.json", json.dumps(r, indent=1, default=str))
+    tbls = tables(r)
+    cfg = r["config"]
+    intro = (f"advstego experiment `{cfg.get('preset', 'custom')}`: corpus "
+             f"{cfg['data']['source']} {cfg['data']['size']}x{cfg['data']['size']} "
+             f"{'gray' if cfg['data']['gray'] else 'RGB'}, {r['corpus']['images']} images "
+             f"(split by photo: {r['corpus']['by_split']}). Every number below is measured "
+             "on 8-bit PNG files. Rows labelled 'paper' are the paper's figures as quoted "
+             "in the project's issues, not ours.")
+    md = [f"# advstego report\n\n{intro}\n"]
+    md += [_md_table(*t) for t in tbls]
+    md += ["### Figure 2 - CNN confidence before and after each attack\n",
+           "![confidence](figure2_confidence.png)\n",
+           "### Figure 3 - cover, stego, residual, secret, revealed, residual\n",
+           "![grid](figure3_grid.png)\n",
+           f"Library versions: {json.dumps(r['versions'])}\n"]
+    write_text_atomic(out / "report.md", "\n".join(md))
+
+    def img(p):
+        return base64.b64encode((out / p).read_bytes()).decode()
+
+    h = ["<!doctype html><meta charset='utf-8'><title>advstego report</title>",
+         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+         "table{border-collapse:collapse;margin-bottom:1.5em;font-size:13px}"
+         "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+         "td:first-child,th:first-child{text-align:left}</style>",
+         f"<h1>advstego report</h1><p>{html.escape(intro)}</p>"]
+    for title, head, rows in tbls:
+        h.append(f"<h3>{html.escape(title)}</h3><table><tr>"
+                 + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>")
+        h += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows]
+        h.append("</table>")
+    h.append("<h3>Figure 2 - CNN confidence before and after each attack</h3>"
+             f"<img style='max-width:100%' src='data:image/png;base64,{img('figure2_confidence.png')}'>")
+    h.append("<h3>Figure 3 - cover, stego, amplified residual, secret, revealed, residual</h3>"
+             f"<img style='max-width:100%' src='data:image/png;base64,{img('figure3_grid.png')}'>")
+    h.append(f"<p><small>{html.escape(json.dumps(r['versions']))}</small></p>")
+    write_text_atomic(out / "report.html", "\n".join(h))
