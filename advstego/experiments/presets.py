@@ -48,10 +48,14 @@ PRESETS = {"quick": QUICK, "offline": OFFLINE,
            "paper-lfw": _paper("lfw", (0.5, 1, 1), False)}
 
 
+REPLACED = {"baselines"}  # a set of methods: given, it replaces the preset's
+
+
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        deep = isinstance(v, dict) and isinstance(out.get(k), dict) and k not in REPLACED
+        out[k] = _merge(out[k], v) if deep else v
     return out
 
 

@@ -95,7 +95,8 @@ def figure_grid(corpus, gan_dir, gan, attacked_dirs, path, n=3):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    files = corpus.files("test")[:n]
+    test = corpus.files("test")
+    files = test[:: max(1, len(test) // n)][:n]  # spread over the test photos
     rows = [("GAN", gan_dir)] + [(k, v) for k, v in attacked_dirs.items() if "uint8" in k][:1]
     cols = ["cover", "stego", "|stego-cover| x10", "secret", "revealed", "|revealed-secret| x10"]
     fig, axes = plt.subplots(len(files) * len(rows), 6, figsize=(11, 1.9 * len(files) * len(rows)),

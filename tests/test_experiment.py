@@ -1,0 +1,63 @@
+"""The whole pipeline end to end on a tiny config; a rerun reuses every stage."""
+
+import json
+
+from advstego.experiments.presets import load_config
+from conftest import assert_clean_error
+
+TINY = {"preset": "quick",
+        "data": {"max_tiles": 3},
+        "gan": {"epochs": 1, "steps_per_epoch": 4, "width": 8, "blocks": 1},
+        "lsb_bits": [4],
+        "baselines": {"suniward": 0.4},
+        "srm": {"q1": True, "L": 5, "d_sub": 200},
+        "cnn": {"arch": "xunet", "epochs": 1},
+        "attacks": {"fgsm_eps": [0.001, 0.008], "uint8_levels": 2, "onepixel_pixels": [1],
+                    "onepixel_maxiter": 2, "onepixel_popsize": 5, "onepixel_images": 2}}
+
+
+def test_pipeline_end_to_end_and_cached(tmp_path, cli):
+    cfg = tmp_path / "tiny.json"
+    cfg.write_text(json.dumps(TINY))
+    out = tmp_path / "run"
+    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
+    assert r.returncode == 0, r.stderr[-3000:]
+    for f in ("report.html", "report.md", "results.json", "figure2_confidence.png",
+              "figure3_grid.png"):
+        assert (out / f).stat().st_size > 0, f
+    res = json.loads((out / "results.json").read_text())
+    assert set(res["table1"]) == {"GAN", "LSB-4"}
+    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD"}
+    assert {"FGSM eps=0.001", "FGSM eps=0.008", "FGSM-uint8 L-inf<=2", "OnePixel p=1"} == set(res["table3"])
+    for v in res["table2"].values():
+        assert 0 <= v["SRM"]["PE"] <= 1 and 0 <= v["CNN"]["PE"] <= 1
+    # eps = 0.001 is a quarter of a grey level: the saved stegos are unchanged
+    assert res["table3"]["FGSM eps=0.001"]["linf"] == 0
+    assert res["table3"]["FGSM eps=0.008"]["linf"] <= 3
+    assert "PE_cnn_retrained" in res["table3"]["FGSM eps=0.008"]
+    assert res["versions"]["torch"] and res["config"]["seed"] == 0
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 2 and "Table 3" in html
+    # a rerun reuses the cache
+    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
+    assert r.returncode == 0
+    res2 = json.loads((out / "results.json").read_text())
+    assert res2["stages_ran"] == [] and len(res2["stages_reused"]) == len(res["stages_ran"])
+    assert res2["table2"] == res["table2"]
+    # a changed setting re-runs only what depends on it
+    TINY2 = {**TINY, "attacks": {**TINY["attacks"], "fgsm_eps": [0.001, 0.005]}}
+    cfg.write_text(json.dumps(TINY2))
+    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
+    res3 = json.loads((out / "results.json").read_text())
+    assert res3["stages_ran"] == ["attack-fgsm-0.005"]
+
+
+def test_experiment_bad_config(tmp_path, cli):
+    r = cli("experiment", "nonsense", "--out", tmp_path / "o")
+    assert_clean_error(r, "neither a preset")
+    (tmp_path / "bad.json").write_text("{oops")
+    r = cli("experiment", tmp_path / "bad.json", "--out", tmp_path / "o")
+    assert_clean_error(r, "not valid JSON")
+    r = cli("experiment", "paper-bossbase", "--out", tmp_path / "o")
+    assert_clean_error(r, "--root")
+    assert load_config("quick")["data"]["source"] == "sample"
