@@ -250,50 +250,54 @@ def cmd_experiment(a):
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
-    import shutil
     from pathlib import Path
 
-    from .data.prepare import PrepareConfig, prepare, summary
     from .data.sources import sample_photos
+    from .experiments.pipeline import run_experiment
+    from .experiments.presets import load_config
+    from .experiments.report import tables
     from .hiding.evaluate import evaluate
     from .hiding.model import HidingModel, LsbHider
-    from .hiding.train import make_config, train
     from .images import read_image, write_image
+    from .metrics import psnr
 
     out = Path(a.out)
-    corpus = out / "corpus"
-    print(f"[demo] 1. sample corpus (128x128 gray tiles, split by photo) -> {corpus}")
-    prepare(sample_photos(), PrepareConfig(source="sample", size=128, mode="gray"), corpus,
-            force=True, convert_rgb=True)
-    _print_summary(corpus, summary(corpus))
-
-    run = out / "quick-run"
-    shutil.rmtree(run, ignore_errors=True)
-    print(f"[demo] 2. training the quick preset on the CPU -> {run}")
-    train(corpus, run, make_config("quick"), device="cpu")
-
-    print("[demo] 3. hide a test photo in another with the shipped model, save, reveal")
-    test = [p for p in summary_pairs(corpus, "test")][0]
-    cover, secret = (read_image(corpus / f, "gray") for f in test)
+    out.mkdir(parents=True, exist_ok=True)
+    print("[demo] 1. the shipped gray model hides one photo in another (256x256), "
+          "saves the stego as PNG and reveals it")
+    photos = {p.name: p for p in sample_photos()}
+    cover = _gray(photos["skimage-camera"].load())[128:384, 128:384]
+    secret = _gray(photos["matplotlib-grace_hopper"].load())[100:356, 150:406]
     model = HidingModel.load("builtin")
     write_image(out / "cover.png", cover)
     write_image(out / "secret.png", secret)
     write_image(out / "stego.png", model.hide(cover, secret))
-    revealed = model.reveal(read_image(out / "stego.png", "gray"))
+    stego = read_image(out / "stego.png", "gray")
+    revealed = model.reveal(stego)
     write_image(out / "revealed.png", revealed)
-    print(f"  {out}/cover.png + secret.png -> stego.png -> revealed.png")
+    print(f"  {out}/cover.png + secret.png -> stego.png ({psnr(cover, stego):.2f} dB) -> "
+          f"revealed.png ({psnr(secret, revealed):.2f} dB)")
 
-    print("[demo] 4. Table 1 on the held-out test pairs (8-bit PNG stegos)")
-    rows = [evaluate(HidingModel.load("builtin"), corpus),
-            evaluate(HidingModel.load(run / "model.safetensors"), corpus),
-            evaluate(LsbHider(4), corpus)]
-    print_table1(rows)
+    print("[demo] 2. the quick experiment: sample corpus, GAN training, WOW / S-UNIWARD / LSB, "
+          "SRM+FLD and CNN wardens, FGSM and One Pixel attacks, report")
+    cfg = load_config("quick")
+    r = run_experiment(cfg, out / "experiment", device="cpu")
+    for title, head, rows in tables(r):
+        print(f"\n{title}")
+        print("  ".join(head))
+        for row in rows:
+            print("  ".join(row))
+    corpus = out / "experiment" / "stages" / "corpus" / "corpus"
+    print("\n[demo] 3. the shipped model and LSB-4 on the same held-out pairs")
+    print_table1([evaluate(model, corpus), evaluate(LsbHider(4), corpus)])
+    print(f"\n[demo] report: {out / 'experiment' / 'report.html'}")
 
 
-def summary_pairs(corpus, split):
-    from .data.prepare import load_manifest
+def _gray(arr):
+    import numpy as np
+    from PIL import Image
 
-    return load_manifest(corpus)["pairs"][split]
+    return arr if arr.ndim == 2 else np.array(Image.fromarray(arr).convert("L"))
 
 
 # ---- parser -------------------------------------------------------------

@@ -135,6 +135,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     covers_train, covers_test = _read_all(corpus.folder, train_f), _read_all(corpus.folder, test_f)
     labels = np.r_[np.zeros(len(test_f), int), np.ones(len(test_f), int)]
     table2, dkeys, ddirs = {}, {}, {}
+    other_arch = "srnet" if cfg["cnn"]["arch"] == "xunet" else "xunet"
     for name in methods:
         def detect(tmp, name=name):
             s_train = _read_all(stego_dirs[name], train_f)
@@ -146,7 +147,13 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
             cnn = CnnDetector(cfg["cnn"]["arch"], epochs=cfg["cnn"]["epochs"], seed=seed)
             cnn.fit(covers_train, s_train, run=tmp / "cnn.ckpt", quiet=quiet)
             cnn.save(tmp / "cnn.safetensors")
-            for tag, det in (("SRM", srm), ("CNN", cnn)):
+            dets = [("SRM", srm), ("CNN", cnn)]
+            if name == "GAN":  # a second CNN, for the transfer of attacks
+                other = CnnDetector(other_arch, epochs=max(1, cfg["cnn"]["epochs"] // 2), seed=seed)
+                other.fit(covers_train, s_train, quiet=quiet)
+                other.save(tmp / "other.safetensors")
+                dets.append((f"CNN-{other_arch}", other))
+            for tag, det in dets:
                 imgs = covers_test + s_test
                 res[tag] = _pe(labels, det.prob_stego(imgs), det.predict(imgs))
             return res
@@ -157,7 +164,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     a = cfg["attacks"]
     cnn = load_detector(ddirs["GAN"] / "cnn.safetensors")
     srm = load_detector(ddirs["GAN"] / "srm.safetensors")
-    other_arch = "srnet" if cfg["cnn"]["arch"] == "xunet" else "xunet"
+    other = load_detector(ddirs["GAN"] / "other.safetensors")
     attacks = [(f"FGSM eps={e}", "fgsm", {"eps": e}) for e in a["fgsm_eps"]]
     attacks.append((f"FGSM-uint8 L-inf<={a['uint8_levels']}", "fgsm-uint8",
                     {"levels": a["uint8_levels"]}))
@@ -210,14 +217,12 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
             imgs = covers + adv
             res["PE_cnn"] = _pe(lab, cnn.prob_stego(imgs), cnn.predict(imgs))
             res["PE_srm"] = _pe(lab, srm.prob_stego(imgs), srm.predict(imgs))
+            res["PE_other_cnn"] = _pe(lab, other.prob_stego(imgs), other.predict(imgs))
+            res["other_cnn"] = other_arch
             if adv_train is not None:  # a warden who knows the scheme retrains on hardened stegos
                 warden = CnnDetector(cfg["cnn"]["arch"], epochs=cfg["cnn"]["epochs"], seed=seed + 1)
                 warden.fit(covers_train, adv_train, quiet=quiet)
                 res["PE_cnn_retrained"] = _pe(lab, warden.prob_stego(imgs), warden.predict(imgs))
-                other = CnnDetector(other_arch, epochs=max(1, cfg["cnn"]["epochs"] // 2), seed=seed)
-                other.fit(covers_train, gan_train, quiet=quiet)
-                res["PE_other_cnn"] = _pe(lab, other.prob_stego(imgs), other.predict(imgs))
-                res["other_cnn"] = other_arch
             return res
         _, table3[label], _ = st.run(f"attack-{kind}-" + "-".join(f"{v}" for v in params.values()),
                                      {"kind": kind, **params, "n": a["onepixel_images"]},
