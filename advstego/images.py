@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import InputError
+from .files import atomic_path
 
 IMAGE_EXTENSIONS = {".png", ".pgm", ".ppm", ".pnm", ".pbm", ".jpg", ".jpeg",
                     ".bmp", ".tif", ".tiff", ".webp"}
@@ -128,16 +127,8 @@ def write_image(path, arr: np.ndarray, allow_lossy: bool = False) -> Path:
     opts = {"lossless": True} if fmt == "WEBP" else {}
     if fmt == "JPEG":
         opts = {"quality": 95}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            Image.fromarray(arr).save(fh, format=fmt, **opts)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        Image.fromarray(arr).save(fh, format=fmt, **opts)
     return path
 
 
@@ -177,14 +168,6 @@ def write_text_atomic(path, text: str) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"{path.parent}: output folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
     return path

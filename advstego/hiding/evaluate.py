@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from ..data.prepare import load_manifest
 from ..errors import InputError
-from ..images import read_image, write_image
+from ..images import read_image, write_image, write_text_atomic
 from ..metrics import mse, psnr, ssim
 from ..progress import progress
 from .model import Hider
@@ -66,17 +65,9 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-        _atomic_text(work / "pairs.csv", buf.getvalue())
-        _atomic_text(work / "summary.json", json.dumps(summary, indent=1))
+        write_text_atomic(work / "pairs.csv", buf.getvalue())
+        write_text_atomic(work / "summary.json", json.dumps(summary, indent=1))
     else:
         import shutil
         shutil.rmtree(work, ignore_errors=True)
     return summary
-
-
-def _atomic_text(path: Path, text: str):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)

@@ -3,7 +3,7 @@
 Both hiding nets work on 2x2 pixel blocks (pixel unshuffle): a 3x3 conv then sees a
 6x6 window, each layer costs a quarter, and the encoder can place its residual in
 block patterns a natural cover rarely holds. The encoder outputs a residual added
-to the cover (stego = cover + r), starting from r = 0.
+to the cover (stego = cover + r), bounded (|r| < max_change) and starting from r = 0.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class BlockNet(nn.Module):
 
 
 class Encoder(nn.Module):
+    max_change = 0.1  # residual bound on [0, 1]: +-25 grey levels
+
     def __init__(self, cover_channels=1, secret_channels=1, width=64, blocks=4):
         super().__init__()
         self.net = BlockNet(cover_channels + secret_channels, cover_channels, width, blocks)
@@ -56,7 +58,8 @@ class Encoder(nn.Module):
 
     def forward(self, cover, secret):
         """Float stego (not yet clamped or rounded)."""
-        return cover + self.net(torch.cat([cover, secret], 1))
+        r = torch.tanh(self.net(torch.cat([cover, secret], 1)))
+        return cover + self.max_change * r
 
 
 class Decoder(nn.Module):

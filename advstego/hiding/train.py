@@ -52,6 +52,7 @@ class TrainConfig:
     cosine: bool = False           # cosine decay of lr to 0 over the run
     lambdas: tuple = (1.0, 0.01, 1.0)
     rounding: str = "ste"          # ste | noise | none
+    clip: float = 1.0              # gradient norm clipping of encoder + decoder
     secret_gray: bool = False      # gray secret in an RGB cover
     val_pairs: int = 16
     checkpoint_every: int = 0      # steps; 0: at each epoch end only
@@ -63,8 +64,8 @@ class TrainConfig:
 PRESETS = {
     "quick": {},
     # the shipped gray model and the offline experiment
-    "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=25,
-                    steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.001, 1.0)),
+    "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=20,
+                    steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.0001, 1.0)),
     # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
     "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
                            steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.8, 1.0, 1.0)),
@@ -94,7 +95,9 @@ class HidePair(nn.Module):
         self.encoder, self.decoder, self.rounding = encoder, decoder, rounding
 
     def forward(self, cover, secret, noise=None):
-        stego = self.encoder(cover, secret).clamp(0, 1)
+        stego = self.encoder(cover, secret)
+        # clamp to [0, 1] with a straight-through gradient: a saturated pixel can come back
+        stego = stego + (stego.clamp(0, 1) - stego).detach()
         if self.rounding == "ste":
             stego = stego + (torch.round(stego * 255) / 255 - stego).detach()
         elif self.rounding == "noise" and noise is not None:
@@ -287,6 +290,7 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
                 le = la * d_cover + lb * adv + lc * d_secret
             opt_g.zero_grad(set_to_none=True)
             le.backward()
+            torch.nn.utils.clip_grad_norm_(pair.parameters(), cfg.clip)
             opt_g.step()
             seen += len(cover) * world
             bar.set_postfix(Le=f"{le.item():.4f}", Ls=f"{ls.item():.3f}",
