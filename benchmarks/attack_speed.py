@@ -1,10 +1,10 @@
 """Attack throughput (images/s) and One Pixel queries per success on this machine.
 
 A small Xu-Net-style detector is trained on synthetic covers vs LSB-3 stegos (so it is
-confident), then attacked. One Pixel runs with our defaults (maxiter 50, popsize 20, stop
-on success) and with torchattacks' OnePixel default budget (steps=10, popsize=10, no early
-stop), both on scipy's differential evolution - torchattacks itself is not installed: it
-pins requests~=2.25.1.
+confident), then attacked. One Pixel runs with our defaults (maxiter 50, popsize 20) and
+with torchattacks' OnePixel default budget (steps=10, popsize=10), both on scipy's
+differential evolution and both stopping on success; torchattacks itself is not
+installed (it pins requests~=2.25.1).
 
     .venv/bin/python benchmarks/attack_speed.py [--images 16]
 """
