@@ -35,6 +35,11 @@ def psnr(a, b) -> float:
     return float(peak_signal_noise_ratio(a, b, data_range=1.0))
 
 
+def psnr_from_mse(m: float) -> float:
+    """PSNR in dB of an MSE on [0, 1] (e.g. a mean over images); inf when it is 0."""
+    return float("inf") if m <= 0 else float(10 * np.log10(1 / m))
+
+
 def ssim(a, b) -> float:
     """Structural similarity (scikit-image, Gaussian-free 7x7 window), gray or RGB."""
     a, b = _unit(a), _unit(b)

@@ -54,3 +54,9 @@ def test_pe_min_by_hand():
     assert pe_min(labels, [0.1, 0.6, 0.7, 0.4]) == pytest.approx(0.25)
     # ties cannot be split
     assert pe_min(labels, [0.5, 0.5, 0.5, 0.5]) == 0.5
+
+
+def test_psnr_from_mean_mse():
+    from advstego.metrics import psnr_from_mse
+    assert psnr_from_mse(0.01) == pytest.approx(20.0)
+    assert psnr_from_mse(0.0) == math.inf

@@ -17,7 +17,7 @@ from ..embedding import simulate
 from ..hiding.model import HidingModel, LsbHider
 from ..hiding.train import make_config, train
 from ..images import read_image, write_image
-from ..metrics import detection_errors, mse, pe_min, psnr, ssim
+from ..metrics import detection_errors, mse, pe_min, psnr_from_mse, ssim
 from ..progress import progress
 from ..steganalysis.cnn import CnnDetector
 from ..steganalysis.detector import load_detector
@@ -124,8 +124,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                 vals["stego_ssim"].append(ssim(cover, stego))
                 vals["secret_ssim"].append(ssim(secret, rev))
             r = {k: float(np.mean(v)) for k, v in vals.items() if v}
-            r["stego_psnr"] = float(10 * np.log10(1 / r["cover_mse"]))
-            r["secret_psnr"] = float(10 * np.log10(1 / r["secret_mse"]))
+            r["stego_psnr"] = psnr_from_mse(r["cover_mse"])
+            r["secret_psnr"] = psnr_from_mse(r["secret_mse"])
             r["pairs"] = len(test_f)
             rows[name] = r
         return rows
@@ -209,8 +209,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                                           for x, s in zip(adv, src)])),
                    "queries": float(np.mean(queries)) if queries else None}
             for k in ("cover", "secret"):
-                res[f"{k}_psnr"] = float(10 * np.log10(1 / res[f"{k}_mse"]))
-            res["secret_psnr_before"] = float(10 * np.log10(1 / res["secret_mse_before"]))
+                res[f"{k}_psnr"] = psnr_from_mse(res[f"{k}_mse"])
+            res["secret_psnr_before"] = psnr_from_mse(res["secret_mse_before"])
             p_before, p_after = cnn.prob_stego(src), cnn.prob_stego(adv)
             res["success_rate"] = float(np.mean(p_after < 0.5))
             res["prob_before"], res["prob_after"] = p_before.tolist(), p_after.tolist()

@@ -13,7 +13,7 @@ import numpy as np
 from ..data.prepare import load_manifest
 from ..errors import InputError
 from ..images import read_image, write_image, write_text_atomic
-from ..metrics import mse, psnr, ssim
+from ..metrics import mse, psnr, psnr_from_mse, ssim
 from ..progress import progress
 from .model import Hider
 
@@ -58,8 +58,8 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
         vals = np.array([r[k] for r in rows], dtype=np.float64)
         summary[k] = float(np.mean(vals))
     # PSNR of the mean MSE (finite even when one pair is identical)
-    summary["stego_psnr_of_mean_mse"] = float(10 * np.log10(1 / max(summary["cover_mse"], 1e-12)))
-    summary["secret_psnr_of_mean_mse"] = float(10 * np.log10(1 / max(summary["secret_mse"], 1e-12)))
+    summary["stego_psnr_of_mean_mse"] = psnr_from_mse(summary["cover_mse"])
+    summary["secret_psnr_of_mean_mse"] = psnr_from_mse(summary["secret_mse"])
     if out:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))

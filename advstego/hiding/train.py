@@ -31,6 +31,7 @@ from ..data.prepare import load_manifest
 from ..distributed import process_group
 from ..errors import InputError
 from ..images import read_image, to_tensor
+from ..metrics import psnr_from_mse
 from ..progress import progress
 from .model import HidingModel
 from .nets import Decoder, Encoder, XuNetLike
@@ -167,8 +168,8 @@ def validate(encoder, decoder, images, pairs, n: int, device) -> dict:
         sm = F.mse_loss(rev, secret).item()
         out[f"cover_mse_{tag}"] = cm
         out[f"secret_mse_{tag}"] = sm
-        out[f"stego_psnr_{tag}"] = 10 * math.log10(1 / max(cm, 1e-12))
-        out[f"secret_psnr_{tag}"] = 10 * math.log10(1 / max(sm, 1e-12))
+        out[f"stego_psnr_{tag}"] = psnr_from_mse(cm)
+        out[f"secret_psnr_{tag}"] = psnr_from_mse(sm)
     encoder.train(), decoder.train()
     return out
 
