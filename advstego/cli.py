@@ -64,7 +64,7 @@ def _hider(a, channels=1):
     from .hiding.model import load_hider
 
     spec = "lsb" if a.method == "lsb" else (a.model or "builtin")
-    return load_hider(spec, bits=a.bits, channels=channels, device=a.device)
+    return load_hider(spec, bits=a.bits, channels=channels, device=a.device, bf16=a.bf16)
 
 
 def _mode(channels):
@@ -334,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--model", help="a .safetensors hiding model (default: the shipped one)")
         q.add_argument("--bits", type=int, default=4, help="LSB: bits per pixel (1..7)")
         q.add_argument("--device", default="cpu", help="cpu | cuda | auto")
+        q.add_argument("--bf16", action="store_true", help="bf16 autocast (faster on the CPU)")
 
     h = sub.add_parser("hide", help="hide a secret image in a cover image")
     h.add_argument("--cover", required=True)

@@ -17,6 +17,7 @@ from advstego.data.prepare import PrepareConfig, prepare
 from advstego.data.sources import sample_photos
 from advstego.hiding.model import HidingModel
 from advstego.hiding.train import make_config, train
+from advstego.metrics import psnr
 
 
 def photo(name):
@@ -46,28 +47,29 @@ def main():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
 
     cover, secret = photo("skimage-camera"), photo("pywt-ascent")
-    model = HidingModel.load("builtin")
-    model.reveal(model.hide(cover, secret))  # warm up
-    t = time.perf_counter()
-    for _ in range(a.repeats):
-        stego = model.hide(cover, secret)
-    hide_s = (time.perf_counter() - t) / a.repeats
-    t = time.perf_counter()
-    for _ in range(a.repeats):
-        model.reveal(stego)
-    reveal_s = (time.perf_counter() - t) / a.repeats
-
     import conseal
     conseal.suniward.simulate_single_channel(cover, alpha=0.4, seed=0)
     t = time.perf_counter()
     for i in range(a.repeats):
         conseal.suniward.simulate_single_channel(cover, alpha=0.4, seed=i)
     suni_s = (time.perf_counter() - t) / a.repeats
-    print(f"hide   256x256 gray: {hide_s * 1000:7.1f} ms")
-    print(f"reveal 256x256 gray: {reveal_s * 1000:7.1f} ms")
-    print(f"hide + reveal      : {(hide_s + reveal_s) * 1000:7.1f} ms")
-    print(f"S-UNIWARD 0.4 bpp  : {suni_s * 1000:7.1f} ms (conseal)")
-    print(f"hide / S-UNIWARD   : {hide_s / suni_s:7.3f}  (target <= 0.2)")
+    print(f"S-UNIWARD 0.4 bpp, 256x256 (conseal): {suni_s * 1000:7.1f} ms")
+    for bf16 in (False, True):
+        model = HidingModel.load("builtin", bf16=bf16)
+        model.reveal(model.hide(cover, secret))  # warm up
+        t = time.perf_counter()
+        for _ in range(a.repeats):
+            stego = model.hide(cover, secret)
+        hide_s = (time.perf_counter() - t) / a.repeats
+        t = time.perf_counter()
+        for _ in range(a.repeats):
+            revealed = model.reveal(stego)
+        reveal_s = (time.perf_counter() - t) / a.repeats
+        tag = "bf16" if bf16 else "fp32"
+        print(f"{tag}: hide {hide_s * 1000:6.1f} ms, reveal {reveal_s * 1000:6.1f} ms, "
+              f"hide + reveal {(hide_s + reveal_s) * 1000:6.1f} ms per 256x256 image; "
+              f"hide / S-UNIWARD {hide_s / suni_s:.3f} (target <= 0.2); "
+              f"PSNR stego {psnr(cover, stego):.2f} dB, secret {psnr(secret, revealed):.2f} dB")
 
     with tempfile.TemporaryDirectory() as d:
         corpus = Path(d) / "c"

@@ -51,19 +51,20 @@ class TrainConfig:
     lr: float = 1e-3
     lr_disc: float = 1e-4
     cosine: bool = False           # cosine decay of lr to 0 over the run
-    lambdas: tuple = (1.0, 0.01, 1.0)
+    lambdas: tuple = (1.0, 0.0001, 1.0)
     rounding: str = "ste"          # ste | noise | none
     clip: float = 1.0              # gradient norm clipping of encoder + decoder
     secret_gray: bool = False      # gray secret in an RGB cover
     val_pairs: int = 16
     checkpoint_every: int = 0      # steps; 0: at each epoch end only
-    amp_bf16: bool = False
+    amp_bf16: bool = False         # bf16 autocast (the quick preset turns it on)
     seed: int = 0
     preset: str = "quick"
 
 
 PRESETS = {
-    "quick": {},
+    # CPU, tests and demo; bf16 autocast: 1.5x faster here at equal PSNR (README)
+    "quick": dict(amp_bf16=True),
     # the shipped gray model and the offline experiment
     "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=20,
                     steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.0001, 1.0)),
