@@ -76,9 +76,13 @@ def figure_confidence(r, path):
     import matplotlib.pyplot as plt
 
     items = list(r["table3"].items())
-    fig, axes = plt.subplots(1, len(items), figsize=(3.2 * len(items), 2.8), squeeze=False)
+    cols = min(4, len(items))
+    rows = -(-len(items) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
     bins = np.linspace(0, 1, 21)
-    for ax, (label, v) in zip(axes[0], items):
+    for ax in axes.flat[len(items):]:
+        ax.axis("off")
+    for ax, (label, v) in zip(axes.flat, items):
         ax.hist(v["prob_before"], bins, alpha=0.6, label="GAN stego")
         ax.hist(v["prob_after"], bins, alpha=0.6, label="attacked")
         ax.axvline(0.5, color="k", lw=0.8)
