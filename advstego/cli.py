@@ -354,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train the GAN (torchrun-ready)")
     t.add_argument("--data", required=True, help="a corpus made by `advstego data prepare`")
-    t.add_argument("--run", required=True, help="run folder (config, log.csv, checkpoints)")
+    t.add_argument("--out", "--run", dest="run", required=True,
+                   help="run folder (config, log.csv, checkpoints); --out under torchrun")
     t.add_argument("--preset", default="quick",
                    help="quick | offline | paper-bossbase | paper-lfw")
     t.add_argument("--resume", action="store_true", help="continue the run in --run")

@@ -43,18 +43,18 @@ def test_train_writes_run_folder_and_resumes_bit_for_bit(tiny_corpus, tmp_path):
 
 
 def test_train_cli_bad_input(tmp_path, cli, tiny_corpus):
-    r = cli("train", "--data", tmp_path / "nope", "--run", tmp_path / "r")
+    r = cli("train", "--data", tmp_path / "nope", "--out", tmp_path / "r")
     assert_clean_error(r, "nope")
-    r = cli("train", "--data", tiny_corpus, "--run", tmp_path / "r", "--resume")
+    r = cli("train", "--data", tiny_corpus, "--out", tmp_path / "r", "--resume")
     assert_clean_error(r, "nothing to resume")
-    r = cli("train", "--data", tiny_corpus, "--run", tmp_path / "r", "--crop", "128",
+    r = cli("train", "--data", tiny_corpus, "--out", tmp_path / "r", "--crop", "128",
             "--device", "cpu")
     assert_clean_error(r, "larger than the corpus")
-    r = cli("train", "--data", tiny_corpus, "--run", tmp_path / "r", "--preset", "huge")
+    r = cli("train", "--data", tiny_corpus, "--out", tmp_path / "r", "--preset", "huge")
     assert_clean_error(r, "unknown preset")
     (tmp_path / "r2").mkdir()
     (tmp_path / "r2" / "checkpoint.safetensors").write_bytes(b"corrupt")
-    r = cli("train", "--data", tiny_corpus, "--run", tmp_path / "r2", "--resume")
+    r = cli("train", "--data", tiny_corpus, "--out", tmp_path / "r2", "--resume")
     assert_clean_error(r, "not a valid advstego model")
 
 
