@@ -234,6 +234,10 @@ def cmd_experiment(a):
     from .experiments.presets import load_config
     from .experiments.report import tables
 
+    import os
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise InputError("experiment does not run under torchrun yet (its stages would race); "
+                         "run it as one process, or torchrun `advstego train` alone")
     cfg = load_config(a.config, a.root)
     t = time.perf_counter()
     r = run_experiment(cfg, a.out, device=a.device)
