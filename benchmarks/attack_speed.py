@@ -13,29 +13,19 @@ import argparse
 import time
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
 
 from advstego.attacks.fgsm import fgsm, fgsm_uint8
 from advstego.attacks.onepixel import onepixel
+from advstego.data.synthetic import synthetic_covers
 from advstego.hiding.model import LsbHider
 from advstego.steganalysis.cnn import CnnDetector
-
-
-def covers(n, size=64, seed=0):
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        f = gaussian_filter(rng.normal(0, 1, (size, size)), rng.uniform(2, 6))
-        f = 128 + 50 * f / f.std() + rng.normal(0, 1.0, (size, size))
-        out.append(np.clip(np.round(f), 0, 255).astype(np.uint8))
-    return out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=16)
     a = ap.parse_args()
-    c = covers(200 + a.images)
+    c = synthetic_covers(200 + a.images, size=64)
     h = LsbHider(3)
     s = [h.hide(x, c[(i + 1) % len(c)]) for i, x in enumerate(c)]
     det = CnnDetector("xunet", epochs=6, batch=16).fit(c[:200], s[:200], quiet=True)

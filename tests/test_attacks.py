@@ -7,11 +7,11 @@ import pytest
 
 from advstego.attacks.fgsm import fgsm, fgsm_uint8
 from advstego.attacks.onepixel import onepixel
+from advstego.data.synthetic import synthetic_covers
 from advstego.hiding.model import LsbHider
 from advstego.images import read_image, write_image
 from advstego.steganalysis.cnn import CnnDetector
 from conftest import assert_clean_error
-from test_steganalysis import synthetic_covers
 
 
 @pytest.fixture(scope="module")

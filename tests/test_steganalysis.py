@@ -7,8 +7,8 @@ figures are measured by the larger run in the README.
 
 import numpy as np
 import pytest
-from scipy.ndimage import gaussian_filter
 
+from advstego.data.synthetic import synthetic_covers
 from advstego.embedding import simulate
 from advstego.errors import InputError
 from advstego.hiding.model import LsbHider
@@ -18,16 +18,6 @@ from advstego.steganalysis.detector import (build_detector, evaluate_detector, l
                                             load_pairs)
 from advstego.steganalysis.ensemble import SrmFld
 from conftest import assert_clean_error, textured
-
-
-def synthetic_covers(n, size=48, seed=0):
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        f = gaussian_filter(rng.normal(0, 1, (size, size)), rng.uniform(2, 6))
-        f = 128 + 50 * f / f.std() + rng.normal(0, 1.0, (size, size))
-        out.append(np.clip(np.round(f), 0, 255).astype(np.uint8))
-    return out
 
 
 @pytest.fixture(scope="module")
