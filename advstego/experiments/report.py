@@ -147,8 +147,11 @@ def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
              f"{cfg['data']['source']} {cfg['data']['size']}x{cfg['data']['size']} "
              f"{'gray' if cfg['data']['gray'] else 'RGB'}, {r['corpus']['images']} images "
              f"(split by photo: {r['corpus']['by_split']}). Every number below is measured "
-             "on 8-bit PNG files. Rows labelled 'paper' are the paper's figures as quoted "
-             "in the project's issues, not ours.")
+             "on 8-bit PNG files. Wardens: "
+             f"{'SRMQ1' if cfg['srm']['q1'] else 'SRM'} features + FLD ensemble (the SRM+FLD "
+             f"columns) and a {cfg['cnn']['arch']} CNN trained {cfg['cnn']['epochs']} epochs. "
+             "Rows labelled 'paper' are the paper's figures as quoted in the project's "
+             "issues, not ours.")
     md = [f"# advstego report\n\n{intro}\n"]
     md += [_md_table(*t) for t in tbls]
     md += ["### Figure 2 - CNN confidence before and after each attack\n",
