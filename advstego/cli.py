@@ -196,11 +196,12 @@ def cmd_detect_test(a):
     print(f"  P_FA {r['P_FA']:.4f}  P_MD {r['P_MD']:.4f}  PE {r['PE']:.4f}  "
           f"w/Vn {r['w_vn']:.4f}  PE_min {r['PE_min']:.4f}")
     if a.csv:
+        import io
+
         from .images import write_text_atomic
         rows = [["image", "label", "prob_stego", "decision"]]
         for i, (lab, p, d) in enumerate(zip(r["labels"], r["scores"], r["decisions"])):
             rows.append([names[i % len(names)], "stego" if lab else "cover", f"{p:.6f}", int(d)])
-        import io
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)
         write_text_atomic(a.csv, buf.getvalue())

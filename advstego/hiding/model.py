@@ -40,7 +40,7 @@ def _unbatch(x, single):
     return x[0] if single else x
 
 
-def check_pair(covers: np.ndarray, secrets: np.ndarray, cover_ch: int, secret_ch: int):
+def check_pair(covers: np.ndarray, secrets: np.ndarray):
     """Batches (N, H, W[, 3]) of one size; a cover smaller than its secret is named as such."""
     if len(covers) != len(secrets):
         raise InputError(f"{len(covers)} covers but {len(secrets)} secrets")
@@ -79,7 +79,7 @@ class LsbHider(Hider):
     def hide(self, covers, secrets):
         cv, single = _batch(covers, self.cover_channels, "cover")
         sc, _ = _batch(secrets, self.secret_channels, "secret")
-        check_pair(cv, sc, self.cover_channels, self.secret_channels)
+        check_pair(cv, sc)
         return _unbatch(lsb_hide(cv, sc, self.bits), single)
 
     def reveal(self, stegos):
@@ -128,7 +128,7 @@ class HidingModel(Hider):
     def hide(self, covers, secrets, batch_size: int = 16):
         cv, single = _batch(covers, self.cover_channels, "cover")
         sc, _ = _batch(secrets, self.secret_channels, "secret")
-        check_pair(cv, sc, self.cover_channels, self.secret_channels)
+        check_pair(cv, sc)
         out = [from_tensor(self.hide_tensor(to_tensor(cv[i:i + batch_size]),
                                             to_tensor(sc[i:i + batch_size])))
                for i in range(0, len(cv), batch_size)]

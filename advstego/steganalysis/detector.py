@@ -74,7 +74,7 @@ def evaluate_detector(det: Detector, covers, stegos) -> dict:
     images = list(covers) + list(stegos)
     labels = np.r_[np.zeros(len(covers), int), np.ones(len(stegos), int)]
     p = det.prob_stego(images)
-    decided = det.predict(images) if hasattr(det, "predict") else (p > 0.5).astype(int)
+    decided = det.predict(images)
     out = detection_errors(labels, decided)
     out["PE_min"] = pe_min(labels, p)
     out["scores"] = p
