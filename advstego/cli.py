@@ -138,7 +138,9 @@ def cmd_evaluate(a):
 
     hider = _hider(a, 3 if _corpus_mode(a.data) == "rgb" else 1)
     s = evaluate(hider, a.data, split=a.split, limit=a.limit, out=a.out)
-    print_table1([s])
+    from .hiding.evaluate import table1_text
+
+    print(table1_text([s]))
     if a.out:
         print(f"{a.out}: stegos, revealed secrets, pairs.csv and summary.json")
 
@@ -147,16 +149,6 @@ def _corpus_mode(folder):
     from .data.prepare import load_manifest
 
     return load_manifest(folder)["mode"]
-
-
-def print_table1(summaries):
-    print(f"{'method':16s} {'pairs':>5s} {'cover MSE':>10s} {'secret MSE':>10s} "
-          f"{'stego PSNR':>10s} {'secret PSNR':>11s} {'stego SSIM':>10s} {'secret SSIM':>11s}")
-    for s in summaries:
-        print(f"{s['hider']['name']:16s} {s['pairs']:5d} {s['cover_mse']:10.2e} "
-              f"{s['secret_mse']:10.2e} {s['stego_psnr_of_mean_mse']:10.2f} "
-              f"{s['secret_psnr_of_mean_mse']:11.2f} {s['stego_ssim']:10.4f} "
-              f"{s['secret_ssim']:11.4f}")
 
 
 # ---- embedding and steganalysis -----------------------------------------
@@ -233,7 +225,7 @@ def cmd_experiment(a):
 
     from .experiments.pipeline import run_experiment
     from .experiments.presets import load_config
-    from .experiments.report import tables
+    from .experiments.report import tables_text
 
     import os
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
@@ -242,11 +234,7 @@ def cmd_experiment(a):
     cfg = load_config(a.config, a.root)
     t = time.perf_counter()
     r = run_experiment(cfg, a.out, device=a.device)
-    for title, head, rows in tables(r):
-        print(f"\n{title}")
-        print("  ".join(head))
-        for row in rows:
-            print("  ".join(row))
+    print(tables_text(r))
     print(f"\n{a.out}/report.html, report.md, results.json "
           f"({len(r['stages_ran'])} stages ran, {len(r['stages_reused'])} reused, "
           f"{time.perf_counter() - t:.1f} s)")
@@ -255,54 +243,9 @@ def cmd_experiment(a):
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
-    from pathlib import Path
+    from .experiments.demo import run_demo
 
-    from .data.sources import sample_photos
-    from .experiments.pipeline import run_experiment
-    from .experiments.presets import load_config
-    from .experiments.report import tables
-    from .hiding.evaluate import evaluate
-    from .hiding.model import HidingModel, LsbHider
-    from .images import read_image, write_image
-    from .metrics import psnr
-
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    print("[demo] 1. the shipped gray model hides one photo in another (256x256), "
-          "saves the stego as PNG and reveals it")
-    photos = {p.name: p for p in sample_photos()}
-    cover = _gray(photos["skimage-camera"].load())[128:384, 128:384]
-    secret = _gray(photos["matplotlib-grace_hopper"].load())[100:356, 150:406]
-    model = HidingModel.load("builtin")
-    write_image(out / "cover.png", cover)
-    write_image(out / "secret.png", secret)
-    write_image(out / "stego.png", model.hide(cover, secret))
-    stego = read_image(out / "stego.png", "gray")
-    revealed = model.reveal(stego)
-    write_image(out / "revealed.png", revealed)
-    print(f"  {out}/cover.png + secret.png -> stego.png ({psnr(cover, stego):.2f} dB) -> "
-          f"revealed.png ({psnr(secret, revealed):.2f} dB)")
-
-    print("[demo] 2. the quick experiment: sample corpus, GAN training, WOW / S-UNIWARD / LSB, "
-          "SRM+FLD and CNN wardens, FGSM and One Pixel attacks, report")
-    cfg = load_config("quick")
-    r = run_experiment(cfg, out / "experiment", device="cpu")
-    for title, head, rows in tables(r):
-        print(f"\n{title}")
-        print("  ".join(head))
-        for row in rows:
-            print("  ".join(row))
-    corpus = out / "experiment" / "stages" / "corpus" / "corpus"
-    print("\n[demo] 3. the shipped model and LSB-4 on the same held-out pairs")
-    print_table1([evaluate(model, corpus), evaluate(LsbHider(4), corpus)])
-    print(f"\n[demo] report: {out / 'experiment' / 'report.html'}")
-
-
-def _gray(arr):
-    import numpy as np
-    from PIL import Image
-
-    return arr if arr.ndim == 2 else np.array(Image.fromarray(arr).convert("L"))
+    run_demo(a.out)
 
 
 # ---- parser -------------------------------------------------------------

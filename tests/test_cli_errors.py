@@ -1,6 +1,5 @@
 """Every bad input: one line on stderr naming the file, exit 2, nothing half-written."""
 
-import numpy as np
 
 from advstego.images import write_image
 from conftest import assert_clean_error, textured

@@ -5,7 +5,6 @@ Every stego is an 8-bit PNG on disk; every figure below is measured from those f
 
 from __future__ import annotations
 
-import json
 import zlib
 from pathlib import Path
 

@@ -70,6 +70,14 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     ]
 
 
+def tables_text(r) -> str:
+    """All tables as plain text, for the terminal."""
+    out = []
+    for title, head, rows in tables(r):
+        out += ["", title, "  ".join(head)] + ["  ".join(row) for row in rows]
+    return "\n".join(out)
+
+
 def figure_confidence(r, path):
     import matplotlib
     matplotlib.use("Agg")

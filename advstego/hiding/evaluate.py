@@ -71,3 +71,15 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
         import shutil
         shutil.rmtree(work, ignore_errors=True)
     return summary
+
+
+def table1_text(summaries) -> str:
+    """Table 1 rows of evaluate() summaries, as aligned text."""
+    lines = [f"{'method':16s} {'pairs':>5s} {'cover MSE':>10s} {'secret MSE':>10s} "
+             f"{'stego PSNR':>10s} {'secret PSNR':>11s} {'stego SSIM':>10s} {'secret SSIM':>11s}"]
+    for s in summaries:
+        lines.append(f"{s['hider']['name']:16s} {s['pairs']:5d} {s['cover_mse']:10.2e} "
+                     f"{s['secret_mse']:10.2e} {s['stego_psnr_of_mean_mse']:10.2f} "
+                     f"{s['secret_psnr_of_mean_mse']:11.2f} {s['stego_ssim']:10.4f} "
+                     f"{s['secret_ssim']:11.4f}")
+    return "\n".join(lines)

@@ -15,9 +15,8 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ from .. import weights
 from ..data.prepare import load_manifest
 from ..distributed import process_group
 from ..errors import InputError
-from ..images import read_image, to_tensor
+from ..images import read_image
 from ..metrics import psnr_from_mse
 from ..progress import progress
 from .model import HidingModel

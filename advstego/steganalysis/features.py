@@ -6,7 +6,6 @@ import hashlib
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
