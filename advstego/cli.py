@@ -67,10 +67,6 @@ def _hider(a, channels=1):
     return load_hider(spec, bits=a.bits, channels=channels, device=a.device, bf16=a.bf16)
 
 
-def _mode(channels):
-    return "gray" if channels == 1 else "rgb"
-
-
 def _check_out(path):
     from pathlib import Path
 
@@ -84,13 +80,13 @@ def cmd_hide(a):
     import numpy as np
     from PIL import Image
 
-    from .images import read_image, write_image
+    from .images import mode_of, read_image, write_image
 
     out = _check_out(a.output)
     cover = read_image(a.cover, None)
     hider = _hider(a, 1 if cover.ndim == 2 else 3)
-    cover = read_image(a.cover, _mode(hider.cover_channels), convert=a.convert)
-    secret = read_image(a.secret, _mode(hider.secret_channels), convert=a.convert)
+    cover = read_image(a.cover, mode_of(hider.cover_channels), convert=a.convert)
+    secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
     if secret.shape[:2] != cover.shape[:2]:
         (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
         if not a.resize_secret:
@@ -105,12 +101,12 @@ def cmd_hide(a):
 
 
 def cmd_reveal(a):
-    from .images import read_image, write_image
+    from .images import mode_of, read_image, write_image
 
     out = _check_out(a.output)
     stego = read_image(a.stego, None)
     hider = _hider(a, 1 if stego.ndim == 2 else 3)
-    stego = read_image(a.stego, _mode(hider.cover_channels))
+    stego = read_image(a.stego, mode_of(hider.cover_channels))
     write_image(out, hider.reveal(stego))
     print(f"{out}: revealed secret written ({hider.name})")
 

@@ -95,6 +95,11 @@ def read_image(path, mode: str | None = None, convert: bool = False) -> np.ndarr
     return np.array(img, dtype=np.uint8)
 
 
+def mode_of(channels: int) -> str:
+    """'gray' for 1 channel, 'rgb' for 3."""
+    return "gray" if channels == 1 else "rgb"
+
+
 def image_mode(arr: np.ndarray) -> str:
     if arr.ndim == 2:
         return "gray"

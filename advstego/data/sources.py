@@ -91,7 +91,9 @@ def _file_photo(path: Path, root: Path, group: str | None = None) -> Photo:
     return Photo(name=name, group=group or name, load=lambda: read_image(path), path=str(path))
 
 
-def _image_files(root: Path, pattern: str = "*") -> list[Path]:
+def image_files(root, pattern: str = "*") -> list[Path]:
+    """Image files under root, recursively and sorted; a missing or empty folder is an error."""
+    root = Path(root)
     if not root.exists():
         raise InputError(f"{root}: no such folder")
     if not root.is_dir():
@@ -105,13 +107,13 @@ def _image_files(root: Path, pattern: str = "*") -> list[Path]:
 def folder_photos(root) -> list[Photo]:
     """Every image file under root, recursively; one file is one photo."""
     root = Path(root)
-    return [_file_photo(p, root) for p in _image_files(root)]
+    return [_file_photo(p, root) for p in image_files(root)]
 
 
 def bossbase_photos(root) -> list[Photo]:
     """BOSSbase 1.01: a folder of 512x512 gray PGMs named 1.pgm ... 10000.pgm."""
     root = Path(root)
-    files = [p for p in _image_files(root, "*.pgm")]
+    files = image_files(root, "*.pgm")
     files.sort(key=lambda p: (len(p.stem), p.stem))
     return [Photo(name=f"boss-{p.stem}", group=f"boss-{p.stem}",
                   load=(lambda p=p: read_image(p, "gray")), path=str(p)) for p in files]
@@ -129,7 +131,7 @@ def lfw_photos(root) -> list[Photo]:
     """LFW: Name/Name_0001.jpg; the group is the person, so no face crosses a split."""
     root = Path(root)
     base = _lfw_root(root)
-    files = _image_files(base)
+    files = image_files(base)
     photos = []
     for p in files:
         person = p.parent.name if p.parent != base else p.stem.rsplit("_", 1)[0]

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..images import is_image_path, read_image, write_image
+from ..data.sources import image_files
+from ..images import read_image, write_image
 from ..progress import progress
 
 
@@ -59,15 +60,10 @@ def _one(job):
 def list_images(folder) -> list[Path]:
     """Image files of a prepared corpus (manifest order) or of any folder (sorted, recursive)."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder")
     if (folder / "manifest.json").is_file():
         from ..data.prepare import load_manifest
         return [folder / e["file"] for e in load_manifest(folder)["images"]]
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
-    if not files:
-        raise InputError(f"{folder}: no image files found (empty folder?)")
-    return files
+    return image_files(folder)
 
 
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,

@@ -12,16 +12,12 @@ import numpy as np
 
 from ..data.prepare import load_manifest
 from ..errors import InputError
-from ..images import read_image, write_image, write_text_atomic
+from ..images import mode_of, read_image, write_image, write_text_atomic
 from ..metrics import mse, psnr, psnr_from_mse, ssim
 from ..progress import progress
 from .model import Hider
 
 METRICS = ("cover_mse", "secret_mse", "stego_psnr", "secret_psnr", "stego_ssim", "secret_ssim")
-
-
-def _mode(channels: int) -> str:
-    return "gray" if channels == 1 else "rgb"
 
 
 def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) -> dict:
@@ -41,11 +37,11 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
     (work / "revealed").mkdir(exist_ok=True)
     rows = []
     for cover_f, secret_f in progress(pairs, desc="evaluate", unit="pair"):
-        cover = read_image(data / cover_f, _mode(hider.cover_channels), convert=True)
-        secret = read_image(data / secret_f, _mode(hider.secret_channels), convert=True)
+        cover = read_image(data / cover_f, mode_of(hider.cover_channels), convert=True)
+        secret = read_image(data / secret_f, mode_of(hider.secret_channels), convert=True)
         name = Path(cover_f).stem + ".png"
         stego_path = write_image(work / "stegos" / name, hider.hide(cover, secret))
-        stego = read_image(stego_path, _mode(hider.cover_channels))  # what the receiver gets
+        stego = read_image(stego_path, mode_of(hider.cover_channels))  # what the receiver gets
         revealed = hider.reveal(stego)
         write_image(work / "revealed" / name, revealed)
         rows.append({"cover": cover_f, "secret": secret_f,
