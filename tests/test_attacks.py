@@ -85,3 +85,31 @@ def test_cli_attacks_write_pngs_and_csv(tmp_path, cli, lsb_detector):
     r = cli("attack", "fgsm", "--detector", tmp_path / "missing.safetensors", "--in", src,
             "--out", tmp_path / "z")
     assert_clean_error(r, "missing.safetensors")
+
+
+def test_attack_folder_resumes_after_interruption(tmp_path, lsb_detector):
+    from advstego.attacks.run import PARTIAL, attack_folder
+    from advstego.errors import InputError
+
+    det, stegos = lsb_detector
+    src = tmp_path / "stegos"
+    src.mkdir()
+    for i, s in enumerate(stegos[:5]):
+        write_image(src / f"{i}.png", s)
+    params = dict(pixels=1, maxiter=2, popsize=5, seed=500)
+    assert attack_folder("onepixel", det, src, tmp_path / "cut", stop_after=2, **params) is None
+    assert (tmp_path / "cut" / PARTIAL).is_file() and not (tmp_path / "cut" / "attack.csv").exists()
+    assert len(list((tmp_path / "cut").glob("*.png"))) == 2
+    with pytest.raises(InputError, match="other settings"):
+        attack_folder("onepixel", det, src, tmp_path / "cut", **{**params, "pixels": 2})
+    resumed = attack_folder("onepixel", det, src, tmp_path / "cut", **params)
+    whole = attack_folder("onepixel", det, src, tmp_path / "whole", **params)
+    assert resumed["resumed"] == 2 and whole["resumed"] == 0
+    assert not (tmp_path / "cut" / PARTIAL).exists()
+    drop = ("seconds",)
+    a, b = (list(csv.DictReader(open(tmp_path / d / "attack.csv"))) for d in ("cut", "whole"))
+    assert [{k: v for k, v in r.items() if k not in drop} for r in a] == \
+           [{k: v for k, v in r.items() if k not in drop} for r in b]
+    for i in range(5):
+        assert np.array_equal(read_image(tmp_path / "cut" / f"{i}.png"),
+                              read_image(tmp_path / "whole" / f"{i}.png"))

@@ -1,13 +1,18 @@
 """Attack a folder of stegos; write the attacked 8-bit stegos and a CSV per image.
 
-Success is decided afresh: the saved PNG is read back and given to the detector.
+Success is decided afresh: the saved PNGs are read back and given to the detector.
+Interrupted work resumes: each finished chunk's PNGs are written, then its rows are
+appended to attack.partial.jsonl; a rerun with the same settings and detector skips them.
+attack.csv and attack.json are written (atomically) only when every image is done.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
 import time
 from pathlib import Path
 
@@ -21,6 +26,9 @@ from ..progress import progress
 from .fgsm import fgsm, fgsm_uint8
 from .onepixel import onepixel
 
+PARTIAL = "attack.partial.jsonl"
+KINDS = ("fgsm", "fgsm-uint8", "onepixel")
+
 
 def _cnn(detector):
     if not hasattr(detector, "logits"):
@@ -29,37 +37,105 @@ def _cnn(detector):
     return detector
 
 
-def attack_folder(kind: str, detector, src, dst, **params) -> dict:
+def fingerprint(detector) -> str:
+    """A digest of the detector's weights: resuming against another detector is refused."""
+    tensors, config = detector.state()
+    h = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    for k in sorted(tensors):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(tensors[k].detach().cpu().numpy()).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _attack_chunk(kind, detector, stegos, params):
+    """-> (attacked uint8 images, queries per image)."""
+    if kind == "fgsm":
+        return list(fgsm(detector, stegos, params["eps"])), [0] * len(stegos)
+    if kind == "fgsm-uint8":
+        adv, rounds = fgsm_uint8(detector, stegos, params.get("levels", 2))
+        return list(adv), [int(r) + 1 for r in rounds]
+    out, queries = [], []
+    for s in stegos:
+        r = onepixel(detector.prob_stego, s, params.get("pixels", 1), params.get("maxiter", 50),
+                     params.get("popsize", 20), params.get("seed", 500))
+        out.append(r["image"])
+        queries.append(r["queries"])
+    return out, queries
+
+
+def _resume(dst: Path, settings: dict) -> dict:
+    """Rows of an unfinished run with these settings, by image; {} if none."""
+    path = dst / PARTIAL
+    if not path.is_file():
+        return {}
+    lines = path.read_text().splitlines()
+    try:
+        head = json.loads(lines[0]) if lines else None
+    except ValueError:
+        head = None
+    if head != settings:
+        raise InputError(f"{dst}: holds an unfinished attack with other settings or another "
+                         f"detector ({PARTIAL}); use another --out or remove it")
+    rows = {}
+    for line in lines[1:]:
+        try:
+            r = json.loads(line)
+        except ValueError:  # a line cut short by the interruption: that image is redone
+            continue
+        if (dst / r["image"]).with_suffix(".png").is_file():
+            rows[r["image"]] = r
+    return rows
+
+
+def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) -> dict | None:
+    """Attack every image under src into dst. stop_after ends early after that many
+    newly attacked images (as an interruption would) and returns None."""
+    if kind not in KINDS:
+        raise InputError(f"unknown attack {kind!r}")
+    if kind != "onepixel":
+        _cnn(detector)
     src, dst = Path(src), Path(dst)
     files = list_images(src)
+    settings = {"attack": kind, **params, "detector": detector.name,
+                "detector_sha": fingerprint(detector)}
+    dst.mkdir(parents=True, exist_ok=True)
+    done = _resume(dst, settings)
+    todo = [f for f in files if str(f.relative_to(src)) not in done]
+    if not done:
+        write_text_atomic(dst / PARTIAL, json.dumps(settings) + "\n")
+    chunk = 1 if kind == "onepixel" else 32
+    bar = progress(total=len(files), initial=len(files) - len(todo), desc=kind, unit="img")
+    new = 0
+    with open(dst / PARTIAL, "a") as log:
+        for i in range(0, len(todo), chunk):
+            if stop_after and new >= stop_after:
+                bar.close()
+                return None
+            part = todo[i:i + chunk]
+            stegos = [read_image(f, "gray") for f in part]
+            t0 = time.perf_counter()
+            attacked, queries = _attack_chunk(kind, detector, stegos, params)
+            seconds = (time.perf_counter() - t0) / len(part)
+            for f, s, a, q in zip(part, stegos, attacked, queries):
+                rel = str(f.relative_to(src))
+                out = (dst / rel).with_suffix(".png")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                write_image(out, a)
+                diff = a.astype(np.int64) - s
+                log.write(json.dumps({
+                    "image": rel, "queries": q, "linf": int(np.abs(diff).max()),
+                    "l2": float(np.sqrt((diff ** 2).sum())), "changed_pixels": int((diff != 0).sum()),
+                    "psnr_to_stego": psnr(s, a), "seconds": seconds}) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+            new += len(part)
+            bar.update(len(part))
+    bar.close()
+    rows = [done.get(str(f.relative_to(src))) for f in files]
+    if any(r is None for r in rows):  # appended above: read the log once more
+        got = _resume(dst, settings)
+        rows = [got[str(f.relative_to(src))] for f in files]
     stegos = [read_image(f, "gray") for f in files]
-    t0 = time.perf_counter()
-    queries = [0] * len(files)
-    if kind == "fgsm":
-        attacked = list(fgsm(_cnn(detector), stegos, params["eps"]))
-    elif kind == "fgsm-uint8":
-        attacked, rounds = fgsm_uint8(_cnn(detector), stegos, params.get("levels", 2))
-        attacked, queries = list(attacked), [int(r) + 1 for r in rounds]
-    elif kind == "onepixel":
-        attacked = []
-        for n, s in enumerate(progress(stegos, desc="one pixel", unit="img")):
-            r = onepixel(detector.prob_stego, s, params.get("pixels", 1),
-                         params.get("maxiter", 50), params.get("popsize", 20),
-                         params.get("seed", 500))
-            attacked.append(r["image"])
-            queries[n] = r["queries"]
-    else:
-        raise InputError(f"unknown attack {kind!r}")
-    seconds = time.perf_counter() - t0
-    rows = []
-    for f, s, a, q in zip(files, stegos, attacked, queries):
-        out = (dst / f.relative_to(src)).with_suffix(".png")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_image(out, a)
-        diff = a.astype(np.int64) - s
-        rows.append({"image": str(f.relative_to(src)), "queries": q,
-                     "linf": int(np.abs(diff).max()), "l2": float(np.sqrt((diff ** 2).sum())),
-                     "changed_pixels": int((diff != 0).sum()), "psnr_to_stego": psnr(s, a)})
     back = [read_image((dst / r["image"]).with_suffix(".png"), "gray") for r in rows]
     p_before, p_after = detector.prob_stego(stegos), detector.prob_stego(back)
     for r, b, a in zip(rows, p_before, p_after):
@@ -69,12 +145,14 @@ def attack_folder(kind: str, detector, src, dst, **params) -> dict:
     w.writeheader()
     w.writerows(rows)
     write_text_atomic(dst / "attack.csv", buf.getvalue())
-    summary = {"attack": kind, **params, "detector": detector.name, "images": len(rows),
+    seconds = sum(r["seconds"] for r in rows)
+    summary = {**settings, "images": len(rows), "resumed": len(done),
                "success_rate": float(np.mean([r["success"] for r in rows])),
-               "mean_queries": float(np.mean(queries)),
+               "mean_queries": float(np.mean([r["queries"] for r in rows])),
                "mean_linf": float(np.mean([r["linf"] for r in rows])),
                "images_per_s": len(rows) / max(seconds, 1e-9)}
     write_text_atomic(dst / "attack.json", json.dumps(summary, indent=1))
     if (src / "manifest.json").is_file():
         write_text_atomic(dst / "manifest.json", (src / "manifest.json").read_text())
+    (dst / PARTIAL).unlink()
     return summary
