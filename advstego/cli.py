@@ -204,7 +204,8 @@ def cmd_attack(a):
 
     det = load_detector(a.detector)
     if a.attack == "fgsm":
-        kind, params = ("fgsm-uint8", {"levels": a.levels}) if a.uint8 else ("fgsm", {"eps": a.eps})
+        kind, params = (("fgsm-uint8", {"levels": a.levels, "steps": a.steps}) if a.uint8
+                        else ("fgsm", {"eps": a.eps}))
     else:
         kind, params = "onepixel", {"pixels": a.pixels, "maxiter": a.maxiter,
                                     "popsize": a.popsize, "seed": a.seed}
@@ -354,8 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     fg = att_sub.add_parser("fgsm", help="white box: FGSM, or rounding-aware with --uint8")
     fg.add_argument("--eps", type=float, default=0.003, help="step on [0, 1] (plain FGSM)")
     fg.add_argument("--uint8", action="store_true",
-                    help="rounding-aware: +-1 grey level steps until the detector flips")
+                    help="rounding-aware: PGD on the 8-bit grid until the detector flips")
     fg.add_argument("--levels", type=int, default=2, help="L-inf budget in grey levels (--uint8)")
+    fg.add_argument("--steps", type=int, default=60, help="most PGD steps per image (--uint8)")
     op = att_sub.add_parser("onepixel", help="black box: differential evolution on p pixels")
     op.add_argument("--pixels", type=int, default=1)
     op.add_argument("--maxiter", type=int, default=50)
@@ -389,7 +391,7 @@ def main(argv=None) -> int:
         print(f"advstego: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("advstego: interrupted", file=sys.stderr)
+        print("advstego: interrupted (rerun the same command to resume)", file=sys.stderr)
         return 130
     return 0
 

@@ -2,9 +2,9 @@
 
 fgsm: the paper's one step, x' = clip(x - eps * sign(grad CE(x, stego->cover))), then
 rounded to uint8 - an eps under 0.5/255 rounds away to nothing, which is measured, not hidden.
-fgsm_uint8: rounding-aware. Works on the 8-bit grid: each round moves the pixels with the
-largest gradient by one grey level toward "cover", never more than `levels` grey levels
-from the original stego, and stops for each image as soon as the detector calls it a cover.
+fgsm_uint8: rounding-aware, iterative FGSM (PGD) whose every step is judged on the rounded
+8-bit image, never more than `levels` grey levels from the original stego; it stops for each
+image as soon as the detector calls it a cover.
 """
 
 from __future__ import annotations
@@ -44,35 +44,40 @@ def fgsm(detector, stegos, eps: float, batch: int = 32) -> np.ndarray:
     return np.concatenate(out)
 
 
-def fgsm_uint8(detector, stegos, levels: int = 2, fraction: float = 0.05,
-               max_rounds: int = 40, batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Rounding-aware FGSM on the 8-bit grid; returns (attacked uint8, rounds used per image).
+def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float = 0.5,
+               margin: float = 1.0, batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Rounding-aware FGSM (PGD on the 8-bit grid); returns (attacked uint8, steps per image).
 
-    Each round changes by +-1 grey level the `fraction` of pixels with the largest
-    |gradient| that still have room in the L-inf budget of `levels` grey levels.
+    A perturbation within +-levels grey levels takes signed-gradient steps of alpha grey
+    levels; the detector always judges the rounded image (straight-through rounding), the
+    loss is the hinge max(0, z_stego - z_cover + margin), and each image stops at the first
+    step where its rounded image is called a cover.
     """
     detector.net.eval()
     arr = _as_batch(stegos)
-    out, rounds = [], []
+    out, used_all = [], []
     for i in range(0, len(arr), batch):
-        x0 = torch.from_numpy(arr[i:i + batch].astype(np.int16))
-        x = x0.clone()
-        used = torch.zeros(len(x), dtype=torch.long)
-        active = torch.ones(len(x), dtype=torch.bool)
-        for r in range(max_rounds + 1):
-            grad, p = _grad_to_cover(detector, x[:, None].float() / 255)
-            active &= p >= 0.5
-            if r == max_rounds or not active.any():
+        x0 = torch.from_numpy(arr[i:i + batch].astype(np.float32))[:, None]
+        delta = torch.zeros_like(x0, requires_grad=True)
+        done = torch.zeros(len(x0), dtype=torch.bool)
+        used = torch.zeros(len(x0), dtype=torch.long)
+        best = x0.clone()
+        for step in range(steps + 1):
+            x = (x0 + delta).clamp(0, 255)
+            q = x + (x.round() - x).detach()  # the 8-bit image, gradients pass straight through
+            z = detector.logits(q / 255)
+            gap = z[:, 1] - z[:, 0]
+            flipped = (gap.detach() < -1e-3) & ~done
+            best[flipped] = q.detach()[flipped]
+            done |= flipped
+            if step == steps or done.all():
                 break
-            step = -torch.sign(grad[:, 0])  # +1 / -1 grey level toward "cover"
-            room = ((x + step - x0).abs() <= levels) & (x + step >= 0) & (x + step <= 255)
-            score = grad[:, 0].abs() * room * (step != 0)
-            k = max(1, int(fraction * score[0].numel()))
-            flat = score.flatten(1)
-            thresh = flat.topk(k, dim=1).values[:, -1:].clamp_min(1e-30)
-            mask = (flat >= thresh).view_as(x) & room & active[:, None, None]
-            x = x + (step * mask).to(torch.int16)
-            used += active.long()
-        out.append(x.clamp(0, 255).to(torch.uint8).numpy())
-        rounds.append(used.numpy())
-    return np.concatenate(out), np.concatenate(rounds)
+            used += (~done).long()
+            (grad,) = torch.autograd.grad(torch.clamp(gap + margin, min=0).sum(), delta)
+            with torch.no_grad():
+                delta -= alpha * grad.sign() * (~done).float()[:, None, None, None]
+                delta.clamp_(-levels, levels)
+        best[~done] = (x0 + delta.detach()).clamp(0, 255)[~done]
+        out.append(best[:, 0].round().clamp(0, 255).to(torch.uint8).numpy())
+        used_all.append(used.numpy())
+    return np.concatenate(out), np.concatenate(used_all)

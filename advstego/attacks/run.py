@@ -52,8 +52,8 @@ def _attack_chunk(kind, detector, stegos, params):
     if kind == "fgsm":
         return list(fgsm(detector, stegos, params["eps"])), [0] * len(stegos)
     if kind == "fgsm-uint8":
-        adv, rounds = fgsm_uint8(detector, stegos, params.get("levels", 2))
-        return list(adv), [int(r) + 1 for r in rounds]
+        adv, steps = fgsm_uint8(detector, stegos, params.get("levels", 2), params.get("steps", 60))
+        return list(adv), [int(r) + 1 for r in steps]
     out, queries = [], []
     for s in stegos:
         r = onepixel(detector.prob_stego, s, params.get("pixels", 1), params.get("maxiter", 50),

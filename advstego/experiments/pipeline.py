@@ -166,7 +166,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     other = load_detector(ddirs["GAN"] / "other.safetensors")
     attacks = [(f"FGSM eps={e}", "fgsm", {"eps": e}) for e in a["fgsm_eps"]]
     attacks.append((f"FGSM-uint8 L-inf<={a['uint8_levels']}", "fgsm-uint8",
-                    {"levels": a["uint8_levels"]}))
+                    {"levels": a["uint8_levels"], "steps": a["uint8_steps"]}))
     attacks += [(f"OnePixel p={p}", "onepixel", {"pixels": p, "maxiter": a["onepixel_maxiter"],
                  "popsize": a["onepixel_popsize"]}) for p in a["onepixel_pixels"]]
     gan_train = _read_all(stego_dirs["GAN"], train_f)
@@ -181,9 +181,9 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                 adv = list(fgsm(cnn, src, params["eps"]))
                 adv_train = list(fgsm(cnn, gan_train, params["eps"]))
             elif kind == "fgsm-uint8":
-                adv, rounds = fgsm_uint8(cnn, src, params["levels"])
-                adv, queries = list(adv), [int(r) + 1 for r in rounds]
-                adv_train = list(fgsm_uint8(cnn, gan_train, params["levels"])[0])
+                adv, steps = fgsm_uint8(cnn, src, params["levels"], params["steps"])
+                adv, queries = list(adv), [int(r) + 1 for r in steps]
+                adv_train = list(fgsm_uint8(cnn, gan_train, params["levels"], params["steps"])[0])
             else:
                 adv, adv_train = [], None
                 for s in progress(src, desc=f"one pixel p={params['pixels']}", unit="img"):

@@ -17,7 +17,7 @@ QUICK = {
     "baselines": {"wow": 0.4, "suniward": 0.4},
     "srm": {"q1": True, "L": 31, "d_sub": 600},
     "cnn": {"arch": "xunet", "epochs": 8},
-    "attacks": {"fgsm_eps": [0.001, 0.003, 0.005, 0.008], "uint8_levels": 2,
+    "attacks": {"fgsm_eps": [0.001, 0.003, 0.005, 0.008], "uint8_levels": 2, "uint8_steps": 60,
                 "onepixel_pixels": [1, 3], "onepixel_maxiter": 10, "onepixel_popsize": 10,
                 "onepixel_images": 12},
 }
@@ -29,7 +29,7 @@ OFFLINE.update({
     "gan": {"preset": "offline"},
     "srm": {"q1": False, "L": "automatic", "d_sub": "automatic"},
     "cnn": {"arch": "xunet", "epochs": 30},
-    "attacks": {"fgsm_eps": [0.001, 0.003, 0.005, 0.008], "uint8_levels": 2,
+    "attacks": {"fgsm_eps": [0.001, 0.003, 0.005, 0.008], "uint8_levels": 2, "uint8_steps": 60,
                 "onepixel_pixels": [1, 3, 5, 10], "onepixel_maxiter": 50,
                 "onepixel_popsize": 20, "onepixel_images": 100},
 })
