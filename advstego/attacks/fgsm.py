@@ -44,14 +44,17 @@ def fgsm(detector, stegos, eps: float, batch: int = 32) -> np.ndarray:
     return np.concatenate(out)
 
 
-def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float = 0.5,
+def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float = 1.0,
                margin: float = 1.0, batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Rounding-aware FGSM (PGD on the 8-bit grid); returns (attacked uint8, steps per image).
 
-    A perturbation within +-levels grey levels takes signed-gradient steps of alpha grey
-    levels; the detector always judges the rounded image (straight-through rounding), the
-    loss is the hinge max(0, z_stego - z_cover + margin), and each image stops at the first
-    step where its rounded image is called a cover.
+    A perturbation within +-levels grey levels descends the gradient scaled so that the
+    pixel with the largest |gradient| moves alpha grey levels per step (pixels change only
+    where the sum crosses half a level: sparse where the gradient is, unlike a sign step,
+    whose +-0.5 ties would round every pixel to even); the detector always judges the
+    rounded image (straight-through rounding), the loss is the hinge
+    max(0, z_stego - z_cover + margin), and each image stops at the first step where its
+    rounded image is called a cover.
     """
     detector.net.eval()
     arr = _as_batch(stegos)
@@ -75,7 +78,8 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
             used += (~done).long()
             (grad,) = torch.autograd.grad(torch.clamp(gap + margin, min=0).sum(), delta)
             with torch.no_grad():
-                delta -= alpha * grad.sign() * (~done).float()[:, None, None, None]
+                top = grad.flatten(1).abs().amax(1).clamp_min(1e-30)[:, None, None, None]
+                delta -= alpha * grad / top * (~done).float()[:, None, None, None]
                 delta.clamp_(-levels, levels)
         best[~done] = (x0 + delta.detach()).clamp(0, 255)[~done]
         out.append(best[:, 0].round().clamp(0, 255).to(torch.uint8).numpy())
