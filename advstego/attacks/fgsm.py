@@ -15,6 +15,8 @@ import torch.nn.functional as F
 
 from ..images import from_tensor, to_tensor
 
+UINT8_ALGORITHM = "pgd-grid-maxgrad"  # in cached stages' settings: a new algorithm is rerun
+
 
 def _grad_to_cover(detector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradient of the loss 'this is a cover' and P(stego), at x (float NCHW)."""

@@ -21,7 +21,7 @@ from ..progress import progress
 from ..steganalysis.cnn import CnnDetector
 from ..steganalysis.detector import load_detector
 from ..steganalysis.ensemble import SrmFld
-from ..attacks.fgsm import fgsm, fgsm_uint8
+from ..attacks.fgsm import UINT8_ALGORITHM, fgsm, fgsm_uint8
 from ..attacks.onepixel import onepixel
 from .cache import Stages
 
@@ -224,7 +224,9 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                 res["PE_cnn_retrained"] = _pe(lab, warden.prob_stego(imgs), warden.predict(imgs))
             return res
         _, table3[label], _ = st.run(f"attack-{kind}-" + "-".join(f"{v}" for v in params.values()),
-                                     {"kind": kind, **params, "n": a["onepixel_images"]},
+                                     {"kind": kind, **params, "n": a["onepixel_images"],
+                                      **({"algorithm": UINT8_ALGORITHM} if kind == "fgsm-uint8"
+                                         else {})},
                                      [dkeys["GAN"], skeys["GAN"]], attack)
 
     results = {"config": cfg, "corpus": corpus_info, "gan_val": gan_info["val"],
