@@ -47,8 +47,9 @@ def fingerprint(detector) -> str:
     return h.hexdigest()[:16]
 
 
-def _attack_chunk(kind, detector, stegos, params):
-    """-> (attacked uint8 images, queries per image)."""
+def attack_images(kind, detector, stegos, params):
+    """Attack uint8 stegos in memory -> (attacked uint8 images, queries per image; 0 for
+    plain FGSM, gradient steps + 1 for the rounding-aware one, model calls for One Pixel)."""
     if kind == "fgsm":
         return list(fgsm(detector, stegos, params["eps"])), [0] * len(stegos)
     if kind == "fgsm-uint8":
@@ -100,6 +101,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
                 "detector_sha": fingerprint(detector)}
     dst.mkdir(parents=True, exist_ok=True)
     done = _resume(dst, settings)
+    resumed = len(done)
     todo = [f for f in files if str(f.relative_to(src)) not in done]
     if not done:
         write_text_atomic(dst / PARTIAL, json.dumps(settings) + "\n")
@@ -114,7 +116,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
             part = todo[i:i + chunk]
             stegos = [read_image(f, "gray") for f in part]
             t0 = time.perf_counter()
-            attacked, queries = _attack_chunk(kind, detector, stegos, params)
+            attacked, queries = attack_images(kind, detector, stegos, params)
             seconds = (time.perf_counter() - t0) / len(part)
             for f, s, a, q in zip(part, stegos, attacked, queries):
                 rel = str(f.relative_to(src))
@@ -122,19 +124,17 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
                 out.parent.mkdir(parents=True, exist_ok=True)
                 write_image(out, a)
                 diff = a.astype(np.int64) - s
-                log.write(json.dumps({
+                done[rel] = {
                     "image": rel, "queries": q, "linf": int(np.abs(diff).max()),
                     "l2": float(np.sqrt((diff ** 2).sum())), "changed_pixels": int((diff != 0).sum()),
-                    "psnr_to_stego": psnr(s, a), "seconds": seconds}) + "\n")
+                    "psnr_to_stego": psnr(s, a), "seconds": seconds}
+                log.write(json.dumps(done[rel]) + "\n")
             log.flush()
             os.fsync(log.fileno())
             new += len(part)
             bar.update(len(part))
     bar.close()
-    rows = [done.get(str(f.relative_to(src))) for f in files]
-    if any(r is None for r in rows):  # appended above: read the log once more
-        got = _resume(dst, settings)
-        rows = [got[str(f.relative_to(src))] for f in files]
+    rows = [done[str(f.relative_to(src))] for f in files]
     stegos = [read_image(f, "gray") for f in files]
     back = [read_image((dst / r["image"]).with_suffix(".png"), "gray") for r in rows]
     p_before, p_after = detector.prob_stego(stegos), detector.prob_stego(back)
@@ -146,7 +146,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
     w.writerows(rows)
     write_text_atomic(dst / "attack.csv", buf.getvalue())
     seconds = sum(r["seconds"] for r in rows)
-    summary = {**settings, "images": len(rows), "resumed": len(done),
+    summary = {**settings, "images": len(rows), "resumed": resumed,
                "success_rate": float(np.mean([r["success"] for r in rows])),
                "mean_queries": float(np.mean([r["queries"] for r in rows])),
                "mean_linf": float(np.mean([r["linf"] for r in rows])),

@@ -21,8 +21,8 @@ from ..progress import progress
 from ..steganalysis.cnn import CnnDetector
 from ..steganalysis.detector import load_detector
 from ..steganalysis.ensemble import SrmFld
-from ..attacks.fgsm import UINT8_ALGORITHM, fgsm, fgsm_uint8
-from ..attacks.onepixel import onepixel
+from ..attacks.fgsm import UINT8_ALGORITHM
+from ..attacks.run import attack_images
 from .cache import Stages
 
 
@@ -176,21 +176,15 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
         def attack(tmp, kind=kind, params=params):
             files = test_f[: a["onepixel_images"]] if kind == "onepixel" else test_f
             src = gan_test[: len(files)]
-            queries = []
-            if kind == "fgsm":
-                adv = list(fgsm(cnn, src, params["eps"]))
-                adv_train = list(fgsm(cnn, gan_train, params["eps"]))
-            elif kind == "fgsm-uint8":
-                adv, steps = fgsm_uint8(cnn, src, params["levels"], params["steps"])
-                adv, queries = list(adv), [int(r) + 1 for r in steps]
-                adv_train = list(fgsm_uint8(cnn, gan_train, params["levels"], params["steps"])[0])
-            else:
-                adv, adv_train = [], None
+            if kind == "onepixel":
+                adv, queries, adv_train = [], [], None
                 for s in progress(src, desc=f"one pixel p={params['pixels']}", unit="img"):
-                    r = onepixel(cnn.prob_stego, s, params["pixels"], params["maxiter"],
-                                 params["popsize"], seed=500)
-                    adv.append(r["image"])
-                    queries.append(r["queries"])
+                    one, q = attack_images(kind, cnn, [s], params)
+                    adv += one
+                    queries += q
+            else:
+                adv, queries = attack_images(kind, cnn, src, params)
+                adv_train = attack_images(kind, cnn, gan_train, params)[0]
             for f, img in zip(files, adv):
                 (tmp / f).parent.mkdir(parents=True, exist_ok=True)
                 write_image(tmp / f, img)
@@ -206,7 +200,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                    "secret_mse_before": float(np.mean([mse(s, r) for s, r in zip(secrets, rev0)])),
                    "linf": float(np.mean([np.abs(x.astype(int) - s).max()
                                           for x, s in zip(adv, src)])),
-                   "queries": float(np.mean(queries)) if queries else None}
+                   "queries": float(np.mean(queries)) if kind != "fgsm" else None}
             for k in ("cover", "secret"):
                 res[f"{k}_psnr"] = psnr_from_mse(res[f"{k}_mse"])
             res["secret_psnr_before"] = psnr_from_mse(res["secret_mse_before"])
