@@ -63,6 +63,9 @@ def cmd_data_info(a):
 def _hider(a, channels=1):
     from .hiding.model import load_hider
 
+    if a.method == "stc":
+        from .hiding.classical import StcHider
+        return StcHider(a.cost, a.codec, a.payload, a.quality, a.key, a.stc_h, channels)
     spec = "lsb" if a.method == "lsb" else (a.model or "builtin")
     return load_hider(spec, bits=a.bits, channels=channels, device=a.device, bf16=a.bf16)
 
@@ -108,7 +111,7 @@ def cmd_reveal(a):
     hider = _hider(a, 1 if stego.ndim == 2 else 3)
     stego = read_image(a.stego, mode_of(hider.cover_channels))
     write_image(out, hider.reveal(stego))
-    print(f"{out}: revealed secret written ({hider.name})")
+    print(f"{out}: revealed secret written ({'stc' if a.method == 'stc' else hider.name})")
 
 
 def cmd_train(a):
@@ -275,9 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("--json", action="store_true")
     inf.set_defaults(func=cmd_data_info)
     def hider_args(q):
-        q.add_argument("--method", choices=("gan", "lsb"), default="gan")
+        q.add_argument("--method", choices=("gan", "lsb", "stc"), default="gan",
+                       help="gan: a trained network; lsb: k-bit substitution; stc: the secret "
+                            "compressed and embedded with syndrome-trellis codes")
         q.add_argument("--model", help="a .safetensors hiding model (default: the shipped one)")
         q.add_argument("--bits", type=int, default=4, help="LSB: bits per pixel (1..7)")
+        q.add_argument("--cost", choices=("suniward", "wow", "hill"), default="suniward",
+                       help="STC: the embedding costs")
+        q.add_argument("--codec", default="jpeg", help="STC: jpeg | webp (| avif)")
+        q.add_argument("--payload", type=float, default=0.4,
+                       help="STC: bits per cover pixel (per channel for RGB); the secret is "
+                            "compressed at the best quality that fits")
+        q.add_argument("--quality", type=int, help="STC: a fixed codec quality instead")
+        q.add_argument("--key", default="advstego", help="STC: the shared key")
+        q.add_argument("--stc-h", type=int, default=10, help="STC: constraint height (7..12)")
         q.add_argument("--device", default="cpu", help="cpu | cuda | auto")
         q.add_argument("--bf16", action="store_true", help="bf16 autocast (faster on the CPU)")
 

@@ -1,0 +1,217 @@
+"""Syndrome-trellis codes (Filler, Judas, Fridrich, IEEE TIFS 2011): embed bits at least cost.
+
+A message m (length M) is the syndrome H·y of the stego bits y, H an M×n parity-check matrix
+built from a random h×w submatrix placed down the diagonal; the Viterbi algorithm over its
+2^h-state trellis finds the y of least total cost Σ ρ_i [y_i ≠ x_i]. Extraction is one pass
+computing H·y. Wet elements (cost inf) are never changed.
+
+`embed_bits` / `extract_bits` are the binary code; `embed_ternary` / `extract_ternary` the
+double-layered ±1 construction of the paper: layer 1 writes the LSB plane with binary costs
+that reproduce the optimal ternary change rate, layer 2 the second bit plane of the changed
+elements (the choice of +1 or −1).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+WET = 1e7  # conseal marks impossible changes with a cost of 1e8
+
+
+def submatrix(h: int, width: int, seed: int) -> np.ndarray:
+    """Columns of the h×width submatrix as h-bit integers, first and last row set."""
+    if not 2 <= h <= 16:
+        raise ValueError(f"STC constraint height h={h}: use 2..16")
+    cols = np.random.default_rng(seed).integers(0, 1 << h, size=max(width, 1), dtype=np.int64)
+    return cols | 1 | (1 << (h - 1))
+
+
+def block_widths(n: int, m: int) -> np.ndarray:
+    """Columns per message bit: n split as evenly as possible over m blocks."""
+    edges = (np.arange(m + 1, dtype=np.int64) * n) // m
+    return np.diff(edges)
+
+
+@numba.njit(cache=True)
+def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled
+    n, m, S = x.size, msg.size, 1 << h
+    cost = np.full(S, np.inf)
+    cost[0] = 0.0
+    new = np.empty(S)
+    path = np.zeros((n, max(S // 8, 1)), np.uint8)
+    idx = 0
+    for i in range(m):
+        mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
+        for j in range(widths[i]):
+            c = cols[j] & mask
+            r = rho[idx]
+            w0 = r if x[idx] else 0.0  # cost of y = 0
+            w1 = 0.0 if x[idx] else r  # cost of y = 1
+            row = path[idx]
+            for s in range(S):
+                a = cost[s] + w0
+                b = cost[s ^ c] + w1
+                if b < a:
+                    new[s] = b
+                    row[s >> 3] |= np.uint8(1 << (s & 7))
+                else:
+                    new[s] = a
+            cost, new = new, cost
+            idx += 1
+        bit = msg[i]  # row i is complete: keep states whose bit 0 is the message bit
+        for s in range(S // 2):
+            new[s] = cost[2 * s + bit]
+        for s in range(S // 2, S):
+            new[s] = np.inf
+        cost, new = new, cost
+    best = 0
+    for s in range(S):
+        if cost[s] < cost[best]:
+            best = s
+    total = cost[best]
+    y = np.empty(n, np.uint8)
+    s = best
+    idx = n - 1
+    for i in range(m - 1, -1, -1):
+        mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
+        s = ((s << 1) | msg[i]) & (S - 1)
+        for j in range(widths[i] - 1, -1, -1):
+            b = (path[idx, s >> 3] >> (s & 7)) & 1
+            y[idx] = b
+            if b:
+                s ^= cols[j] & mask
+            idx -= 1
+    return y, total
+
+
+@numba.njit(cache=True)
+def _syndrome(y, cols, widths, h, m):  # pragma: no cover - compiled
+    S = 1 << h
+    out = np.empty(m, np.uint8)
+    state = 0
+    idx = 0
+    for i in range(m):
+        mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
+        for j in range(widths[i]):
+            if y[idx]:
+                state ^= cols[j] & mask
+            idx += 1
+        out[i] = state & 1
+        state >>= 1
+    return out
+
+
+def _code(n: int, m: int, h: int, seed: int):
+    widths = block_widths(n, m)
+    return submatrix(h, int(widths.max()), seed), widths
+
+
+def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0):
+    """Stego bits y (H·y = msg) of least cost; (y, total cost). Cost inf: that bit never changes.
+
+    Raises ValueError when the message cannot be embedded (too long, or too many wet bits).
+    """
+    x_bits = np.ascontiguousarray(x_bits, np.uint8)
+    msg = np.ascontiguousarray(msg, np.uint8)
+    n, m = x_bits.size, msg.size
+    if m == 0:
+        return x_bits.copy(), 0.0
+    if m > n:
+        raise ValueError(f"{m} message bits do not fit in {n} cover elements")
+    costs = np.asarray(costs, np.float64).copy()
+    costs[costs >= WET] = np.inf
+    cols, widths = _code(n, m, h, seed)
+    y, total = _viterbi(x_bits, costs, msg, cols, widths, h)
+    if not np.isfinite(total):
+        raise ValueError(f"{m} message bits cannot be embedded here (too many wet elements)")
+    return y, float(total)
+
+
+def extract_bits(y_bits, m: int, h: int = 10, seed: int = 0) -> np.ndarray:
+    """The m-bit syndrome H·y of the stego bits."""
+    y_bits = np.ascontiguousarray(y_bits, np.uint8)
+    if m == 0:
+        return np.zeros(0, np.uint8)
+    if not 0 < m <= y_bits.size:
+        raise ValueError(f"cannot extract {m} bits from {y_bits.size} elements")
+    cols, widths = _code(y_bits.size, m, h, seed)
+    return _syndrome(y_bits, cols, widths, h, m)
+
+
+# ---- ternary (±1) embedding ---------------------------------------------------------
+
+def _entropy_bits(p):
+    p = np.clip(p, 1e-300, 1)
+    return -p * np.log2(p)
+
+
+def ternary_probabilities(rho_p, rho_m, bits: float):
+    """Optimal change probabilities (p+1, p-1) carrying `bits` bits in all (payload-limited)."""
+    def probs(lam):
+        a, b = -lam * rho_p, -lam * rho_m
+        z = np.logaddexp(0.0, np.logaddexp(a, b))
+        return np.exp(a - z), np.exp(b - z)
+
+    def payload(lam):
+        pp, pm = probs(lam)
+        return float(np.sum(_entropy_bits(pp) + _entropy_bits(pm) + _entropy_bits(1 - pp - pm)))
+
+    lo, hi = 0.0, 1.0
+    while payload(hi) > bits and hi < 1e12:
+        lo, hi = hi, hi * 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if payload(mid) > bits else (lo, mid)
+    return probs(hi), hi
+
+
+def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
+    """±1 stego of integer cover elements x carrying msg; returns (y, m1, m2, distortion).
+
+    m1 bits go in the LSB plane (layer 1), m2 = len(msg) − m1 in the second bit plane
+    (layer 2); the receiver needs both lengths.
+    """
+    x = np.asarray(x, np.int64)
+    rho_p = np.where(rho_p >= WET, np.inf, rho_p).astype(np.float64)
+    rho_m = np.where(rho_m >= WET, np.inf, rho_m).astype(np.float64)
+    msg = np.asarray(msg, np.uint8)
+    total = msg.size
+    (pp, pm), lam = ternary_probabilities(np.minimum(rho_p, 1e30), np.minimum(rho_m, 1e30),
+                                          total)
+    q = np.clip(pp + pm, 1e-300, 1 - 1e-12)
+    m1 = min(total, int(np.ceil(np.sum(_entropy_bits(q) + _entropy_bits(1 - q)))))
+    # layer-1 binary cost: flipping the LSB costs the soft minimum of the two directions
+    rho1 = -np.logaddexp(-lam * rho_p, -lam * rho_m) / lam
+    pref = np.where(rho_p <= rho_m, 1, -1)  # the cheaper direction of a changed element
+    rho2 = np.abs(np.where(np.isfinite(rho_p) & np.isfinite(rho_m), rho_p - rho_m, np.inf))
+    while True:
+        y1, _ = embed_bits(x & 1, rho1, msg[:m1], h, seed)
+        changed = y1 != (x & 1)
+        m2 = total - m1
+        if m2 == 0:
+            y = x + np.where(changed, pref, 0)
+            break
+        base = np.where(changed, ((x + pref) >> 1) & 1, (x >> 1) & 1).astype(np.uint8)
+        cost2 = np.where(changed, rho2, np.inf)
+        try:
+            y2, _ = embed_bits(base, cost2, msg[m1:], h, seed + 1)
+        except ValueError:  # too few dry elements for layer 2: move bits to layer 1
+            cap = min(total, x.size)
+            if m1 >= cap:
+                raise
+            m1 = min(cap, m1 + max(8, (total - m1) // 4))
+            continue
+        y = x + np.where(changed, np.where(y2 == base, pref, -pref), 0)
+        break
+    d = y - x
+    distortion = float(np.sum(np.where(d > 0, rho_p, 0) + np.where(d < 0, rho_m, 0)))
+    return y, m1, total - m1, distortion
+
+
+def extract_ternary(y, m1: int, m2: int, h: int = 10, seed: int = 0) -> np.ndarray:
+    y = np.asarray(y, np.int64)
+    parts = [extract_bits((y & 1).astype(np.uint8), m1, h, seed)]
+    if m2:
+        parts.append(extract_bits(((y >> 1) & 1).astype(np.uint8), m2, h, seed + 1))
+    return np.concatenate(parts)

@@ -1,0 +1,129 @@
+"""Syndrome-trellis codes and the compress-then-embed hider: exact extraction, ±1 changes only,
+wet elements untouched, near the rate-distortion bound, clean errors."""
+
+import numpy as np
+import pytest
+
+from advstego.errors import InputError
+from advstego.hiding import codec, stc
+from advstego.hiding.classical import StcHider
+from advstego.images import read_image, write_image
+from advstego.metrics import psnr
+from conftest import assert_clean_error, textured
+
+
+@pytest.mark.parametrize("h", [7, 10])
+def test_binary_round_trip_at_many_rates(h, rng):
+    n = 600
+    for m in (1, 5, 60, 200, 300, 599, 600):
+        for _ in range(4):
+            x = rng.integers(0, 2, n).astype(np.uint8)
+            msg = rng.integers(0, 2, m).astype(np.uint8)
+            y, cost = stc.embed_bits(x, rng.random(n) + 0.01, msg, h, seed=int(m))
+            assert np.array_equal(stc.extract_bits(y, m, h, seed=int(m)), msg)
+            assert cost > 0 or np.array_equal(y, x)
+
+
+def test_wet_elements_never_change(rng):
+    n, m = 2000, 400
+    x = rng.integers(0, 2, n).astype(np.uint8)
+    costs = np.ones(n)
+    wet = rng.random(n) < 0.5
+    costs[wet] = np.inf
+    msg = rng.integers(0, 2, m).astype(np.uint8)
+    y, _ = stc.embed_bits(x, costs, msg, 10, seed=3)
+    assert np.array_equal(y[wet], x[wet]) and np.array_equal(stc.extract_bits(y, m, 10, 3), msg)
+    with pytest.raises(ValueError):  # more bits than dry elements cannot work
+        stc.embed_bits(x, np.where(np.arange(n) < 100, 1.0, np.inf), msg, 10, seed=3)
+
+
+def test_constant_profile_efficiency_near_the_bound(rng):
+    # alpha = 1/2: the bound is 0.5 / H^-1(0.5) = 4.54 bits per change; the paper's h = 10
+    # codes reach about 4.2 (92%); h = 7 clearly less
+    n = 20000
+    x = rng.integers(0, 2, n).astype(np.uint8)
+    msg = rng.integers(0, 2, n // 2).astype(np.uint8)
+    e = {h: msg.size / stc.embed_bits(x, np.ones(n), msg, h, seed=1)[1] for h in (7, 10)}
+    assert e[10] / 4.544 > 0.88
+    assert e[7] < e[10]
+
+
+@pytest.mark.parametrize("payload", [0.05, 0.2, 0.4, 1.0, 1.3])
+def test_ternary_round_trip_and_plus_minus_one(payload, rng):
+    n = 4096
+    x = rng.integers(0, 256, n)
+    x[:50], x[50:100] = 0, 255  # saturated elements: one direction is wet
+    rp, rm = rng.random(n) + 0.1, rng.random(n) + 0.1
+    rp[x == 255], rm[x == 0] = np.inf, np.inf
+    msg = rng.integers(0, 2, int(payload * n)).astype(np.uint8)
+    y, m1, m2, d = stc.embed_ternary(x, rp, rm, msg, 10, seed=7)
+    assert m1 + m2 == msg.size
+    assert np.array_equal(stc.extract_ternary(y, m1, m2, 10, seed=7), msg)
+    assert np.abs(y - x).max() <= 1 and y.min() >= 0 and y.max() <= 255
+    (pp, pm), _ = stc.ternary_probabilities(rp, rm, msg.size)
+    bound = np.sum(pp * np.minimum(rp, 1e30) + pm * np.minimum(rm, 1e30))
+    assert bound <= d < 1.6 * bound  # a real code costs more than the bound, not much more
+
+
+def _photo_pair(rng, c=None):
+    return textured(rng, 96, 96, c), textured(rng, 96, 96, c)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_hider_extracts_the_codec_bytes_exactly(channels, rng):
+    cover, secret = _photo_pair(rng, None if channels == 1 else 3)
+    hider = StcHider("suniward", "jpeg", 0.4, channels=channels)
+    stego = hider.hide(cover, secret)
+    info = hider.last[0]
+    assert info["bytes"] + 18 <= 0.4 * cover.size / 8  # the payload budget is kept
+    assert np.abs(stego.astype(int) - cover).max() <= 1
+    data, _, _ = codec.compress(secret, "jpeg", int(0.4 * cover.size // 8) - 18)
+    expected = codec.decompress(data, "L" if channels == 1 else "RGB", secret.shape[:2])
+    assert np.array_equal(hider.reveal(stego), expected)  # bit-exact extraction
+    assert psnr(cover, stego) > 50
+
+
+def test_more_payload_buys_a_better_secret(rng):
+    cover, secret = _photo_pair(rng)
+    q = {}
+    for p in (0.2, 1.0):
+        h = StcHider(payload=p, codec="webp")
+        q[p] = (psnr(secret, h.reveal(h.hide(cover, secret))), psnr(cover, h.hide(cover, secret)))
+    assert q[1.0][0] > q[0.2][0] and q[1.0][1] < q[0.2][1]
+
+
+def test_wrong_key_or_no_message_is_refused(rng):
+    cover, secret = _photo_pair(rng)
+    stego = StcHider(key="k1").hide(cover, secret)
+    for hider, img in ((StcHider(key="k2"), stego), (StcHider(key="k1"), cover)):
+        with pytest.raises(InputError, match="no advstego message"):
+            hider.reveal(img)
+
+
+def test_bad_settings():
+    for kw in ({"payload": 0}, {"payload": 1.4}, {"cost": "lsb"}, {"codec": "gif"}, {"h": 3}):
+        with pytest.raises(InputError):
+            StcHider(**kw)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_cli_round_trip(channels, tmp_path, cli, rng):
+    c = None if channels == 1 else 3
+    cover, secret = textured(rng, 128, 128, c), textured(rng, 128, 128, c)
+    write_image(tmp_path / "c.png", cover)
+    write_image(tmp_path / "s.png", secret)
+    r = cli("hide", "--cover", tmp_path / "c.png", "--secret", tmp_path / "s.png", "-o",
+            tmp_path / "st.png", "--method", "stc", "--payload", "1.0", "--codec", "webp",
+            "--key", "secret key")
+    assert r.returncode == 0, r.stderr
+    r = cli("reveal", tmp_path / "st.png", "-o", tmp_path / "r.png", "--method", "stc",
+            "--key", "secret key")
+    assert r.returncode == 0, r.stderr
+    revealed = read_image(tmp_path / "r.png", "gray" if channels == 1 else "rgb")
+    assert revealed.shape == secret.shape and psnr(secret, revealed) > 20
+    r = cli("reveal", tmp_path / "st.png", "-o", tmp_path / "w.png", "--method", "stc")
+    assert_clean_error(r, "no advstego message")
+    assert not (tmp_path / "w.png").exists()
+    r = cli("hide", "--cover", tmp_path / "c.png", "--secret", tmp_path / "s.png", "-o",
+            tmp_path / "x.png", "--method", "stc", "--payload", "0.001")
+    assert_clean_error(r, "--payload")
