@@ -27,7 +27,7 @@ COSTS = ("suniward", "wow", "hill")
 HEADER = struct.Struct(">2sBBHHBxII")  # magic, version, codec, height, width, channels, length, crc
 MAGIC, VERSION = b"AS", 1
 LENGTHS_ELEMENTS, LENGTHS_H = 512, 7
-MAX_PAYLOAD = 1.3  # the double-layered ±1 code fails above about 1.35 bpp
+MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
 DEFAULT_KEY = "advstego"
 
 
