@@ -52,7 +52,8 @@ def test_constant_profile_efficiency_near_the_bound(rng):
 def test_ternary_round_trip_and_plus_minus_one(payload, rng):
     n = 4096
     x = rng.integers(0, 256, n)
-    x[:50], x[50:100] = 0, 255  # saturated elements: one direction is wet
+    sat = rng.permutation(n)[:200]  # saturated elements, spread out: one direction is wet
+    x[sat[:100]], x[sat[100:]] = 0, 255
     rp, rm = rng.random(n) + 0.1, rng.random(n) + 0.1
     rp[x == 255], rm[x == 0] = np.inf, np.inf
     msg = rng.integers(0, 2, int(payload * n)).astype(np.uint8)

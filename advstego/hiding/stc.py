@@ -6,9 +6,8 @@ built from a random h×w submatrix placed down the diagonal; the Viterbi algorit
 computing H·y. Wet elements (cost inf) are never changed.
 
 `embed_bits` / `extract_bits` are the binary code; `embed_ternary` / `extract_ternary` the
-double-layered ±1 construction of the paper: layer 1 writes the LSB plane with binary costs
-that reproduce the optimal ternary change rate, layer 2 the second bit plane of the changed
-elements (the choice of +1 or −1).
+double-layered ±1 construction of the paper: layer 1 writes the second bit plane with binary
+costs that reproduce the optimal ternary change rates, layer 2 the LSB plane of the rest.
 """
 
 from __future__ import annotations
@@ -169,40 +168,42 @@ def ternary_probabilities(rho_p, rho_m, bits: float):
 def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
     """±1 stego of integer cover elements x carrying msg; returns (y, m1, m2, distortion).
 
-    m1 bits go in the LSB plane (layer 1), m2 = len(msg) − m1 in the second bit plane
-    (layer 2); the receiver needs both lengths.
+    Layer 1 writes m1 bits in the second bit plane: of ±1, only one direction flips bit 1
+    (−1 on even x, +1 on odd), so its flip probability is that direction's. Layer 2 writes
+    m2 = len(msg) − m1 bits in the LSB plane of the elements layer 1 left alone, by the other
+    direction. The receiver needs both lengths.
     """
     x = np.asarray(x, np.int64)
     rho_p = np.where(rho_p >= WET, np.inf, rho_p).astype(np.float64)
     rho_m = np.where(rho_m >= WET, np.inf, rho_m).astype(np.float64)
     msg = np.asarray(msg, np.uint8)
     total = msg.size
-    (pp, pm), lam = ternary_probabilities(np.minimum(rho_p, 1e30), np.minimum(rho_m, 1e30),
-                                          total)
-    q = np.clip(pp + pm, 1e-300, 1 - 1e-12)
-    m1 = min(total, int(np.ceil(np.sum(_entropy_bits(q) + _entropy_bits(1 - q)))))
-    # layer-1 binary cost: flipping the LSB costs the soft minimum of the two directions
-    rho1 = -np.logaddexp(-lam * rho_p, -lam * rho_m) / lam
-    pref = np.where(rho_p <= rho_m, 1, -1)  # the cheaper direction of a changed element
-    rho2 = np.abs(np.where(np.isfinite(rho_p) & np.isfinite(rho_m), rho_p - rho_m, np.inf))
+    (pp, pm), lam = ternary_probabilities(np.minimum(rho_p, 1e30), np.minimum(rho_m, 1e30), total)
+    odd = (x & 1).astype(bool)
+    d1 = np.where(odd, 1, -1)                  # the direction that flips bit 1
+    rho_a, rho_b = np.where(odd, rho_p, rho_m), np.where(odd, rho_m, rho_p)
+    p1 = np.clip(np.where(odd, pp, pm), 1e-300, 1 - 1e-12)
+    m1 = min(total, int(np.ceil(np.sum(_entropy_bits(p1) + _entropy_bits(1 - p1)))))
+    # binary cost whose optimal flip probability at this lambda is p1
+    rho1 = rho_a + np.logaddexp(0.0, -lam * np.minimum(rho_b, 1e30)) / lam
+    bit1 = ((x >> 1) & 1).astype(np.uint8)
     while True:
-        y1, _ = embed_bits(x & 1, rho1, msg[:m1], h, seed)
-        changed = y1 != (x & 1)
+        y1, _ = embed_bits(bit1, rho1, msg[:m1], h, seed)
+        flip1 = y1 != bit1
         m2 = total - m1
         if m2 == 0:
-            y = x + np.where(changed, pref, 0)
+            y = x + np.where(flip1, d1, 0)
             break
-        base = np.where(changed, ((x + pref) >> 1) & 1, (x >> 1) & 1).astype(np.uint8)
-        cost2 = np.where(changed, rho2, np.inf)
         try:
-            y2, _ = embed_bits(base, cost2, msg[m1:], h, seed + 1)
-        except ValueError:  # too few dry elements for layer 2: move bits to layer 1
+            lsb = ((x & 1) ^ flip1).astype(np.uint8)  # a bit-1 flip flips the LSB too
+            y2, _ = embed_bits(lsb, np.where(flip1, np.inf, rho_b), msg[m1:], h, seed + 1)
+        except ValueError:  # too few free elements for layer 2: move bits to layer 1
             cap = min(total, x.size)
             if m1 >= cap:
                 raise
             m1 = min(cap, m1 + max(8, (total - m1) // 4))
             continue
-        y = x + np.where(changed, np.where(y2 == base, pref, -pref), 0)
+        y = x + np.where(flip1, d1, np.where(y2 != lsb, -d1, 0))
         break
     d = y - x
     distortion = float(np.sum(np.where(d > 0, rho_p, 0) + np.where(d < 0, rho_m, 0)))
@@ -211,7 +212,7 @@ def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
 
 def extract_ternary(y, m1: int, m2: int, h: int = 10, seed: int = 0) -> np.ndarray:
     y = np.asarray(y, np.int64)
-    parts = [extract_bits((y & 1).astype(np.uint8), m1, h, seed)]
+    parts = [extract_bits(((y >> 1) & 1).astype(np.uint8), m1, h, seed)]
     if m2:
-        parts.append(extract_bits(((y >> 1) & 1).astype(np.uint8), m2, h, seed + 1))
+        parts.append(extract_bits((y & 1).astype(np.uint8), m2, h, seed + 1))
     return np.concatenate(parts)
