@@ -10,6 +10,7 @@ TINY = {"preset": "quick",
         "gan": {"epochs": 1, "steps_per_epoch": 4, "width": 8, "blocks": 1},
         "lsb_bits": [4],
         "baselines": {"suniward": 0.4},
+        "stc": {"rows": [["webp", 0.4]]},
         "srm": {"q1": True, "L": 5, "d_sub": 200},
         "cnn": {"arch": "xunet", "epochs": 1},
         "attacks": {"fgsm_eps": [0.001, 0.008], "uint8_levels": 2, "onepixel_pixels": [1],
@@ -23,11 +24,15 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0, r.stderr[-3000:]
     for f in ("report.html", "report.md", "results.json", "figure2_confidence.png",
-              "figure3_grid.png"):
+              "figure3_grid.png", "figure4_frontier.png"):
         assert (out / f).stat().st_size > 0, f
     res = json.loads((out / "results.json").read_text())
-    assert set(res["table1"]) == {"GAN", "LSB-4"}
-    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD"}
+    stc = "STC-S-UNIWARD + WEBP 0.4 bpp"
+    assert set(res["table1"]) == {"GAN", "LSB-4", stc}
+    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", stc}
+    # extraction is exact: the STC stego is within one grey level of its cover, far above LSB-4
+    assert res["table1"][stc]["stego_psnr"] > res["table1"]["LSB-4"]["stego_psnr"] + 10
+    assert res["table1"][stc]["secret_psnr"] > 15
     assert {"FGSM eps=0.001", "FGSM eps=0.008", "FGSM-uint8 L-inf<=2", "OnePixel p=1"} == set(res["table3"])
     for v in res["table2"].values():
         assert 0 <= v["SRM"]["PE"] <= 1 and 0 <= v["CNN"]["PE"] <= 1
@@ -37,7 +42,8 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     assert "PE_cnn_retrained" in res["table3"]["FGSM eps=0.008"]
     assert res["versions"]["torch"] and res["config"]["seed"] == 0
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 2 and "Table 3" in html
+    assert html.count("data:image/png;base64,") == 3 and "Table 3" in html
+    assert "S-UNIWARD 0.4 bpp (simulated)" in html and stc in html  # frontier, Table 4
     # a rerun reuses the cache
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0

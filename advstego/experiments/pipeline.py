@@ -13,6 +13,7 @@ import numpy as np
 from ..data.prepare import PrepareConfig, load_manifest, prepare
 from ..data.sources import photos_for
 from ..embedding import simulate
+from ..hiding.classical import StcHider
 from ..hiding.model import HidingModel, LsbHider
 from ..hiding.train import make_config, train
 from ..images import read_image, write_image
@@ -24,6 +25,8 @@ from ..steganalysis.ensemble import SrmFld
 from ..attacks.fgsm import UINT8_ALGORITHM
 from ..attacks.run import attack_images
 from .cache import Stages
+
+COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
 
 
 class Corpus:
@@ -46,6 +49,14 @@ class Corpus:
 
     def read(self, f):
         return read_image(self.folder / f, "gray")
+
+
+def stc_label(cost: str, codec: str, payload: float) -> str:
+    return f"STC-{COST_NAMES.get(cost, cost)} + {codec.upper()} {payload:g} bpp"
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "_" for c in name)
 
 
 def _read_all(folder, files):
@@ -89,6 +100,10 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
 
     # 3. stegos of every method --------------------------------------------------
     hiders = {"GAN": gan, **{f"LSB-{k}": LsbHider(k) for k in cfg["lsb_bits"]}}
+    stc = cfg.get("stc", {})
+    for codec, payload in stc.get("rows", []):
+        cost = stc.get("cost", "suniward")
+        hiders[stc_label(cost, codec, payload)] = StcHider(cost, codec, payload, h=stc.get("h", 10))
     methods = {**{n: ("hide", n) for n in hiders},
                **{m.upper().replace("SUNIWARD", "S-UNIWARD"): ("embed", m)
                   for m in cfg["baselines"]}}
@@ -105,8 +120,10 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                 write_image(tmp / f, s)
             return {"stegos": len(train_f) + len(test_f)}
         settings = {"method": what, "payload": cfg["baselines"].get(what)}
+        if isinstance(hiders.get(what), StcHider):
+            settings = hiders[what].describe()
         deps = [ckey] + ([gkey] if name == "GAN" else [])
-        stego_dirs[name], _, skeys[name] = st.run(f"stegos-{name}", settings, deps, make)
+        stego_dirs[name], _, skeys[name] = st.run(f"stegos-{_slug(name)}", settings, deps, make)
 
     # 4. Table 1: fidelity on held-out pairs (saved 8-bit stegos) ----------------------
     def fidelity(tmp):
@@ -157,7 +174,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                 res[tag] = _pe(labels, det.prob_stego(imgs), det.predict(imgs))
             return res
         ddirs[name], table2[name], dkeys[name] = st.run(
-            f"detect-{name}", {"srm": cfg["srm"], "cnn": cfg["cnn"]}, [skeys[name]], detect)
+            f"detect-{_slug(name)}", {"srm": cfg["srm"], "cnn": cfg["cnn"]}, [skeys[name]], detect)
 
     # 6. attacks on GAN stegos against the GAN-trained CNN --------------------------------
     a = cfg["attacks"]

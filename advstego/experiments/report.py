@@ -55,6 +55,8 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
            f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
            _fmt(v["queries"], 1)] for label, v in r["table3"].items()]
+    t4 = [[m, _fmt(x, 2), _fmt(r["table1"][m]["stego_psnr"], 2), _fmt(pe_s), _fmt(pe_c)]
+          for m, x, pe_s, pe_c in frontier_points(r)]
     return [
         ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
          ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
@@ -67,7 +69,47 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Table 3 - after the attacks: cover and revealed-secret fidelity",
          ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
           "secret PSNR change", "L-inf (grey levels)", "queries"], t3),
+        ("Table 4 - security-capacity frontier: what each way of hiding an image costs "
+         "(simulated = conseal's simulator at the STC row's payload, carrying no secret)",
+         ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"], t4),
     ]
+
+
+def frontier_points(r):
+    """(system, secret PSNR, PE SRM+FLD, PE CNN) of every hider with a Table 1 row, and each
+    simulated embedding placed at the secret PSNR of the STC row with its cost and payload."""
+    pts = [(m, v["secret_psnr"], r["table2"][m]["SRM"]["PE"], r["table2"][m]["CNN"]["PE"])
+           for m, v in r["table1"].items() if m in r["table2"]]
+    for method, payload in r["config"].get("baselines", {}).items():
+        name = method.upper().replace("SUNIWARD", "S-UNIWARD")
+        for m, v in r["table1"].items():
+            if m.startswith(f"STC-{name} +") and m.endswith(f" {payload:g} bpp") and \
+                    name in r["table2"]:
+                pts.append((f"{name} {payload:g} bpp (simulated)", v["secret_psnr"],
+                            r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
+                break
+    return pts
+
+
+def figure_frontier(r, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = frontier_points(r)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, (name, x, pe_s, pe_c) in enumerate(pts):
+        color = f"C{i % 10}"
+        ax.scatter([x], [pe_s], marker="o", color=color, label=name)
+        ax.scatter([x], [pe_c], marker="^", color=color)
+    ax.axhline(0.5, color="k", lw=0.6, ls=":")
+    ax.set_xlabel("revealed-secret PSNR after PNG save (dB)")
+    ax.set_ylabel("PE (o SRM+FLD, ^ CNN); 0.5 = undetectable")
+    ax.set_ylim(-0.02, 0.55)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def tables_text(r) -> str:
@@ -147,6 +189,7 @@ def _md_table(title, head, rows):
 def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
     figure_confidence(r, out / "figure2_confidence.png")
     figure_grid(corpus, gan_dir, gan, attacked_dirs, out / "figure3_grid.png")
+    figure_frontier(r, out / "figure4_frontier.png")
     r = {**r, "versions": _versions()}
     write_text_atomic(out / "results.json", json.dumps(r, indent=1, default=str))
     tbls = tables(r)
@@ -166,6 +209,8 @@ def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
            "![confidence](figure2_confidence.png)\n",
            "### Figure 3 - cover, stego, residual, secret, revealed, residual\n",
            "![grid](figure3_grid.png)\n",
+           "### Figure 4 - security-capacity frontier (Table 4)\n",
+           "![frontier](figure4_frontier.png)\n",
            f"Library versions: {json.dumps(r['versions'])}\n"]
     write_text_atomic(out / "report.md", "\n".join(md))
 
@@ -187,5 +232,7 @@ def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
              f"<img style='max-width:100%' src='data:image/png;base64,{img('figure2_confidence.png')}'>")
     h.append("<h3>Figure 3 - cover, stego, amplified residual, secret, revealed, residual</h3>"
              f"<img style='max-width:100%' src='data:image/png;base64,{img('figure3_grid.png')}'>")
+    h.append("<h3>Figure 4 - security-capacity frontier (Table 4)</h3>"
+             f"<img style='max-width:100%' src='data:image/png;base64,{img('figure4_frontier.png')}'>")
     h.append(f"<p><small>{html.escape(json.dumps(r['versions']))}</small></p>")
     write_text_atomic(out / "report.html", "\n".join(h))

@@ -26,7 +26,7 @@ from .model import Hider, _batch, _unbatch, check_pair
 COSTS = ("suniward", "wow", "hill")
 HEADER = struct.Struct(">2sBBHHBxII")  # magic, version, codec, height, width, channels, length, crc
 MAGIC, VERSION = b"AS", 1
-LENGTHS_ELEMENTS, LENGTHS_H = 512, 7
+LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
 MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
 DEFAULT_KEY = "advstego"
 
@@ -82,12 +82,12 @@ class StcHider(Hider):
                 "payload_bpp": self.payload, "quality": self.quality, "h": self.h}
 
     # ---- hide ----------------------------------------------------------------------
-    def _message(self, secret: np.ndarray, n: int) -> tuple[bytes, dict]:
+    def _message(self, secret: np.ndarray, n: int, shrink: float = 1.0) -> tuple[bytes, dict]:
         if self.quality is not None:
             data = codecs.encode(secret, self.codec, self.quality)
             q, size = self.quality, secret.shape[:2]
         else:
-            budget = int(self.payload * n // 8) - HEADER.size
+            budget = int(self.payload * shrink * n // 8) - HEADER.size
             if budget < 1:
                 raise InputError(f"--payload {self.payload:g}: {int(self.payload * n // 8)} bytes "
                                  f"in this cover, not even the {HEADER.size}-byte header fits")
@@ -102,24 +102,29 @@ class StcHider(Hider):
         if n < 8 * LENGTHS_ELEMENTS:
             raise InputError(f"cover of {n} elements is too small for STC (at least "
                              f"{8 * LENGTHS_ELEMENTS})")
-        message, info = self._message(secret, n)
-        bits = _bits(message)
         rp, rm = _costs(cover, self.cost)
         seed = _seed(self.key)
         order = np.random.default_rng(seed).permutation(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rp, rm = rp.reshape(-1)[order], rm.reshape(-1)[order]
         r = LENGTHS_ELEMENTS
-        if bits.size > 1.58 * (n - r):
-            raise InputError(f"{len(message)} bytes do not fit in a cover of {n} elements")
-        try:
-            y, m1, m2, dist = stc.embed_ternary(x[r:], rp[r:], rm[r:], bits, self.h, seed + 2)
-            # the two layer lengths, LSB plane of the reserved elements, cheaper direction
-            head = x[:r]
-            lsb, d1 = stc.embed_bits(head & 1, np.minimum(rp[:r], rm[:r]),
-                                     _lengths_bits(m1, m2, self.h), LENGTHS_H, seed + 1)
-        except ValueError as exc:
-            raise InputError(f"STC embedding failed: {exc}") from None
+        for attempt in range(6):  # a cover with many wet pixels: a smaller secret file
+            message, info = self._message(secret, n, 0.85 ** attempt)
+            bits = _bits(message)
+            try:
+                if bits.size > 1.58 * (n - r):
+                    raise ValueError(f"{len(message)} bytes exceed the capacity")
+                y, m1, m2, dist = stc.embed_ternary(x[r:], rp[r:], rm[r:], bits, self.h,
+                                                    seed + 2)
+                # the layer lengths and h: LSB plane of the reserved elements, cheaper direction
+                head = x[:r]
+                lsb, d1 = stc.embed_bits(head & 1, np.minimum(rp[:r], rm[:r]),
+                                         _lengths_bits(m1, m2, self.h), LENGTHS_H, seed + 1)
+                break
+            except ValueError as exc:
+                if self.quality is not None or attempt == 5:
+                    raise InputError(f"STC embedding failed ({exc}): lower --payload or "
+                                     "--quality") from None
         step = np.where(rp[:r] <= rm[:r], 1, -1)
         y_head = head + np.where(lsb != (head & 1), step, 0)
         out = np.empty(n, np.int64)
