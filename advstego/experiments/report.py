@@ -55,8 +55,8 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
            f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
            _fmt(v["queries"], 1)] for label, v in r["table3"].items()]
-    t4 = [[m, _fmt(x, 2), _fmt(r["table1"][m]["stego_psnr"], 2), _fmt(pe_s), _fmt(pe_c)]
-          for m, x, pe_s, pe_c in frontier_points(r)]
+    t4 = [[m, _fmt(x, 2), _fmt(r["table1"].get(m, {}).get("stego_psnr"), 2), _fmt(pe_s),
+           _fmt(pe_c)] for m, x, pe_s, pe_c in frontier_points(r)]
     return [
         ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
          ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
