@@ -27,8 +27,9 @@ def submatrix(h: int, width: int, seed: int) -> np.ndarray:
 
 
 def block_widths(n: int, m: int) -> np.ndarray:
-    """Columns per message bit: n split as evenly as possible over m blocks."""
-    edges = (np.arange(m + 1, dtype=np.int64) * n) // m
+    """Columns per message bit: n spread evenly over m blocks, the first block rounded up
+    (row 0 of H has no earlier columns to lean on when an element is wet)."""
+    edges = (np.arange(m + 1, dtype=np.int64) * n + m - 1) // m
     return np.diff(edges)
 
 
