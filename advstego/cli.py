@@ -1,4 +1,7 @@
-"""Command line: parses arguments, calls the package, maps errors to exit codes."""
+"""advstego: hide a secret image inside a cover image, reveal it, and measure how well
+steganalyzers see it — always on the 8-bit file a stego really is."""
+
+# The command line only parses arguments, calls the package and maps errors to exit codes.
 
 from __future__ import annotations
 
@@ -61,13 +64,9 @@ def cmd_data_info(a):
 # ---- hiding -------------------------------------------------------------
 
 def _hider(a, channels=1):
-    from .hiding.model import load_hider
+    from .hiding.registry import create_hider, hider_options
 
-    if a.method == "stc":
-        from .hiding.classical import StcHider
-        return StcHider(a.cost, a.codec, a.payload, a.quality, a.key, a.stc_h, channels)
-    spec = "lsb" if a.method == "lsb" else (a.model or "builtin")
-    return load_hider(spec, bits=a.bits, channels=channels, device=a.device, bf16=a.bf16)
+    return create_hider(a.method, channels, **{k: getattr(a, k) for k in hider_options()})
 
 
 def _check_out(path):
@@ -163,14 +162,8 @@ def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    kw = {"seed": a.seed}
-    if a.detector in ("xunet", "srnet"):
-        kw.update(epochs=a.epochs, device=a.device)
-    det = build_detector(a.detector, **kw)
-    if a.detector in ("xunet", "srnet"):
-        det.fit(covers, stegos, run=str(a.output) + ".ckpt")
-    else:
-        det.fit(covers, stegos)
+    det = build_detector(a.detector, seed=a.seed, epochs=a.epochs, device=a.device)
+    det.fit(covers, stegos, run=str(a.output) + ".ckpt")
     det.save(a.output)
     print(f"{a.output}: {a.detector} trained on {len(names)} cover/stego pairs")
 
@@ -189,7 +182,7 @@ def cmd_detect_test(a):
     if a.csv:
         import io
 
-        from .images import write_text_atomic
+        from .files import write_text_atomic
         rows = [["image", "label", "prob_stego", "decision"]]
         for i, (lab, p, d) in enumerate(zip(r["labels"], r["scores"], r["decisions"])):
             rows.append([names[i % len(names)], "stego" if lab else "cover", f"{p:.6f}", int(d)])
@@ -202,20 +195,20 @@ def cmd_detect_test(a):
 # ---- attacks --------------------------------------------------------------
 
 def cmd_attack(a):
+    from .attacks.registry import ATTACKS
     from .attacks.run import attack_folder
     from .steganalysis.detector import load_detector
 
     det = load_detector(a.detector)
-    if a.attack == "fgsm":
-        kind, params = (("fgsm-uint8", {"levels": a.levels, "steps": a.steps}) if a.uint8
-                        else ("fgsm", {"eps": a.eps}))
-    else:
-        kind, params = "onepixel", {"pixels": a.pixels, "maxiter": a.maxiter,
-                                    "popsize": a.popsize, "seed": a.seed}
+    kind = "fgsm-uint8" if a.attack == "fgsm" and a.uint8 else a.attack
+    cls, _ = ATTACKS.get(kind)
+    params = {k: getattr(a, k) for k in cls.options}
     s = attack_folder(kind, det, a.input, a.out, **params)
-    print(f"{a.out}: {s['images']} attacked stegos ({kind}); success {s['success_rate']:.3f}, "
-          f"mean queries {s['mean_queries']:.1f}, mean L-inf {s['mean_linf']:.2f} grey levels, "
-          f"{s['images_per_s']:.2f} images/s")
+    flip = "–" if s["flip_rate"] is None else f"{s['flip_rate']:.3f}"
+    print(f"{a.out}: {s['images']} attacked stegos ({kind}); flipped {flip} of the "
+          f"{s['called_stego_before']} called stego, {s['missed_after']:.3f} of all called cover "
+          f"after; mean queries {s['mean_queries']:.1f}, mean L-inf {s['mean_linf']:.2f} grey "
+          f"levels, {s['images_per_s']:.2f} images/s")
 
 
 # ---- experiment -------------------------------------------------------------
@@ -250,8 +243,23 @@ def cmd_demo(a):
 
 # ---- parser -------------------------------------------------------------
 
+def _add_options(q, options: dict):
+    """Flags from a registry member's options: name -> (type, default, minimum, help)."""
+    for k, (typ, default, _, hlp) in options.items():
+        flag = "--" + k.replace("_", "-")
+        if typ is bool:
+            q.add_argument(flag, action="store_true", help=hlp)
+        else:
+            q.add_argument(flag, type=typ, default=default, help=hlp)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="advstego", description=__doc__)
+    from . import __version__
+    from .attacks.registry import ATTACKS
+    from .steganalysis.registry import DETECTORS
+
+    p = argparse.ArgumentParser(prog="advstego", description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", action="version", version=f"advstego {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="photo corpora").add_subparsers(dest="data_cmd", required=True)
@@ -278,22 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("--json", action="store_true")
     inf.set_defaults(func=cmd_data_info)
     def hider_args(q):
-        q.add_argument("--method", choices=("gan", "lsb", "stc"), default="gan",
-                       help="gan: a trained network; lsb: k-bit substitution; stc: the secret "
-                            "compressed and embedded with syndrome-trellis codes")
-        q.add_argument("--model", help="a .safetensors hiding model (default: the shipped one)")
-        q.add_argument("--bits", type=int, default=4, help="LSB: bits per pixel (1..7)")
-        q.add_argument("--cost", choices=("suniward", "wow", "hill"), default="suniward",
-                       help="STC: the embedding costs")
-        q.add_argument("--codec", default="jpeg", help="STC: jpeg | webp (| avif)")
-        q.add_argument("--payload", type=float, default=0.4,
-                       help="STC: bits per cover pixel (per channel for RGB); the secret is "
-                            "compressed at the best quality that fits")
-        q.add_argument("--quality", type=int, help="STC: a fixed codec quality instead")
-        q.add_argument("--key", default="advstego", help="STC: the shared key")
-        q.add_argument("--stc-h", type=int, default=10, help="STC: constraint height (7..12)")
-        q.add_argument("--device", default="cpu", help="cpu | cuda | auto")
-        q.add_argument("--bf16", action="store_true", help="bf16 autocast (faster on the CPU)")
+        from .hiding.registry import HIDERS, hider_options
+
+        q.add_argument("--method", choices=HIDERS.names(), default="gan",
+                       help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
+                                      for n in HIDERS.names()))
+        _add_options(q, hider_options())
 
     h = sub.add_parser("hide", help="hide a secret image in a cover image")
     h.add_argument("--cover", required=True)
@@ -347,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     det = sub.add_parser("detect", help="steganalyzers").add_subparsers(dest="detect_cmd",
                                                                         required=True)
     dt = det.add_parser("train", help="train a detector on covers and their stegos")
-    dt.add_argument("--detector", required=True, help="srm-fld | srmq1-fld | xunet | srnet")
+    dt.add_argument("--detector", required=True, choices=DETECTORS.names())
     dt.add_argument("--covers", required=True)
     dt.add_argument("--stegos", required=True)
     dt.add_argument("--split", default="train", help="train | val | test | all")
@@ -366,18 +364,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     att = sub.add_parser("attack", help="adversarial stegos against a detector")
     att_sub = att.add_subparsers(dest="attack", required=True)
-    fg = att_sub.add_parser("fgsm", help="white box: FGSM, or rounding-aware with --uint8")
-    fg.add_argument("--eps", type=float, default=0.003, help="step on [0, 1] (plain FGSM)")
-    fg.add_argument("--uint8", action="store_true",
-                    help="rounding-aware: PGD on the 8-bit grid until the detector flips")
-    fg.add_argument("--levels", type=int, default=2, help="L-inf budget in grey levels (--uint8)")
-    fg.add_argument("--steps", type=int, default=60, help="most PGD steps per image (--uint8)")
-    op = att_sub.add_parser("onepixel", help="black box: differential evolution on p pixels")
-    op.add_argument("--pixels", type=int, default=1)
-    op.add_argument("--maxiter", type=int, default=50)
-    op.add_argument("--popsize", type=int, default=20)
-    op.add_argument("--seed", type=int, default=500)
-    for q in (fg, op):
+    for name in ATTACKS.names():
+        cls, _ = ATTACKS.get(name)
+        q = att_sub.add_parser(name, help=cls.__doc__.splitlines()[0])
+        _add_options(q, cls.options)
+        if name == "fgsm":  # the earlier spelling of fgsm-uint8
+            q.add_argument("--uint8", action="store_true", help="the same as `attack fgsm-uint8`")
+            for k, (typ, default, _, hlp) in ATTACKS.get("fgsm-uint8")[0].options.items():
+                q.add_argument(f"--{k}", type=typ, default=default, help=f"--uint8: {hlp}")
         q.add_argument("--detector", required=True, help="a trained detector file")
         q.add_argument("--in", dest="input", required=True, help="folder of stegos")
         q.add_argument("--out", required=True)

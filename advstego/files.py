@@ -1,4 +1,4 @@
-"""Atomic writes: a temporary file in the target folder, renamed into place when complete."""
+"""Files: atomic writes (a temporary file renamed into place when complete), the cache folder."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import InputError
 
 
 @contextmanager
@@ -21,3 +23,19 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write a text file atomically (CSV, JSON, HTML)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"{path.parent}: output folder does not exist")
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("ADVSTEGO_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "advstego")
+    return Path(base)

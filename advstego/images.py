@@ -166,13 +166,3 @@ def quantize(t):
     import torch
 
     return torch.round(t.clamp(0, 1) * 255) / 255
-
-
-def write_text_atomic(path, text: str) -> Path:
-    """Write a text file atomically (CSV, JSON, HTML)."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"{path.parent}: output folder does not exist")
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        fh.write(text)
-    return path

@@ -56,6 +56,14 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     res3 = json.loads((out / "results.json").read_text())
     assert res3["stages_ran"] == ["attack-fgsm-0.005"]
+    # another seed: every stage uses it, so every stage reruns (none is reused stale)
+    cfg.write_text(json.dumps({**TINY2, "seed": 1}))
+    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
+    assert r.returncode == 0, r.stderr[-2000:]
+    res4 = json.loads((out / "results.json").read_text())
+    assert res4["stages_reused"] == []
+    assert set(res4["stages_ran"]) == set(res3["stages_reused"]) | {"attack-fgsm-0.005"}
+    assert res4["config"]["seed"] == 1
 
 
 def test_experiment_bad_config(tmp_path, cli):
@@ -67,3 +75,14 @@ def test_experiment_bad_config(tmp_path, cli):
     r = cli("experiment", "paper-bossbase", "--out", tmp_path / "o")
     assert_clean_error(r, "--root")
     assert load_config("quick")["data"]["source"] == "sample"
+
+
+def test_config_typos_and_wrong_types_are_refused_by_name(tmp_path, cli):
+    for bad, words in (({"cnn": {"epoch": 2}}, ["cnn.epoch"]),
+                       ({"cnn": {"epochs": "ten"}}, ["cnn.epochs", "int"]),
+                       ({"gan": {"epochs": 0}}, ["gan.epochs", "positive"]),
+                       ({"sed": 1}, ["sed"])):
+        (tmp_path / "c.json").write_text(json.dumps(bad))
+        r = cli("experiment", tmp_path / "c.json", "--out", tmp_path / "o")
+        assert_clean_error(r, *words)
+        assert not (tmp_path / "o").exists()

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from ..images import from_tensor, to_tensor
-
-UINT8_ALGORITHM = "pgd-grid-maxgrad"  # in cached stages' settings: a new algorithm is rerun
+from .base import Attack, AttackResult
+from .registry import ATTACKS
 
 
 def _grad_to_cover(detector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,3 +87,29 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
         out.append(best[:, 0].round().clamp(0, 255).to(torch.uint8).numpy())
         used_all.append(used.numpy())
     return np.concatenate(out), np.concatenate(used_all)
+
+
+@ATTACKS.register("fgsm")
+class Fgsm(Attack):
+    """The paper's one FGSM step, rounded to uint8."""
+    name = "fgsm"
+    needs_gradients = True
+    options = {"eps": (float, 0.003, 0.0, "step on [0, 1]")}
+
+    def run(self, detector, stegos, settings):
+        return AttackResult(list(fgsm(detector, stegos, settings["eps"])), [0] * len(stegos))
+
+
+@ATTACKS.register("fgsm-uint8")
+class FgsmUint8(Attack):
+    """Rounding-aware FGSM: PGD on the 8-bit grid until the detector flips."""
+    name = "fgsm-uint8"
+    version = 2  # 2: steps by the max-scaled gradient (1: sign steps)
+    needs_gradients = True
+    options = {"levels": (int, 2, 1, "L-inf budget in grey levels"),
+               "steps": (int, 60, 1, "most PGD steps per image")}
+
+    def run(self, detector, stegos, settings):
+        adv, steps = fgsm_uint8(detector, stegos, settings["levels"], settings["steps"])
+        return AttackResult(list(adv), [int(r) + 1 for r in steps],
+                            [{"steps": int(r)} for r in steps])

@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import differential_evolution
 
+from .base import Attack, AttackResult
+from .registry import ATTACKS
+
 
 def onepixel(prob_stego, stego: np.ndarray, pixels: int = 1, maxiter: int = 50,
              popsize: int = 20, seed: int = 500) -> dict:
@@ -48,3 +51,20 @@ def onepixel(prob_stego, stego: np.ndarray, pixels: int = 1, maxiter: int = 50,
     queries += 1
     return {"image": best, "success": after < 0.5, "queries": queries,
             "prob_before": before, "prob_after": after}
+
+
+@ATTACKS.register("onepixel")
+class OnePixel(Attack):
+    """Black box: differential evolution on p pixels, only P(stego) is queried."""
+    name = "onepixel"
+    chunk = 1
+    options = {"pixels": (int, 1, 1, "pixels changed"),
+               "maxiter": (int, 50, 1, "DE generations"),
+               "popsize": (int, 20, 1, "DE population multiplier"),
+               "seed": (int, 500, None, "DE seed")}
+
+    def run(self, detector, stegos, settings):
+        rs = [onepixel(detector.prob_stego, s, settings["pixels"], settings["maxiter"],
+                       settings["popsize"], settings["seed"]) for s in stegos]
+        return AttackResult([r["image"] for r in rs], [r["queries"] for r in rs],
+                            [{"success": bool(r["success"])} for r in rs])

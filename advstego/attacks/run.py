@@ -18,22 +18,22 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedding.simulate import list_images
+from ..data.prepare import list_images
 from ..errors import InputError
-from ..images import read_image, write_image, write_text_atomic
+from ..files import write_text_atomic
+from ..images import read_image, write_image
 from ..metrics import psnr
 from ..progress import progress
-from .fgsm import fgsm, fgsm_uint8
-from .onepixel import onepixel
+from .base import AttackResult
+from .registry import ATTACKS
 
 PARTIAL = "attack.partial.jsonl"
-KINDS = ("fgsm", "fgsm-uint8", "onepixel")
 
 
 def _cnn(detector):
     if not hasattr(detector, "logits"):
-        raise InputError(f"FGSM needs a CNN detector's gradients; {detector.name} has none "
-                         "(use xunet or srnet)")
+        raise InputError(f"this attack needs a CNN detector's gradients; {detector.name} has "
+                         "none (use xunet or srnet)")
     return detector
 
 
@@ -47,21 +47,20 @@ def fingerprint(detector) -> str:
     return h.hexdigest()[:16]
 
 
-def attack_images(kind, detector, stegos, params):
-    """Attack uint8 stegos in memory -> (attacked uint8 images, queries per image; 0 for
-    plain FGSM, gradient steps + 1 for the rounding-aware one, model calls for One Pixel)."""
-    if kind == "fgsm":
-        return list(fgsm(detector, stegos, params["eps"])), [0] * len(stegos)
-    if kind == "fgsm-uint8":
-        adv, steps = fgsm_uint8(detector, stegos, params.get("levels", 2), params.get("steps", 60))
-        return list(adv), [int(r) + 1 for r in steps]
-    out, queries = [], []
-    for s in stegos:
-        r = onepixel(detector.prob_stego, s, params.get("pixels", 1), params.get("maxiter", 50),
-                     params.get("popsize", 20), params.get("seed", 500))
-        out.append(r["image"])
-        queries.append(r["queries"])
-    return out, queries
+def attack_images(kind: str, detector, stegos, settings: dict) -> AttackResult:
+    """Any registered attack on uint8 stegos in memory; settings are checked by name."""
+    cls, _ = ATTACKS.get(kind)
+    if cls.needs_gradients:
+        _cnn(detector)
+    return ATTACKS.create(kind).run(detector, list(stegos), cls.settings(**settings))
+
+
+def flip_rates(p_before, p_after) -> dict:
+    """flip_rate: of the stegos the detector called stego before, the share it calls cover
+    after; missed_after: the share of all attacked stegos called cover (some already were)."""
+    before, after = np.asarray(p_before) >= 0.5, np.asarray(p_after) < 0.5
+    return {"flip_rate": float(after[before].mean()) if before.any() else None,
+            "missed_after": float(after.mean()), "called_stego_before": int(before.sum())}
 
 
 def _resume(dst: Path, settings: dict) -> dict:
@@ -91,13 +90,13 @@ def _resume(dst: Path, settings: dict) -> dict:
 def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) -> dict | None:
     """Attack every image under src into dst. stop_after ends early after that many
     newly attacked images (as an interruption would) and returns None."""
-    if kind not in KINDS:
-        raise InputError(f"unknown attack {kind!r}")
-    if kind != "onepixel":
+    cls, _ = ATTACKS.get(kind)
+    params = cls.settings(**params)
+    if cls.needs_gradients:
         _cnn(detector)
     src, dst = Path(src), Path(dst)
     files = list_images(src)
-    settings = {"attack": kind, **params, "detector": detector.name,
+    settings = {"attack": kind, "version": cls.version, **params, "detector": detector.name,
                 "detector_sha": fingerprint(detector)}
     dst.mkdir(parents=True, exist_ok=True)
     done = _resume(dst, settings)
@@ -105,7 +104,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
     todo = [f for f in files if str(f.relative_to(src)) not in done]
     if not done:
         write_text_atomic(dst / PARTIAL, json.dumps(settings) + "\n")
-    chunk = 1 if kind == "onepixel" else 32
+    chunk = cls.chunk
     bar = progress(total=len(files), initial=len(files) - len(todo), desc=kind, unit="img")
     new = 0
     with open(dst / PARTIAL, "a") as log:
@@ -116,7 +115,8 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
             part = todo[i:i + chunk]
             stegos = [read_image(f, "gray") for f in part]
             t0 = time.perf_counter()
-            attacked, queries = attack_images(kind, detector, stegos, params)
+            res = attack_images(kind, detector, stegos, params)
+            attacked, queries = res.images, res.queries
             seconds = (time.perf_counter() - t0) / len(part)
             for f, s, a, q in zip(part, stegos, attacked, queries):
                 rel = str(f.relative_to(src))
@@ -139,7 +139,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
     back = [read_image((dst / r["image"]).with_suffix(".png"), "gray") for r in rows]
     p_before, p_after = detector.prob_stego(stegos), detector.prob_stego(back)
     for r, b, a in zip(rows, p_before, p_after):
-        r.update(prob_before=float(b), prob_after=float(a), success=int(a < 0.5))
+        r.update(prob_before=float(b), prob_after=float(a), missed_after=int(a < 0.5))
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]))
     w.writeheader()
@@ -147,7 +147,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
     write_text_atomic(dst / "attack.csv", buf.getvalue())
     seconds = sum(r["seconds"] for r in rows)
     summary = {**settings, "images": len(rows), "resumed": resumed,
-               "success_rate": float(np.mean([r["success"] for r in rows])),
+               **flip_rates(p_before, p_after),
                "mean_queries": float(np.mean([r["queries"] for r in rows])),
                "mean_linf": float(np.mean([r["linf"] for r in rows])),
                "images_per_s": len(rows) / max(seconds, 1e-9)}

@@ -21,7 +21,7 @@ from ..progress import progress
 from .. import __version__
 from ..errors import InputError
 from ..images import image_mode, write_image
-from .sources import Photo
+from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
 SPLITS = ("train", "val", "test")
@@ -196,3 +196,11 @@ def summary(folder) -> dict:
                             "pairs": len(m["pairs"].get(s, []))}
     out["skipped"] = m.get("skipped", {})
     return out
+
+
+def list_images(folder) -> list[Path]:
+    """Image files of a prepared corpus (manifest order) or of any folder (sorted, recursive)."""
+    folder = Path(folder)
+    if (folder / "manifest.json").is_file():
+        return [folder / e["file"] for e in load_manifest(folder)["images"]]
+    return image_files(folder)

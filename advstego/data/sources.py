@@ -6,7 +6,6 @@ person: tiles of one group never cross a split) and a loader returning uint8.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -14,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InputError
+from ..files import cache_dir
 from ..images import is_image_path, read_image
 
 
@@ -137,12 +137,6 @@ def lfw_photos(root) -> list[Photo]:
         person = p.parent.name if p.parent != base else p.stem.rsplit("_", 1)[0]
         photos.append(_file_photo(p, base, group=f"lfw-{person}"))
     return photos
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("ADVSTEGO_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "advstego")
-    return Path(base)
 
 
 def photos_for(source: str) -> list[Photo]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..data.sources import image_files
+from ..data.prepare import list_images
 from ..images import read_image, write_image
 from ..progress import progress
 
@@ -55,15 +55,6 @@ def _one(job):
     src, dst, method, payload, seed = job
     write_image(dst, simulate(read_image(src), method, payload, seed))
     return dst
-
-
-def list_images(folder) -> list[Path]:
-    """Image files of a prepared corpus (manifest order) or of any folder (sorted, recursive)."""
-    folder = Path(folder)
-    if (folder / "manifest.json").is_file():
-        from ..data.prepare import load_manifest
-        return [folder / e["file"] for e in load_manifest(folder)["images"]]
-    return image_files(folder)
 
 
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..images import write_text_atomic
+from ..files import write_text_atomic
 
 
 class Stages:

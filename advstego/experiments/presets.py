@@ -62,6 +62,51 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+# The schema: every key a config may hold, with the type its value must have. A key not
+# here (a typo) or a value of another type is refused, naming the key, before any work.
+NUMBER = (int, float)
+SCHEMA = {
+    "preset": str, "seed": int,
+    "data": {"source": str, "size": int, "gray": bool, "max_tiles": int, "split": list,
+             "crop": str, "root": str},
+    "gan": {"preset": str, "epochs": int, "steps_per_epoch": int, "crop": int, "width": int,
+            "blocks": int, "disc_width": int, "batch": int, "lr": NUMBER, "lr_disc": NUMBER,
+            "cosine": bool, "lambdas": list, "rounding": str, "clip": NUMBER,
+            "val_pairs": int, "checkpoint_every": int, "amp_bf16": bool},
+    "lsb_bits": list,
+    "baselines": {"wow": NUMBER, "suniward": NUMBER, "hill": NUMBER},
+    "stc": {"cost": str, "h": int, "rows": list},
+    "srm": {"q1": bool, "L": (int, str), "d_sub": (int, str)},
+    "cnn": {"arch": str, "epochs": int},
+    "attacks": {"fgsm_eps": list, "uint8_levels": int, "uint8_steps": int,
+                "onepixel_pixels": list, "onepixel_maxiter": int, "onepixel_popsize": int,
+                "onepixel_images": int},
+}
+POSITIVE = {"size", "epochs", "steps_per_epoch", "width", "blocks", "batch", "uint8_levels",
+            "uint8_steps", "onepixel_maxiter", "onepixel_popsize", "h"}
+
+
+def validate(cfg: dict, schema=SCHEMA, where="") -> dict:
+    """Refuse unknown keys, wrong types and non-positive counts, naming the key."""
+    for k, v in cfg.items():
+        name = f"{where}{k}"
+        if k not in schema:
+            raise InputError(f"config: unknown key {name!r}; known here: {', '.join(schema)}")
+        want = schema[k]
+        if isinstance(want, dict):
+            if not isinstance(v, dict):
+                raise InputError(f"config: {name} must be an object")
+            validate(v, want, f"{name}.")
+            continue
+        ok = isinstance(v, want) and not (isinstance(v, bool) and want in (int, NUMBER))
+        if not ok:
+            kind = want.__name__ if isinstance(want, type) else " or ".join(t.__name__ for t in want)
+            raise InputError(f"config: {name} must be {kind}, not {v!r}")
+        if k in POSITIVE and v <= 0:
+            raise InputError(f"config: {name} must be positive, not {v!r}")
+    return cfg
+
+
 def load_config(name_or_path: str, root: str | None = None) -> dict:
     if name_or_path in PRESETS:
         cfg = copy.deepcopy(PRESETS[name_or_path])
@@ -75,10 +120,15 @@ def load_config(name_or_path: str, root: str | None = None) -> dict:
             over = json.loads(path.read_text())
         except ValueError as exc:
             raise InputError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(over, dict):
+            raise InputError(f"{path}: a config is a JSON object")
+        validate(over)
+        if over.get("preset", "quick") not in PRESETS:
+            raise InputError(f"{path}: preset {over['preset']!r}: known are {', '.join(PRESETS)}")
         cfg = _merge(PRESETS[over.get("preset", "quick")], over)
     if cfg["data"]["source"] in ("bossbase", "lfw"):
         if not root:
             raise InputError(f"preset {name_or_path} reads {cfg['data']['source']}: "
                              "pass --root FOLDER")
         cfg["data"]["root"] = root
-    return cfg
+    return validate(cfg)

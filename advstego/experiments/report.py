@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..images import read_image, write_text_atomic
+from ..files import write_text_atomic
+from ..images import read_image
 
 # Only figures quoted in the project's issues, labelled as the paper's.
 PAPER = {"BOSSbase": {"stego_psnr": 19.8, "secret_psnr": 21.8},
@@ -47,7 +48,7 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     for label, v in r["table3"].items():
         t2.append([f"GAN + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
                    _fmt(v["PE_cnn"]["PE"]), _fmt(v["PE_cnn"]["PE_min"]), _fmt(v["PE_cnn"]["w_vn"])])
-    t2b = [[label, _fmt(v["success_rate"], 3),
+    t2b = [[label, _fmt(v["flip_rate"], 3), _fmt(v["missed_after"], 3),
             _fmt(v.get("PE_cnn_retrained", {}).get("PE")),
             _fmt(v.get("PE_other_cnn", {}).get("PE")), _fmt(v["PE_srm"]["PE"])]
            for label, v in r["table3"].items()]
@@ -64,7 +65,8 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Table 2 - detection error PE on held-out covers + stegos (0.5 = undetectable)",
          ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn"], t2),
         ("Table 2b - attacks against a warden who adapts",
-         ["attack on GAN stegos", "success vs fixed CNN", "PE retrained CNN",
+         ["attack on GAN stegos", "flipped (of those the fixed CNN called stego)",
+          "called cover after (all)", "PE retrained CNN",
           "PE other CNN (transfer)", "PE SRM+FLD (transfer)"], t2b),
         ("Table 3 - after the attacks: cover and revealed-secret fidelity",
          ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
@@ -151,7 +153,8 @@ def figure_grid(corpus, gan_dir, gan, attacked_dirs, path, n=3):
 
     test = corpus.files("test")
     files = test[:: max(1, len(test) // n)][:n]  # spread over the test photos
-    rows = [("GAN", gan_dir)] + [(k, v) for k, v in attacked_dirs.items() if "uint8" in k][:1]
+    rows = [("GAN", gan_dir)] + [(label, folder) for label, (kind, folder)
+                                 in attacked_dirs.items() if kind == "fgsm-uint8"][:1]
     cols = ["cover", "stego", "|stego-cover| x10", "secret", "revealed", "|revealed-secret| x10"]
     fig, axes = plt.subplots(len(files) * len(rows), 6, figsize=(11, 1.9 * len(files) * len(rows)),
                              squeeze=False)

@@ -22,6 +22,7 @@ from ..errors import InputError
 from . import codec as codecs
 from . import stc
 from .model import Hider, _batch, _unbatch, check_pair
+from .registry import HIDERS
 
 COSTS = ("suniward", "wow", "hill")
 HEADER = struct.Struct(">2sBBHHBxII")  # magic, version, codec, height, width, channels, length, crc
@@ -57,8 +58,23 @@ def _lengths_bits(m1: int, m2: int, h: int) -> np.ndarray:
     return _bits(LENGTHS.pack(m1, m2, h))
 
 
+@HIDERS.register("stc")
 class StcHider(Hider):
-    """Secret compressed to `payload` bits per cover element (or at a fixed `quality`)."""
+    """the secret compressed (JPEG/WebP) and embedded by syndrome-trellis codes
+
+    Secret compressed to `payload` bits per cover element (or at a fixed `quality`)."""
+    options = {"cost": (str, "suniward", None, "STC: suniward | wow | hill costs"),
+               "codec": (str, "jpeg", None, "STC: jpeg | webp (| avif)"),
+               "payload": (float, 0.4, None, "STC: bits per cover pixel (per channel for RGB); "
+                                             "the secret gets the best quality that fits"),
+               "quality": (int, None, None, "STC: a fixed codec quality instead"),
+               "key": (str, DEFAULT_KEY, None, "STC: the shared key"),
+               "stc_h": (int, 10, None, "STC: constraint height (7..12)")}
+
+    @classmethod
+    def from_options(cls, o, channels):
+        return cls(o["cost"], o["codec"], o["payload"], o["quality"], o["key"], o["stc_h"],
+                   channels)
 
     def __init__(self, cost: str = "suniward", codec: str = "jpeg", payload: float | None = 0.4,
                  quality: int | None = None, key: str = DEFAULT_KEY, h: int = 10,

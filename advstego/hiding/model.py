@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..images import from_tensor, to_tensor
 from .lsb import lsb_hide, lsb_reveal
 from .nets import Decoder, Encoder
+from .registry import HIDERS
 
 KIND = "hiding-model"
 BUILTIN = "builtin"
@@ -57,6 +58,11 @@ class Hider:
     name = "hider"
     cover_channels = 1
     secret_channels = 1
+    options: dict = {}  # command-line settings: name -> (type, default, minimum, help)
+
+    @classmethod
+    def from_options(cls, settings: dict, channels: int) -> "Hider":  # pragma: no cover
+        raise NotImplementedError
 
     def hide(self, covers, secrets):  # pragma: no cover - interface
         raise NotImplementedError
@@ -68,7 +74,15 @@ class Hider:
         return {"name": self.name}
 
 
+@HIDERS.register("lsb")
 class LsbHider(Hider):
+    """k-bit substitution of the secret's high bits"""
+    options = {"bits": (int, 4, 1, "LSB: bits per pixel (1..7)")}
+
+    @classmethod
+    def from_options(cls, settings, channels):
+        return cls(settings["bits"], channels)
+
     def __init__(self, bits: int, channels: int = 1):
         if not 1 <= bits <= 7:
             raise InputError(f"--bits {bits}: LSB needs 1..7 bits")
@@ -90,8 +104,18 @@ class LsbHider(Hider):
         return {"name": self.name, "method": "lsb", "bits": self.bits}
 
 
+@HIDERS.register("gan")
 class HidingModel(Hider):
-    """Encoder + decoder of a trained GAN, with its JSON config."""
+    """a trained encoder/decoder network (default: the shipped model)
+
+    Encoder + decoder of a trained GAN, with its JSON config."""
+    options = {"model": (str, None, None, "a .safetensors hiding model (default: the shipped one)"),
+               "device": (str, "cpu", None, "cpu | cuda | auto"),
+               "bf16": (bool, False, None, "bf16 autocast (faster on the CPU)")}
+
+    @classmethod
+    def from_options(cls, settings, channels):
+        return cls.load(settings["model"] or BUILTIN, settings["device"], settings["bf16"])
 
     def __init__(self, config: dict, device: str = "cpu", bf16: bool = False):
         self.config = dict(config)

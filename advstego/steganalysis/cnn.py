@@ -18,7 +18,8 @@ from .. import weights
 from ..errors import InputError
 from ..hiding.nets import XuNetLike
 from ..progress import progress
-from .detector import Detector
+from .base import Detector
+from .registry import DETECTORS
 
 
 def _bn_relu(cin, cout):
@@ -63,7 +64,17 @@ class SRNetLike(nn.Module):
         return self.fc(self.last(x).mean((2, 3)))
 
 
-ARCHS = {"xunet": (XuNetLike, 8), "srnet": (SRNetLike, 8)}
+NETS: dict[str, tuple[type, int]] = {}  # detector name -> (network class, default width)
+
+
+def cnn_detector(name: str, width: int = 8):
+    """Decorator for a network class (channels, width) -> (N, 2) logits: registers the CNN
+    detector `name` built on it. A new CNN warden is one module using this."""
+    def add(net_cls):
+        NETS[name] = (net_cls, width)
+        DETECTORS.register(name, arch=name)(CnnDetector)
+        return net_cls
+    return add
 
 
 def _stack(images) -> torch.Tensor:
@@ -88,14 +99,15 @@ def _augment_pairs(c, s, g):
 class CnnDetector(Detector):
     def __init__(self, arch="xunet", width=0, epochs=30, batch=16, lr=1e-3, seed=0,
                  device="cpu"):
-        if arch not in ARCHS:
-            raise InputError(f"unknown CNN {arch!r}; known: {', '.join(ARCHS)}")
+        if arch not in NETS:
+            raise InputError(f"unknown CNN {arch!r}; known: {', '.join(NETS)}")
         self.arch, self.name = arch, arch
-        self.width = width or ARCHS[arch][1]
+        self.width = width or NETS[arch][1]
         self.epochs, self.batch, self.lr, self.seed = epochs, batch, lr, seed
         self.device = torch.device(device)
-        torch.manual_seed(seed)
-        self.net = ARCHS[arch][0](1, self.width).to(self.device)
+        with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's RNG untouched
+            torch.manual_seed(seed)
+            self.net = NETS[arch][0](1, self.width).to(self.device)
         self.log: list[dict] = []
 
     def config(self):
@@ -180,3 +192,7 @@ class CnnDetector(Detector):
         det.log = config.get("log", [])
         det.net.eval()
         return det
+
+
+cnn_detector("xunet")(XuNetLike)
+cnn_detector("srnet")(SRNetLike)

@@ -1,7 +1,4 @@
-"""One interface for every detector: fit(covers, stegos), prob_stego(images), save/load.
-
-Images are lists (or arrays) of uint8 gray images. Label 1 is stego, 0 is cover.
-"""
+"""Build, load and test detectors of any registered kind; read cover/stego pairs."""
 
 from __future__ import annotations
 
@@ -12,58 +9,25 @@ import numpy as np
 from .. import weights
 from ..errors import InputError
 from ..metrics import detection_errors, pe_min
+from .base import KIND, Detector
+from .registry import DETECTORS
 
-KIND = "detector"
-
-
-class Detector:
-    name = "detector"
-
-    def fit(self, covers, stegos) -> "Detector":  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def prob_stego(self, images) -> np.ndarray:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def predict(self, images) -> np.ndarray:
-        """Hard decisions, 1 = stego."""
-        return (self.prob_stego(images) > 0.5).astype(int)
-
-    def state(self) -> tuple[dict, dict]:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def save(self, path) -> Path:
-        tensors, config = self.state()
-        return weights.save(path, tensors, {"kind": KIND, "detector": self.name, "config": config})
+__all__ = ["Detector", "DETECTORS", "build_detector", "load_detector", "evaluate_detector",
+           "load_pairs"]
 
 
-def registry() -> dict:
-    from .cnn import CnnDetector
-    from .ensemble import SrmFld
-
-    return {"srm-fld": lambda **kw: SrmFld(q1=False, **kw),
-            "srmq1-fld": lambda **kw: SrmFld(q1=True, **kw),
-            "xunet": lambda **kw: CnnDetector("xunet", **kw),
-            "srnet": lambda **kw: CnnDetector("srnet", **kw)}
-
-
-def build_detector(name: str, **kw) -> Detector:
-    reg = registry()
-    if name not in reg:
-        raise InputError(f"unknown detector {name!r}; known: {', '.join(reg)}")
-    return reg[name](**kw)
+def build_detector(name: str, **settings) -> Detector:
+    """A fresh detector; settings it does not take (epochs for SRM+FLD...) are left out."""
+    return DETECTORS.create(name, **settings)
 
 
 def load_detector(path) -> Detector:
-    from .cnn import CnnDetector
-    from .ensemble import SrmFld
-
     tensors, meta = weights.load(path, KIND)
     name = meta.get("detector")
-    cls = {"srm-fld": SrmFld, "srmq1-fld": SrmFld, "xunet": CnnDetector,
-           "srnet": CnnDetector}.get(name)
-    if cls is None:
-        raise InputError(f"{path}: unknown detector type {name!r}")
+    try:
+        cls, _ = DETECTORS.get(str(name))
+    except InputError:
+        raise InputError(f"{path}: unknown detector type {name!r}") from None
     return cls.from_state(tensors, meta["config"], path)
 
 
@@ -89,7 +53,7 @@ def load_pairs(covers_dir, stegos_dir, split: str = "all"):
     With a prepared corpus, split (train / val / test) follows its manifest, by photo.
     Returns (names, covers, stegos) as lists of uint8 gray images.
     """
-    from ..embedding.simulate import list_images
+    from ..data.prepare import list_images
     from ..images import read_image
 
     covers_dir, stegos_dir = Path(covers_dir), Path(stegos_dir)

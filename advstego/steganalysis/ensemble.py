@@ -6,10 +6,13 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from .detector import Detector
+from .base import Detector
 from .features import srm_features
+from .registry import DETECTORS
 
 
+@DETECTORS.register("srm-fld", q1=False)
+@DETECTORS.register("srmq1-fld", q1=True)
 class SrmFld(Detector):
     def __init__(self, q1: bool = False, seed: int = 0, workers: int = 0,
                  L="automatic", d_sub="automatic"):
@@ -21,7 +24,7 @@ class SrmFld(Detector):
     def features(self, images):
         return srm_features(images, self.q1, self.workers)
 
-    def fit(self, covers, stegos):
+    def fit(self, covers, stegos, run=None, quiet=False):
         from sealwatch.ensemble_classifier import FldEnsembleTrainer
 
         if len(covers) != len(stegos) or len(covers) < 2:

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from ..data.sources import cache_dir
+from ..files import cache_dir
 from ..progress import progress
 from . import srm
 

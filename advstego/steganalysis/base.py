@@ -1,0 +1,36 @@
+"""What every detector offers: fit(covers, stegos), prob_stego(images), predict, save.
+
+Images are lists (or arrays) of uint8 gray images. Label 1 is stego, 0 is cover.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import weights
+
+KIND = "detector"
+
+
+class Detector:
+    name = "detector"
+
+    def fit(self, covers, stegos, run=None, quiet=False) -> "Detector":  # pragma: no cover
+        """Train on paired covers and stegos; run: a checkpoint path, where it can resume."""
+        raise NotImplementedError
+
+    def prob_stego(self, images) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def predict(self, images) -> np.ndarray:
+        """Hard decisions, 1 = stego."""
+        return (self.prob_stego(images) > 0.5).astype(int)
+
+    def state(self) -> tuple[dict, dict]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def save(self, path) -> Path:
+        tensors, config = self.state()
+        return weights.save(path, tensors, {"kind": KIND, "detector": self.name, "config": config})
