@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.advstego-installed
 DEMO_OUT ?= demo-out
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup demo test clean
 
 setup: $(STAMP)
 

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from advstego.experiments.presets import load_config
 from conftest import assert_clean_error
 
@@ -34,8 +36,14 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     assert res["table1"][stc]["stego_psnr"] > res["table1"]["LSB-4"]["stego_psnr"] + 10
     assert res["table1"][stc]["secret_psnr"] > 15
     assert {"FGSM eps=0.001", "FGSM eps=0.008", "FGSM-uint8 L-inf<=2", "OnePixel p=1"} == set(res["table3"])
+    # PE is what the detection errors say: (P_FA + P_MD) / 2; for the CNN, whose decision is
+    # P(stego) > 0.5, PE_min (the best threshold) is never above it
     for v in res["table2"].values():
-        assert 0 <= v["SRM"]["PE"] <= 1 and 0 <= v["CNN"]["PE"] <= 1
+        for d in (v["SRM"], v["CNN"]):
+            assert d["PE"] == pytest.approx((d["P_FA"] + d["P_MD"]) / 2)
+        assert v["CNN"]["PE_min"] <= v["CNN"]["PE"] + 1e-9
+    # the transfer CNN is a second detector, trained on the GAN stegos only
+    assert set(res["table2"]["GAN"]) == {"SRM", "CNN", "CNN-srnet"}
     # eps = 0.001 is a quarter of a grey level: the saved stegos are unchanged
     assert res["table3"]["FGSM eps=0.001"]["linf"] == 0
     assert res["table3"]["FGSM eps=0.008"]["linf"] <= 3

@@ -99,12 +99,12 @@ def test_cli_hide_reveal_and_bad_input(tmp_path, cli, rng):
     r = cli("reveal", tmp_path / "stego.png", "-o", tmp_path / "rev.png")
     assert r.returncode == 0, r.stderr
     assert read_image(tmp_path / "rev.png").shape == (64, 64)
-    for method in (["--method", "lsb", "--bits", "3"],):
-        r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "l.png", *method)
-        assert r.returncode == 0, r.stderr
-        r = cli("reveal", tmp_path / "l.png", "-o", tmp_path / "lr.png", *method)
-        lr = read_image(tmp_path / "lr.png")
-        assert np.array_equal(lr >> 5, read_image(secret) >> 5)
+    method = ["--method", "lsb", "--bits", "3"]
+    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "l.png", *method)
+    assert r.returncode == 0, r.stderr
+    r = cli("reveal", tmp_path / "l.png", "-o", tmp_path / "lr.png", *method)
+    lr = read_image(tmp_path / "lr.png")
+    assert np.array_equal(lr >> 5, read_image(secret) >> 5)
     big = write_image(tmp_path / "big.png", textured(rng, 80, 80))
     r = cli("hide", "--cover", cover, "--secret", big, "-o", tmp_path / "x.png")
     assert_clean_error(r, "smaller than the secret")

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..images import from_tensor, to_tensor
+from ..tensors import straight_through
 from .base import Attack, AttackResult
 from .registry import ATTACKS
 
@@ -69,7 +70,7 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
         best = x0.clone()
         for step in range(steps + 1):
             x = (x0 + delta).clamp(0, 255)
-            q = x + (x.round() - x).detach()  # the 8-bit image, gradients pass straight through
+            q = straight_through(x, x.round())  # the 8-bit image, gradients pass through
             z = detector.logits(q / 255)
             gap = z[:, 1] - z[:, 0]
             flipped = (gap.detach() < -1e-3) & ~done

@@ -15,6 +15,7 @@ import torch
 from .. import weights
 from ..errors import InputError
 from ..images import from_tensor, to_tensor
+from ..tensors import quantize
 from .lsb import lsb_hide, lsb_reveal
 from .nets import Decoder, Encoder
 from .registry import HIDERS
@@ -142,7 +143,7 @@ class HidingModel(Hider):
         """Float [0, 1] NCHW -> float stego on the 8-bit grid."""
         with self._autocast():
             stego = self.encoder(cover.to(self.device), secret.to(self.device)).float()
-        return torch.round(stego.clamp(0, 1) * 255) / 255
+        return quantize(stego.clamp(0, 1))
 
     @torch.no_grad()
     def reveal_tensor(self, stego):

@@ -32,6 +32,7 @@ from ..errors import InputError
 from ..images import read_image
 from ..metrics import psnr_from_mse
 from ..progress import progress
+from ..tensors import cosine, quantize, rot_flip, straight_through
 from .model import HidingModel
 from .nets import Decoder, Encoder, XuNetLike
 
@@ -98,9 +99,9 @@ class HidePair(nn.Module):
     def forward(self, cover, secret, noise=None):
         stego = self.encoder(cover, secret)
         # clamp to [0, 1] with a straight-through gradient: a saturated pixel can come back
-        stego = stego + (stego.clamp(0, 1) - stego).detach()
+        stego = straight_through(stego, stego.clamp(0, 1))
         if self.rounding == "ste":
-            stego = stego + (torch.round(stego * 255) / 255 - stego).detach()
+            stego = straight_through(stego, quantize(stego))
         elif self.rounding == "noise" and noise is not None:
             stego = stego + noise
         return stego, self.decoder(stego)
@@ -130,9 +131,7 @@ def _augment(x: torch.Tensor, g: torch.Generator, crop: int) -> torch.Tensor:
         y0 = int(torch.randint(0, h - crop + 1, (1,), generator=g))
         x0 = int(torch.randint(0, w - crop + 1, (1,), generator=g))
         t = x[i, :, y0:y0 + crop, x0:x0 + crop]
-        k = int(torch.randint(0, 8, (1,), generator=g))
-        t = torch.rot90(t, k % 4, (1, 2))
-        out.append(t.flip(2) if k >= 4 else t)
+        out.append(rot_flip(t, int(torch.randint(0, 8, (1,), generator=g))))
     return torch.stack(out)
 
 
@@ -158,12 +157,12 @@ def validate(encoder, decoder, images, pairs, n: int, device) -> dict:
     cover = images[[c for c, _ in sel]].float().div(255).to(device)
     secret = images[[s for _, s in sel]].float().div(255).to(device)
     stego = encoder(cover, secret).clamp(0, 1)
-    q = torch.round(stego * 255) / 255
+    q = quantize(stego)
     out = {}
     for tag, st in (("float", stego), ("uint8", q)):
         rev = decoder(st)
         if tag == "uint8":
-            rev = torch.round(rev * 255) / 255
+            rev = quantize(rev)
         cm = F.mse_loss(st, cover).item()
         sm = F.mse_loss(rev, secret).item()
         out[f"cover_mse_{tag}"] = cm
@@ -212,22 +211,97 @@ def _trim_log(path: Path, step: int):
 
 # ---- the loop ----------------------------------------------------------------
 
+class Trainer:
+    """The models, optimizers and settings of one run (one rank)."""
+
+    def __init__(self, cfg: TrainConfig, channels: int, mcfg: dict, dev, tensors=None,
+                 meta=None, where=None):
+        self.cfg, self.dev = cfg, dev
+        torch.manual_seed(cfg.seed)
+        self.pair = HidePair(Encoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
+                             Decoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
+                             cfg.rounding)
+        self.disc = XuNetLike(channels, cfg.disc_width)
+        self.opt_g = torch.optim.Adam(self.pair.parameters(), lr=cfg.lr)
+        self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=cfg.lr_disc)
+        if tensors is not None:
+            for mod, pre in ((self.pair.encoder, "encoder"), (self.pair.decoder, "decoder"),
+                             (self.disc, "disc")):
+                weights.load_module_state(mod, weights.unprefixed(tensors, pre), where)
+            weights.load_optimizer_state(self.opt_g, tensors, meta["opt_g"], "opt_g")
+            weights.load_optimizer_state(self.opt_d, tensors, meta["opt_d"], "opt_d")
+        self.pair.to(dev), self.disc.to(dev)
+        for opt in (self.opt_g, self.opt_d):  # optimizer state follows the params' device
+            for st in opt.state.values():
+                for k, v in st.items():
+                    if torch.is_tensor(v) and k != "step":
+                        st[k] = v.to(dev)
+        self.ddp_pair, self.ddp_disc = DDP(self.pair), DDP(self.disc)
+
+    def _autocast(self):
+        return torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.cfg.amp_bf16)
+
+    def schedule(self, step: int, total: int):
+        for group in self.opt_g.param_groups:
+            group["lr"] = self.cfg.lr * (cosine(step, total) if self.cfg.cosine else 1.0)
+
+    def discriminator_step(self, cover, secret, noise, labels):
+        """Ls: covers are 0, stegos are 1. Returns (Ls, stego, revealed) of this batch."""
+        with self._autocast():
+            stego, revealed = self.ddp_pair(cover, secret, noise)
+            ls = F.cross_entropy(self.ddp_disc(torch.cat([cover, stego.detach()])), labels)
+        self.opt_d.zero_grad(set_to_none=True)
+        ls.backward()
+        self.opt_d.step()
+        return ls, stego, revealed
+
+    def generator_step(self, cover, secret, stego, revealed, labels) -> dict:
+        """Le = la d(cover, stego) + lb (stegos called covers) + lc d(secret, revealed)."""
+        la, lb, lc = self.cfg.lambdas
+        with self._autocast():
+            self.disc.requires_grad_(False)
+            logits = self.disc(torch.cat([cover, stego]))[len(cover):]
+            self.disc.requires_grad_(True)
+            adv = F.cross_entropy(logits, labels[: len(cover)])  # make stegos look like covers
+            d_cover = F.mse_loss(stego.float(), cover)
+            d_secret = F.mse_loss(revealed.float(), secret)
+            le = la * d_cover + lb * adv + lc * d_secret
+        self.opt_g.zero_grad(set_to_none=True)
+        le.backward()
+        torch.nn.utils.clip_grad_norm_(self.pair.parameters(), self.cfg.clip)
+        self.opt_g.step()
+        return {"Le": le, "adv": adv, "d_cover": d_cover, "d_secret": d_secret}
+
+
+def _start(run: Path, cfg, resume: bool):
+    """(settings, first step, checkpoint tensors, checkpoint meta) of a new or resumed run."""
+    if resume:
+        if not (run / "checkpoint.safetensors").exists():
+            raise InputError(f"{run}: nothing to resume (no checkpoint.safetensors)")
+        tensors, meta = weights.load(run / "checkpoint.safetensors", CHECKPOINT_KIND)
+        cfg = TrainConfig(**{**meta["train"], "lambdas": tuple(meta["train"]["lambdas"])})
+        return cfg, meta["step"], tensors, meta
+    if (run / "checkpoint.safetensors").exists():
+        raise InputError(f"{run}: already holds a run (use --resume, or another folder)")
+    return cfg or TrainConfig(), 0, None, None
+
+
+def _log_row(run: Path, row: dict):
+    log = run / "log.csv"
+    new = not log.exists() or log.stat().st_size == 0
+    with open(log, "a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        if new:
+            w.writeheader()
+        w.writerow(row)
+
+
 def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
           device: str = "auto", max_steps: int = 0, quiet: bool = False):
     """Train (or resume) a run folder; returns (last validation metrics, HidePair)."""
     run = Path(run)
     with process_group(device) as (rank, world, dev):
-        if resume:
-            if not (run / "checkpoint.safetensors").exists():
-                raise InputError(f"{run}: nothing to resume (no checkpoint.safetensors)")
-            tensors, meta = weights.load(run / "checkpoint.safetensors", CHECKPOINT_KIND)
-            cfg = TrainConfig(**{**meta["train"], "lambdas": tuple(meta["train"]["lambdas"])})
-            start = meta["step"]
-        else:
-            cfg = cfg or TrainConfig()
-            if (run / "checkpoint.safetensors").exists():
-                raise InputError(f"{run}: already holds a run (use --resume, or another folder)")
-            start, tensors, meta = 0, None, None
+        cfg, start, tensors, meta = _start(run, cfg, resume)
         images, _, mode = load_split(data, "train")
         val_images, val_pairs, _ = load_split(data, "val")
         channels = images.shape[1]
@@ -235,25 +309,7 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
             raise InputError(f"--crop {cfg.crop} is larger than the corpus images "
                              f"({images.shape[-1]}x{images.shape[-2]})")
         mcfg = model_config(cfg, channels, str(data))
-        torch.manual_seed(cfg.seed)
-        pair = HidePair(Encoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
-                        Decoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
-                        cfg.rounding)
-        disc = XuNetLike(channels, cfg.disc_width)
-        opt_g = torch.optim.Adam(pair.parameters(), lr=cfg.lr)
-        opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc)
-        if tensors is not None:
-            for mod, pre in ((pair.encoder, "encoder"), (pair.decoder, "decoder"), (disc, "disc")):
-                weights.load_module_state(mod, weights.unprefixed(tensors, pre), run)
-            weights.load_optimizer_state(opt_g, tensors, meta["opt_g"], "opt_g")
-            weights.load_optimizer_state(opt_d, tensors, meta["opt_d"], "opt_d")
-        pair.to(dev), disc.to(dev)
-        for opt in (opt_g, opt_d):  # optimizer state follows the params' device
-            for st in opt.state.values():
-                for k, v in st.items():
-                    if torch.is_tensor(v) and k != "step":
-                        st[k] = v.to(dev)
-        ddp_pair, ddp_disc = DDP(pair), DDP(disc)
+        t = Trainer(cfg, channels, mcfg, dev, tensors, meta, run)
         spe = cfg.steps_per_epoch or max(1, math.ceil(len(images) / 2 / (cfg.batch * world)))
         total = cfg.epochs * spe
         stop = min(total, max_steps) if max_steps else total
@@ -262,61 +318,35 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
             (run / "config.json").write_text(json.dumps(
                 {"train": asdict(cfg), "model": mcfg, "data": str(data), "world": world}, indent=1))
             _trim_log(run / "log.csv", start)
-        la, lb, lc = cfg.lambdas
         labels = None
         bar = progress(range(start, stop), initial=start, total=stop, desc="train",
                        disable=True if (rank or quiet) else None)
         last, t0, seen = {}, time.time(), 0
         for step in bar:
-            for group in opt_g.param_groups:
-                group["lr"] = cfg.lr * (0.5 * (1 + math.cos(math.pi * step / total))
-                                        if cfg.cosine else 1.0)
-            cover, secret, noise = (t.to(dev) for t in sample_batch(images, cfg, step, rank))
+            t.schedule(step, total)
+            cover, secret, noise = (x.to(dev) for x in sample_batch(images, cfg, step, rank))
             if labels is None or len(labels) != 2 * len(cover):
                 labels = torch.cat([torch.zeros(len(cover)), torch.ones(len(cover))]).long().to(dev)
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.amp_bf16):
-                stego, revealed = ddp_pair(cover, secret, noise)
-                # discriminator: covers are 0, stegos are 1
-                ls = F.cross_entropy(ddp_disc(torch.cat([cover, stego.detach()])), labels)
-            opt_d.zero_grad(set_to_none=True)
-            ls.backward()
-            opt_d.step()
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.amp_bf16):
-                disc.requires_grad_(False)
-                logits = disc(torch.cat([cover, stego]))[len(cover):]
-                disc.requires_grad_(True)
-                adv = F.cross_entropy(logits, labels[: len(cover)])  # make stegos look like covers
-                d_cover = F.mse_loss(stego.float(), cover)
-                d_secret = F.mse_loss(revealed.float(), secret)
-                le = la * d_cover + lb * adv + lc * d_secret
-            opt_g.zero_grad(set_to_none=True)
-            le.backward()
-            torch.nn.utils.clip_grad_norm_(pair.parameters(), cfg.clip)
-            opt_g.step()
+            ls, stego, revealed = t.discriminator_step(cover, secret, noise, labels)
+            g = t.generator_step(cover, secret, stego, revealed, labels)
             seen += len(cover) * world
-            bar.set_postfix(Le=f"{le.item():.4f}", Ls=f"{ls.item():.3f}",
-                            cover=f"{d_cover.item():.2e}", secret=f"{d_secret.item():.2e}")
+            bar.set_postfix(Le=f"{g['Le'].item():.4f}", Ls=f"{ls.item():.3f}",
+                            cover=f"{g['d_cover'].item():.2e}", secret=f"{g['d_secret'].item():.2e}")
             done = step + 1
             epoch_end = done % spe == 0 or done == stop
             if epoch_end or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
                 if rank == 0:
-                    last = validate(pair.encoder, pair.decoder, val_images, val_pairs,
+                    last = validate(t.pair.encoder, t.pair.decoder, val_images, val_pairs,
                                     cfg.val_pairs, dev)
-                    row = {"step": done, "epoch": done / spe, "Le": le.item(), "Ls": ls.item(),
-                           "adv": adv.item(), "d_cover": d_cover.item(),
-                           "d_secret": d_secret.item(),
-                           "images_per_s": seen / max(time.time() - t0, 1e-9), **last}
-                    log = run / "log.csv"
-                    new = not log.exists() or log.stat().st_size == 0
-                    with open(log, "a", newline="") as fh:
-                        w = csv.DictWriter(fh, fieldnames=list(row))
-                        if new:
-                            w.writeheader()
-                        w.writerow(row)
-                    save_checkpoint(run, done, pair, disc, opt_g, opt_d, cfg, mcfg)
+                    _log_row(run, {"step": done, "epoch": done / spe, "Le": g["Le"].item(),
+                                   "Ls": ls.item(), "adv": g["adv"].item(),
+                                   "d_cover": g["d_cover"].item(),
+                                   "d_secret": g["d_secret"].item(),
+                                   "images_per_s": seen / max(time.time() - t0, 1e-9), **last})
+                    save_checkpoint(run, done, t.pair, t.disc, t.opt_g, t.opt_d, cfg, mcfg)
                     if not quiet and epoch_end:
                         bar.write(f"step {done}/{total}: stego {last['stego_psnr_uint8']:.2f} dB, "
                                   f"revealed {last['secret_psnr_uint8']:.2f} dB (8-bit, val)")
                 torch.distributed.barrier()
         bar.close()
-        return last, pair
+        return last, t.pair

@@ -6,7 +6,6 @@ rotations, so the net can only learn the embedding change, not the content.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from .. import weights
 from ..errors import InputError
 from ..hiding.nets import XuNetLike
 from ..progress import progress
+from ..tensors import cosine, rot_flip
 from .base import Detector
 from .registry import DETECTORS
 
@@ -89,10 +89,7 @@ def _augment_pairs(c, s, g):
     out_c, out_s = [], []
     for i in range(len(c)):
         k = int(torch.randint(0, 8, (1,), generator=g))
-        tc, ts = torch.rot90(c[i], k % 4, (1, 2)), torch.rot90(s[i], k % 4, (1, 2))
-        if k >= 4:
-            tc, ts = tc.flip(2), ts.flip(2)
-        out_c.append(tc), out_s.append(ts)
+        out_c.append(rot_flip(c[i], k)), out_s.append(rot_flip(s[i], k))
     return torch.stack(out_c), torch.stack(out_s)
 
 
@@ -149,8 +146,7 @@ class CnnDetector(Detector):
                 bc, bs = _augment_pairs(c[idx], s[idx], g)
                 x = torch.cat([bc, bs]).float().div(255).to(self.device)
                 for group in opt.param_groups:  # cosine decay over the run
-                    group["lr"] = self.lr * 0.5 * (1 + math.cos(math.pi * (epoch * steps + k)
-                                                                / (self.epochs * steps)))
+                    group["lr"] = self.lr * cosine(epoch * steps + k, self.epochs * steps)
                 out = self.net(x)
                 loss = F.cross_entropy(out, labels)
                 opt.zero_grad(set_to_none=True)
