@@ -42,3 +42,16 @@ def test_out_of_range_values_fall_back_to_sealwatch():
     D = np.array([[0, 1, 3, -2, 2, 0, 1]], dtype=float)  # a 3 outside T = 2
     from sealwatch.srm.cooccurrence import cooccurrence4
     assert np.array_equal(srm.cooccurrence4(D, "hor", 2), cooccurrence4(D, "hor", 2))
+
+
+def test_feature_vector_is_the_same_in_every_process():
+    # sealwatch's submodel order follows a set's iteration order, which changes with the
+    # hash seed: the vector (cached on disk, fed to a saved FLD) must not
+    import subprocess
+    import sys
+    code = ("import hashlib, skimage.data as d; from advstego.steganalysis import srm; "
+            "print(hashlib.sha1(srm.features(d.camera()[:40, :40], q1=True).tobytes()).hexdigest())")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": str(s)},
+                           check=True).stdout for s in range(6)}
+    assert len(seen) == 1, seen

@@ -16,7 +16,7 @@ from . import srm
 
 def _key(img: np.ndarray, q1: bool) -> str:
     h = hashlib.sha1(img.tobytes())
-    h.update(f"{img.shape}{img.dtype}{'q1' if q1 else 'srm'}-v1".encode())
+    h.update(f"{img.shape}{img.dtype}{'q1' if q1 else 'srm'}-v2".encode())
     return h.hexdigest()
 
 

@@ -61,6 +61,10 @@ def extract(x: np.ndarray, qs=None) -> "OrderedDict[str, np.ndarray]":
 
 
 def features(x: np.ndarray, q1: bool = False) -> np.ndarray:
-    """SRM (34,671-D) or SRMQ1 (12,753-D) as one float32 vector, submodels in sealwatch order."""
+    """SRM (34,671-D) or SRMQ1 (12,753-D) as one float32 vector, submodels sorted by name.
+
+    Not in the dict's order: sealwatch merges some submodels while iterating over a set of
+    names, so that order changes with Python's hash seed, from one process to the next.
+    """
     sub = extract(x, SRMQ1_QS if q1 else SRM_QS)
-    return np.concatenate([np.ravel(v) for v in sub.values()]).astype(np.float32)
+    return np.concatenate([np.ravel(sub[k]) for k in sorted(sub)]).astype(np.float32)
