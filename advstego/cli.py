@@ -13,8 +13,46 @@ import warnings
 from .errors import InputError
 
 
+def _one_line(text) -> str:
+    """A message on one line: newlines (in a file name, say) are shown escaped."""
+    text = str(text).replace("\r", "\\r").replace("\n", "\\n")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable names
+
+
 def _warn_one_line(message, category, filename, lineno, file=None, line=None):
-    print(f"advstego: warning: {message}", file=sys.stderr)
+    print(f"advstego: warning: {_one_line(message)}", file=sys.stderr)
+
+
+def _number(kind, low=None, high=None, low_open=False):
+    """An argparse type: a number in a range, refused with its value otherwise."""
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}")
+        if v != v or (low is not None and (v <= low if low_open else v < low)) or \
+                (high is not None and v > high):
+            rng = f"{'>' if low_open else '>='} {low}" if high is None else f"in {'(' if low_open else '['}{low}, {high}]"
+            raise argparse.ArgumentTypeError(f"{text} must be {rng}")
+        return v
+    return parse
+
+
+def _numbers(n, kind=float, low=None):
+    def parse(text):
+        parts = text.split(",")
+        try:
+            vals = [kind(x) for x in parts]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: give {n} comma-separated numbers")
+        if len(vals) != n or any(v != v or (low is not None and v < low) for v in vals):
+            raise argparse.ArgumentTypeError(f"{text!r}: give {n} comma-separated numbers"
+                                             + (f" >= {low}" if low is not None else ""))
+        return tuple(vals)
+    return parse
+
+
+COUNT, COUNT0 = _number(int, 1), _number(int, 0)
 
 
 # ---- data ---------------------------------------------------------------
@@ -28,8 +66,8 @@ def cmd_data_prepare(a):
         if not a.root:
             raise InputError(f"--source {source} needs --root FOLDER")
         source = f"{source}:{a.root}"
-    fractions = tuple(float(f) for f in a.split.split(","))
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+    fractions = a.split
+    if abs(sum(fractions) - 1) > 1e-6:
         raise InputError(f"--split {a.split!r}: give three fractions summing to 1, e.g. 0.7,0.15,0.15")
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
@@ -70,12 +108,9 @@ def _hider(a, channels=1):
 
 
 def _check_out(path):
-    from pathlib import Path
+    from .paths import output_file
 
-    out = Path(path)
-    if not out.parent.is_dir():
-        raise InputError(f"{out.parent}: output folder does not exist")
-    return out
+    return output_file(path)
 
 
 def cmd_hide(a):
@@ -119,11 +154,12 @@ def cmd_train(a):
     over = {k: getattr(a, k) for k in ("width", "blocks", "crop", "batch", "epochs",
                                        "steps_per_epoch", "lr", "seed")}
     if a.lambdas:
-        over["lambdas"] = tuple(float(x) for x in a.lambdas.split(","))
-        if len(over["lambdas"]) != 3:
-            raise InputError("--lambdas needs three numbers: la,lb,lc")
+        over["lambdas"] = a.lambdas
     if a.bf16:
         over["amp_bf16"] = True
+    from .paths import output_folder
+
+    output_folder(a.run)
     cfg = None if a.resume else make_config(a.preset, **over)
     last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps)
     if last:
@@ -135,6 +171,10 @@ def cmd_evaluate(a):
     from .hiding.evaluate import evaluate
 
     hider = _hider(a, 3 if _corpus_mode(a.data) == "rgb" else 1)
+    if a.out:
+        from .paths import claim_run_folder
+        claim_run_folder(a.out, "evaluate", {"hider": hider.describe(), "data": str(a.data),
+                                             "split": a.split, "limit": a.limit})
     s = evaluate(hider, a.data, split=a.split, limit=a.limit, out=a.out)
     from .hiding.evaluate import table1_text
 
@@ -152,8 +192,13 @@ def _corpus_mode(folder):
 # ---- embedding and steganalysis -----------------------------------------
 
 def cmd_embed(a):
-    from .embedding import embed_folder
+    from pathlib import Path
 
+    from .embedding import embed_folder
+    from .paths import claim_run_folder
+
+    claim_run_folder(a.out, "embed", {"method": a.method, "payload": a.payload, "seed": a.seed,
+                                      "covers": str(Path(a.input).resolve())}, a.force)
     n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers)
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp")
 
@@ -162,6 +207,9 @@ def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
+    from .paths import output_file
+
+    output_file(a.output)
     det = build_detector(a.detector, seed=a.seed, epochs=a.epochs, device=a.device)
     det.fit(covers, stegos, run=str(a.output) + ".ckpt")
     det.save(a.output)
@@ -173,6 +221,9 @@ def cmd_detect_test(a):
 
     from .steganalysis.detector import evaluate_detector, load_detector, load_pairs
 
+    if a.csv:
+        from .paths import output_file
+        output_file(a.csv)
     det = load_detector(a.detector)
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
     r = evaluate_detector(det, covers, stegos)
@@ -203,7 +254,7 @@ def cmd_attack(a):
     kind = "fgsm-uint8" if a.attack == "fgsm" and a.uint8 else a.attack
     cls, _ = ATTACKS.get(kind)
     params = {k: getattr(a, k) for k in cls.options}
-    s = attack_folder(kind, det, a.input, a.out, **params)
+    s = attack_folder(kind, det, a.input, a.out, force=a.force, **params)
     flip = "–" if s["flip_rate"] is None else f"{s['flip_rate']:.3f}"
     print(f"{a.out}: {s['images']} attacked stegos ({kind}); flipped {flip} of the "
           f"{s['called_stego_before']} called stego, {s['missed_after']:.3f} of all called cover "
@@ -224,7 +275,10 @@ def cmd_experiment(a):
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         raise InputError("experiment does not run under torchrun yet (its stages would race); "
                          "run it as one process, or torchrun `advstego train` alone")
+    from .paths import claim_run_folder
+
     cfg = load_config(a.config, a.root)
+    claim_run_folder(a.out, "experiment", {})
     t = time.perf_counter()
     r = run_experiment(cfg, a.out, device=a.device)
     print(tables_text(r))
@@ -253,13 +307,24 @@ def _add_options(q, options: dict):
             q.add_argument(flag, type=typ, default=default, help=hlp)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit code 2, like every other bad input."""
+
+    def error(self, message):
+        print(f"advstego: error: {_one_line(message)} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .attacks.registry import ATTACKS
+    from .images import MAX_PIXELS
     from .steganalysis.registry import DETECTORS
 
-    p = argparse.ArgumentParser(prog="advstego", description=__doc__.split("\n\n")[0])
+    p = _Parser(prog="advstego", description=__doc__.split("\n\n")[0])
     p.add_argument("--version", action="version", version=f"advstego {__version__}")
+    p.add_argument("--max-pixels", type=COUNT, default=MAX_PIXELS,
+                   help=f"refuse images larger than this before decoding (default {MAX_PIXELS:,})")
     sub = p.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="photo corpora").add_subparsers(dest="data_cmd", required=True)
@@ -267,16 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--source", required=True,
                     help="sample | debian-photos | bossbase | lfw | FOLDER")
     pr.add_argument("--root", help="the BOSSbase or LFW folder")
-    pr.add_argument("--size", type=int, default=256)
+    pr.add_argument("--size", type=_number(int, 8), default=256)
     pr.add_argument("--gray", action="store_true", help="gray corpus (default RGB)")
     pr.add_argument("--convert", action="store_true",
                     help="convert RGB files to gray instead of refusing a mixed folder")
     pr.add_argument("--crop", choices=("tiles", "center"), default="tiles")
-    pr.add_argument("--resize", type=int, default=0, help="resize the short side first")
-    pr.add_argument("--min-std", type=float, default=10.0, help="drop flatter tiles")
-    pr.add_argument("--max-tiles", type=int, default=0, help="per photo (0: all)")
-    pr.add_argument("--limit", type=int, default=0, help="use the first N photos only")
-    pr.add_argument("--split", default="0.7,0.15,0.15", help="train,val,test fractions")
+    pr.add_argument("--resize", type=COUNT0, default=0, help="resize the short side first")
+    pr.add_argument("--min-std", type=_number(float, 0), default=10.0, help="drop flatter tiles")
+    pr.add_argument("--max-tiles", type=COUNT0, default=0, help="per photo (0: all)")
+    pr.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
+    pr.add_argument("--split", type=_numbers(3, float, 0), default=(0.7, 0.15, 0.15), help="train,val,test fractions")
     pr.add_argument("--seed", type=int, default=0)
     pr.add_argument("--out", required=True)
     pr.add_argument("--force", action="store_true", help="replace a non-empty --out")
@@ -317,29 +382,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="quick | offline | paper-bossbase | paper-lfw")
     t.add_argument("--resume", action="store_true", help="continue the run in --run")
     t.add_argument("--device", default="auto")
-    t.add_argument("--max-steps", type=int, default=0, help="stop after this many steps")
-    for name, typ in (("width", int), ("blocks", int), ("crop", int), ("batch", int),
-                      ("epochs", int), ("steps-per-epoch", int), ("lr", float), ("seed", int)):
+    t.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
+    for name, typ in (("width", COUNT), ("blocks", COUNT), ("crop", _number(int, 8)),
+                      ("batch", COUNT), ("epochs", COUNT), ("steps-per-epoch", COUNT0),
+                      ("lr", _number(float, 0, low_open=True)), ("seed", int)):
         t.add_argument(f"--{name}", type=typ)
-    t.add_argument("--lambdas", help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
+    t.add_argument("--lambdas", type=_numbers(3, float, 0), help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
     t.add_argument("--bf16", action="store_true", help="bf16 autocast")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="Table 1: fidelity on held-out pairs, 8-bit stegos")
     e.add_argument("--data", required=True)
     e.add_argument("--split", default="test")
-    e.add_argument("--limit", type=int, default=0)
+    e.add_argument("--limit", type=COUNT0, default=0)
     e.add_argument("--out", help="keep stegos, revealed secrets and results here")
     hider_args(e)
     e.set_defaults(func=cmd_evaluate)
 
     em = sub.add_parser("embed", help="WOW / S-UNIWARD / HILL stegos through conseal")
     em.add_argument("--method", required=True, choices=("wow", "suniward", "hill"))
-    em.add_argument("--payload", type=float, default=0.4, help="bits per pixel")
+    em.add_argument("--payload", type=_number(float, 0, 1, low_open=True), default=0.4,
+                    help="bits per pixel, in (0, 1]")
     em.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
     em.add_argument("--out", required=True)
     em.add_argument("--seed", type=int, default=0)
-    em.add_argument("--workers", type=int, default=0, help="processes (0: all cores)")
+    em.add_argument("--workers", type=COUNT0, default=0, help="processes (0: all cores)")
+    em.add_argument("--force", action="store_true",
+                    help="replace stegos made in --out with other settings")
     em.set_defaults(func=cmd_embed)
 
     det = sub.add_parser("detect", help="steganalyzers").add_subparsers(dest="detect_cmd",
@@ -350,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     dt.add_argument("--stegos", required=True)
     dt.add_argument("--split", default="train", help="train | val | test | all")
     dt.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
-    dt.add_argument("--epochs", type=int, default=30, help="CNN epochs")
+    dt.add_argument("--epochs", type=COUNT, default=30, help="CNN epochs")
     dt.add_argument("--seed", type=int, default=0)
     dt.add_argument("--device", default="cpu")
     dt.set_defaults(func=cmd_detect_train)
@@ -375,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--detector", required=True, help="a trained detector file")
         q.add_argument("--in", dest="input", required=True, help="folder of stegos")
         q.add_argument("--out", required=True)
+        q.add_argument("--force", action="store_true",
+                       help="replace an attack folder made with other settings")
         q.set_defaults(func=cmd_attack)
 
     ex = sub.add_parser("experiment", help="the whole paper: tables, figures, report")
@@ -393,10 +464,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     warnings.showwarning = _warn_one_line
     args = build_parser().parse_args(argv)
+    from . import images
+    images.MAX_PIXELS = args.max_pixels
     try:
         args.func(args)
     except InputError as exc:
-        print(f"advstego: error: {exc}", file=sys.stderr)
+        print(f"advstego: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("advstego: interrupted (rerun the same command to resume)", file=sys.stderr)

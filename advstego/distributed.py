@@ -14,6 +14,10 @@ import torch.distributed as dist
 
 
 def pick_device(name: str = "auto") -> torch.device:
+    import re
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(name)):
+        from .errors import InputError
+        raise InputError(f"--device {name!r}: use auto, cpu, cuda or cuda:N")
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():

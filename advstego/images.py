@@ -25,13 +25,20 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS
 
 
+MAX_PIXELS = 30_000_000  # --max-pixels: larger images are refused before they are decoded
+Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check is replaced by MAX_PIXELS
+
+
 def _open(path: Path) -> Image.Image:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if not path.is_file():
         raise InputError(f"{path}: not a file")
     try:
-        img = Image.open(path)
+        img = Image.open(path)  # reads the header only
+        if img.width * img.height > MAX_PIXELS:
+            raise InputError(f"{path}: {img.width}x{img.height} is more than --max-pixels "
+                             f"{MAX_PIXELS:,} pixels")
         img.load()
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file") from None
@@ -127,6 +134,8 @@ def write_image(path, arr: np.ndarray, allow_lossy: bool = False) -> Path:
                          "lossy saving destroys the hidden image (use .png, or force it)")
     if not path.parent.is_dir():
         raise InputError(f"{path.parent}: output folder does not exist")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not an image file")
     fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".pgm": "PPM", ".ppm": "PPM", ".pnm": "PPM",
            ".tif": "TIFF", ".tiff": "TIFF"}.get(ext, ext[1:].upper())
     opts = {"lossless": True} if fmt == "WEBP" else {}

@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image, write_image
 from ..metrics import psnr
+from ..paths import claim_run_folder
 from ..progress import progress
 from .base import AttackResult
 from .registry import ATTACKS
@@ -87,7 +88,8 @@ def _resume(dst: Path, settings: dict) -> dict:
     return rows
 
 
-def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) -> dict | None:
+def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, force: bool = False,
+                  **params) -> dict | None:
     """Attack every image under src into dst. stop_after ends early after that many
     newly attacked images (as an interruption would) and returns None."""
     cls, _ = ATTACKS.get(kind)
@@ -98,7 +100,12 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, **params) 
     files = list_images(src)
     settings = {"attack": kind, "version": cls.version, **params, "detector": detector.name,
                 "detector_sha": fingerprint(detector)}
-    dst.mkdir(parents=True, exist_ok=True)
+    claim_run_folder(dst, "attack", settings, force)
+    if force:
+        for f in (PARTIAL, "attack.csv", "attack.json"):
+            (dst / f).unlink(missing_ok=True)
+    elif (dst / "attack.json").is_file():  # finished with these settings: reuse it
+        return json.loads((dst / "attack.json").read_text())
     done = _resume(dst, settings)
     resumed = len(done)
     todo = [f for f in files if str(f.relative_to(src)) not in done]

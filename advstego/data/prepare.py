@@ -21,9 +21,11 @@ from ..progress import progress
 from .. import __version__
 from ..errors import InputError
 from ..images import image_mode, write_image
+from ..paths import contains, inside
 from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
+MODES_OK = ("gray", "rgb")
 SPLITS = ("train", "val", "test")
 
 
@@ -114,8 +116,17 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
         raise InputError("no photos to prepare")
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"{out}: output folder exists and is not empty (use --force to replace)")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise InputError(f"{out}: output folder exists and is not empty "
+                             "(use --force to replace)")
+        if not _made_by_us(out):
+            raise InputError(f"{out}: --force replaces only a corpus advstego made "
+                             f"(with its {MANIFEST}); this folder is not one")
+    for p in photos:
+        if p.path and contains(out, p.path):
+            raise InputError(f"{out}: the photos are read from inside this folder; "
+                             "choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -171,6 +182,14 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
     return manifest
 
 
+def _made_by_us(folder: Path) -> bool:
+    try:
+        m = json.loads((folder / MANIFEST).read_text())
+        return isinstance(m, dict) and "advstego" in m and m.get("stage") == "data prepare"
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+
+
 def load_manifest(folder) -> dict:
     folder = Path(folder)
     path = folder / MANIFEST
@@ -182,8 +201,34 @@ def load_manifest(folder) -> dict:
     try:
         m = json.loads(path.read_text())
         m["images"], m["pairs"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InputError(f"{path}: corrupt manifest") from None
+    return check_manifest(m, folder)
+
+
+def check_manifest(m, folder: Path) -> dict:
+    """A corpus may come from anyone: every file it names stays inside it, every entry has
+    a known split, every pair names two of its images."""
+    where = folder / MANIFEST
+    if not isinstance(m, dict) or not isinstance(m.get("images"), list) \
+            or not isinstance(m.get("pairs"), dict):
+        raise InputError(f"{where}: corrupt manifest")
+    if m.get("mode", "gray") not in MODES_OK:
+        raise InputError(f"{where}: unknown mode {m.get('mode')!r}")
+    files = set()
+    for e in m["images"]:
+        if not isinstance(e, dict) or "file" not in e:
+            raise InputError(f"{where}: an image entry without a file")
+        inside(e["file"], folder, "file")
+        if e.get("split") not in SPLITS:
+            raise InputError(f"{where}: {e['file']!r} has no split (train, val or test)")
+        e.setdefault("photo", e["file"])
+        files.add(e["file"])
+    for split, pairs in m["pairs"].items():
+        if split not in SPLITS or not isinstance(pairs, list) or not all(
+                isinstance(p, list) and len(p) == 2 and p[0] in files and p[1] in files
+                for p in pairs):
+            raise InputError(f"{where}: bad pairs for split {split!r}")
     return m
 
 

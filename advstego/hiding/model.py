@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .. import weights
+from ..distributed import pick_device
 from ..errors import InputError
 from ..images import from_tensor, to_tensor
 from ..tensors import quantize
@@ -125,12 +126,12 @@ class HidingModel(Hider):
         self.cover_channels, self.secret_channels = c, s
         self.encoder = Encoder(c, s, config["width"], config["blocks"])
         self.decoder = Decoder(c, s, config["width"], config["blocks"])
-        self.device = torch.device(device)
+        self.device = pick_device(device)
         self.name = config.get("name", "gan")
         self.to(device)
 
     def to(self, device):
-        self.device = torch.device(device)
+        self.device = pick_device(str(device))
         self.encoder.to(self.device).eval()
         self.decoder.to(self.device).eval()
         return self

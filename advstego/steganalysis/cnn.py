@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import weights
+from ..distributed import pick_device
 from ..errors import InputError
 from ..hiding.nets import XuNetLike
 from ..progress import progress
@@ -101,7 +102,7 @@ class CnnDetector(Detector):
         self.arch, self.name = arch, arch
         self.width = width or NETS[arch][1]
         self.epochs, self.batch, self.lr, self.seed = epochs, batch, lr, seed
-        self.device = torch.device(device)
+        self.device = pick_device(str(device))
         with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's RNG untouched
             torch.manual_seed(seed)
             self.net = NETS[arch][0](1, self.width).to(self.device)

@@ -1,0 +1,83 @@
+"""User paths checked in one place: a path named inside a corpus (which may come from
+someone else) must stay inside it; an output must be what the command writes."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from .errors import InputError
+
+
+def inside(rel, root, what: str = "path") -> Path:
+    """root/rel for a relative path that stays inside root (no '..', not absolute, no
+    symlink leading out); anything else is refused."""
+    root = Path(root)
+    if not isinstance(rel, str) or not rel or "\0" in rel or "\\" in rel:
+        raise InputError(f"{root}: bad {what} {rel!r}")
+    p = PurePosixPath(rel)
+    if p.is_absolute() or ".." in p.parts:
+        raise InputError(f"{root}: {what} {rel!r} leads outside the folder")
+    full = root / p
+    try:
+        full.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise InputError(f"{root}: {what} {rel!r} leads outside the folder (a link)") from None
+    return full
+
+
+def output_folder(out) -> Path:
+    """An output folder: it may exist (as a folder), or its parent may be made."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    return out
+
+
+def output_file(out) -> Path:
+    """An output file in an existing folder; an existing folder of that name is refused."""
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder, not a file")
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: output folder does not exist")
+    return out
+
+
+def contains(folder, path) -> bool:
+    """Whether path is folder or inside it (links resolved)."""
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+        return True
+    except ValueError:
+        return False
+
+
+MARKER = ".advstego-run.json"
+
+
+def claim_run_folder(out, kind: str, settings: dict, force: bool = False) -> Path:
+    """Make `out` the run folder of one command with these settings.
+
+    An empty or new folder is claimed; a folder claimed before with the same settings is
+    reused (the command resumes); other settings, or a non-empty folder advstego did not
+    make, are refused — with force, only a folder advstego made is taken over.
+    """
+    import json
+
+    out = output_folder(out)
+    marker = out / MARKER
+    want = {"command": kind, "settings": settings}
+    if marker.is_file():
+        try:
+            have = json.loads(marker.read_text())
+        except (OSError, ValueError, UnicodeDecodeError):
+            have = None
+        if have != want and not force:
+            raise InputError(f"{out}: holds a {(have or {}).get('command', 'run')} with other "
+                             "settings; use another --out, or --force to replace it")
+    elif out.exists() and any(out.iterdir()):
+        raise InputError(f"{out}: not empty and not an advstego run folder; use another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    from .files import write_text_atomic
+    write_text_atomic(marker, json.dumps(want, sort_keys=True, default=str))
+    return out
