@@ -107,6 +107,15 @@ def _hider(a, channels=1):
     return create_hider(a.method, channels, **{k: getattr(a, k) for k in hider_options()})
 
 
+def _peek(path):
+    """The image as it is, to choose the hider by its mode; its warnings come on the real read."""
+    from .images import read_image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_image(path, None)
+
+
 def _check_out(path):
     from .paths import output_file
 
@@ -120,7 +129,7 @@ def cmd_hide(a):
     from .images import mode_of, read_image, write_image
 
     out = _check_out(a.output)
-    cover = read_image(a.cover, None)
+    cover = _peek(a.cover)
     hider = _hider(a, 1 if cover.ndim == 2 else 3)
     cover = read_image(a.cover, mode_of(hider.cover_channels), convert=a.convert)
     secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
@@ -141,7 +150,7 @@ def cmd_reveal(a):
     from .images import mode_of, read_image, write_image
 
     out = _check_out(a.output)
-    stego = read_image(a.stego, None)
+    stego = _peek(a.stego)
     hider = _hider(a, 1 if stego.ndim == 2 else 3)
     stego = read_image(a.stego, mode_of(hider.cover_channels))
     write_image(out, hider.reveal(stego))

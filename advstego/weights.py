@@ -80,6 +80,23 @@ def load_optimizer_state(opt: torch.optim.Optimizer, tensors: dict, meta: dict, 
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
+def check_config(config, schema: dict, where) -> dict:
+    """Metadata read from a file, checked before anything is built from it: every key of
+    schema (name -> (type, low, high), or a tuple of allowed values) present and in range."""
+    if not isinstance(config, dict):
+        raise InputError(f"{where}: model metadata is not an object")
+    for k, rule in schema.items():
+        v = config.get(k)
+        if isinstance(rule, tuple) and rule and isinstance(rule[0], type):
+            typ, low, high = rule
+            ok = isinstance(v, typ) and not isinstance(v, bool) and low <= v <= high
+        else:
+            ok = v in rule
+        if not ok:
+            raise InputError(f"{where}: metadata {k} = {v!r} is missing or out of range")
+    return config
+
+
 def load_module_state(module: torch.nn.Module, state: dict, where) -> None:
     try:
         module.load_state_dict(state, strict=True)

@@ -180,6 +180,8 @@ class HidingModel(Hider):
 
     @classmethod
     def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
+        weights.check_config(config, {"cover_channels": (1, 3), "secret_channels": (1, 3),
+                                      "width": (int, 1, 1024), "blocks": (int, 1, 64)}, where)
         try:
             model = cls(config, device="cpu")
         except (KeyError, TypeError, ValueError):

@@ -180,6 +180,10 @@ class CnnDetector(Detector):
 
     @classmethod
     def from_state(cls, tensors, config, where):
+        weights.check_config(config, {"arch": tuple(NETS), "width": (int, 1, 512),
+                                      "epochs": (int, 0, 10 ** 6), "batch": (int, 1, 10 ** 5),
+                                      "lr": (float, 0.0, 10.0), "seed": (int, -2 ** 63, 2 ** 63)},
+                             where)
         try:
             det = cls(config["arch"], config["width"], config["epochs"], config["batch"],
                       config["lr"], config["seed"])

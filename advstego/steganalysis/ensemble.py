@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .. import weights
 from ..errors import InputError
 from .base import Detector
 from .features import srm_features
 from .registry import DETECTORS
+
+
+FEATURE_ORDER = "submodels-sorted"  # see srm.features
 
 
 @DETECTORS.register("srm-fld", q1=False)
@@ -57,7 +61,8 @@ class SrmFld(Detector):
         tensors = {"subspace": torch.from_numpy(np.stack([b.subspace for b in bl]).astype(np.int64)),
                    "w": torch.from_numpy(np.stack([np.ravel(b.learner.w) for b in bl])),
                    "b": torch.from_numpy(np.array([float(np.ravel(b.learner.b)[0]) for b in bl]))}
-        return tensors, {"q1": self.q1, "seed": self.seed, "d_sub": int(self.ensemble.d_sub or 0)}
+        return tensors, {"q1": self.q1, "seed": self.seed, "d_sub": int(self.ensemble.d_sub or 0),
+                         "features": FEATURE_ORDER}
 
     @classmethod
     def from_state(cls, tensors, config, where):
@@ -65,6 +70,17 @@ class SrmFld(Detector):
         from sealwatch.ensemble_classifier.ensemble_classifier import EnsembleClassifier
         from sealwatch.ensemble_classifier.fld import FisherLinearDiscriminantLearner
 
+        weights.check_config(config, {"q1": (True, False), "seed": (int, -2 ** 63, 2 ** 63),
+                                      "d_sub": (int, 0, 34671)}, where)
+        if config.get("features") != FEATURE_ORDER:
+            raise InputError(f"{where}: an SRM+FLD detector from before the SRM feature order "
+                             "was fixed (it depended on the process); train it again")
+        dim = 12753 if config["q1"] else 34671
+        sub, w, b = (tensors.get(k) for k in ("subspace", "w", "b"))
+        if sub is None or w is None or b is None or sub.ndim != 2 or w.shape != sub.shape \
+                or b.shape != (sub.shape[0],) or sub.numel() == 0 \
+                or int(sub.min()) < 0 or int(sub.max()) >= dim:
+            raise InputError(f"{where}: SRM+FLD detector tensors have the wrong shapes")
         try:
             det = cls(q1=config["q1"], seed=config["seed"])
             learners = []
