@@ -211,3 +211,18 @@ def test_device_auto_falls_back_to_the_cpu(world, cli):
     if not torch.cuda.is_available():
         _check(cli, world, ["hide", "--cover", v, "--secret", v, "-o", world / "p.png",
                             "--device", "cuda"], "cuda", absent=[world / "p.png"])
+
+
+def test_crafted_checkpoint_metadata(tiny_corpus, tmp_path, cli):
+    from advstego import weights
+    from advstego.hiding.train import make_config, train
+    from conftest import TINY
+    train(tiny_corpus, tmp_path / "run", make_config("quick", **TINY), device="cpu", quiet=True,
+          max_steps=1)
+    ck = tmp_path / "run" / "checkpoint.safetensors"
+    t, meta = weights.load(ck)
+    for bad in ({"blocks": 10 ** 9}, {"lambdas": "abc"}, {"nonsense": 1}):
+        weights.save(ck, t, {**meta, "train": {**meta["train"], **bad}})
+        r = cli("train", "--data", tiny_corpus, "--out", tmp_path / "run", "--resume",
+                "--device", "cpu")
+        assert_clean_error(r, "checkpoint")

@@ -278,8 +278,18 @@ def _start(run: Path, cfg, resume: bool):
     if resume:
         if not (run / "checkpoint.safetensors").exists():
             raise InputError(f"{run}: nothing to resume (no checkpoint.safetensors)")
-        tensors, meta = weights.load(run / "checkpoint.safetensors", CHECKPOINT_KIND)
-        cfg = TrainConfig(**{**meta["train"], "lambdas": tuple(meta["train"]["lambdas"])})
+        where = run / "checkpoint.safetensors"
+        tensors, meta = weights.load(where, CHECKPOINT_KIND)
+        weights.check_config(meta, {"step": (int, 0, 10 ** 9)}, where)
+        t = meta.get("train")
+        weights.check_config(t, {"width": (int, 1, 1024), "blocks": (int, 1, 64),
+                                 "disc_width": (int, 1, 256), "crop": (int, 8, 4096),
+                                 "batch": (int, 1, 4096), "epochs": (int, 1, 10 ** 6),
+                                 "steps_per_epoch": (int, 0, 10 ** 7)}, where)
+        try:
+            cfg = TrainConfig(**{**t, "lambdas": tuple(float(x) for x in t["lambdas"])})
+        except (TypeError, ValueError, KeyError):
+            raise InputError(f"{where}: training settings in the checkpoint are invalid") from None
         return cfg, meta["step"], tensors, meta
     if (run / "checkpoint.safetensors").exists():
         raise InputError(f"{run}: already holds a run (use --resume, or another folder)")
