@@ -327,6 +327,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .attacks.registry import ATTACKS
+    from .experiments.presets import PRESETS as EXPERIMENT_PRESETS
+    from .hiding.train import PRESETS as TRAIN_PRESETS
+    from .embedding import METHODS
     from .images import MAX_PIXELS
     from .steganalysis.registry import DETECTORS
 
@@ -388,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", "--run", dest="run", required=True,
                    help="run folder (config, log.csv, checkpoints); --out under torchrun")
     t.add_argument("--preset", default="quick",
-                   help="quick | offline | paper-bossbase | paper-lfw")
+                   help=" | ".join(TRAIN_PRESETS))
     t.add_argument("--resume", action="store_true", help="continue the run in --run")
     t.add_argument("--device", default="auto")
     t.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
@@ -409,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
 
     em = sub.add_parser("embed", help="WOW / S-UNIWARD / HILL stegos through conseal")
-    em.add_argument("--method", required=True, choices=("wow", "suniward", "hill"))
+    em.add_argument("--method", required=True, choices=list(METHODS))
     em.add_argument("--payload", type=_number(float, 0, 1, low_open=True), default=0.4,
                     help="bits per pixel, in (0, 1]")
     em.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
@@ -458,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.set_defaults(func=cmd_attack)
 
     ex = sub.add_parser("experiment", help="the whole paper: tables, figures, report")
-    ex.add_argument("config", help="quick | offline | paper-bossbase | paper-lfw | CONFIG.json")
+    ex.add_argument("config", help=" | ".join([*EXPERIMENT_PRESETS, "CONFIG.json"]))
     ex.add_argument("--out", default="runs/experiment")
     ex.add_argument("--root", help="BOSSbase or LFW folder for the paper presets")
     ex.add_argument("--device", default="auto")

@@ -5,7 +5,7 @@ from safetensors.torch import save_file
 
 from advstego.errors import InputError
 from advstego.hiding.model import HidingModel, load_hider
-from advstego.hiding.nets import Decoder, Encoder, XuNetLike, build
+from advstego.hiding.nets import Decoder, Encoder, XuNetLike
 from advstego.images import read_image, write_image
 from conftest import assert_clean_error, textured
 
@@ -22,8 +22,6 @@ def test_nets_shapes_any_size(c, s):
         assert torch.equal(stego, cover)  # zero-initialised residual: starts as the cover
         assert dec(stego).shape == secret.shape
         assert disc(stego).shape == (2, 2)
-    with pytest.raises(ValueError, match="unknown net"):
-        build("nope")
 
 
 def test_model_hides_uint8_and_round_trips_through_file(tmp_path, rng):

@@ -101,12 +101,3 @@ class XuNetLike(nn.Module):
         x = self.g5(x).mean((2, 3))
         return self.fc(x)
 
-
-NETS = {"encoder": Encoder, "decoder": Decoder, "xunet": XuNetLike}
-
-
-def build(name: str, **kw) -> nn.Module:
-    try:
-        return NETS[name](**kw)
-    except KeyError:
-        raise ValueError(f"unknown net {name!r}; known: {', '.join(NETS)}") from None
