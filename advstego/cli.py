@@ -203,9 +203,12 @@ def _corpus_mode(folder):
 def cmd_embed(a):
     from pathlib import Path
 
+    from .data.prepare import list_images
     from .embedding import embed_folder
     from .paths import claim_run_folder
 
+    if not list_images(a.input):  # a bad corpus is refused before --out is made
+        raise InputError(f"{a.input}: no images to embed in")
     claim_run_folder(a.out, "embed", {"method": a.method, "payload": a.payload, "seed": a.seed,
                                       "covers": str(Path(a.input).resolve())}, a.force)
     n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers)

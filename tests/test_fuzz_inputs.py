@@ -77,9 +77,9 @@ def _check(cli, world, args, *words, absent=()):
 def test_manifest_paths_stay_inside_the_corpus(world, cli, entry):
     evil = _evil_corpus(world, entry)
     _check(cli, world, ["embed", "--method", "wow", "--in", evil, "--out", world / "deep" / "est"],
-           "evil")
+           "evil", absent=[world / "deep"])
     _check(cli, world, ["attack", "fgsm", "--detector", world / "det.safetensors", "--in", evil,
-                        "--out", world / "w" / "x" / "y"], "evil")
+                        "--out", world / "w" / "x" / "y"], "evil", absent=[world / "w"])
     _check(cli, world, ["data", "info", evil], "evil")
 
 
