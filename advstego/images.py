@@ -10,6 +10,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import InputError
 from .files import atomic_path
+from .paths import output_file
 
 IMAGE_EXTENSIONS = {".png", ".pgm", ".ppm", ".pnm", ".pbm", ".jpg", ".jpeg",
                     ".bmp", ".tif", ".tiff", ".webp"}
@@ -132,10 +133,7 @@ def write_image(path, arr: np.ndarray, allow_lossy: bool = False) -> Path:
     if ext in LOSSY_EXTENSIONS and not allow_lossy:
         raise InputError(f"{path}: refusing to write a stego as lossy {ext}: "
                          "lossy saving destroys the hidden image (use .png, or force it)")
-    if not path.parent.is_dir():
-        raise InputError(f"{path.parent}: output folder does not exist")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not an image file")
+    output_file(path)
     fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".pgm": "PPM", ".ppm": "PPM", ".pnm": "PPM",
            ".tif": "TIFF", ".tiff": "TIFF"}.get(ext, ext[1:].upper())
     opts = {"lossless": True} if fmt == "WEBP" else {}
@@ -168,10 +166,3 @@ def from_tensor(t) -> np.ndarray:
     q = torch.round(t.detach().float().clamp(0, 1) * 255).to(torch.uint8).cpu()
     q = q.permute(0, 2, 3, 1).numpy()
     return q[..., 0] if q.shape[3] == 1 else q
-
-
-def quantize(t):
-    """Round a float tensor in [0, 1] to the 8-bit grid (what saving as PNG does)."""
-    import torch
-
-    return torch.round(t.clamp(0, 1) * 255) / 255

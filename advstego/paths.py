@@ -18,10 +18,8 @@ def inside(rel, root, what: str = "path") -> Path:
     if p.is_absolute() or ".." in p.parts:
         raise InputError(f"{root}: {what} {rel!r} leads outside the folder")
     full = root / p
-    try:
-        full.resolve().relative_to(root.resolve())
-    except ValueError:
-        raise InputError(f"{root}: {what} {rel!r} leads outside the folder (a link)") from None
+    if not contains(root, full):
+        raise InputError(f"{root}: {what} {rel!r} leads outside the folder (a link)")
     return full
 
 

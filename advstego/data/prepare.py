@@ -20,12 +20,11 @@ from ..progress import progress
 
 from .. import __version__
 from ..errors import InputError
-from ..images import image_mode, write_image
-from ..paths import contains, inside
+from ..images import MODES, image_mode, write_image
+from ..paths import contains, inside, output_folder
 from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
-MODES_OK = ("gray", "rgb")
 SPLITS = ("train", "val", "test")
 
 
@@ -108,14 +107,13 @@ def make_pairs(files: list[str], seed: int) -> list[list[str]]:
 def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             convert_rgb: bool = False) -> dict:
     out = Path(out)
-    if cfg.mode not in ("gray", "rgb") or cfg.crop not in ("tiles", "center"):
+    if cfg.mode not in MODES or cfg.crop not in ("tiles", "center"):
         raise InputError(f"bad mode {cfg.mode!r} or crop {cfg.crop!r}")
     if cfg.size < 8:
         raise InputError(f"--size {cfg.size} is too small (at least 8)")
     if not photos:
         raise InputError("no photos to prepare")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
+    output_folder(out)
     if out.exists() and any(out.iterdir()):
         if not force:
             raise InputError(f"{out}: output folder exists and is not empty "
@@ -213,7 +211,7 @@ def check_manifest(m, folder: Path) -> dict:
     if not isinstance(m, dict) or not isinstance(m.get("images"), list) \
             or not isinstance(m.get("pairs"), dict):
         raise InputError(f"{where}: corrupt manifest")
-    if m.get("mode", "gray") not in MODES_OK:
+    if m.get("mode", "gray") not in MODES:
         raise InputError(f"{where}: unknown mode {m.get('mode')!r}")
     files = set()
     for e in m["images"]:
