@@ -29,9 +29,9 @@ from ..steganalysis.cnn import CnnDetector
 from ..steganalysis.detector import load_detector
 from ..steganalysis.ensemble import SrmFld
 from .cache import Stages
+from .report import method_label, stc_label, write_report
 
 VERSIONS = {"corpus": 1, "gan": 1, "stegos": 1, "fidelity": 2, "detect": 1, "attack": 1}
-COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
 
 
 class Corpus:
@@ -82,10 +82,6 @@ class Run:
             [self.keys[d] for d in deps], fn)
         self.keys[name], self.dirs[name] = key, folder
         return folder, result
-
-
-def stc_label(cost: str, codec: str, payload: float) -> str:
-    return f"STC-{COST_NAMES.get(cost, cost)} + {codec.upper()} {payload:g} bpp"
 
 
 def slug(name: str) -> str:
@@ -146,8 +142,7 @@ def choose_methods(run: Run):
         run.hiders[stc_label(cost, codec, payload)] = StcHider(cost, codec, payload,
                                                                 h=stc.get("h", 10))
     run.methods = {**{n: ("hide", n) for n in run.hiders},
-                   **{m.upper().replace("SUNIWARD", "S-UNIWARD"): ("embed", m)
-                      for m in cfg["baselines"]}}
+                   **{method_label(m): ("embed", m) for m in cfg["baselines"]}}
 
 
 def make_stegos(run: Run):
@@ -292,8 +287,6 @@ def attack_gan_stegos(run: Run):
 
 
 def write_results(run: Run) -> dict:
-    from .report import write_report
-
     dirs = run.results.pop("attack_dirs")
     results = {"config": run.cfg, **run.results,
                "stages_ran": run.stages.ran, "stages_reused": run.stages.reused}

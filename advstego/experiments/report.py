@@ -77,19 +77,29 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     ]
 
 
+def method_label(method: str) -> str:
+    """Table name of an embedding method or STC cost: suniward -> S-UNIWARD."""
+    return {"suniward": "S-UNIWARD"}.get(method, method.upper())
+
+
+def stc_label(cost: str, codec: str, payload: float) -> str:
+    return f"STC-{method_label(cost)} + {codec.upper()} {payload:g} bpp"
+
+
 def frontier_points(r):
     """(system, secret PSNR, PE SRM+FLD, PE CNN) of every hider with a Table 1 row, and each
     simulated embedding placed at the secret PSNR of the STC row with its cost and payload."""
     pts = [(m, v["secret_psnr"], r["table2"][m]["SRM"]["PE"], r["table2"][m]["CNN"]["PE"])
            for m, v in r["table1"].items() if m in r["table2"]]
+    stc = r["config"].get("stc", {})
     for method, payload in r["config"].get("baselines", {}).items():
-        name = method.upper().replace("SUNIWARD", "S-UNIWARD")
-        for m, v in r["table1"].items():
-            if m.startswith(f"STC-{name} +") and m.endswith(f" {payload:g} bpp") and \
-                    name in r["table2"]:
-                pts.append((f"{name} {payload:g} bpp (simulated)", v["secret_psnr"],
-                            r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
-                break
+        name = method_label(method)
+        rows = [stc_label(method, codec, p) for codec, p in stc.get("rows", [])
+                if p == payload and stc.get("cost", "suniward") == method]
+        row = next((m for m in rows if m in r["table1"]), None)
+        if row and name in r["table2"]:
+            pts.append((f"{name} {payload:g} bpp (simulated)", r["table1"][row]["secret_psnr"],
+                        r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
     return pts
 
 
