@@ -154,7 +154,7 @@ def cmd_reveal(a):
     hider = _hider(a, 1 if stego.ndim == 2 else 3)
     stego = read_image(a.stego, mode_of(hider.cover_channels))
     write_image(out, hider.reveal(stego))
-    print(f"{out}: revealed secret written ({'stc' if a.method == 'stc' else hider.name})")
+    print(f"{out}: revealed secret written ({hider.reveal_name})")
 
 
 def cmd_train(a):
@@ -201,17 +201,9 @@ def _corpus_mode(folder):
 # ---- embedding and steganalysis -----------------------------------------
 
 def cmd_embed(a):
-    from pathlib import Path
-
-    from .data.prepare import list_images
     from .embedding import embed_folder
-    from .paths import claim_run_folder
 
-    if not list_images(a.input):  # a bad corpus is refused before --out is made
-        raise InputError(f"{a.input}: no images to embed in")
-    claim_run_folder(a.out, "embed", {"method": a.method, "payload": a.payload, "seed": a.seed,
-                                      "covers": str(Path(a.input).resolve())}, a.force)
-    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers)
+    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force)
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp")
 
 

@@ -32,7 +32,7 @@ class Attack:
     def settings(cls, **given) -> dict:
         """Defaults filled in, types and minimums checked; an unknown name is refused."""
         out = {}
-        for k, v in given.items():
+        for k in given:
             if k not in cls.options:
                 raise InputError(f"attack {cls.name}: unknown setting {k!r}; known: "
                                  f"{', '.join(cls.options)}")

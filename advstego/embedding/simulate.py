@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..data.prepare import list_images
 from ..images import read_image, write_image
+from ..paths import claim_run_folder
 from ..progress import progress
 
 
@@ -58,12 +59,16 @@ def _one(job):
 
 
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
-                 workers: int = 0) -> int:
-    """Embed every image of src into dst (same relative names); returns how many were made."""
+                 workers: int = 0, force: bool = False) -> int:
+    """Embed every image of src into dst (same relative names); returns how many were made.
+
+    dst is claimed as a run folder with these settings before anything is written there."""
     src, dst = Path(src), Path(dst)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
-    files = list_images(src)
+    files = list_images(src)  # a bad corpus is refused before dst is made
+    claim_run_folder(dst, "embed", {"method": method, "payload": payload, "seed": seed,
+                                    "covers": str(src.resolve())}, force)
     jobs = []
     for f in files:
         rel = f.relative_to(src)

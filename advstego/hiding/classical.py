@@ -28,6 +28,7 @@ COSTS = ("suniward", "wow", "hill")
 HEADER = struct.Struct(">2sBBHHBxII")  # magic, version, codec, height, width, channels, length, crc
 MAGIC, VERSION = b"AS", 1
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
+CAPACITY = 1.58  # bits per element: log2(3), the most a ±1 change can carry
 MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
 DEFAULT_KEY = "advstego"
 
@@ -93,6 +94,12 @@ class StcHider(Hider):
         self.name = f"stc-{cost}-{codec}-{what}"
         self.last: list[dict] = []  # per image: quality, bytes, size, changes, distortion
 
+    reveal_name = "stc"  # the codec and payload come from the message header
+
+    def _order(self, n: int) -> np.ndarray:
+        """The keyed order in which the n cover elements are visited."""
+        return np.random.default_rng(_seed(self.key)).permutation(n)
+
     def describe(self):
         return {"name": self.name, "method": "stc", "cost": self.cost, "codec": self.codec,
                 "payload_bpp": self.payload, "quality": self.quality, "h": self.h}
@@ -119,8 +126,7 @@ class StcHider(Hider):
             raise InputError(f"cover of {n} elements is too small for STC (at least "
                              f"{8 * LENGTHS_ELEMENTS})")
         rp, rm = _costs(cover, self.cost)
-        seed = _seed(self.key)
-        order = np.random.default_rng(seed).permutation(n)
+        seed, order = _seed(self.key), self._order(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rp, rm = rp.reshape(-1)[order], rm.reshape(-1)[order]
         r = LENGTHS_ELEMENTS
@@ -128,7 +134,7 @@ class StcHider(Hider):
             message, info = self._message(secret, n, 0.85 ** attempt)
             bits = _bits(message)
             try:
-                if bits.size > 1.58 * (n - r):
+                if bits.size > CAPACITY * (n - r):
                     raise ValueError(f"{len(message)} bytes exceed the capacity")
                 y, m1, m2, dist = stc.embed_ternary(x[r:], rp[r:], rm[r:], bits, self.h,
                                                     seed + 2)
@@ -164,13 +170,12 @@ class StcHider(Hider):
         n, r = stego.size, LENGTHS_ELEMENTS
         if n < 8 * r:
             raise none
-        seed = _seed(self.key)
-        order = np.random.default_rng(seed).permutation(n)
+        seed, order = _seed(self.key), self._order(n)
         y = stego.reshape(-1).astype(np.int64)[order]
         lengths = np.packbits(stc.extract_bits((y[:r] & 1).astype(np.uint8), 8 * LENGTHS.size,
                                                LENGTHS_H, seed + 1)).tobytes()
         m1, m2, h = LENGTHS.unpack(lengths)
-        if not (8 * HEADER.size <= m1 + m2 <= 1.58 * (n - r) and 0 < m1 <= n - r
+        if not (8 * HEADER.size <= m1 + m2 <= CAPACITY * (n - r) and 0 < m1 <= n - r
                 and m2 <= n - r and (m1 + m2) % 8 == 0 and 7 <= h <= 12):
             raise none
         bits = stc.extract_ternary(y[r:], m1, m2, h, seed + 2)

@@ -75,6 +75,11 @@ class Hider:
     def describe(self) -> dict:
         return {"name": self.name}
 
+    @property
+    def reveal_name(self) -> str:
+        """How a reveal names the method (hide-side settings may not apply)."""
+        return self.name
+
 
 @HIDERS.register("lsb")
 class LsbHider(Hider):
