@@ -160,7 +160,7 @@ def cmd_reveal(a):
 def cmd_train(a):
     from .hiding.train import make_config, train
 
-    over = {k: getattr(a, k) for k in ("width", "blocks", "crop", "batch", "epochs",
+    over = {k: getattr(a, k) for k in ("arch", "width", "blocks", "crop", "batch", "epochs",
                                        "steps_per_epoch", "lr", "seed")}
     if a.lambdas:
         over["lambdas"] = a.lambdas
@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--size", type=_number(int, 8), default=256)
     pr.add_argument("--gray", action="store_true", help="gray corpus (default RGB)")
     pr.add_argument("--convert", action="store_true",
-                    help="convert RGB files to gray instead of refusing a mixed folder")
+                    help="RGB photos become gray in a gray corpus; gray photos are skipped in an RGB one")
     pr.add_argument("--crop", choices=("tiles", "center"), default="tiles")
     pr.add_argument("--resize", type=COUNT0, default=0, help="resize the short side first")
     pr.add_argument("--min-std", type=_number(float, 0), default=10.0, help="drop flatter tiles")
@@ -390,6 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue the run in --run")
     t.add_argument("--device", default="auto")
     t.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
+    from .hiding.nets import ARCHS
+    t.add_argument("--arch", choices=tuple(ARCHS),
+                   help="hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed full-resolution U-Net) | unet")
     for name, typ in (("width", COUNT), ("blocks", COUNT), ("crop", _number(int, 8)),
                       ("batch", COUNT), ("epochs", COUNT), ("steps-per-epoch", COUNT0),
                       ("lr", _number(float, 0, low_open=True)), ("seed", int)):

@@ -18,8 +18,9 @@ def _tensors(run):
     return t
 
 
-def test_train_writes_run_folder_and_resumes_bit_for_bit(tiny_corpus, tmp_path):
-    cfg = make_config("quick", **TINY)
+@pytest.mark.parametrize("arch", ["block", "unet"])
+def test_train_writes_run_folder_and_resumes_bit_for_bit(tiny_corpus, tmp_path, arch):
+    cfg = make_config("quick", arch=arch, **TINY)
     last, _ = train(tiny_corpus, tmp_path / "full", cfg, device="cpu", quiet=True)
     for f in ("config.json", "log.csv", "checkpoint.safetensors", "model.safetensors"):
         assert (tmp_path / "full" / f).exists()
@@ -30,7 +31,7 @@ def test_train_writes_run_folder_and_resumes_bit_for_bit(tiny_corpus, tmp_path):
     # few steps is already closer to its cover than a blank image is
     assert float(rows[-1]["stego_psnr_uint8"]) == pytest.approx(last["stego_psnr_uint8"])
     assert last["stego_psnr_uint8"] > 12 and last["secret_psnr_float"] > 5
-    HidingModel.load(tmp_path / "full" / "model.safetensors")
+    assert HidingModel.load(tmp_path / "full" / "model.safetensors").arch == arch
 
     # interrupted after 3 steps (one epoch), then resumed to the end
     train(tiny_corpus, tmp_path / "part", cfg, device="cpu", quiet=True, max_steps=3)

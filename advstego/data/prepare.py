@@ -48,10 +48,11 @@ def _to_mode(img: np.ndarray, mode: str, photo: Photo, convert_rgb: bool) -> np.
     where = photo.path or photo.name
     if mode == "gray" and (convert_rgb or not photo.path):
         return np.array(Image.fromarray(img).convert("L"))
-    if mode == "rgb" and not photo.path:
-        return None  # a gray sample photo has no RGB version: skip it
+    if mode == "rgb" and (convert_rgb or not photo.path):
+        return None  # a gray photo has no RGB version: skip it
     raise InputError(f"{where}: image is {have}, but the corpus was asked as {mode} "
-                     "(mixed gray and RGB corpus; --convert converts RGB to gray)")
+                     "(mixed gray and RGB corpus; --convert converts RGB photos to gray in a "
+                     "gray corpus and skips gray photos in an RGB one)")
 
 
 def _resize_short(img: np.ndarray, short: int) -> np.ndarray:

@@ -12,7 +12,6 @@ the header or CRC check: reveal says so in one line instead of returning noise.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import zlib
 
@@ -21,7 +20,8 @@ import numpy as np
 from ..errors import InputError
 from . import codec as codecs
 from . import stc
-from .model import Hider, _batch, _unbatch, check_pair
+from .model import DEFAULT_KEY, Hider, _batch, _unbatch, check_pair
+from .model import key_seed as _seed
 from .registry import HIDERS
 
 COSTS = ("suniward", "wow", "hill")
@@ -30,13 +30,6 @@ MAGIC, VERSION = b"AS", 1
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
 CAPACITY = 1.58  # bits per element: log2(3), the most a ±1 change can carry
 MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
-DEFAULT_KEY = "advstego"
-
-
-def _seed(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(str(key).encode()).digest()[:8], "big") >> 1
-
-
 def _costs(x: np.ndarray, cost: str) -> tuple[np.ndarray, np.ndarray]:
     """(ρ+1, ρ−1) of every element, channel by channel, from conseal."""
     import conseal
@@ -69,7 +62,7 @@ class StcHider(Hider):
                "payload": (float, 0.4, None, "STC: bits per cover pixel (per channel for RGB); "
                                              "the secret gets the best quality that fits"),
                "quality": (int, None, None, "STC: a fixed codec quality instead"),
-               "key": (str, DEFAULT_KEY, None, "STC: the shared key"),
+               "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
                "stc_h": (int, 10, None, "STC: constraint height (7..12)")}
 
     @classmethod

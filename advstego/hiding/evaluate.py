@@ -1,4 +1,10 @@
-"""Table 1 on held-out pairs: fidelity measured on stegos saved as 8-bit PNG files."""
+"""Table 1 on held-out pairs: fidelity measured on stegos saved as 8-bit PNG files.
+
+Also, for a network hider, the same on its float stegos (the cost of rounding), and the
+grid-peak ratio of the residual stego - cover: its mean power at the 2x2-grid frequencies
+(pi, pi), (pi, 0), (0, pi) over the median power around them. A hider writing each 2x2
+block from one vector leaves peaks there (v1: thousands); white noise gives about 1.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +48,42 @@ def summarize(rows: list[dict]) -> dict:
     return out
 
 
+class ResidualSpectrum:
+    """Mean power spectrum of residuals stego - cover (channels averaged), one image size."""
+
+    def __init__(self):
+        self.total, self.n = None, 0
+
+    def add(self, cover, stego):
+        r = _unit(stego) - _unit(cover)
+        r = r[..., None] if r.ndim == 2 else r
+        p = (np.abs(np.fft.fft2(r, axes=(0, 1))) ** 2).mean(-1)
+        if self.total is not None and p.shape != self.total.shape:
+            return  # one size per spectrum: other sizes are left out
+        self.total = p if self.total is None else self.total + p
+        self.n += 1
+
+    def grid_peak_ratio(self, half: int = 4) -> float:
+        """Mean over (pi, pi), (pi, 0), (0, pi) of power / median power of the
+        (2 half + 1)^2 window around it (the peak itself left out)."""
+        if not self.n:
+            return float("nan")
+        power = self.total / self.n
+        h, w = power.shape
+        k = 2 * half + 1
+        ratios = []
+        for fy, fx in ((h // 2, w // 2), (h // 2, 0), (0, w // 2)):
+            win = np.roll(power, (half - fy, half - fx), (0, 1))[:k, :k].ravel()
+            around = np.delete(win, half * k + half)
+            ratios.append(power[fy, fx] / max(float(np.median(around)), 1e-30))
+        return float(np.mean(ratios))
+
+
+def _unit(x) -> np.ndarray:
+    x = np.asarray(x)
+    return x.astype(np.float64) / 255 if x.dtype == np.uint8 else x.astype(np.float64)
+
+
 def fidelity(hider: Hider, covers, secrets, stegos) -> dict:
     """Table 1 row of saved stegos: the receiver reveals what the file holds."""
     return summarize([pair_metrics(c, s, st, hider.reveal(st))
@@ -63,7 +105,8 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
     work = Path(out) if out else Path(tempfile.mkdtemp(prefix="advstego-eval-"))
     (work / "stegos").mkdir(parents=True, exist_ok=True)
     (work / "revealed").mkdir(exist_ok=True)
-    rows = []
+    rows, spectrum = [], ResidualSpectrum()
+    floats = hasattr(hider, "hide_float")  # a network: also measure its float stegos
     for cover_f, secret_f in progress(pairs, desc="evaluate", unit="pair"):
         cover = read_image(data / cover_f, mode_of(hider.cover_channels), convert=True)
         secret = read_image(data / secret_f, mode_of(hider.secret_channels), convert=True)
@@ -72,10 +115,19 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
         stego = read_image(stego_path, mode_of(hider.cover_channels))  # what the receiver gets
         revealed = hider.reveal(stego)
         write_image(work / "revealed" / name, revealed)
-        rows.append({"cover": cover_f, "secret": secret_f,
-                     **pair_metrics(cover, secret, stego, revealed)})
+        spectrum.add(cover, stego)
+        row = {"cover": cover_f, "secret": secret_f, **pair_metrics(cover, secret, stego, revealed)}
+        if floats:
+            st = hider.hide_float(cover, secret)
+            fm = pair_metrics(cover, secret, st[0], hider.reveal_float(st)[0])
+            row.update({f"{k}_float": v for k, v in fm.items()})
+        rows.append(row)
     summary = {"hider": hider.describe(), "data": str(data), "split": split,
-               "measured_on": "stegos saved as 8-bit PNG and read back", **summarize(rows)}
+               "measured_on": "stegos saved as 8-bit PNG and read back", **summarize(rows),
+               "grid_peak_ratio": spectrum.grid_peak_ratio()}
+    if floats:
+        f = summarize([{k[:-6]: v for k, v in r.items() if k.endswith("_float")} for r in rows])
+        summary.update({f"{k}_float": v for k, v in f.items() if k != "pairs"})
     if out:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))
@@ -92,10 +144,17 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
 def table1_text(summaries) -> str:
     """Table 1 rows of evaluate() summaries, as aligned text."""
     lines = [f"{'method':16s} {'pairs':>5s} {'cover MSE':>10s} {'secret MSE':>10s} "
-             f"{'stego PSNR':>10s} {'secret PSNR':>11s} {'stego SSIM':>10s} {'secret SSIM':>11s}"]
+             f"{'stego PSNR':>10s} {'secret PSNR':>11s} {'stego SSIM':>10s} {'secret SSIM':>11s} "
+             f"{'p10 secret':>10s} {'grid peak':>9s}"]
     for s in summaries:
         lines.append(f"{s['hider']['name']:16s} {s['pairs']:5d} {s['cover_mse']:10.2e} "
                      f"{s['secret_mse']:10.2e} {s['stego_psnr']:10.2f} "
                      f"{s['secret_psnr']:11.2f} {s['stego_ssim']:10.4f} "
-                     f"{s['secret_ssim']:11.4f}")
+                     f"{s['secret_ssim']:11.4f} {s['secret_psnr_p10']:10.2f} "
+                     f"{s.get('grid_peak_ratio', float('nan')):9.1f}")
+        if "stego_psnr_float" in s:
+            lines.append(f"{'  float stegos':16s} {'':5s} {s['cover_mse_float']:10.2e} "
+                         f"{s['secret_mse_float']:10.2e} {s['stego_psnr_float']:10.2f} "
+                         f"{s['secret_psnr_float']:11.2f} {s['stego_ssim_float']:10.4f} "
+                         f"{s['secret_ssim_float']:11.4f} {s['secret_psnr_p10_float']:10.2f}")
     return "\n".join(lines)

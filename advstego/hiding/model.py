@@ -6,6 +6,7 @@ hide(covers, secrets) and reveal(stegos) take and return uint8 arrays, one image
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from pathlib import Path
 
@@ -18,11 +19,20 @@ from ..errors import InputError
 from ..images import from_tensor, to_tensor
 from ..tensors import quantize
 from .lsb import lsb_hide, lsb_reveal
-from .nets import Decoder, Encoder
+from .nets import ARCHS, hiding_nets, set_key
 from .registry import HIDERS
 
 KIND = "hiding-model"
 BUILTIN = "builtin"
+# Models shipped in advstego/models, by name and cover channels; "builtin" is DEFAULT.
+SHIPPED = {"v1": {1: "gray-v1"}}
+DEFAULT = "v1"
+DEFAULT_KEY = "advstego"
+
+
+def key_seed(key: str) -> int:
+    """A shared key (any text) as a 63-bit seed."""
+    return int.from_bytes(hashlib.sha256(str(key).encode()).digest()[:8], "big") >> 1
 
 
 def _batch(x: np.ndarray, channels: int, what: str) -> tuple[np.ndarray, bool]:
@@ -116,24 +126,34 @@ class HidingModel(Hider):
     """a trained encoder/decoder network (default: the shipped model)
 
     Encoder + decoder of a trained GAN, with its JSON config."""
-    options = {"model": (str, None, None, "a .safetensors hiding model (default: the shipped one)"),
+    options = {"model": (str, None, None, "a .safetensors hiding model, or a shipped one: "
+                         f"{', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by the cover)"),
                "device": (str, "cpu", None, "cpu | cuda | auto"),
+               "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
                "bf16": (bool, False, None, "bf16 autocast (faster on the CPU)")}
 
     @classmethod
     def from_options(cls, settings, channels):
-        return cls.load(settings["model"] or BUILTIN, settings["device"], settings["bf16"])
+        model = cls.load(settings["model"] or BUILTIN, settings["device"], settings["bf16"],
+                         channels)
+        return model.with_key(settings["key"])
 
     def __init__(self, config: dict, device: str = "cpu", bf16: bool = False):
         self.config = dict(config)
         self.bf16 = bf16  # bf16 autocast for hide/reveal: faster, PSNR within 0.05 dB
         c, s = config["cover_channels"], config["secret_channels"]
         self.cover_channels, self.secret_channels = c, s
-        self.encoder = Encoder(c, s, config["width"], config["blocks"])
-        self.decoder = Decoder(c, s, config["width"], config["blocks"])
+        self.arch = config.get("arch", "block")  # files from before v2 have no arch
+        self.encoder, self.decoder = hiding_nets(self.arch, c, s, config["width"], config["blocks"])
         self.device = pick_device(device)
         self.name = config.get("name", "gan")
+        self.with_key(DEFAULT_KEY)
         self.to(device)
+
+    def with_key(self, key: str) -> "HidingModel":
+        """The shared key of a keyed model (its carrier); other models ignore it."""
+        set_key(key_seed(key), self.encoder, self.decoder)
+        return self
 
     def to(self, device):
         self.device = pick_device(str(device))
@@ -156,6 +176,27 @@ class HidingModel(Hider):
         with self._autocast():
             return self.decoder(stego.to(self.device)).float()
 
+    @torch.no_grad()
+    def hide_float(self, covers, secrets, batch_size: int = 16) -> np.ndarray:
+        """Float stegos in [0, 1] before rounding (N, H, W[, C]); to measure the rounding cost."""
+        cv, _ = _batch(covers, self.cover_channels, "cover")
+        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        check_pair(cv, sc)
+        out = []
+        for i in range(0, len(cv), batch_size):
+            with self._autocast():
+                st = self.encoder(to_tensor(cv[i:i + batch_size]).to(self.device),
+                                  to_tensor(sc[i:i + batch_size]).to(self.device))
+            out.append(_channels_last(st.float().clamp(0, 1)))
+        return np.concatenate(out)
+
+    @torch.no_grad()
+    def reveal_float(self, stegos: np.ndarray) -> np.ndarray:
+        """Secrets in [0, 1] revealed from float stegos (N, H, W[, C])."""
+        x = torch.from_numpy(np.asarray(stegos, dtype=np.float32))
+        x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
+        return _channels_last(self.reveal_tensor(x).clamp(0, 1))
+
     def hide(self, covers, secrets, batch_size: int = 16):
         cv, single = _batch(covers, self.cover_channels, "cover")
         sc, _ = _batch(secrets, self.secret_channels, "secret")
@@ -172,7 +213,7 @@ class HidingModel(Hider):
         return _unbatch(np.concatenate(out), single)
 
     def describe(self):
-        return {"name": self.name, "method": "gan", **{k: self.config[k] for k in
+        return {"name": self.name, "method": "gan", "arch": self.arch, **{k: self.config[k] for k in
                 ("cover_channels", "secret_channels", "width", "blocks") if k in self.config}}
 
     # ---- files -----------------------------------------------------------
@@ -187,6 +228,8 @@ class HidingModel(Hider):
     def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
         weights.check_config(config, {"cover_channels": (1, 3), "secret_channels": (1, 3),
                                       "width": (int, 1, 1024), "blocks": (int, 1, 64)}, where)
+        if config.get("arch", "block") not in ARCHS:
+            raise InputError(f"{where}: unknown hiding architecture {config.get('arch')!r}")
         try:
             model = cls(config, device="cpu")
         except (KeyError, TypeError, ValueError):
@@ -196,24 +239,37 @@ class HidingModel(Hider):
         return model.to(device)
 
     @classmethod
-    def load(cls, path=BUILTIN, device: str = "cpu", bf16: bool = False) -> "HidingModel":
-        path = builtin_path() if str(path) == BUILTIN else Path(path)
+    def load(cls, path=BUILTIN, device: str = "cpu", bf16: bool = False,
+             channels: int = 1) -> "HidingModel":
+        """A model file, or a shipped model by name (its gray or RGB version by channels)."""
+        name = str(path)
+        path = builtin_path(name, channels) if name in (BUILTIN, *SHIPPED) else Path(path)
         tensors, meta = weights.load(path, KIND)
         model = cls.from_tensors(tensors, meta.get("config", {}), path, device)
         model.bf16 = bf16
         return model
 
 
-def builtin_path() -> Path:
-    return Path(str(resources.files("advstego") / "models" / "gray.safetensors"))
+def _channels_last(x: torch.Tensor) -> np.ndarray:
+    x = x.cpu().numpy().astype(np.float64)
+    return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
+
+
+def builtin_path(name: str = BUILTIN, channels: int = 1) -> Path:
+    files = SHIPPED[DEFAULT if name == BUILTIN else name]
+    if channels not in files:
+        mode = "gray" if channels == 1 else "RGB"
+        raise InputError(f"no shipped {name} model for {mode} covers "
+                         f"(shipped: {', '.join(f'{n} {sorted(f)}' for n, f in SHIPPED.items())})")
+    return Path(str(resources.files("advstego") / "models" / f"{files[channels]}.safetensors"))
 
 
 def load_hider(spec: str = BUILTIN, bits: int = 4, channels: int = 1,
                device: str = "cpu", bf16: bool = False) -> Hider:
-    """'lsb' (with bits), 'lsb-K', 'builtin' or a model path -> a Hider."""
+    """'lsb' (with bits), 'lsb-K', 'builtin', a shipped name or a model path -> a Hider."""
     spec = str(spec)
     if spec == "lsb":
         return LsbHider(bits, channels)
     if spec.startswith("lsb-") and spec[4:].isdigit():
         return LsbHider(int(spec[4:]), channels)
-    return HidingModel.load(spec, device, bf16)
+    return HidingModel.load(spec, device, bf16, channels)

@@ -34,13 +34,14 @@ from ..metrics import psnr_from_mse
 from ..progress import progress
 from ..tensors import cosine, quantize, rot_flip, straight_through
 from .model import HidingModel
-from .nets import Decoder, Encoder, XuNetLike
+from .nets import ARCHS, XuNetLike, hiding_nets, set_key
 
 CHECKPOINT_KIND = "hiding-checkpoint"
 
 
 @dataclass
 class TrainConfig:
+    arch: str = "block"            # hiding network: block (v1) | ukey (v2) | unet
     width: int = 32
     blocks: int = 2
     disc_width: int = 4
@@ -68,6 +69,10 @@ PRESETS = {
     # the shipped gray model and the offline experiment
     "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=20,
                     steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.0001, 1.0)),
+    # hider v2 (gray and RGB shipped models): keyed full-resolution U-Net, bf16 autocast
+    "offline-v2": dict(arch="ukey", width=16, blocks=3, disc_width=8, crop=64, batch=16,
+                       epochs=10, steps_per_epoch=1000, lr=1e-3, cosine=True,
+                       lambdas=(1.0, 0.0001, 1.0), amp_bf16=True, checkpoint_every=250),
     # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
     "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
                            steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.8, 1.0, 1.0)),
@@ -85,6 +90,8 @@ def make_config(preset: str = "quick", **overrides) -> TrainConfig:
     if bad:
         raise InputError(f"unknown training settings: {', '.join(sorted(bad))}")
     cfg = TrainConfig(**{**vals, "preset": preset})
+    if cfg.arch not in ARCHS:
+        raise InputError(f"unknown --arch {cfg.arch!r}; known: {', '.join(ARCHS)}")
     cfg.lambdas = tuple(float(x) for x in cfg.lambdas)
     return cfg
 
@@ -153,6 +160,7 @@ def sample_batch(images, cfg: TrainConfig, step: int, rank: int):
 def validate(encoder, decoder, images, pairs, n: int, device) -> dict:
     """Fidelity on fixed validation pairs, float stegos and 8-bit stegos."""
     encoder.eval(), decoder.eval()
+    set_key(0, encoder, decoder)  # a keyed net: validation with the default key
     sel = pairs[:n] if pairs else [(i, (i + 1) % len(images)) for i in range(min(n, len(images)))]
     cover = images[[c for c, _ in sel]].float().div(255).to(device)
     secret = images[[s for _, s in sel]].float().div(255).to(device)
@@ -176,7 +184,7 @@ def validate(encoder, decoder, images, pairs, n: int, device) -> dict:
 # ---- checkpoints -------------------------------------------------------------
 
 def model_config(cfg: TrainConfig, channels: int, corpus: str) -> dict:
-    return {"cover_channels": channels,
+    return {"arch": cfg.arch, "cover_channels": channels,
             "secret_channels": 1 if cfg.secret_gray else channels,
             "width": cfg.width, "blocks": cfg.blocks, "name": f"gan-{cfg.preset}",
             "trained_on": corpus, "train_crop": cfg.crop}
@@ -218,9 +226,8 @@ class Trainer:
                  meta=None, where=None):
         self.cfg, self.dev = cfg, dev
         torch.manual_seed(cfg.seed)
-        self.pair = HidePair(Encoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
-                             Decoder(channels, mcfg["secret_channels"], cfg.width, cfg.blocks),
-                             cfg.rounding)
+        self.pair = HidePair(*hiding_nets(cfg.arch, channels, mcfg["secret_channels"],
+                                          cfg.width, cfg.blocks), cfg.rounding)
         self.disc = XuNetLike(channels, cfg.disc_width)
         self.opt_g = torch.optim.Adam(self.pair.parameters(), lr=cfg.lr)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=cfg.lr_disc)
@@ -335,6 +342,7 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
         for step in bar:
             t.schedule(step, total)
             cover, secret, noise = (x.to(dev) for x in sample_batch(images, cfg, step, rank))
+            set_key(cfg.seed * 1_000_003 + step * 101 + rank + 1, t.pair.encoder, t.pair.decoder)
             if labels is None or len(labels) != 2 * len(cover):
                 labels = torch.cat([torch.zeros(len(cover)), torch.ones(len(cover))]).long().to(dev)
             ls, stego, revealed = t.discriminator_step(cover, secret, noise, labels)

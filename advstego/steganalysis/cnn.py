@@ -79,10 +79,15 @@ def cnn_detector(name: str, width: int = 8):
 
 
 def _stack(images) -> torch.Tensor:
-    arr = np.stack([np.asarray(i) for i in images])
-    if arr.ndim != 3 or arr.dtype != np.uint8:
-        raise InputError(f"CNN detectors take gray uint8 images of one size (got {arr.shape})")
-    return torch.from_numpy(arr)[:, None]
+    """uint8 (N, C, H, W) of gray (H, W) or RGB (H, W, 3) images of one size."""
+    try:
+        arr = np.stack([np.asarray(i) for i in images])
+    except ValueError:
+        raise InputError("CNN detectors take images of one size and mode") from None
+    if arr.dtype != np.uint8 or not (arr.ndim == 3 or (arr.ndim == 4 and arr.shape[3] == 3)):
+        raise InputError(f"CNN detectors take gray or RGB uint8 images (got {arr.shape})")
+    t = torch.from_numpy(arr)
+    return t[:, None] if t.ndim == 3 else t.permute(0, 3, 1, 2).contiguous()
 
 
 def _augment_pairs(c, s, g):
@@ -96,21 +101,25 @@ def _augment_pairs(c, s, g):
 
 class CnnDetector(Detector):
     def __init__(self, arch="xunet", width=0, epochs=30, batch=16, lr=1e-3, seed=0,
-                 device="cpu"):
+                 device="cpu", channels=1):
         if arch not in NETS:
             raise InputError(f"unknown CNN {arch!r}; known: {', '.join(NETS)}")
         self.arch, self.name = arch, arch
         self.width = width or NETS[arch][1]
         self.epochs, self.batch, self.lr, self.seed = epochs, batch, lr, seed
         self.device = pick_device(str(device))
-        with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's RNG untouched
-            torch.manual_seed(seed)
-            self.net = NETS[arch][0](1, self.width).to(self.device)
+        self._build(channels)
         self.log: list[dict] = []
+
+    def _build(self, channels: int):
+        self.channels = channels
+        with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's RNG untouched
+            torch.manual_seed(self.seed)
+            self.net = NETS[self.arch][0](channels, self.width).to(self.device)
 
     def config(self):
         return {"arch": self.arch, "width": self.width, "epochs": self.epochs,
-                "batch": self.batch, "lr": self.lr, "seed": self.seed}
+                "batch": self.batch, "lr": self.lr, "seed": self.seed, "channels": self.channels}
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """x: float NCHW in [0, 1] -> (N, 2) logits; differentiable (for attacks)."""
@@ -123,6 +132,10 @@ class CnnDetector(Detector):
         c, s = _stack(covers), _stack(stegos)
         if c.shape != s.shape:
             raise InputError(f"covers {tuple(c.shape)} and stegos {tuple(s.shape)} must pair up")
+        if c.shape[1] != self.channels:
+            if self.log:
+                raise InputError(f"this detector was trained on {self.channels}-channel images")
+            self._build(c.shape[1])  # an untrained net takes the images' channels
         opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
         start = 0
         ckpt = Path(run) if run else None
@@ -182,11 +195,12 @@ class CnnDetector(Detector):
     def from_state(cls, tensors, config, where):
         weights.check_config(config, {"arch": tuple(NETS), "width": (int, 1, 512),
                                       "epochs": (int, 0, 10 ** 6), "batch": (int, 1, 10 ** 5),
-                                      "lr": (float, 0.0, 10.0), "seed": (int, -2 ** 63, 2 ** 63)},
+                                      "lr": (float, 0.0, 10.0), "seed": (int, -2 ** 63, 2 ** 63),
+                                      "channels": (None, 1, 3)},
                              where)
         try:
             det = cls(config["arch"], config["width"], config["epochs"], config["batch"],
-                      config["lr"], config["seed"])
+                      config["lr"], config["seed"], channels=config.get("channels") or 1)
         except KeyError:
             raise InputError(f"{where}: incomplete CNN detector file") from None
         weights.load_module_state(det.net, weights.unprefixed(tensors, "net"), where)

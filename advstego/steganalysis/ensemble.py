@@ -24,6 +24,7 @@ class SrmFld(Detector):
         self.L, self.d_sub = L, d_sub  # "automatic": sealwatch's OOB-driven search
         self.name = "srmq1-fld" if q1 else "srm-fld"
         self.ensemble = None
+        self.channels = 1  # RGB: the channels' SRM features side by side
 
     def features(self, images):
         return srm_features(images, self.q1, self.workers)
@@ -34,6 +35,7 @@ class SrmFld(Detector):
         if len(covers) != len(stegos) or len(covers) < 2:
             raise InputError(f"FLD ensemble needs paired covers and stegos "
                              f"({len(covers)} covers, {len(stegos)} stegos)")
+        self.channels = 3 if np.ndim(covers[0]) == 3 else 1
         Xc = np.ascontiguousarray(self.features(covers), dtype=np.float64)
         Xs = np.ascontiguousarray(self.features(stegos), dtype=np.float64)
         trainer = FldEnsembleTrainer(Xc, Xs, seed=self.seed + 1, L=self.L,
@@ -62,7 +64,7 @@ class SrmFld(Detector):
                    "w": torch.from_numpy(np.stack([np.ravel(b.learner.w) for b in bl])),
                    "b": torch.from_numpy(np.array([float(np.ravel(b.learner.b)[0]) for b in bl]))}
         return tensors, {"q1": self.q1, "seed": self.seed, "d_sub": int(self.ensemble.d_sub or 0),
-                         "features": FEATURE_ORDER}
+                         "features": FEATURE_ORDER, "channels": self.channels}
 
     @classmethod
     def from_state(cls, tensors, config, where):
@@ -71,11 +73,12 @@ class SrmFld(Detector):
         from sealwatch.ensemble_classifier.fld import FisherLinearDiscriminantLearner
 
         weights.check_config(config, {"q1": (True, False), "seed": (int, -2 ** 63, 2 ** 63),
-                                      "d_sub": (int, 0, 34671)}, where)
+                                      "d_sub": (int, 0, 3 * 34671),
+                                      "channels": (None, 1, 3)}, where)
         if config.get("features") != FEATURE_ORDER:
             raise InputError(f"{where}: an SRM+FLD detector from before the SRM feature order "
                              "was fixed (it depended on the process); train it again")
-        dim = 12753 if config["q1"] else 34671
+        dim = (12753 if config["q1"] else 34671) * (config.get("channels") or 1)
         sub, w, b = (tensors.get(k) for k in ("subspace", "w", "b"))
         if sub is None or w is None or b is None or sub.ndim != 2 or w.shape != sub.shape \
                 or b.shape != (sub.shape[0],) or sub.numel() == 0 \
@@ -83,6 +86,7 @@ class SrmFld(Detector):
             raise InputError(f"{where}: SRM+FLD detector tensors have the wrong shapes")
         try:
             det = cls(q1=config["q1"], seed=config["seed"])
+            det.channels = config.get("channels") or 1
             learners = []
             for s, w, b in zip(tensors["subspace"].numpy(), tensors["w"].numpy(),
                                tensors["b"].numpy()):

@@ -26,11 +26,15 @@ def _extract(args):
 
 
 def srm_features(images, q1: bool = False, workers: int = 0, cache=True) -> np.ndarray:
-    """(N, 34671) or (N, 12753) float32 SRM features of gray uint8 images."""
+    """(N, 34671) or (N, 12753) float32 SRM features of gray uint8 images; of RGB images,
+    the three channels' features side by side (N, 3 x D)."""
     images = [np.ascontiguousarray(i) for i in images]
+    if images and all(i.ndim == 3 and i.shape[2] == 3 for i in images):
+        planes = [np.ascontiguousarray(i[..., c]) for i in images for c in range(3)]
+        return srm_features(planes, q1, workers, cache).reshape(len(images), -1)
     for i in images:
         if i.ndim != 2 or i.dtype != np.uint8:
-            raise ValueError("SRM features need gray uint8 images")
+            raise ValueError("SRM features need gray or RGB uint8 images, one mode")
     folder = cache_dir() / "features" / ("srmq1" if q1 else "srm")
     if cache:
         folder.mkdir(parents=True, exist_ok=True)
