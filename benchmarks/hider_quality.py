@@ -19,7 +19,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 
 from advstego.data.prepare import load_manifest
 from advstego.files import write_text_atomic
@@ -68,6 +67,8 @@ def main():
     ap.add_argument("--train", type=int, default=200, help="training pairs for the wardens")
     ap.add_argument("--test", type=int, default=150, help="test pairs (fidelity and wardens)")
     ap.add_argument("--cnn", type=int, default=10, help="Xu-Net epochs (0: SRM+FLD only)")
+    ap.add_argument("--append", action="store_true",
+                    help="add the hiders to an existing --out (same corpus and sizes)")
     a = ap.parse_args()
     mode = load_manifest(a.corpus)["mode"]
     channels = 3 if mode == "rgb" else 1
@@ -76,11 +77,19 @@ def main():
     test_c, test_sec = read_pairs(a.corpus, test_pairs, mode)
     result = {"corpus": str(a.corpus), "mode": mode, "train_pairs": len(train_pairs),
               "test_pairs": len(test_pairs), "cnn_epochs": a.cnn, "hiders": {}}
-    # control: the wardens on covers against other covers (half the test covers each side)
-    h = len(test_c) // 2
-    t = len(train_c) // 2
-    result["control"] = wardens(train_c[:t], train_c[t:2 * t], test_c[:h], test_c[h:2 * h], a.cnn)
-    print(f"control (covers vs covers): {json.dumps(result['control'])}", flush=True)
+    if a.append and Path(a.out).exists():
+        old = json.loads(Path(a.out).read_text())
+        same = all(old[k] == result[k] for k in ("corpus", "mode", "train_pairs", "test_pairs",
+                                                   "cnn_epochs"))
+        if not same:
+            raise SystemExit(f"{a.out}: made with another corpus or other sizes")
+        result = old
+    if "control" not in result:
+        # the wardens on covers against other covers (half the covers each side)
+        h, t = len(test_c) // 2, len(train_c) // 2
+        result["control"] = wardens(train_c[:t], train_c[t:2 * t], test_c[:h], test_c[h:2 * h],
+                                    a.cnn)
+        print(f"control (covers vs covers): {json.dumps(result['control'])}", flush=True)
     for spec in a.hiders.split(","):
         hider = load_hider(spec, channels=channels)
         t0 = time.perf_counter()

@@ -44,19 +44,58 @@ def hiders_table(results: list[dict]) -> str:
         c = res["control"]
         rows.append(f"| {mode} | control: covers vs covers | {res['test_pairs'] // 2} | | | | | | | "
                     f"{_pe(c, 'srm_fld')} | {_pe(c, 'xunet')} |")
-    note = (f"\nWardens trained on {results[0]['train_pairs']} training pairs, tested on "
-            f"{results[0]['test_pairs']} test pairs (split by photo); Xu-Net "
-            f"{results[0]['cnn_epochs']} epochs. PSNR in dB of the mean MSE over the pairs, "
-            "stegos saved as 8-bit PNG; 'float' = before rounding.")
+    sizes = "; ".join(f"{r['mode']}: {r['train_pairs']} training pairs, {r['test_pairs']} test "
+                      f"pairs, Xu-Net {r['cnn_epochs']} epochs" for r in results)
+    note = (f"\nWardens trained on stegos of training photos, tested on test photos (split by "
+            f"photo) — {sizes}. PSNR in dB of the mean MSE over the pairs, stegos saved as "
+            "8-bit PNG; 'float' = before rounding.")
     return head + "\n" + "\n".join(rows) + "\n" + note
+
+
+def hider_targets(results: list[dict]) -> str:
+    """Issue 13's targets against the measured v2 figures (held-out 256² photos, PNG stegos)."""
+    by_mode = {r["mode"]: r for r in results}
+    rows = []
+
+    def row(what, value, goal, ok):
+        rows.append(f"| {what} | {value} | {goal} | {'met' if ok else '**not met**'} |")
+
+    for mode, stego_goal, secret_goal in (("gray", 38, 35), ("rgb", 36, 33)):
+        r = by_mode.get(mode, {}).get("hiders", {}).get("v2")
+        if r is None:
+            continue
+        m = "gray" if mode == "gray" else "RGB"
+        row(f"{m} v2 stego PSNR", _f(r["stego_psnr"]), f"≥ {stego_goal} dB", r["stego_psnr"] >= stego_goal)
+        row(f"{m} v2 secret PSNR", _f(r["secret_psnr"]), f"≥ {secret_goal} dB",
+            r["secret_psnr"] >= secret_goal)
+        row(f"{m} v2 10th-percentile secret", _f(r["secret_psnr_p10"]), "≥ 28 dB",
+            r["secret_psnr_p10"] >= 28)
+        row(f"{m} v2 grid-peak ratio", _f(r["grid_peak_ratio"], 1), "≤ 5", r["grid_peak_ratio"] <= 5)
+    gray = by_mode.get("gray", {})
+    if "v1" in gray.get("hiders", {}) and "v2" in gray["hiders"]:
+        a, b = (gray["hiders"][k]["security"]["srm_fld"]["PE"] for k in ("v1", "v2"))
+        # one standard error of a PE measured on n covers + n stegos, at p = 0.25
+        se = (0.25 * 0.75 / (2 * gray["test_pairs"])) ** 0.5
+        row("gray SRM+FLD PE, v2 above v1 (by more than 2 standard errors)",
+            f"{b:.3f} vs {a:.3f} (±{se:.3f})", "v2 > v1", b - a > 2 * se)
+    return ("| target | measured | goal | |\n|---|---|---|---|\n" + "\n".join(rows))
 
 
 def _load(*names):
     return [json.loads((ROOT / n).read_text()) for n in names if (ROOT / n).exists()]
 
 
+def verbatim(name: str) -> str:
+    """A benchmark's saved output, as it printed it."""
+    path = ROOT / name
+    return "```\n" + (path.read_text().rstrip() if path.exists() else "(not measured)") + "\n```"
+
+
+HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
 TABLES = {
-    "hiders": lambda: hiders_table(_load("results/hiders/gray.json", "results/hiders/rgb.json")),
+    "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
+    "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),
+    "hider-targets": lambda: hider_targets(_load(*HIDER_RESULTS)),
 }
 
 

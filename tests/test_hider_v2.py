@@ -107,3 +107,19 @@ def test_wardens_take_rgb(rng):
               for c in covers]
     det = CnnDetector("xunet", epochs=1, batch=2).fit(covers, stegos, quiet=True)
     assert det.channels == 3 and det.prob_stego(covers).shape == (4,)
+
+
+def test_per_channel_runs_the_gray_net_on_each_channel_with_its_own_key():
+    from advstego.hiding.nets import PerChannel
+    torch.manual_seed(0)
+    enc = UNetEncoder(1, 1, 8, 2, keyed=True)
+    with torch.no_grad():
+        enc.net.out.weight.normal_(0, 0.1)
+    rgb = PerChannel(enc)
+    set_key(7, rgb)
+    cover, secret = torch.rand(2, 3, 24, 24), torch.rand(2, 3, 24, 24)
+    with torch.no_grad():
+        out = rgb(cover, secret)
+        for c in range(3):
+            set_key(7 + c, enc)
+            assert torch.equal(out[:, c:c + 1], enc(cover[:, c:c + 1], secret[:, c:c + 1]))

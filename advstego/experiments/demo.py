@@ -1,4 +1,4 @@
-"""The demo: the shipped model on two sample photos, then the quick experiment."""
+"""The demo: the shipped models on sample photos (gray, then RGB), then the quick experiment."""
 
 from __future__ import annotations
 
@@ -24,20 +24,24 @@ def _gray(arr):
 def run_demo(out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    print("[demo] 1. the shipped gray model hides one photo in another (256x256), "
-          "saves the stego as PNG and reveals it")
+    print("[demo] 1. the shipped models hide one photo in another (256x256, gray, then RGB), "
+          "save the stego as PNG and reveal it")
     photos = {p.name: p for p in sample_photos()}
+    rgb_cover = photos["skimage-astronaut"].load()[0:256, 128:384]
+    rgb_secret = photos["matplotlib-grace_hopper"].load()[100:356, 150:406]
     cover = _gray(photos["skimage-camera"].load())[128:384, 128:384]
-    secret = _gray(photos["matplotlib-grace_hopper"].load())[100:356, 150:406]
+    secret = _gray(rgb_secret)
+    for tag, c, s, mode in (("", cover, secret, "gray"), ("rgb-", rgb_cover, rgb_secret, "rgb")):
+        model = HidingModel.load("builtin", channels=1 if mode == "gray" else 3)
+        write_image(out / f"{tag}cover.png", c)
+        write_image(out / f"{tag}secret.png", s)
+        write_image(out / f"{tag}stego.png", model.hide(c, s))
+        stego = read_image(out / f"{tag}stego.png", mode)
+        revealed = model.reveal(stego)
+        write_image(out / f"{tag}revealed.png", revealed)
+        print(f"  {out}/{tag}cover.png + {tag}secret.png -> {tag}stego.png "
+              f"({psnr(c, stego):.2f} dB) -> {tag}revealed.png ({psnr(s, revealed):.2f} dB)")
     model = HidingModel.load("builtin")
-    write_image(out / "cover.png", cover)
-    write_image(out / "secret.png", secret)
-    write_image(out / "stego.png", model.hide(cover, secret))
-    stego = read_image(out / "stego.png", "gray")
-    revealed = model.reveal(stego)
-    write_image(out / "revealed.png", revealed)
-    print(f"  {out}/cover.png + secret.png -> stego.png ({psnr(cover, stego):.2f} dB) -> "
-          f"revealed.png ({psnr(secret, revealed):.2f} dB)")
 
     print("[demo] 2. the quick experiment: sample corpus, GAN training, WOW / S-UNIWARD / LSB, "
           "SRM+FLD and CNN wardens, FGSM and One Pixel attacks, report")

@@ -19,14 +19,14 @@ from ..errors import InputError
 from ..images import from_tensor, to_tensor
 from ..tensors import quantize
 from .lsb import lsb_hide, lsb_reveal
-from .nets import ARCHS, hiding_nets, set_key
+from .nets import ARCHS, PerChannel, hiding_nets, set_key
 from .registry import HIDERS
 
 KIND = "hiding-model"
 BUILTIN = "builtin"
 # Models shipped in advstego/models, by name and cover channels; "builtin" is DEFAULT.
-SHIPPED = {"v1": {1: "gray-v1"}}
-DEFAULT = "v1"
+SHIPPED = {"v1": {1: "gray-v1"}, "v2": {1: "gray-v2", 3: "rgb-v2"}}
+DEFAULT = "v2"
 DEFAULT_KEY = "advstego"
 
 
@@ -144,7 +144,14 @@ class HidingModel(Hider):
         c, s = config["cover_channels"], config["secret_channels"]
         self.cover_channels, self.secret_channels = c, s
         self.arch = config.get("arch", "block")  # files from before v2 have no arch
-        self.encoder, self.decoder = hiding_nets(self.arch, c, s, config["width"], config["blocks"])
+        if config.get("per_channel"):  # a gray model on each channel of an RGB image
+            if c != s:
+                raise ValueError("a per-channel model hides as many channels as it covers")
+            enc, dec = hiding_nets(self.arch, 1, 1, config["width"], config["blocks"])
+            self.encoder, self.decoder = PerChannel(enc), PerChannel(dec)
+        else:
+            self.encoder, self.decoder = hiding_nets(self.arch, c, s, config["width"],
+                                                     config["blocks"])
         self.device = pick_device(device)
         self.name = config.get("name", "gan")
         self.with_key(DEFAULT_KEY)
@@ -214,7 +221,8 @@ class HidingModel(Hider):
 
     def describe(self):
         return {"name": self.name, "method": "gan", "arch": self.arch, **{k: self.config[k] for k in
-                ("cover_channels", "secret_channels", "width", "blocks") if k in self.config}}
+                ("cover_channels", "secret_channels", "width", "blocks", "per_channel")
+                if k in self.config}}
 
     # ---- files -----------------------------------------------------------
     def state_tensors(self) -> dict:
@@ -227,7 +235,8 @@ class HidingModel(Hider):
     @classmethod
     def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
         weights.check_config(config, {"cover_channels": (1, 3), "secret_channels": (1, 3),
-                                      "width": (int, 1, 1024), "blocks": (int, 1, 64)}, where)
+                                      "width": (int, 1, 1024), "blocks": (int, 1, 64),
+                                      "per_channel": (None, True, False)}, where)
         if config.get("arch", "block") not in ARCHS:
             raise InputError(f"{where}: unknown hiding architecture {config.get('arch')!r}")
         try:

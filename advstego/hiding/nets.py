@@ -185,6 +185,23 @@ def hiding_nets(arch: str, cover_channels: int, secret_channels: int, width: int
             dec(cover_channels, secret_channels, width, blocks, **extra))
 
 
+class PerChannel(nn.Module):
+    """A one-channel hiding net (encoder or decoder) run on each channel of an RGB image, each
+    channel with its own key (key + c): RGB in RGB with the gray model, as conseal embeds
+    RGB per channel. Independent carriers keep the channels' residuals uncorrelated."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net, self.keyed, self.key = net, True, 0
+
+    def forward(self, *images):
+        out = []
+        for c in range(images[0].shape[1]):
+            set_key((self.key + c) % 2 ** 63, self.net)
+            out.append(self.net(*(x[:, c:c + 1] for x in images)))
+        return torch.cat(out, 1)
+
+
 def set_key(key: int, *nets):
     """The carrier key of keyed hiding nets (others ignore it)."""
     for n in nets:

@@ -71,7 +71,7 @@ PRESETS = {
                     steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.0001, 1.0)),
     # hider v2 (gray and RGB shipped models): keyed full-resolution U-Net, bf16 autocast
     "offline-v2": dict(arch="ukey", width=16, blocks=3, disc_width=8, crop=64, batch=16,
-                       epochs=10, steps_per_epoch=1000, lr=1e-3, cosine=True,
+                       epochs=8, steps_per_epoch=1000, lr=1e-3, cosine=True,
                        lambdas=(1.0, 0.0001, 1.0), amp_bf16=True, checkpoint_every=250),
     # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
     "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
