@@ -91,9 +91,24 @@ def verbatim(name: str) -> str:
     return "```\n" + (path.read_text().rstrip() if path.exists() else "(not measured)") + "\n```"
 
 
+def experiment_tables(name: str) -> str:
+    """Tables 1-4 of an experiment's results.json (as in its report.md)."""
+    path = ROOT / name
+    if not path.exists():
+        return "(not run)"
+    from advstego.experiments.report import tables
+
+    md = []
+    for title, head, rows in tables(json.loads(path.read_text())):
+        md += [f"*{title}*", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        md += ["| " + " | ".join(row) + " |" for row in rows] + [""]
+    return "\n".join(md).rstrip()
+
+
 HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
 TABLES = {
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
+    "quick": lambda: experiment_tables("results/quick/results.json"),
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),
     "hider-targets": lambda: hider_targets(_load(*HIDER_RESULTS)),
 }
