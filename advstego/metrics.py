@@ -9,14 +9,15 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 
-def _unit(x) -> np.ndarray:
+def unit(x) -> np.ndarray:
+    """uint8 -> float64 on [0, 1]; floats as they are."""
     x = np.asarray(x)
     return x.astype(np.float64) / 255.0 if x.dtype == np.uint8 else x.astype(np.float64)
 
 
 def mse(a, b) -> float:
     """Mean squared error on the [0, 1] scale, as the paper reports it."""
-    a, b = _unit(a), _unit(b)
+    a, b = unit(a), unit(b)
     if a.shape != b.shape:
         raise ValueError(f"shape mismatch {a.shape} vs {b.shape}")
     return float(np.mean((a - b) ** 2))
@@ -29,7 +30,7 @@ def mse255(a, b) -> float:
 
 def psnr(a, b) -> float:
     """PSNR in dB with peak 1 on [0, 1] (= peak 255 on uint8); inf for identical images."""
-    a, b = _unit(a), _unit(b)
+    a, b = unit(a), unit(b)
     if np.array_equal(a, b):
         return float("inf")
     return float(peak_signal_noise_ratio(a, b, data_range=1.0))
@@ -42,7 +43,7 @@ def psnr_from_mse(m: float) -> float:
 
 def ssim(a, b) -> float:
     """Structural similarity (scikit-image, Gaussian-free 7x7 window), gray or RGB."""
-    a, b = _unit(a), _unit(b)
+    a, b = unit(a), unit(b)
     kw = {"channel_axis": -1} if a.ndim == 3 else {}
     return float(structural_similarity(a, b, data_range=1.0, **kw))
 

@@ -107,6 +107,11 @@ def test_wardens_take_rgb(rng):
               for c in covers]
     det = CnnDetector("xunet", epochs=1, batch=2).fit(covers, stegos, quiet=True)
     assert det.channels == 3 and det.prob_stego(covers).shape == (4,)
+    gray = [c[..., 0] for c in covers]
+    with pytest.raises(InputError, match="trained on 3-channel images"):
+        det.prob_stego(gray)
+    with pytest.raises(InputError, match="trained on 3-channel images"):
+        det.fit(gray, gray, quiet=True)
 
 
 def test_per_channel_runs_the_gray_net_on_each_channel_with_its_own_key():

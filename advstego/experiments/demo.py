@@ -31,8 +31,10 @@ def run_demo(out):
     rgb_secret = photos["matplotlib-grace_hopper"].load()[100:356, 150:406]
     cover = _gray(photos["skimage-camera"].load())[128:384, 128:384]
     secret = _gray(rgb_secret)
+    models = {mode: HidingModel.load("builtin", channels=ch)
+              for mode, ch in (("gray", 1), ("rgb", 3))}
     for tag, c, s, mode in (("", cover, secret, "gray"), ("rgb-", rgb_cover, rgb_secret, "rgb")):
-        model = HidingModel.load("builtin", channels=1 if mode == "gray" else 3)
+        model = models[mode]
         write_image(out / f"{tag}cover.png", c)
         write_image(out / f"{tag}secret.png", s)
         write_image(out / f"{tag}stego.png", model.hide(c, s))
@@ -41,7 +43,7 @@ def run_demo(out):
         write_image(out / f"{tag}revealed.png", revealed)
         print(f"  {out}/{tag}cover.png + {tag}secret.png -> {tag}stego.png "
               f"({psnr(c, stego):.2f} dB) -> {tag}revealed.png ({psnr(s, revealed):.2f} dB)")
-    model = HidingModel.load("builtin")
+    model = models["gray"]
 
     print("[demo] 2. the quick experiment: sample corpus, GAN training, WOW / S-UNIWARD / LSB, "
           "SRM+FLD and CNN wardens, FGSM and One Pixel attacks, report")

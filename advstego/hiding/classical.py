@@ -30,6 +30,8 @@ MAGIC, VERSION = b"AS", 1
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
 CAPACITY = 1.58  # bits per element: log2(3), the most a ±1 change can carry
 MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
+
+
 def _costs(x: np.ndarray, cost: str) -> tuple[np.ndarray, np.ndarray]:
     """(ρ+1, ρ−1) of every element, channel by channel, from conseal."""
     import conseal

@@ -20,7 +20,7 @@ from ..data.prepare import load_manifest
 from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import mode_of, read_image, write_image
-from ..metrics import mse, psnr, psnr_from_mse, ssim
+from ..metrics import mse, psnr, psnr_from_mse, ssim, unit
 from ..progress import progress
 from .model import Hider
 
@@ -55,7 +55,7 @@ class ResidualSpectrum:
         self.total, self.n = None, 0
 
     def add(self, cover, stego):
-        r = _unit(stego) - _unit(cover)
+        r = unit(stego) - unit(cover)
         r = r[..., None] if r.ndim == 2 else r
         p = (np.abs(np.fft.fft2(r, axes=(0, 1))) ** 2).mean(-1)
         if self.total is not None and p.shape != self.total.shape:
@@ -77,11 +77,6 @@ class ResidualSpectrum:
             around = np.delete(win, half * k + half)
             ratios.append(power[fy, fx] / max(float(np.median(around)), 1e-30))
         return float(np.mean(ratios))
-
-
-def _unit(x) -> np.ndarray:
-    x = np.asarray(x)
-    return x.astype(np.float64) / 255 if x.dtype == np.uint8 else x.astype(np.float64)
 
 
 def fidelity(hider: Hider, covers, secrets, stegos) -> dict:

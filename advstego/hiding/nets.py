@@ -139,12 +139,13 @@ class UNet(nn.Module):
         return self.out(y)
 
 
-class UNetEncoder(Encoder):
+class UNetEncoder(nn.Module):
     """v2 encoder (unet); `blocks` is the U-Net's depth. Keyed (ukey): r = tanh(a k + b),
     a and b from the U-Net, k the carrier of `self.key`."""
+    max_change = Encoder.max_change
 
     def __init__(self, cover_channels=1, secret_channels=1, width=16, blocks=3, keyed=False):
-        nn.Module.__init__(self)
+        super().__init__()
         self.keyed, self.key, self.c = keyed, 0, cover_channels
         self.net = UNet(cover_channels + secret_channels, cover_channels * (1 + keyed), width,
                         blocks, cover_channels if keyed else 0)
@@ -173,14 +174,14 @@ class UNetDecoder(nn.Module):
         return torch.sigmoid(self.net(stego, k).float())
 
 
-ARCHS = {"block": (Encoder, Decoder), "unet": (UNetEncoder, UNetDecoder),
-         "ukey": (UNetEncoder, UNetDecoder)}
+# name -> (encoder class, decoder class, their extra settings)
+ARCHS = {"block": (Encoder, Decoder, {}), "unet": (UNetEncoder, UNetDecoder, {}),
+         "ukey": (UNetEncoder, UNetDecoder, {"keyed": True})}
 
 
 def hiding_nets(arch: str, cover_channels: int, secret_channels: int, width: int, blocks: int):
     """(encoder, decoder) of an architecture named in ARCHS."""
-    enc, dec = ARCHS[arch]
-    extra = {"keyed": True} if arch == "ukey" else {}
+    enc, dec, extra = ARCHS[arch]
     return (enc(cover_channels, secret_channels, width, blocks, **extra),
             dec(cover_channels, secret_channels, width, blocks, **extra))
 

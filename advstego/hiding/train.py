@@ -142,9 +142,14 @@ def _augment(x: torch.Tensor, g: torch.Generator, crop: int) -> torch.Tensor:
     return torch.stack(out)
 
 
+def step_seed(cfg: TrainConfig, step: int, rank: int) -> int:
+    """The seed of one step's random draws on one rank (a resumed run repeats them)."""
+    return cfg.seed * 1_000_003 + step * 101 + rank
+
+
 def sample_batch(images, cfg: TrainConfig, step: int, rank: int):
     """Random covers and secrets (random pairing, crops, flips, rotations) for this step."""
-    g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 101 + rank)
+    g = torch.Generator().manual_seed(step_seed(cfg, step, rank))
     idx = torch.randint(0, len(images), (2, cfg.batch), generator=g)
     cover = _augment(images[idx[0]], g, cfg.crop).float() / 255
     secret = _augment(images[idx[1]], g, cfg.crop).float() / 255
@@ -342,7 +347,8 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
         for step in bar:
             t.schedule(step, total)
             cover, secret, noise = (x.to(dev) for x in sample_batch(images, cfg, step, rank))
-            set_key(cfg.seed * 1_000_003 + step * 101 + rank + 1, t.pair.encoder, t.pair.decoder)
+            # a keyed net's carrier: a new key each step (+1: not the batch generator's seed)
+            set_key(step_seed(cfg, step, rank) + 1, t.pair.encoder, t.pair.decoder)
             if labels is None or len(labels) != 2 * len(cover):
                 labels = torch.cat([torch.zeros(len(cover)), torch.ones(len(cover))]).long().to(dev)
             ls, stego, revealed = t.discriminator_step(cover, secret, noise, labels)

@@ -117,6 +117,11 @@ class CnnDetector(Detector):
             torch.manual_seed(self.seed)
             self.net = NETS[self.arch][0](channels, self.width).to(self.device)
 
+    def _check_channels(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1] != self.channels:
+            raise InputError(f"this detector was trained on {self.channels}-channel images")
+        return x
+
     def config(self):
         return {"arch": self.arch, "width": self.width, "epochs": self.epochs,
                 "batch": self.batch, "lr": self.lr, "seed": self.seed, "channels": self.channels}
@@ -132,10 +137,9 @@ class CnnDetector(Detector):
         c, s = _stack(covers), _stack(stegos)
         if c.shape != s.shape:
             raise InputError(f"covers {tuple(c.shape)} and stegos {tuple(s.shape)} must pair up")
-        if c.shape[1] != self.channels:
-            if self.log:
-                raise InputError(f"this detector was trained on {self.channels}-channel images")
+        if c.shape[1] != self.channels and not self.log:
             self._build(c.shape[1])  # an untrained net takes the images' channels
+        self._check_channels(c)
         opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
         start = 0
         ckpt = Path(run) if run else None
@@ -183,7 +187,7 @@ class CnnDetector(Detector):
     @torch.no_grad()
     def prob_stego(self, images, batch=64):
         self.net.eval()
-        x = _stack(images)
+        x = self._check_channels(_stack(images))
         out = [torch.softmax(self.net(x[i:i + batch].float().div(255).to(self.device)), 1)[:, 1]
                for i in range(0, len(x), batch)]
         return torch.cat(out).cpu().numpy().astype(np.float64)

@@ -44,17 +44,19 @@ class SrmFld(Detector):
         self.ensemble, _ = trainer.train()
         return self
 
-    def _check(self):
+    def _check(self, images):
         if self.ensemble is None:
             raise InputError("the detector is not trained")
+        if any(np.ndim(i) != (3 if self.channels == 3 else 2) for i in images):
+            raise InputError(f"this detector was trained on {self.channels}-channel images")
 
     def prob_stego(self, images):
-        self._check()
+        self._check(images)
         X = self.features(images).astype(np.float64)
         return (self.ensemble.predict_confidence(X) + 1) / 2
 
     def predict(self, images):
-        self._check()
+        self._check(images)
         X = self.features(images).astype(np.float64)
         return (self.ensemble.predict(X) > 0).astype(int)
 
