@@ -170,7 +170,8 @@ def cmd_train(a):
 
     output_folder(a.run)
     cfg = None if a.resume else make_config(a.preset, **over)
-    last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps)
+    last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps,
+                    max_minutes=a.max_minutes)
     if last:
         print(f"{a.run}: val stego PSNR {last['stego_psnr_uint8']:.2f} dB, revealed secret "
               f"PSNR {last['secret_psnr_uint8']:.2f} dB (8-bit stegos)")
@@ -390,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue the run in --run")
     t.add_argument("--device", default="auto")
     t.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
+    t.add_argument("--max-minutes", type=_number(float, 0, low_open=True), default=0,
+                   help="stop (checkpointed, resumable) once this much time has passed")
     from .hiding.nets import ARCHS
     t.add_argument("--arch", choices=tuple(ARCHS),
                    help="hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed full-resolution U-Net) | unet")

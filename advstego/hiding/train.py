@@ -76,6 +76,10 @@ PRESETS = {
     # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
     "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
                            steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.8, 1.0, 1.0)),
+    # hider v2 on a CUDA GPU (scripts/gpu_train.sh): wider, larger crops and batches
+    "gpu-v2": dict(arch="ukey", width=32, blocks=3, disc_width=8, crop=128, batch=32,
+                   epochs=4, steps_per_epoch=1500, lr=1e-3, cosine=True,
+                   lambdas=(1.0, 0.0001, 1.0), amp_bf16=True, checkpoint_every=500),
     "paper-lfw": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
                       steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.5, 1.0, 1.0)),
 }
@@ -318,9 +322,22 @@ def _log_row(run: Path, row: dict):
         w.writerow(row)
 
 
+def _all_agree(flag: bool, dev) -> bool:
+    """True on every rank once any rank says so (ranks stop at the same step)."""
+    if torch.distributed.get_world_size() == 1:
+        return flag
+    t = torch.tensor([float(flag)], device=dev)
+    torch.distributed.all_reduce(t, torch.distributed.ReduceOp.MAX)
+    return bool(t.item())
+
+
 def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
-          device: str = "auto", max_steps: int = 0, quiet: bool = False):
-    """Train (or resume) a run folder; returns (last validation metrics, HidePair)."""
+          device: str = "auto", max_steps: int = 0, quiet: bool = False,
+          max_minutes: float = 0):
+    """Train (or resume) a run folder; returns (last validation metrics, HidePair).
+
+    max_minutes > 0 stops after the step that passes the time limit, checkpointed
+    (a later --resume goes on from there)."""
     run = Path(run)
     with process_group(device) as (rank, world, dev):
         cfg, start, tensors, meta = _start(run, cfg, resume)
@@ -345,6 +362,8 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
                        disable=True if (rank or quiet) else None)
         last, t0, seen = {}, time.time(), 0
         for step in bar:
+            late = time.time() - t0 > 60 * max_minutes
+            out_of_time = bool(max_minutes) and _all_agree(late, dev)
             t.schedule(step, total)
             cover, secret, noise = (x.to(dev) for x in sample_batch(images, cfg, step, rank))
             # a keyed net's carrier: a new key each step (+1: not the batch generator's seed)
@@ -357,7 +376,7 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
             bar.set_postfix(Le=f"{g['Le'].item():.4f}", Ls=f"{ls.item():.3f}",
                             cover=f"{g['d_cover'].item():.2e}", secret=f"{g['d_secret'].item():.2e}")
             done = step + 1
-            epoch_end = done % spe == 0 or done == stop
+            epoch_end = done % spe == 0 or done == stop or out_of_time
             if epoch_end or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
                 if rank == 0:
                     last = validate(t.pair.encoder, t.pair.decoder, val_images, val_pairs,
@@ -372,5 +391,9 @@ def train(data, run, cfg: TrainConfig | None = None, resume: bool = False,
                         bar.write(f"step {done}/{total}: stego {last['stego_psnr_uint8']:.2f} dB, "
                                   f"revealed {last['secret_psnr_uint8']:.2f} dB (8-bit, val)")
                 torch.distributed.barrier()
+            if out_of_time:
+                if rank == 0 and not quiet:
+                    bar.write(f"stopped at step {done}: --max-minutes {max_minutes} reached")
+                break
         bar.close()
         return last, t.pair
