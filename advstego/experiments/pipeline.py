@@ -7,6 +7,8 @@ keys of its inputs and its entry in VERSIONS, bumped whenever its algorithm chan
 
 from __future__ import annotations
 
+import json
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +33,8 @@ from ..steganalysis.ensemble import SrmFld
 from .cache import Stages
 from .report import method_label, stc_label, write_report
 
-VERSIONS = {"corpus": 1, "gan": 1, "stegos": 1, "fidelity": 2, "detect": 1, "attack": 1}
+VERSIONS = {"corpus": 1, "gan": 1, "stegos": 2, "fidelity": 2, "detect": 2, "attack": 2,
+            "control": 1}
 
 
 class Corpus:
@@ -147,7 +150,7 @@ def choose_methods(run: Run):
 
 def make_stegos(run: Run):
     c = run.corpus
-    files = c.files("train") + c.files("test")
+    files = c.files("train") + c.files("val") + c.files("test")
     for name, (how, what) in run.methods.items():
         def build(tmp, how=how, what=what):
             for f in progress(files, desc=f"stegos {what}", unit="img"):
@@ -181,35 +184,71 @@ def measure_fidelity(run: Run):
 
 
 def train_wardens(run: Run):
-    """Table 2: an SRM+FLD and a CNN trained on each method's training stegos."""
+    """Table 2: an SRM+FLD and a CNN trained on each method's training stegos; the CNNs are
+    selected on the validation photos' stegos."""
     cfg, c = run.cfg, run.corpus
-    train_f, test_f = c.files("train"), c.files("test")
+    train_f, val_f, test_f = c.files("train"), c.files("val"), c.files("test")
     covers_train, covers_test = _read_all(c.folder, train_f), _read_all(c.folder, test_f)
+    covers_val = _read_all(c.folder, val_f)
     other_arch = "srnet" if cfg["cnn"]["arch"] == "xunet" else "xunet"
     run.results["table2"] = {}
     for name in run.methods:
         def build(tmp, name=name):
             stegos = run.dirs[f"stegos-{slug(name)}"]
             s_train, s_test = _read_all(stegos, train_f), _read_all(stegos, test_f)
+            val = (covers_val, _read_all(stegos, val_f)) if val_f else None
             srm = SrmFld(q1=cfg["srm"]["q1"], seed=run.seed, L=cfg["srm"]["L"],
                          d_sub=cfg["srm"]["d_sub"]).fit(covers_train, s_train)
             srm.save(tmp / "srm.safetensors")
             cnn = CnnDetector(cfg["cnn"]["arch"], epochs=cfg["cnn"]["epochs"], seed=run.seed)
-            cnn.fit(covers_train, s_train, run=tmp / "cnn.ckpt", quiet=run.quiet)
+            cnn.fit(covers_train, s_train, run=tmp / "cnn.ckpt", quiet=run.quiet, val=val)
             cnn.save(tmp / "cnn.safetensors")
             dets = [("SRM", srm), ("CNN", cnn)]
             if name == "GAN":  # a second CNN, for the transfer of attacks
                 other = CnnDetector(other_arch, epochs=max(1, cfg["cnn"]["epochs"] // 2),
                                     seed=run.seed)
-                other.fit(covers_train, s_train, quiet=run.quiet)
+                other.fit(covers_train, s_train, quiet=run.quiet, val=val)
                 other.save(tmp / "other.safetensors")
                 dets.append((f"CNN-{other_arch}", other))
             imgs = covers_test + s_test
-            return {tag: _pe(_labels(len(test_f)), d.prob_stego(imgs), d.predict(imgs))
-                    for tag, d in dets}
+            out = {tag: _pe(_labels(len(test_f)), d.prob_stego(imgs), d.predict(imgs))
+                   for tag, d in dets}
+            for tag, d in dets:
+                if getattr(d, "selected", None):
+                    out[tag]["selected"] = d.selected
+            return out
         _, run.results["table2"][name] = run.stage(
             f"detect-{slug(name)}", "detect", {"srm": cfg["srm"], "cnn": cfg["cnn"]},
             [f"stegos-{slug(name)}"], build)
+
+
+def control_wardens(run: Run):
+    """The cover-vs-cover control: both wardens trained to tell two random halves of the
+    covers apart. Nothing is embedded, so a PE well below 0.5 would be a warden's bias."""
+    cfg, c = run.cfg, run.corpus
+    order = np.random.default_rng(run.seed)
+
+    def halves(split):
+        files = sorted(c.files(split))
+        files = [files[i] for i in order.permutation(len(files))]
+        h = len(files) // 2
+        return _read_all(c.folder, files[:h]), _read_all(c.folder, files[h:2 * h])
+
+    def build(tmp):
+        (a_tr, b_tr), (a_va, b_va), (a_te, b_te) = halves("train"), halves("val"), halves("test")
+        srm = SrmFld(q1=cfg["srm"]["q1"], seed=run.seed, L=cfg["srm"]["L"],
+                     d_sub=cfg["srm"]["d_sub"]).fit(a_tr, b_tr)
+        cnn = CnnDetector(cfg["cnn"]["arch"], epochs=cfg["cnn"]["epochs"], seed=run.seed)
+        cnn.fit(a_tr, b_tr, quiet=run.quiet, val=(a_va, b_va) if a_va else None)
+        imgs = a_te + b_te
+        out = {tag: _pe(_labels(len(a_te)), d.prob_stego(imgs), d.predict(imgs))
+               for tag, d in (("SRM", srm), ("CNN", cnn))}
+        if cnn.selected:
+            out["CNN"]["selected"] = cnn.selected
+        return out
+    _, run.results["control"] = run.stage("control", "control",
+                                          {"srm": cfg["srm"], "cnn": cfg["cnn"]}, ["corpus"],
+                                          build)
 
 
 def attack_list(cfg) -> list[tuple[str, str, dict]]:
@@ -232,13 +271,14 @@ def attack_gan_stegos(run: Run):
     """Table 3: each attack on the GAN's test stegos against the GAN-trained CNN; the
     transfer to the other wardens, and a CNN retrained on the attacked training stegos."""
     cfg, c, gan = run.cfg, run.corpus, run.hiders["GAN"]
-    train_f, test_f = c.files("train"), c.files("test")
+    train_f, val_f, test_f = c.files("train"), c.files("val"), c.files("test")
     wardens = {k: load_detector(run.dirs["detect-GAN"] / f"{k}.safetensors")
                for k in ("cnn", "srm", "other")}
     cnn, other_arch = wardens["cnn"], wardens["other"].name
     gan_train = _read_all(run.dirs["stegos-GAN"], train_f)
     gan_test = _read_all(run.dirs["stegos-GAN"], test_f)
-    covers_train = _read_all(c.folder, train_f)
+    gan_val = _read_all(run.dirs["stegos-GAN"], val_f)
+    covers_train, covers_val = _read_all(c.folder, train_f), _read_all(c.folder, val_f)
     n_pixel = cfg["attacks"]["onepixel_images"]
     run.results["table3"], run.results["attack_dirs"] = {}, {}
     for label, kind, params in attack_list(cfg):
@@ -253,7 +293,7 @@ def attack_gan_stegos(run: Run):
             covers = [c.read(f) for f in files]
             secrets = [c.read(c.partner[f]) for f in files]
             rev, rev0 = gan.reveal(np.stack(adv)), gan.reveal(np.stack(src))
-            out = {"images": len(files),
+            out = {"images": len(files), "images_attacked": len(files),
                    "cover_mse": float(np.mean([mse(a, x) for a, x in zip(covers, adv)])),
                    "secret_mse": float(np.mean([mse(s, r) for s, r in zip(secrets, rev)])),
                    "secret_mse_before": float(np.mean([mse(s, r) for s, r in zip(secrets, rev0)])),
@@ -273,9 +313,12 @@ def attack_gan_stegos(run: Run):
             out["other_cnn"] = other_arch
             if kind != "onepixel":  # a warden who knows the scheme retrains on hardened stegos
                 adv_train = attack_images(kind, cnn, gan_train, params).images
+                adv_val = attack_images(kind, cnn, gan_val, params).images if val_f else []
+                out["images_attacked"] += len(adv_train) + len(adv_val)
                 warden = CnnDetector(cfg["cnn"]["arch"], epochs=cfg["cnn"]["epochs"],
                                      seed=run.seed + 1)
-                warden.fit(covers_train, adv_train, quiet=run.quiet)
+                warden.fit(covers_train, adv_train, quiet=run.quiet,
+                           val=(covers_val, adv_val) if val_f else None)
                 out["PE_cnn_retrained"] = _pe(lab, warden.prob_stego(imgs), warden.predict(imgs))
             return out
         name = attack_stage_name(kind, params)
@@ -286,16 +329,37 @@ def attack_gan_stegos(run: Run):
         run.results["attack_dirs"][label] = (kind, folder)
 
 
-def write_results(run: Run) -> dict:
+def stage_times(run: Run) -> dict:
+    """Seconds each stage took when it ran (a reused stage keeps its first time), and how
+    many images it handled where it handles images one by one."""
+    n = {s: len(run.corpus.files(s)) for s in ("train", "val", "test")}
+    out = {}
+    for name, folder in run.dirs.items():
+        meta = json.loads((folder / "stage.json").read_text())
+        res, images = meta["result"], None
+        if name.startswith("stegos-"):
+            images = res["stegos"]
+        elif name.startswith("attack-"):
+            images = res["images_attacked"]
+        elif name.startswith("detect-") or name == "control":
+            images = 2 * sum(n.values())
+        out[name] = {"seconds": round(meta.get("seconds", 0.0), 2), "images": images,
+                     "seconds_per_image": round(meta["seconds"] / images, 4) if images else None}
+    return out
+
+
+def write_results(run: Run, wall: float) -> dict:
     dirs = run.results.pop("attack_dirs")
     results = {"config": run.cfg, **run.results,
-               "stages_ran": run.stages.ran, "stages_reused": run.stages.reused}
+               "stages_ran": run.stages.ran, "stages_reused": run.stages.reused,
+               "wall_seconds": round(wall, 1), "stages": stage_times(run)}
     write_report(run.out, results, run.corpus, run.dirs["stegos-GAN"], run.hiders["GAN"], dirs)
     return results
 
 
 def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     """The paper's experiment and ours, stage by stage; every stage cached and resumable."""
+    t0 = time.perf_counter()
     run = Run(cfg, Path(out), device, quiet, Stages(out, quiet))
     make_corpus(run)
     train_gan(run)
@@ -303,5 +367,6 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     make_stegos(run)
     measure_fidelity(run)
     train_wardens(run)
+    control_wardens(run)
     attack_gan_stegos(run)
-    return write_results(run)
+    return write_results(run, time.perf_counter() - t0)

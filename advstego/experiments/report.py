@@ -58,7 +58,7 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
            _fmt(v["queries"], 1)] for label, v in r["table3"].items()]
     t4 = [[m, _fmt(x, 2), _fmt(r["table1"].get(m, {}).get("stego_psnr"), 2), _fmt(pe_s),
            _fmt(pe_c)] for m, x, pe_s, pe_c in frontier_points(r)]
-    return [
+    return calibration_table(r) + [
         ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
          ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
           "stego SSIM", "secret SSIM"], t1),
@@ -75,6 +75,40 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
          "(simulated = conseal's simulator at the STC row's payload, carrying no secret)",
          ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"], t4),
     ]
+
+
+def calibration_table(r) -> list:
+    """The wardens on the classical baselines and on covers vs covers (the control)."""
+    if "control" not in r:
+        return []
+    rows = [("control: covers vs covers", r["control"])]
+    rows += [(m, v) for m, v in r["table2"].items() if m in ("S-UNIWARD", "WOW", "HILL")]
+    pay = r["config"].get("baselines", {})
+
+    out = []
+    for name, v in rows:
+        key = name.lower().replace("-", "")
+        label = name if name.startswith("control") else f"{name} {pay.get(key, '')} bpp"
+        cnn = v["CNN"]
+        sel = cnn.get("selected")
+        srm = v["SRM"]
+        out.append([label, _fmt(srm["PE"]), _fmt(srm["P_FA"], 3), _fmt(srm["P_MD"], 3),
+                    _fmt(cnn["PE"]), _fmt(cnn["P_FA"], 3), _fmt(cnn["P_MD"], 3),
+                    f"{sel['epoch']} ({sel['val_pe']:.3f})" if sel else "–"])
+    return [("Table 0 - warden calibration: PE on held-out photos (control: 0.5 expected)",
+             ["stegos", "SRM+FLD PE", "P_FA", "P_MD", "CNN PE", "P_FA", "P_MD",
+              "CNN epoch chosen (val PE)"], out)]
+
+
+def stage_table(r) -> list:
+    st = r.get("stages")
+    if not st:
+        return []
+    rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3)]
+            for n, v in st.items()]
+    rows.append(["whole run (this invocation)", _fmt(r.get("wall_seconds"), 1), "", ""])
+    return [("Stage times (one process; a reused stage shows the time it took when it ran)",
+             ["stage", "seconds", "images", "seconds per image"], rows)]
 
 
 def method_label(method: str) -> str:
@@ -217,7 +251,7 @@ def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
              "Rows labelled 'paper' are the paper's figures as quoted in the project's "
              "issues, not ours.")
     md = [f"# advstego report\n\n{intro}\n"]
-    md += [_md_table(*t) for t in tbls]
+    md += [_md_table(*t) for t in tbls + stage_table(r)]
     md += ["### Figure 2 - CNN confidence before and after each attack\n",
            "![confidence](figure2_confidence.png)\n",
            "### Figure 3 - cover, stego, residual, secret, revealed, residual\n",

@@ -110,6 +110,7 @@ class CnnDetector(Detector):
         self.device = pick_device(str(device))
         self._build(channels)
         self.log: list[dict] = []
+        self.selected = None  # {"epoch", "val_pe"} once fit with a validation set
 
     def _build(self, channels: int):
         self.channels = channels
@@ -130,9 +131,17 @@ class CnnDetector(Detector):
         """x: float NCHW in [0, 1] -> (N, 2) logits; differentiable (for attacks)."""
         return self.net(x)
 
-    def fit(self, covers, stegos, run=None, quiet=False, stop_after=0):
+    def _val_pe(self, val) -> float:
+        """PE at the 0.5 threshold on validation (covers, stegos)."""
+        vc, vs = val
+        p = self.prob_stego(list(vc) + list(vs))
+        return float(((p[:len(vc)] > 0.5).mean() + (p[len(vc):] <= 0.5).mean()) / 2)
+
+    def fit(self, covers, stegos, run=None, quiet=False, stop_after=0, val=None):
         """Train on pairs; with run (a file path) a checkpoint is kept each epoch and resumed.
 
+        val = (covers, stegos) of other photos: the net of the epoch with the lowest
+        validation PE is kept (model selection), not the last one.
         stop_after ends early after that many epochs (as an interruption would)."""
         c, s = _stack(covers), _stack(stegos)
         if c.shape != s.shape:
@@ -141,13 +150,15 @@ class CnnDetector(Detector):
             self._build(c.shape[1])  # an untrained net takes the images' channels
         self._check_channels(c)
         opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
-        start = 0
+        start, best = 0, None  # best: (val PE, epoch, state) of the selected net
         ckpt = Path(run) if run else None
         if ckpt and ckpt.exists():
             tensors, meta = weights.load(ckpt, "detector-checkpoint")
             weights.load_module_state(self.net, weights.unprefixed(tensors, "net"), ckpt)
             weights.load_optimizer_state(opt, tensors, meta["opt"], "opt")
             start, self.log = meta["epoch"], meta["log"]
+            if meta.get("best"):
+                best = (meta["best"][0], meta["best"][1], weights.unprefixed(tensors, "best"))
         n, b = len(c), min(self.batch, len(c))
         steps = max(1, n // b)
         labels = torch.cat([torch.zeros(b), torch.ones(b)]).long().to(self.device)
@@ -173,14 +184,25 @@ class CnnDetector(Detector):
                 total += loss.item()
                 correct += int((out.argmax(1) == labels).sum())
             row = {"epoch": epoch + 1, "loss": total / steps, "train_acc": correct / (2 * b * steps)}
+            if val is not None:
+                row["val_pe"] = self._val_pe(val)
+                if best is None or row["val_pe"] < best[0]:
+                    best = (row["val_pe"], epoch + 1,
+                            {k: v.detach().clone() for k, v in self.net.state_dict().items()})
             self.log.append(row)
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row['train_acc']:.3f}")
             if ckpt:
                 t_opt, m_opt = weights.optimizer_state(opt, "opt")
-                weights.save(ckpt, {**weights.prefixed(self.net.state_dict(), "net"), **t_opt},
+                kept = weights.prefixed(best[2], "best") if best else {}
+                weights.save(ckpt, {**weights.prefixed(self.net.state_dict(), "net"), **t_opt,
+                                    **kept},
                              {"kind": "detector-checkpoint", "epoch": epoch + 1, "opt": m_opt,
-                              "log": self.log, "config": self.config()})
+                              "log": self.log, "config": self.config(),
+                              "best": list(best[:2]) if best else None})
         bar.close()
+        if best is not None:
+            self.net.load_state_dict(best[2])
+            self.selected = {"epoch": best[1], "val_pe": best[0]}
         self.net.eval()
         return self
 
@@ -193,7 +215,8 @@ class CnnDetector(Detector):
         return torch.cat(out).cpu().numpy().astype(np.float64)
 
     def state(self):
-        return weights.prefixed(self.net.state_dict(), "net"), {**self.config(), "log": self.log}
+        return weights.prefixed(self.net.state_dict(), "net"), {**self.config(), "log": self.log,
+                                                                "selected": self.selected}
 
     @classmethod
     def from_state(cls, tensors, config, where):
@@ -209,6 +232,7 @@ class CnnDetector(Detector):
             raise InputError(f"{where}: incomplete CNN detector file") from None
         weights.load_module_state(det.net, weights.unprefixed(tensors, "net"), where)
         det.log = config.get("log", [])
+        det.selected = config.get("selected")
         det.net.eval()
         return det
 
