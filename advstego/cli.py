@@ -276,16 +276,18 @@ def cmd_experiment(a):
     from .experiments.presets import load_config
     from .experiments.report import tables_text
 
-    import os
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        raise InputError("experiment does not run under torchrun yet (its stages would race); "
-                         "run it as one process, or torchrun `advstego train` alone")
+    from .distributed import Ranks, process_group
     from .paths import claim_run_folder
 
     cfg = load_config(a.config, a.root)
-    claim_run_folder(a.out, "experiment", {})
     t = time.perf_counter()
-    r = run_experiment(cfg, a.out, device=a.device)
+    with process_group(a.device) as (rank, world, _):
+        if rank == 0:
+            claim_run_folder(a.out, "experiment", {})
+        Ranks().barrier()  # the folder is claimed before any rank writes in it
+        r = run_experiment(cfg, a.out, device=a.device)
+    if rank:
+        return
     print(tables_text(r))
     print(f"\n{a.out}/report.html, report.md, results.json "
           f"({len(r['stages_ran'])} stages ran, {len(r['stages_reused'])} reused, "

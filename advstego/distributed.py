@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import contextmanager
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -34,8 +35,8 @@ def process_group(device: str = "auto"):
     owned = not dist.is_initialized()
     store_file = None
     if owned:
-        if "WORLD_SIZE" in os.environ:
-            dist.init_process_group(backend)
+        if "WORLD_SIZE" in os.environ:  # a rank may wait long for another's stage
+            dist.init_process_group(backend, timeout=timedelta(hours=12))
         else:
             fd, store_file = tempfile.mkstemp(prefix="advstego-store-")
             os.close(fd)
@@ -57,3 +58,30 @@ def process_group(device: str = "auto"):
             dist.destroy_process_group()
             if store_file and os.path.exists(store_file):
                 os.unlink(store_file)
+
+
+class Ranks:
+    """This process among the group's ranks (1 of 1 outside torchrun): who does which work."""
+
+    def __init__(self):
+        on = dist.is_initialized()
+        self.rank, self.world = (dist.get_rank(), dist.get_world_size()) if on else (0, 1)
+
+    def mine(self, items) -> list:
+        """This rank's share of items (every world-th, from its rank)."""
+        return list(items)[self.rank::self.world]
+
+    def owns(self, i: int) -> bool:
+        return i % self.world == self.rank
+
+    def barrier(self):
+        if self.world > 1:
+            dist.barrier()
+
+    def gather(self, obj) -> list:
+        """Every rank's obj, in rank order (on every rank)."""
+        if self.world == 1:
+            return [obj]
+        out = [None] * self.world
+        dist.all_gather_object(out, obj)
+        return out

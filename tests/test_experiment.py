@@ -1,6 +1,9 @@
 """The whole pipeline end to end on a tiny config; a rerun reuses every stage."""
 
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -52,6 +55,25 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "Table 3" in html
     assert "S-UNIWARD 0.4 bpp (simulated)" in html and stc in html  # frontier, Table 4
+    assert res["ranks"] == 1 and res["wall_seconds"] > 0
+    assert res["stages"]["stegos-LSB-4"]["images"] == res["corpus"]["images"]
+    assert set(res["control"]) == {"SRM", "CNN"} and "Table 0 - warden calibration" in html
+    # two ranks (torchrun, gloo) share the stages' images and whole stages, and give the same
+    # numbers. The GAN stage is reused: trained under DDP on 2 ranks it is another model.
+    two = tmp_path / "two"
+    (two / "stages").mkdir(parents=True)
+    for st in ("corpus", "gan"):
+        shutil.copytree(out / "stages" / st, two / "stages" / st)
+    shutil.copy(out / ".advstego-run.json", two)
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                        "--nproc_per_node", "2", "-m", "advstego", "experiment", str(cfg),
+                        "--out", str(two), "--device", "cpu"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res2 = json.loads((two / "results.json").read_text())
+    assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "gan"]
+    for k in ("corpus", "gan_val", "table1", "table2", "table3", "control"):
+        assert res2[k] == res[k], k
     # a rerun reuses the cache
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0

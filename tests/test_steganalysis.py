@@ -134,3 +134,18 @@ def test_cli_embed_detect_train_and_test(tmp_path, cli, tiny_corpus):
     assert_clean_error(r, "no cover")
     r = cli("embed", "--method", "wow", "--in", tmp_path / "empty", "--out", tmp_path / "o")
     assert_clean_error(r, "no such folder")
+
+
+def test_cnn_keeps_the_epoch_of_lowest_validation_pe(tmp_path, synth):
+    covers, stegos = synth
+    val = (covers[16:24], stegos[16:24])
+    det = CnnDetector("xunet", epochs=3, batch=8)
+    det.fit(covers[:16], stegos[:16], quiet=True, val=val, run=tmp_path / "ck", stop_after=2)
+    det = CnnDetector("xunet", epochs=3, batch=8)  # resumed: the best so far is remembered
+    det.fit(covers[:16], stegos[:16], quiet=True, val=val, run=tmp_path / "ck")
+    pes = [r["val_pe"] for r in det.log]
+    assert len(pes) == 3 and det.selected["val_pe"] == min(pes)
+    assert det.selected["epoch"] == pes.index(min(pes)) + 1
+    assert det._val_pe(val) == min(pes)  # the kept net is that epoch's, not the last
+    again = load_detector(det.save(tmp_path / "d.safetensors"))
+    assert again.selected == det.selected

@@ -13,38 +13,74 @@ import sys
 import time
 from pathlib import Path
 
+from ..distributed import Ranks
 from ..files import write_text_atomic
 
 
 class Stages:
-    def __init__(self, root, quiet=False):
+    """The stage folders of one run; under torchrun every rank holds one (see `run`)."""
+
+    def __init__(self, root, quiet=False, ranks=None):
         self.root = Path(root)
-        (self.root / "stages").mkdir(parents=True, exist_ok=True)
-        self.quiet = quiet
+        self.ranks = ranks or Ranks()
+        if self.ranks.rank == 0:
+            (self.root / "stages").mkdir(parents=True, exist_ok=True)
+        self.ranks.barrier()
+        self.quiet = quiet or self.ranks.rank > 0
         self.ran, self.reused = [], []
 
-    def run(self, name: str, settings, deps: list, fn):
-        """fn(folder) -> JSON-able result. Returns (folder, result, key)."""
+    @staticmethod
+    def result(folder):
+        """The result a finished stage folder holds."""
+        return json.loads((Path(folder) / "stage.json").read_text())["result"]
+
+    def run(self, name: str, settings, deps: list, fn, mode="one", owner=0):
+        """fn(folder) -> JSON-able result. Returns (folder, result, key).
+
+        mode "one": rank `owner` runs fn, the others wait and read its result.
+        mode "all": every rank runs fn(folder) together (fn shares the work out by rank and
+        returns the same result on each); rank 0 seals the folder.
+        mode "async": rank `owner` runs fn; the others go on at once with result None (read
+        it with `result(folder)` after a barrier)."""
         key = hashlib.sha1(json.dumps({"settings": settings, "deps": deps},
                                       sort_keys=True, default=str).encode()).hexdigest()[:16]
         folder = self.root / "stages" / name
+        r = self.ranks
+        if mode == "async" and r.rank != owner % r.world:
+            return folder, None, key
         marker = folder / "stage.json"
-        if marker.exists():
-            meta = json.loads(marker.read_text())
-            if meta.get("key") == key:
-                self.reused.append(name)
-                return folder, meta["result"], key
+        meta = json.loads(marker.read_text()) if marker.exists() else {}
+        if mode != "async":
+            r.barrier()  # every rank has looked before any rank writes
+        if meta.get("key") == key:
+            self.reused.append(name)
+            return folder, meta["result"], key
+        runs_fn = mode == "all" or r.rank == owner % r.world
+        seals = r.rank == (0 if mode == "all" else owner % r.world)
         tmp = folder.with_name(name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if not self.quiet:
-            print(f"[stage] {name} ...", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        result = fn(tmp)
-        write_text_atomic(tmp / "stage.json", json.dumps(
-            {"key": key, "settings": settings, "deps": deps, "result": result,
-             "seconds": time.perf_counter() - t}, indent=1, default=str))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-        self.ran.append(name)
+        if seals:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            if not self.quiet:
+                print(f"[stage] {name} ...", file=sys.stderr, flush=True)
+        if mode == "all":
+            r.barrier()
+        result = None
+        if runs_fn:
+            t = time.perf_counter()
+            result = fn(tmp)
+            seconds = time.perf_counter() - t
+        if mode == "all":
+            r.barrier()
+        if seals:
+            write_text_atomic(tmp / "stage.json", json.dumps(
+                {"key": key, "settings": settings, "deps": deps, "result": result,
+                 "seconds": seconds}, indent=1, default=str))
+            shutil.rmtree(folder, ignore_errors=True)
+            tmp.rename(folder)
+            self.ran.append(name)
+        if mode != "async":
+            r.barrier()
+        if result is None:
+            result = self.result(folder)
         return folder, result, key

@@ -8,6 +8,7 @@ keys of its inputs and its entry in VERSIONS, bumped whenever its algorithm chan
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from ..progress import progress
 from ..steganalysis.cnn import CnnDetector
 from ..steganalysis.detector import load_detector
 from ..steganalysis.ensemble import SrmFld
+from ..steganalysis.features import srm_features
 from .cache import Stages
 from .report import method_label, stc_label, write_report
 
@@ -78,11 +80,15 @@ class Run:
     def seed(self):
         return self.cfg.get("seed", 0)
 
-    def stage(self, name, kind, settings, deps, fn):
-        """Run or reuse one stage; returns (folder, result)."""
+    @property
+    def ranks(self):
+        return self.stages.ranks
+
+    def stage(self, name, kind, settings, deps, fn, mode="one", owner=0):
+        """Run or reuse one stage (see Stages.run for mode); returns (folder, result)."""
         folder, result, key = self.stages.run(
             name, {"seed": self.seed, "version": VERSIONS[kind], **settings},
-            [self.keys[d] for d in deps], fn)
+            [self.keys[d] for d in deps], fn, mode, owner)
         self.keys[name], self.dirs[name] = key, folder
         return folder, result
 
@@ -130,7 +136,7 @@ def train_gan(run: Run):
                         make_config(g.pop("preset"), seed=run.seed, **g),
                         device=run.device, quiet=run.quiet)
         return {"val": last}
-    folder, info = run.stage("gan", "gan", run.cfg["gan"], ["corpus"], build)
+    folder, info = run.stage("gan", "gan", run.cfg["gan"], ["corpus"], build, mode="all")
     run.results["gan_val"] = info["val"]
     run.hiders["GAN"] = HidingModel.load(folder / "run" / "model.safetensors")
 
@@ -153,7 +159,8 @@ def make_stegos(run: Run):
     files = c.files("train") + c.files("val") + c.files("test")
     for name, (how, what) in run.methods.items():
         def build(tmp, how=how, what=what):
-            for f in progress(files, desc=f"stegos {what}", unit="img"):
+            for f in progress(run.ranks.mine(files), desc=f"stegos {what}", unit="img",
+                              disable=True if run.ranks.rank else None):
                 cover = c.read(f)
                 if how == "hide":
                     s = run.hiders[what].hide(cover, c.read(c.partner[f]))
@@ -167,7 +174,7 @@ def make_stegos(run: Run):
         settings = (hider.describe() if isinstance(hider, StcHider)
                     else {"method": what, "payload": run.cfg["baselines"].get(what)})
         run.stage(f"stegos-{slug(name)}", "stegos", settings,
-                  ["corpus"] + (["gan"] if name == "GAN" else []), build)
+                  ["corpus"] + (["gan"] if name == "GAN" else []), build, mode="all")
 
 
 def measure_fidelity(run: Run):
@@ -191,8 +198,10 @@ def train_wardens(run: Run):
     covers_train, covers_test = _read_all(c.folder, train_f), _read_all(c.folder, test_f)
     covers_val = _read_all(c.folder, val_f)
     other_arch = "srnet" if cfg["cnn"]["arch"] == "xunet" else "xunet"
-    run.results["table2"] = {}
-    for name in run.methods:
+    names = list(run.methods)
+    if run.ranks.world > 1:
+        share_srm_features(run, names)
+    for i, name in enumerate(names):  # each method's wardens on one rank, ranks in turn
         def build(tmp, name=name):
             stegos = run.dirs[f"stegos-{slug(name)}"]
             s_train, s_test = _read_all(stegos, train_f), _read_all(stegos, test_f)
@@ -217,12 +226,28 @@ def train_wardens(run: Run):
                 if getattr(d, "selected", None):
                     out[tag]["selected"] = d.selected
             return out
-        _, run.results["table2"][name] = run.stage(
-            f"detect-{slug(name)}", "detect", {"srm": cfg["srm"], "cnn": cfg["cnn"]},
-            [f"stegos-{slug(name)}"], build)
+        run.stage(f"detect-{slug(name)}", "detect", {"srm": cfg["srm"], "cnn": cfg["cnn"]},
+                  [f"stegos-{slug(name)}"], build, mode="async", owner=i)
+    control_wardens(run, owner=len(names))
+    run.ranks.barrier()
+    run.results["table2"] = {n: Stages.result(run.dirs[f"detect-{slug(n)}"]) for n in names}
+    run.results["control"] = Stages.result(run.dirs["control"])
 
 
-def control_wardens(run: Run):
+def share_srm_features(run: Run, names):
+    """Under torchrun: each rank computes the SRM features of its share of every image the
+    wardens read; the feature cache on disk then serves them to the rank that trains."""
+    c, q1 = run.corpus, run.cfg["srm"]["q1"]
+    files = c.files("train") + c.files("val") + c.files("test")
+    jobs = [c.folder / f for f in files]
+    jobs += [run.dirs[f"stegos-{slug(n)}"] / f for n in names for f in files]
+    mine = run.ranks.mine(jobs)
+    workers = max(1, (os.cpu_count() or 1) // run.ranks.world)
+    for i in range(0, len(mine), 256):
+        srm_features([read_image(p, "gray") for p in mine[i:i + 256]], q1, workers)
+
+
+def control_wardens(run: Run, owner=0):
     """The cover-vs-cover control: both wardens trained to tell two random halves of the
     covers apart. Nothing is embedded, so a PE well below 0.5 would be a warden's bias."""
     cfg, c = run.cfg, run.corpus
@@ -246,9 +271,8 @@ def control_wardens(run: Run):
         if cnn.selected:
             out["CNN"]["selected"] = cnn.selected
         return out
-    _, run.results["control"] = run.stage("control", "control",
-                                          {"srm": cfg["srm"], "cnn": cfg["cnn"]}, ["corpus"],
-                                          build)
+    run.stage("control", "control", {"srm": cfg["srm"], "cnn": cfg["cnn"]}, ["corpus"], build,
+              mode="async", owner=owner)
 
 
 def attack_list(cfg) -> list[tuple[str, str, dict]]:
@@ -280,8 +304,8 @@ def attack_gan_stegos(run: Run):
     gan_val = _read_all(run.dirs["stegos-GAN"], val_f)
     covers_train, covers_val = _read_all(c.folder, train_f), _read_all(c.folder, val_f)
     n_pixel = cfg["attacks"]["onepixel_images"]
-    run.results["table3"], run.results["attack_dirs"] = {}, {}
-    for label, kind, params in attack_list(cfg):
+    attacks = attack_list(cfg)
+    for i, (label, kind, params) in enumerate(attacks):  # each attack on one rank, in turn
         def build(tmp, kind=kind, params=params):
             files = test_f[:n_pixel] if kind == "onepixel" else test_f
             src = gan_test[: len(files)]
@@ -324,8 +348,13 @@ def attack_gan_stegos(run: Run):
         name = attack_stage_name(kind, params)
         settings = {"kind": kind, "attack_version": ATTACKS.get(kind)[0].version, **params,
                     "n": n_pixel}
-        folder, run.results["table3"][label] = run.stage(
-            name, "attack", settings, ["detect-GAN", "stegos-GAN"], build)
+        run.stage(name, "attack", settings, ["detect-GAN", "stegos-GAN"], build,
+                  mode="async", owner=i)
+    run.ranks.barrier()
+    run.results["table3"], run.results["attack_dirs"] = {}, {}
+    for label, kind, params in attacks:
+        folder = run.dirs[attack_stage_name(kind, params)]
+        run.results["table3"][label] = Stages.result(folder)
         run.results["attack_dirs"][label] = (kind, folder)
 
 
@@ -349,24 +378,34 @@ def stage_times(run: Run) -> dict:
 
 
 def write_results(run: Run, wall: float) -> dict:
+    """results.json and the report, written by rank 0; every rank returns the results."""
     dirs = run.results.pop("attack_dirs")
-    results = {"config": run.cfg, **run.results,
-               "stages_ran": run.stages.ran, "stages_reused": run.stages.reused,
-               "wall_seconds": round(wall, 1), "stages": stage_times(run)}
-    write_report(run.out, results, run.corpus, run.dirs["stegos-GAN"], run.hiders["GAN"], dirs)
+    order = list(run.dirs)
+    ran, reused = (sorted({n for part in run.ranks.gather(lst) for n in part}, key=order.index)
+                   for lst in (run.stages.ran, run.stages.reused))
+    results = {"config": run.cfg, **run.results, "stages_ran": ran, "stages_reused": reused,
+               "ranks": run.ranks.world, "wall_seconds": round(wall, 1),
+               "stages": stage_times(run)}
+    if run.ranks.rank == 0:
+        write_report(run.out, results, run.corpus, run.dirs["stegos-GAN"], run.hiders["GAN"],
+                     dirs)
+    run.ranks.barrier()
     return results
 
 
 def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
-    """The paper's experiment and ours, stage by stage; every stage cached and resumable."""
+    """The paper's experiment and ours, stage by stage; every stage cached and resumable.
+
+    Under torchrun (inside distributed.process_group) the ranks share each stage's images
+    or take whole stages in turn; the results equal one process's (same seeds per image)."""
     t0 = time.perf_counter()
-    run = Run(cfg, Path(out), device, quiet, Stages(out, quiet))
+    stages = Stages(out, quiet)
+    run = Run(cfg, Path(out), device, stages.quiet, stages)
     make_corpus(run)
     train_gan(run)
     choose_methods(run)
     make_stegos(run)
     measure_fidelity(run)
     train_wardens(run)
-    control_wardens(run)
     attack_gan_stegos(run)
     return write_results(run, time.perf_counter() - t0)

@@ -107,8 +107,9 @@ def stage_table(r) -> list:
     rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3)]
             for n, v in st.items()]
     rows.append(["whole run (this invocation)", _fmt(r.get("wall_seconds"), 1), "", ""])
-    return [("Stage times (one process; a reused stage shows the time it took when it ran)",
-             ["stage", "seconds", "images", "seconds per image"], rows)]
+    return [(f"Stage times on {r.get('ranks', 1)} rank(s) (wall seconds; a reused stage shows "
+             "the time it took when it ran)", ["stage", "seconds", "images",
+                                               "seconds per image (wall / images)"], rows)]
 
 
 def method_label(method: str) -> str:
