@@ -29,8 +29,12 @@ def _grad_to_cover(detector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 
 
 def _as_batch(stegos) -> np.ndarray:
-    arr = np.stack([np.asarray(s) for s in stegos]) if isinstance(stegos, list) else np.asarray(stegos)
-    return arr if arr.ndim == 3 else arr[None]
+    """uint8 (N, H, W) gray or (N, H, W, 3) RGB from a list, a batch or one image."""
+    if isinstance(stegos, list):
+        return np.stack([np.asarray(s) for s in stegos])
+    arr = np.asarray(stegos)
+    one = arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] == 3)
+    return arr[None] if one else arr
 
 
 def fgsm(detector, stegos, eps: float, batch: int = 32) -> np.ndarray:
@@ -63,7 +67,8 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
     arr = _as_batch(stegos)
     out, used_all = [], []
     for i in range(0, len(arr), batch):
-        x0 = torch.from_numpy(arr[i:i + batch].astype(np.float32))[:, None]
+        x0 = torch.from_numpy(arr[i:i + batch].astype(np.float32))
+        x0 = x0[:, None] if x0.ndim == 3 else x0.permute(0, 3, 1, 2).contiguous()  # NCHW
         delta = torch.zeros_like(x0, requires_grad=True)
         done = torch.zeros(len(x0), dtype=torch.bool)
         used = torch.zeros(len(x0), dtype=torch.long)
@@ -85,7 +90,8 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
                 delta -= alpha * grad / top * (~done).float()[:, None, None, None]
                 delta.clamp_(-levels, levels)
         best[~done] = (x0 + delta.detach()).clamp(0, 255)[~done]
-        out.append(best[:, 0].round().clamp(0, 255).to(torch.uint8).numpy())
+        best = best.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        out.append(best[..., 0] if best.shape[3] == 1 else best)
         used_all.append(used.numpy())
     return np.concatenate(out), np.concatenate(used_all)
 

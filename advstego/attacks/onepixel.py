@@ -1,6 +1,7 @@
 """Black-box One Pixel attack (Su, Vargas, Sakurai 2019) by differential evolution.
 
-A candidate changes p pixels: (row, column, new grey value) each, all integers
+A candidate changes p pixels: (row, column, new grey value) each, or (row, column, r, g, b)
+in an RGB image, all integers
 (scipy's differential_evolution with integrality). Only the detector's probabilities
 are queried, a whole population per call (vectorized); DE stops on success.
 """
@@ -16,19 +17,20 @@ from .registry import ATTACKS
 
 def onepixel(prob_stego, stego: np.ndarray, pixels: int = 1, maxiter: int = 50,
              popsize: int = 20, seed: int = 500) -> dict:
-    """Attack one uint8 gray stego; prob_stego maps a list of images to P(stego).
+    """Attack one uint8 gray or RGB stego; prob_stego maps a list of images to P(stego).
 
     Returns {"image": attacked uint8, "success", "queries", "prob_before", "prob_after"}.
     """
     stego = np.asarray(stego, dtype=np.uint8)
-    h, w = stego.shape
-    bounds = [(0, h - 1), (0, w - 1), (0, 255)] * pixels
+    h, w = stego.shape[:2]
+    k = 5 if stego.ndim == 3 else 3  # row, column and the pixel's new value(s)
+    bounds = ([(0, h - 1), (0, w - 1)] + [(0, 255)] * (k - 2)) * pixels
     queries = 0
 
     def apply(v):
         img = stego.copy()
-        v = np.round(v).astype(int).reshape(pixels, 3)
-        img[v[:, 0], v[:, 1]] = v[:, 2]
+        v = np.round(v).astype(int).reshape(pixels, k)
+        img[v[:, 0], v[:, 1]] = v[:, 2:] if k == 5 else v[:, 2]
         return img
 
     def objective(pop):  # pop: (3p, S) with vectorized=True

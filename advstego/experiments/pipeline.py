@@ -45,6 +45,7 @@ class Corpus:
     def __init__(self, folder):
         self.folder = Path(folder)
         m = load_manifest(folder)
+        self.mode = m["mode"]  # gray | rgb
         self.split = {e["file"]: e["split"] for e in m["images"]}
         self.partner = {}
         for pairs in m["pairs"].values():
@@ -58,7 +59,11 @@ class Corpus:
         return [f for f, s in self.split.items() if s == split]
 
     def read(self, f):
-        return read_image(self.folder / f, "gray")
+        return read_image(self.folder / f, self.mode)
+
+    def read_all(self, folder, files):
+        """The images of files in folder (stegos of this corpus: its mode)."""
+        return [read_image(Path(folder) / f, self.mode) for f in files]
 
 
 @dataclass
@@ -97,8 +102,7 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-." else "_" for c in name)
 
 
-def _read_all(folder, files):
-    return [read_image(Path(folder) / f, "gray") for f in files]
+
 
 
 def _pe(labels, probs, decisions):
@@ -144,12 +148,14 @@ def train_gan(run: Run):
 def choose_methods(run: Run):
     """Hiders of Table 1 (they carry a secret) and every stego kind of Table 2."""
     cfg = run.cfg
-    run.hiders.update({f"LSB-{k}": LsbHider(k) for k in cfg["lsb_bits"]})
+    ch = 1 if run.corpus.mode == "gray" else 3
+    run.hiders.update({f"LSB-{k}": LsbHider(k, channels=ch) for k in cfg["lsb_bits"]})
     stc = cfg.get("stc", {})
     cost = stc.get("cost", "suniward")
     for codec, payload in stc.get("rows", []):
         run.hiders[stc_label(cost, codec, payload)] = StcHider(cost, codec, payload,
-                                                                h=stc.get("h", 10))
+                                                                h=stc.get("h", 10),
+                                                                channels=ch)
     run.methods = {**{n: ("hide", n) for n in run.hiders},
                    **{method_label(m): ("embed", m) for m in cfg["baselines"]}}
 
@@ -184,7 +190,7 @@ def measure_fidelity(run: Run):
     def build(tmp):
         return {name: table1_row(h, [c.read(f) for f in test],
                                  [c.read(c.partner[f]) for f in test],
-                                 _read_all(run.dirs[f"stegos-{slug(name)}"], test))
+                                 c.read_all(run.dirs[f"stegos-{slug(name)}"], test))
                 for name, h in run.hiders.items()}
     _, run.results["table1"] = run.stage("fidelity", "fidelity", {},
                                          [f"stegos-{slug(n)}" for n in run.hiders], build)
@@ -195,8 +201,8 @@ def train_wardens(run: Run):
     selected on the validation photos' stegos."""
     cfg, c = run.cfg, run.corpus
     train_f, val_f, test_f = c.files("train"), c.files("val"), c.files("test")
-    covers_train, covers_test = _read_all(c.folder, train_f), _read_all(c.folder, test_f)
-    covers_val = _read_all(c.folder, val_f)
+    covers_train, covers_test = c.read_all(c.folder, train_f), c.read_all(c.folder, test_f)
+    covers_val = c.read_all(c.folder, val_f)
     other_arch = "srnet" if cfg["cnn"]["arch"] == "xunet" else "xunet"
     names = list(run.methods)
     if run.ranks.world > 1:
@@ -204,8 +210,8 @@ def train_wardens(run: Run):
     for i, name in enumerate(names):  # each method's wardens on one rank, ranks in turn
         def build(tmp, name=name):
             stegos = run.dirs[f"stegos-{slug(name)}"]
-            s_train, s_test = _read_all(stegos, train_f), _read_all(stegos, test_f)
-            val = (covers_val, _read_all(stegos, val_f)) if val_f else None
+            s_train, s_test = c.read_all(stegos, train_f), c.read_all(stegos, test_f)
+            val = (covers_val, c.read_all(stegos, val_f)) if val_f else None
             srm = SrmFld(q1=cfg["srm"]["q1"], seed=run.seed, L=cfg["srm"]["L"],
                          d_sub=cfg["srm"]["d_sub"]).fit(covers_train, s_train)
             srm.save(tmp / "srm.safetensors")
@@ -244,7 +250,7 @@ def share_srm_features(run: Run, names):
     mine = run.ranks.mine(jobs)
     workers = max(1, (os.cpu_count() or 1) // run.ranks.world)
     for i in range(0, len(mine), 256):
-        srm_features([read_image(p, "gray") for p in mine[i:i + 256]], q1, workers)
+        srm_features([read_image(p, c.mode) for p in mine[i:i + 256]], q1, workers)
 
 
 def control_wardens(run: Run, owner=0):
@@ -257,7 +263,7 @@ def control_wardens(run: Run, owner=0):
         files = sorted(c.files(split))
         files = [files[i] for i in order.permutation(len(files))]
         h = len(files) // 2
-        return _read_all(c.folder, files[:h]), _read_all(c.folder, files[h:2 * h])
+        return c.read_all(c.folder, files[:h]), c.read_all(c.folder, files[h:2 * h])
 
     def build(tmp):
         (a_tr, b_tr), (a_va, b_va), (a_te, b_te) = halves("train"), halves("val"), halves("test")
@@ -299,10 +305,10 @@ def attack_gan_stegos(run: Run):
     wardens = {k: load_detector(run.dirs["detect-GAN"] / f"{k}.safetensors")
                for k in ("cnn", "srm", "other")}
     cnn, other_arch = wardens["cnn"], wardens["other"].name
-    gan_train = _read_all(run.dirs["stegos-GAN"], train_f)
-    gan_test = _read_all(run.dirs["stegos-GAN"], test_f)
-    gan_val = _read_all(run.dirs["stegos-GAN"], val_f)
-    covers_train, covers_val = _read_all(c.folder, train_f), _read_all(c.folder, val_f)
+    gan_train = c.read_all(run.dirs["stegos-GAN"], train_f)
+    gan_test = c.read_all(run.dirs["stegos-GAN"], test_f)
+    gan_val = c.read_all(run.dirs["stegos-GAN"], val_f)
+    covers_train, covers_val = c.read_all(c.folder, train_f), c.read_all(c.folder, val_f)
     n_pixel = cfg["attacks"]["onepixel_images"]
     attacks = attack_list(cfg)
     for i, (label, kind, params) in enumerate(attacks):  # each attack on one rank, in turn
@@ -313,7 +319,7 @@ def attack_gan_stegos(run: Run):
             for f, img in zip(files, res.images):
                 (tmp / f).parent.mkdir(parents=True, exist_ok=True)
                 write_image(tmp / f, img)
-            adv = _read_all(tmp, files)  # measure what was saved
+            adv = c.read_all(tmp, files)  # measure what was saved
             covers = [c.read(f) for f in files]
             secrets = [c.read(c.partner[f]) for f in files]
             rev, rev0 = gan.reveal(np.stack(adv)), gan.reveal(np.stack(src))

@@ -38,7 +38,9 @@ OFFLINE.update({
 })
 
 
-def _paper(root_kind, lambdas, gray):
+def _paper(root_kind, gray):
+    """The paper's setting on BOSSbase or LFW. Its lambdas and training settings live in one
+    place: the training preset paper-<root_kind> (hiding/train.py)."""
     p = copy.deepcopy(OFFLINE)
     p["data"] = {"source": root_kind, "size": 256, "gray": gray, "crop": "center",
                  "max_tiles": 1, "split": [0.6, 0.2, 0.2]}
@@ -47,8 +49,8 @@ def _paper(root_kind, lambdas, gray):
 
 
 PRESETS = {"quick": QUICK, "offline": OFFLINE,
-           "paper-bossbase": _paper("bossbase", (0.8, 1, 1), True),
-           "paper-lfw": _paper("lfw", (0.5, 1, 1), False)}
+           "paper-bossbase": _paper("bossbase", True),
+           "paper-lfw": _paper("lfw", False)}
 
 
 REPLACED = {"baselines"}  # a set of methods: given, it replaces the preset's

@@ -210,13 +210,13 @@ def figure_grid(corpus, gan_dir, gan, attacked_dirs, path, n=3):
                 continue
             cover = corpus.read(f).astype(int)
             secret = corpus.read(corpus.partner[f]).astype(int)
-            stego = read_image(Path(folder) / f, "gray").astype(int)
+            stego = read_image(Path(folder) / f, corpus.mode).astype(int)
             rev = gan.reveal(stego.astype(np.uint8)).astype(int)
             ims = [cover, stego, np.clip(np.abs(stego - cover) * 10, 0, 255), secret, rev,
                    np.clip(np.abs(rev - secret) * 10, 0, 255)]
             for j, im in enumerate(ims):
                 ax = axes[i][j]
-                ax.imshow(im, cmap="gray", vmin=0, vmax=255)
+                ax.imshow(np.clip(im, 0, 255).astype(np.uint8), cmap="gray", vmin=0, vmax=255)
                 ax.set_xticks([]), ax.set_yticks([])
                 if i == 0:
                     ax.set_title(cols[j], fontsize=8)

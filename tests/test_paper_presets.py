@@ -1,0 +1,64 @@
+"""The paper presets end to end on tiny LFW- and BOSSbase-layout folders (RGB and gray)."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from advstego.data.sources import sample_photos
+
+SMALL = {"data": {"size": 64},
+         "gan": {"epochs": 1, "steps_per_epoch": 2, "width": 8, "blocks": 1, "crop": 64,
+                 "batch": 4},
+         "lsb_bits": [4], "baselines": {"suniward": 0.4}, "stc": {"rows": [["webp", 0.4]]},
+         "srm": {"q1": True, "L": 5, "d_sub": 200}, "cnn": {"arch": "xunet", "epochs": 1},
+         "attacks": {"fgsm_eps": [0.008], "uint8_levels": 2, "uint8_steps": 5,
+                     "onepixel_pixels": [1], "onepixel_maxiter": 2, "onepixel_popsize": 5,
+                     "onepixel_images": 1}}
+
+
+def _photos(n, size=80):
+    """n small RGB photos cut from the packaged samples."""
+    out = []
+    for p in sample_photos():
+        img = p.load()
+        img = np.stack([img] * 3, -1) if img.ndim == 2 else img
+        h, w = img.shape[:2]
+        for y, x in ((0, 0), (h // 2, w // 2)):
+            out.append(np.asarray(Image.fromarray(img[y:y + h // 2, x:x + w // 2]).resize((size, size))))
+    return out[:n]
+
+
+@pytest.mark.parametrize("preset", ["paper-lfw", "paper-bossbase"])
+def test_paper_preset_end_to_end(tmp_path, cli, preset):
+    root = tmp_path / "data"
+    if preset == "paper-lfw":  # lfw/Name/Name_0001.jpg, 6 people, 2 photos each
+        for i, img in enumerate(_photos(12)):
+            name = f"Person_{i // 2}"
+            (root / "lfw" / name).mkdir(parents=True, exist_ok=True)
+            Image.fromarray(img).save(root / "lfw" / name / f"{name}_{i % 2 + 1:04d}.jpg",
+                                      quality=95)
+    else:  # BOSSbase: N.pgm, gray
+        root.mkdir()
+        for i, img in enumerate(_photos(12)):
+            Image.fromarray(img).convert("L").save(root / f"{i + 1}.pgm")
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"preset": preset, **SMALL}))
+    out = tmp_path / "run"
+    r = cli("experiment", cfg, "--root", root, "--out", out, "--device", "cpu")
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((out / "results.json").read_text())
+    rgb = preset == "paper-lfw"
+    corpus = json.loads((out / "stages" / "corpus" / "corpus" / "manifest.json").read_text())
+    assert corpus["mode"] == ("rgb" if rgb else "gray")
+    # the paper's lambdas reach the GAN from the training preset
+    gan = json.loads((out / "stages" / "gan" / "run" / "config.json").read_text())
+    assert gan["train"]["lambdas"] == ([0.5, 1.0, 1.0] if rgb else [0.8, 1.0, 1.0])
+    assert gan["model"]["cover_channels"] == (3 if rgb else 1)
+    assert set(res["table1"]) == {"GAN", "LSB-4", "STC-S-UNIWARD + WEBP 0.4 bpp"}
+    assert res["table1"]["LSB-4"]["secret_psnr"] > 30  # the colour secret comes back
+    assert set(res["table3"]) == {"FGSM eps=0.008", "FGSM-uint8 L-inf<=2", "OnePixel p=1"}
+    stego = np.asarray(Image.open(next((out / "stages" / "attack-onepixel-1-2-5").rglob("*.png"))))
+    assert stego.ndim == (3 if rgb else 2)
+    assert (out / "report.html").stat().st_size > 0
