@@ -7,6 +7,7 @@ is rebuilt from the JSON named in TABLES. `--check` exits 1 when README.md is ou
 """
 
 import argparse
+import csv
 import json
 import re
 import sys
@@ -96,19 +97,41 @@ def experiment_tables(name: str) -> str:
     path = ROOT / name
     if not path.exists():
         return "(not run)"
-    from advstego.experiments.report import tables
+    from advstego.experiments.report import stage_table, tables
 
+    r = json.loads(path.read_text())
     md = []
-    for title, head, rows in tables(json.loads(path.read_text())):
+    for title, head, rows in tables(r) + stage_table(r):
         md += [f"*{title}*", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         md += ["| " + " | ".join(row) + " |" for row in rows] + [""]
     return "\n".join(md).rstrip()
+
+
+def gpu_runs() -> str:
+    """The GPU runs of scripts/gpu_train.sh: the card, and each run's last validation row."""
+    folder = ROOT / "results/gpu"
+    if not (folder / "device.txt").exists():
+        return "(not run)"
+    md = [(folder / "device.txt").read_text().strip(), "",
+          "| run | steps | pairs seen | images/s | val stego PSNR | val secret PSNR |",
+          "|---|---|---|---|---|---|"]
+    for log in sorted(folder.glob("*-log.csv")):
+        with open(log, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        last = rows[-1]
+        cfg = json.loads((folder / log.name.replace("-log.csv", "-config.json")).read_text())
+        md.append(f"| {log.name[:-8]} | {last['step']} | {int(last['step']) * cfg['train']['batch']} | "
+                  f"{float(last['images_per_s']):.0f} | {float(last['stego_psnr_uint8']):.2f} | "
+                  f"{float(last['secret_psnr_uint8']):.2f} |")
+    return "\n".join(md)
 
 
 HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
 TABLES = {
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
+    "offline": lambda: experiment_tables("results/offline/results.json"),
+    "gpu": gpu_runs,
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),
     "hider-targets": lambda: hider_targets(_load(*HIDER_RESULTS)),
 }
