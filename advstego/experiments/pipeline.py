@@ -134,8 +134,13 @@ def make_corpus(run: Run):
 
 
 def train_gan(run: Run):
+    """The GAN row's hider: trained here, or (gan.model) a shipped or saved model as is."""
     def build(tmp):
         g = dict(run.cfg["gan"])
+        if g.get("model"):
+            ch = 1 if run.corpus.mode == "gray" else 3
+            HidingModel.load(g["model"], channels=ch).save(tmp / "run" / "model.safetensors")
+            return {"val": None, "model": g["model"]}
         last, _ = train(run.corpus.folder, tmp / "run",
                         make_config(g.pop("preset"), seed=run.seed, **g),
                         device=run.device, quiet=run.quiet)
@@ -220,7 +225,8 @@ def train_wardens(run: Run):
             cnn.save(tmp / "cnn.safetensors")
             dets = [("SRM", srm), ("CNN", cnn)]
             if name == "GAN":  # a second CNN, for the transfer of attacks
-                other = CnnDetector(other_arch, epochs=max(1, cfg["cnn"]["epochs"] // 2),
+                epochs = cfg["cnn"].get("other_epochs", max(1, cfg["cnn"]["epochs"] // 2))
+                other = CnnDetector(other_arch, epochs=epochs,
                                     seed=run.seed)
                 other.fit(covers_train, s_train, quiet=run.quiet, val=val)
                 other.save(tmp / "other.safetensors")
