@@ -294,6 +294,26 @@ def cmd_experiment(a):
           f"{time.perf_counter() - t:.1f} s)")
 
 
+# ---- harden --------------------------------------------------------------
+
+def cmd_harden(a):
+    from dataclasses import asdict
+
+    from .distributed import pick_device
+    from .experiments.harden import harden, make_config
+    from .paths import claim_run_folder
+
+    cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
+        "model", "rounds", "steps", "batch", "crop", "warden_epochs", "seed", "lr", "l_adv",
+        "tau")})
+    device = str(pick_device(a.device))
+    # more rounds extend a run; any other change needs another folder
+    claim_run_folder(a.out, "harden", {k: v for k, v in asdict(cfg).items() if k != "rounds"}
+                     | {"data": str(a.data)})
+    harden(a.data, a.out, cfg, device=device)
+    print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}")
+
+
 # ---- demo ---------------------------------------------------------------
 
 def cmd_demo(a):
@@ -469,6 +489,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--root", help="BOSSbase or LFW folder for the paper presets")
     ex.add_argument("--device", default="auto")
     ex.set_defaults(func=cmd_experiment)
+
+    hd = sub.add_parser("harden", help="min-max hardening: the hider against wardens who "
+                                       "retrain, round by round (resumable)")
+    hd.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
+    hd.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
+    hd.add_argument("--preset", default="quick", help="quick | offline | gpu")
+    hd.add_argument("--model", help="starting hider: a shipped name (v2, v1) or a model file")
+    for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
+                      ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
+                      ("lr", _number(float, 0, low_open=True)),
+                      ("l-adv", _number(float, 0)), ("tau", _number(float, 0, low_open=True))):
+        hd.add_argument(f"--{name}", type=typ)
+    hd.add_argument("--device", default="cpu")
+    hd.set_defaults(func=cmd_harden)
 
     demo = sub.add_parser("demo", help="run the end-to-end demo on the sample photos")
     demo.add_argument("--out", default="demo-out")

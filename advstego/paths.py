@@ -64,7 +64,7 @@ def claim_run_folder(out, kind: str, settings: dict, force: bool = False) -> Pat
 
     out = output_folder(out)
     marker = out / MARKER
-    want = {"command": kind, "settings": settings}
+    want = json.loads(json.dumps({"command": kind, "settings": settings}, default=str))
     if marker.is_file():
         try:
             have = json.loads(marker.read_text())

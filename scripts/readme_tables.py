@@ -126,12 +126,31 @@ def gpu_runs() -> str:
     return "\n".join(md)
 
 
+def warden_curve() -> str:
+    """PE of both wardens against the number of training pairs (benchmarks/warden_curve.py)."""
+    path = ROOT / "results/offline/warden_curve.json"
+    if not path.exists():
+        return "(not run)"
+    r = json.loads(path.read_text())
+    md = [f"*{r['method']} stegos; test pairs {r['rows'][0]['test_pairs']}; Xu-Net "
+          f"{r['epochs']} epochs, validation-selected*", "",
+          "| training pairs | SRM+FLD PE | P_FA | P_MD | CNN PE | P_FA | P_MD |",
+          "|---|---|---|---|---|---|---|"]
+    for row in r["rows"]:
+        cells = [str(row["pairs"])]
+        for tag in ("SRM", "CNN"):
+            cells += [f"{row[tag]['PE']:.3f}", f"{row[tag]['P_FA']:.3f}", f"{row[tag]['P_MD']:.3f}"]
+        md.append("| " + " | ".join(cells) + " |")
+    return "\n".join(md)
+
+
 HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
 TABLES = {
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
     "gpu": gpu_runs,
+    "warden-curve": warden_curve,
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),
     "hider-targets": lambda: hider_targets(_load(*HIDER_RESULTS)),
 }
