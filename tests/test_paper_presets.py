@@ -62,3 +62,17 @@ def test_paper_preset_end_to_end(tmp_path, cli, preset):
     stego = np.asarray(Image.open(next((out / "stages" / "attack-onepixel-1-2-5").rglob("*.png"))))
     assert stego.ndim == (3 if rgb else 2)
     assert (out / "report.html").stat().st_size > 0
+
+
+def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
+    """gan.model: the experiment measures a shipped hider as is (the offline preset's v2)."""
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"preset": "quick", **SMALL, "data": {"max_tiles": 2},
+                               "gan": {"model": "v2"}}))
+    out = tmp_path / "run"
+    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((out / "results.json").read_text())
+    assert res["gan_val"] is None
+    assert not (out / "stages" / "gan" / "run" / "log.csv").exists()  # nothing trained
+    assert res["table1"]["GAN"]["stego_psnr"] > 30 and res["table1"]["GAN"]["secret_psnr"] > 18
