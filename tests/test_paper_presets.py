@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from advstego.data.sources import sample_photos
+from conftest import assert_clean_error
 
 SMALL = {"data": {"size": 64},
          "gan": {"epochs": 1, "steps_per_epoch": 2, "width": 8, "blocks": 1, "crop": 64,
@@ -68,7 +69,8 @@ def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     """gan.model: the experiment measures a shipped hider as is (the offline preset's v2)."""
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"preset": "quick", **SMALL, "data": {"max_tiles": 2},
-                               "gan": {"model": "v2"}}))
+                               "gan": {"model": "v2"}, "hiders": {"v1": "v1"},
+                               "lsb_bits": [1]}))
     out = tmp_path / "run"
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0, r.stderr[-3000:]
@@ -76,3 +78,9 @@ def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     assert res["gan_val"] is None
     assert not (out / "stages" / "gan" / "run" / "log.csv").exists()  # nothing trained
     assert res["table1"]["GAN"]["stego_psnr"] > 30 and res["table1"]["GAN"]["secret_psnr"] > 18
+    # more hiders join every table and the frontier (Table 4)
+    assert {"v1", "LSB-1"} <= set(res["table1"]) and {"v1", "LSB-1"} <= set(res["table2"])
+    assert "| v1 |" in (out / "report.md").read_text()
+    cfg.write_text(json.dumps({"preset": "quick", "hiders": {"x": "no-such-model"}}))
+    assert_clean_error(cli("experiment", cfg, "--out", tmp_path / "bad", "--device", "cpu"),
+                       "no-such-model")

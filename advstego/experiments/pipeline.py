@@ -7,6 +7,7 @@ keys of its inputs and its entry in VERSIONS, bumped whenever its algorithm chan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -21,9 +22,10 @@ from ..attacks.run import attack_images, flip_rates
 from ..data.prepare import PrepareConfig, load_manifest, prepare
 from ..data.sources import photos_for
 from ..embedding import simulate
+from ..errors import InputError
 from ..hiding.classical import StcHider
 from ..hiding.evaluate import fidelity as table1_row
-from ..hiding.model import HidingModel, LsbHider
+from ..hiding.model import SHIPPED, HidingModel, LsbHider, builtin_path
 from ..hiding.train import make_config, train
 from ..images import read_image, write_image
 from ..metrics import detection_errors, mse, pe_min, psnr_from_mse
@@ -161,8 +163,22 @@ def choose_methods(run: Run):
         run.hiders[stc_label(cost, codec, payload)] = StcHider(cost, codec, payload,
                                                                 h=stc.get("h", 10),
                                                                 channels=ch)
+    for name, spec in cfg.get("hiders", {}).items():  # more hiding models, e.g. v1, hardened
+        if name in run.hiders:
+            raise InputError(f"config: hiders.{name} is already a row")
+        run.hiders[name] = HidingModel.load(_model_file(spec, ch), channels=ch)
     run.methods = {**{n: ("hide", n) for n in run.hiders},
                    **{method_label(m): ("embed", m) for m in cfg["baselines"]}}
+
+
+def _model_file(spec: str, channels: int) -> Path:
+    """A hiding model's file: a shipped name (v1, v2) or a path."""
+    if spec in SHIPPED:
+        return builtin_path(spec, channels)
+    if not Path(spec).is_file():
+        raise InputError(f"config: hiding model {spec!r}: not a shipped name "
+                         f"({', '.join(SHIPPED)}) nor a file")
+    return Path(spec)
 
 
 def make_stegos(run: Run):
@@ -184,6 +200,9 @@ def make_stegos(run: Run):
         hider = run.hiders.get(what)
         settings = (hider.describe() if isinstance(hider, StcHider)
                     else {"method": what, "payload": run.cfg["baselines"].get(what)})
+        if what in run.cfg.get("hiders", {}):  # a model file: its bytes are its identity
+            spec = _model_file(run.cfg["hiders"][what], hider.cover_channels)
+            settings = {"model": hashlib.sha1(Path(spec).read_bytes()).hexdigest()}
         run.stage(f"stegos-{slug(name)}", "stegos", settings,
                   ["corpus"] + (["gan"] if name == "GAN" else []), build, mode="all")
 

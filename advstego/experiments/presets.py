@@ -80,6 +80,7 @@ SCHEMA = {
             "cosine": bool, "lambdas": list, "rounding": str, "clip": NUMBER,
             "val_pairs": int, "checkpoint_every": int, "amp_bf16": bool},
     "lsb_bits": list,
+    "hiders": dict,  # Table 1 name -> a shipped hiding model (v1, v2) or a model file
     "baselines": {"wow": NUMBER, "suniward": NUMBER, "hill": NUMBER},
     "stc": {"cost": str, "h": int, "rows": list},
     "srm": {"q1": bool, "L": (int, str), "d_sub": (int, str)},
@@ -137,4 +138,9 @@ def load_config(name_or_path: str, root: str | None = None) -> dict:
             raise InputError(f"preset {name_or_path} reads {cfg['data']['source']}: "
                              "pass --root FOLDER")
         cfg["data"]["root"] = root
+    for name, spec in cfg.get("hiders", {}).items():  # before any work, not at its stage
+        from ..hiding.model import SHIPPED
+        if not isinstance(spec, str) or not (spec in SHIPPED or Path(spec).is_file()):
+            raise InputError(f"config: hiders.{name}: {spec!r} is not a shipped hiding model "
+                             f"({', '.join(SHIPPED)}) nor a model file")
     return validate(cfg)
