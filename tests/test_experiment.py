@@ -14,6 +14,8 @@ TINY = {"preset": "quick",
         "data": {"max_tiles": 3},
         "gan": {"epochs": 1, "steps_per_epoch": 4, "width": 8, "blocks": 1},
         "lsb_bits": [4],
+        "secret_size": {"size": 32, "rows": ["LSB-4"]},
+        "harden": {"rounds": 1, "steps": 3, "warden_epochs": 1},
         "baselines": {"suniward": 0.4},
         "stc": {"rows": [["webp", 0.4]]},
         "srm": {"q1": True, "L": 5, "d_sub": 200},
@@ -32,9 +34,14 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
               "figure3_grid.png", "figure4_frontier.png"):
         assert (out / f).stat().st_size > 0, f
     res = json.loads((out / "results.json").read_text())
-    stc = "STC-S-UNIWARD + WEBP 0.4 bpp"
-    assert set(res["table1"]) == {"GAN", "LSB-4", stc}
-    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", stc}
+    stc, small = "STC-S-UNIWARD + WEBP 0.4 bpp", "LSB-4 + secret 32x32"
+    assert set(res["table1"]) == {"GAN", "LSB-4", stc, small}
+    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", stc, small}
+    # a quarter-size secret: 4 cover pixels x 4 bits carry each secret pixel exactly
+    assert res["table1"][small]["secret_mse"] == 0 and res["table1"]["LSB-4"]["secret_mse"] > 0
+    # min-max hardening: round 0 and one round, each with its fresh warden, on the frontier
+    h = res["hardening"]
+    assert [x["round"] for x in h["rounds"]] == [0, 1] and h["rounds"][1]["wardens_in_loss"] == 1
     # extraction is exact: the STC stego is within one grey level of its cover, far above LSB-4
     assert res["table1"][stc]["stego_psnr"] > res["table1"]["LSB-4"]["stego_psnr"] + 10
     assert res["table1"][stc]["secret_psnr"] > 15
@@ -55,6 +62,7 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "Table 3" in html
     assert "S-UNIWARD 0.4 bpp (simulated)" in html and stc in html  # frontier, Table 4
+    assert "hardened v2, round 1" in html and "Table 5 - min-max hardening" in html
     assert res["ranks"] == 1 and res["wall_seconds"] > 0
     assert res["stages"]["stegos-LSB-4"]["images"] == res["corpus"]["images"]
     assert set(res["control"]) == {"SRM", "CNN"} and "Table 0 - warden calibration" in html

@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from advstego.errors import InputError
 from advstego.hiding.lsb import lsb_hide, lsb_reveal
 from advstego.hiding.model import LsbHider, load_hider
 from advstego.metrics import psnr
@@ -46,3 +47,28 @@ def test_hider_interface_single_and_batched(rng):
     rgb = LsbHider(2, channels=3)
     c = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
     assert rgb.hide(c, c).shape == (8, 8, 3)
+
+
+def test_a_smaller_secret_in_the_same_cover(rng):
+    """secret_size: LSB-k spreads a pixel's bits over its f x f block (exact when f*f*k >= 8),
+    a network gets the secret enlarged and returns the block means; reveal is the small one."""
+    from advstego.hiding.model import HidingModel
+    from advstego.hiding.small import SmallSecret, shrink
+
+    cover = rng.integers(0, 256, (64, 64), dtype=np.uint8)
+    secret = rng.integers(0, 256, (64, 64), dtype=np.uint8)
+    small = shrink(secret[None], 32)[0]
+    assert small[0, 0] == int(np.rint(secret[:2, :2].mean()))
+    two = SmallSecret(LsbHider(2), 32)  # 4 pixels x 2 bits = all 8 bits
+    stego = two.hide(cover, secret)
+    assert np.array_equal(two.reveal(stego), small) and np.array_equal(two.secret_view(secret), small)
+    assert np.abs(stego.astype(int) - cover).max() <= 3
+    one = SmallSecret(LsbHider(1), 32)  # 4 bits a secret pixel: LSB-4's precision, a quarter of the changes
+    err = one.reveal(one.hide(cover, secret)).astype(int) - small
+    assert np.abs(err).max() <= 8 and not np.array_equal(err, 0 * err)
+    assert np.abs(one.hide(cover, secret).astype(int) - cover).max() <= 1
+    net = SmallSecret(HidingModel.load("v2", channels=1), 32)
+    out = net.reveal(net.hide(cover, secret))
+    assert out.shape == (32, 32) and out.dtype == np.uint8
+    with pytest.raises(InputError, match="multiple"):
+        SmallSecret(LsbHider(2), 24).hide(cover, secret)

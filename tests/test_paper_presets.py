@@ -70,7 +70,8 @@ def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"preset": "quick", **SMALL, "data": {"max_tiles": 2},
                                "gan": {"model": "v2"}, "hiders": {"v1": "v1"},
-                               "lsb_bits": [1]}))
+                               "lsb_bits": [1], "harden": {},
+                               "secret_size": {"size": 32, "rows": ["GAN"]}}))
     out = tmp_path / "run"
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0, r.stderr[-3000:]
@@ -81,6 +82,13 @@ def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     # more hiders join every table and the frontier (Table 4)
     assert {"v1", "LSB-1"} <= set(res["table1"]) and {"v1", "LSB-1"} <= set(res["table2"])
     assert "| v1 |" in (out / "report.md").read_text()
+    # a quarter-size secret through the same network: the block means reveal it better
+    small = res["table1"]["GAN + secret 32x32"]
+    assert small["secret_psnr"] > res["table1"]["GAN"]["secret_psnr"] and "hardening" not in res
     cfg.write_text(json.dumps({"preset": "quick", "hiders": {"x": "no-such-model"}}))
     assert_clean_error(cli("experiment", cfg, "--out", tmp_path / "bad", "--device", "cpu"),
                        "no-such-model")
+    cfg.write_text(json.dumps({"preset": "quick", "secret_size": {"size": 32, "rows": ["LSB-9"]}}))
+    assert_clean_error(cli("experiment", cfg, "--out", tmp_path / "bad", "--device", "cpu"),
+                       "LSB-9")
+    assert not (tmp_path / "bad" / "stages" / "corpus").exists()  # refused before any work

@@ -12,60 +12,38 @@ import json
 import os
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..attacks.registry import ATTACKS
 from ..attacks.run import attack_images, flip_rates
-from ..data.prepare import PrepareConfig, load_manifest, prepare
+from ..data.prepare import PrepareConfig, prepare
 from ..data.sources import photos_for
+from ..distributed import pick_device
 from ..embedding import simulate
 from ..errors import InputError
 from ..hiding.classical import StcHider
 from ..hiding.evaluate import fidelity as table1_row
 from ..hiding.model import SHIPPED, HidingModel, LsbHider, builtin_path
+from ..hiding.small import SmallSecret
 from ..hiding.train import make_config, train
 from ..images import read_image, write_image
-from ..metrics import detection_errors, mse, pe_min, psnr_from_mse
+from ..metrics import mse, psnr_from_mse
 from ..progress import progress
 from ..steganalysis.cnn import CnnDetector
-from ..steganalysis.detector import load_detector
+from ..steganalysis.detector import detection_summary, load_detector
 from ..steganalysis.ensemble import SrmFld
 from ..steganalysis.features import srm_features
 from .cache import Stages
+from .corpus import Corpus
+from .harden import harden
+from .harden import make_config as harden_config
 from .report import method_label, stc_label, write_report
 
 VERSIONS = {"corpus": 1, "gan": 1, "stegos": 2, "fidelity": 2, "detect": 2, "attack": 2,
-            "control": 1}
-
-
-class Corpus:
-    """The prepared images by split, each with the partner that is hidden in it."""
-
-    def __init__(self, folder):
-        self.folder = Path(folder)
-        m = load_manifest(folder)
-        self.mode = m["mode"]  # gray | rgb
-        self.split = {e["file"]: e["split"] for e in m["images"]}
-        self.partner = {}
-        for pairs in m["pairs"].values():
-            for c, s in pairs:
-                self.partner[c], self.partner[s] = s, c
-        files = [e["file"] for e in m["images"]]
-        for i, f in enumerate(files):  # an unpaired image hides its neighbour
-            self.partner.setdefault(f, files[(i + 1) % len(files)])
-
-    def files(self, split):
-        return [f for f, s in self.split.items() if s == split]
-
-    def read(self, f):
-        return read_image(self.folder / f, self.mode)
-
-    def read_all(self, folder, files):
-        """The images of files in folder (stegos of this corpus: its mode)."""
-        return [read_image(Path(folder) / f, self.mode) for f in files]
+            "control": 1, "harden": 1}
 
 
 @dataclass
@@ -81,6 +59,7 @@ class Run:
     dirs: dict = field(default_factory=dict)      # stage name -> folder
     results: dict = field(default_factory=dict)   # what goes into results.json
     hiders: dict = field(default_factory=dict)    # Table 1 name -> Hider
+    smaller: dict = field(default_factory=dict)   # a smaller-secret row -> the row it shrinks
     methods: dict = field(default_factory=dict)   # Table 2 name -> ("hide" | "embed", what)
 
     @property
@@ -105,16 +84,6 @@ def slug(name: str) -> str:
 
 
 
-
-
-def _pe(labels, probs, decisions):
-    e = detection_errors(labels, decisions)
-    e["PE_min"] = pe_min(labels, probs)
-    return e
-
-
-def _labels(n):
-    return np.r_[np.zeros(n, int), np.ones(n, int)]
 
 
 # ---- stages, in order -------------------------------------------------------------------
@@ -167,6 +136,14 @@ def choose_methods(run: Run):
         if name in run.hiders:
             raise InputError(f"config: hiders.{name} is already a row")
         run.hiders[name] = HidingModel.load(_model_file(spec, ch), channels=ch)
+    small = cfg.get("secret_size", {})
+    for row in small.get("rows", []):  # the same hiders with a smaller secret
+        if row not in run.hiders:
+            raise InputError(f"config: secret_size.rows: {row!r} is not a Table 1 row "
+                             f"({', '.join(run.hiders)})")
+        name = f"{row} + secret {small['size']}x{small['size']}"
+        run.hiders[name] = SmallSecret(run.hiders[row], small["size"])
+        run.smaller[name] = row
     run.methods = {**{n: ("hide", n) for n in run.hiders},
                    **{method_label(m): ("embed", m) for m in cfg["baselines"]}}
 
@@ -197,14 +174,23 @@ def make_stegos(run: Run):
                 (tmp / f).parent.mkdir(parents=True, exist_ok=True)
                 write_image(tmp / f, s)
             return {"stegos": len(files)}
-        hider = run.hiders.get(what)
-        settings = (hider.describe() if isinstance(hider, StcHider)
-                    else {"method": what, "payload": run.cfg["baselines"].get(what)})
-        if what in run.cfg.get("hiders", {}):  # a model file: its bytes are its identity
-            spec = _model_file(run.cfg["hiders"][what], hider.cover_channels)
-            settings = {"model": hashlib.sha1(Path(spec).read_bytes()).hexdigest()}
-        run.stage(f"stegos-{slug(name)}", "stegos", settings,
-                  ["corpus"] + (["gan"] if name == "GAN" else []), build, mode="all")
+        gan = run.smaller.get(name, name) == "GAN"
+        run.stage(f"stegos-{slug(name)}", "stegos", stego_settings(run, name),
+                  ["corpus"] + (["gan"] if gan else []), build, mode="all")
+
+
+def stego_settings(run: Run, name: str) -> dict:
+    """What makes a method's stegos: its hider's settings (a model file: its bytes)."""
+    hider = run.hiders.get(name)
+    if name in run.smaller:
+        return {"secret_size": hider.size, "of": stego_settings(run, run.smaller[name])}
+    if isinstance(hider, StcHider):
+        return hider.describe()
+    if name in run.cfg.get("hiders", {}):
+        spec = _model_file(run.cfg["hiders"][name], hider.cover_channels)
+        return {"model": hashlib.sha1(Path(spec).read_bytes()).hexdigest()}
+    what = run.methods[name][1]
+    return {"method": what, "payload": run.cfg["baselines"].get(what)}
 
 
 def measure_fidelity(run: Run):
@@ -250,9 +236,7 @@ def train_wardens(run: Run):
                 other.fit(covers_train, s_train, quiet=run.quiet, val=val)
                 other.save(tmp / "other.safetensors")
                 dets.append((f"CNN-{other_arch}", other))
-            imgs = covers_test + s_test
-            out = {tag: _pe(_labels(len(test_f)), d.prob_stego(imgs), d.predict(imgs))
-                   for tag, d in dets}
+            out = {tag: detection_summary(d, covers_test, s_test) for tag, d in dets}
             for tag, d in dets:
                 if getattr(d, "selected", None):
                     out[tag]["selected"] = d.selected
@@ -296,14 +280,33 @@ def control_wardens(run: Run, owner=0):
                      d_sub=cfg["srm"]["d_sub"]).fit(a_tr, b_tr)
         cnn = CnnDetector(cfg["cnn"]["arch"], epochs=cfg["cnn"]["epochs"], seed=run.seed)
         cnn.fit(a_tr, b_tr, quiet=run.quiet, val=(a_va, b_va) if a_va else None)
-        imgs = a_te + b_te
-        out = {tag: _pe(_labels(len(a_te)), d.prob_stego(imgs), d.predict(imgs))
-               for tag, d in (("SRM", srm), ("CNN", cnn))}
+        out = {tag: detection_summary(d, a_te, b_te) for tag, d in (("SRM", srm), ("CNN", cnn))}
         if cnn.selected:
             out["CNN"]["selected"] = cnn.selected
         return out
     run.stage("control", "control", {"srm": cfg["srm"], "cnn": cfg["cnn"]}, ["corpus"], build,
               mode="async", owner=owner)
+
+
+def harden_hider(run: Run):
+    """Min-max hardening (harden.py) of a hider on this corpus: every round a frontier point.
+    Its rounds live in out/harden/<settings> and resume one by one; more rounds extend it."""
+    spec = dict(run.cfg.get("harden") or {})
+    if not spec:
+        return
+    if run.corpus.mode != "gray":
+        raise InputError("config: harden plays on gray corpora for now")
+    hc = harden_config(spec.pop("preset", "quick"), seed=run.seed, **spec)
+    settings = {k: v for k, v in asdict(hc).items() if k != "rounds"}
+    work = run.out / "harden" / hashlib.sha1(json.dumps(
+        [settings, run.keys["corpus"]], sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    def build(tmp):
+        device = str(pick_device(run.device))
+        return {"folder": str(work.relative_to(run.out)),
+                "rounds": harden(run.corpus.folder, work, hc, device=device, quiet=run.quiet)}
+    _, res = run.stage("harden", "harden", asdict(hc), ["corpus"], build)
+    run.results["hardening"] = {"config": asdict(hc), **res}
 
 
 def attack_list(cfg) -> list[tuple[str, str, dict]]:
@@ -361,10 +364,9 @@ def attack_gan_stegos(run: Run):
             p_before, p_after = cnn.prob_stego(src), cnn.prob_stego(adv)
             out.update(flip_rates(p_before, p_after))
             out["prob_before"], out["prob_after"] = p_before.tolist(), p_after.tolist()
-            imgs, lab = covers + adv, _labels(len(files))
             for tag, det in (("cnn", cnn), ("srm", wardens["srm"]),
                              ("other_cnn", wardens["other"])):
-                out[f"PE_{tag}"] = _pe(lab, det.prob_stego(imgs), det.predict(imgs))
+                out[f"PE_{tag}"] = detection_summary(det, covers, adv)
             out["other_cnn"] = other_arch
             if kind != "onepixel":  # a warden who knows the scheme retrains on hardened stegos
                 adv_train = attack_images(kind, cnn, gan_train, params).images
@@ -374,7 +376,7 @@ def attack_gan_stegos(run: Run):
                                      seed=run.seed + 1)
                 warden.fit(covers_train, adv_train, quiet=run.quiet,
                            val=(covers_val, adv_val) if val_f else None)
-                out["PE_cnn_retrained"] = _pe(lab, warden.prob_stego(imgs), warden.predict(imgs))
+                out["PE_cnn_retrained"] = detection_summary(warden, covers, adv)
             return out
         name = attack_stage_name(kind, params)
         settings = {"kind": kind, "attack_version": ATTACKS.get(kind)[0].version, **params,
@@ -439,4 +441,5 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     measure_fidelity(run)
     train_wardens(run)
     attack_gan_stegos(run)
+    harden_hider(run)
     return write_results(run, time.perf_counter() - t0)

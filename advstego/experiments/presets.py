@@ -16,6 +16,8 @@ QUICK = {
     "lsb_bits": [2, 3, 4],
     "baselines": {"wow": 0.4, "suniward": 0.4},
     "stc": {"cost": "suniward", "h": 10, "rows": [["webp", 0.2], ["jpeg", 0.4], ["jpeg", 1.0]]},
+    "secret_size": {"size": 32, "rows": ["GAN", "LSB-2"]},  # a quarter of the secret
+    "harden": {"preset": "quick"},  # 2 rounds of min-max hardening of the GAN's start (v2)
     "srm": {"q1": True, "L": 31, "d_sub": 600},
     "cnn": {"arch": "xunet", "epochs": 8},
     "attacks": {"fgsm_eps": [0.001, 0.003, 0.005, 0.008], "uint8_levels": 2, "uint8_steps": 60,
@@ -32,7 +34,12 @@ OFFLINE.update({
     "data": {"source": "debian-photos", "size": 256, "gray": True, "max_tiles": 13,
              "split": [0.55, 0.1, 0.35]},
     "gan": {"model": "v2"},  # the shipped hider v2 (gan.preset trains one instead)
+    # the frontier: v1 too, LSB-1..4, a 128x128 secret, min-max hardening of v2
+    "hiders": {"v1": "v1"},
+    "lsb_bits": [1, 2, 3, 4],
     "stc": {"cost": "suniward", "h": 10, "rows": [["jpeg", 0.4]]},
+    "secret_size": {"size": 128, "rows": ["GAN", "LSB-1", "STC-S-UNIWARD + JPEG 0.4 bpp"]},
+    "harden": {"preset": "offline"},
     "srm": {"q1": False, "L": "automatic", "d_sub": "automatic"},
     "cnn": {"arch": "xunet", "epochs": 6, "other_epochs": 2},
     "attacks": {"fgsm_eps": [0.003, 0.008], "uint8_levels": 2, "uint8_steps": 20,
@@ -48,6 +55,9 @@ def _paper(root_kind, gray):
     p["data"] = {"source": root_kind, "size": 256, "gray": gray, "crop": "center",
                  "max_tiles": 1, "split": [0.6, 0.2, 0.2]}
     p["gan"] = {"preset": f"paper-{root_kind}"}
+    for k in ("hiders", "secret_size", "harden"):  # the paper's rows only
+        p.pop(k)
+    p["lsb_bits"] = [2, 3, 4]
     return p
 
 
@@ -56,7 +66,7 @@ PRESETS = {"quick": QUICK, "offline": OFFLINE,
            "paper-lfw": _paper("lfw", False)}
 
 
-REPLACED = {"baselines"}  # a set of methods: given, it replaces the preset's
+REPLACED = {"baselines", "harden"}  # given, these replace the preset's (harden: {} = none)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -81,6 +91,10 @@ SCHEMA = {
             "val_pairs": int, "checkpoint_every": int, "amp_bf16": bool},
     "lsb_bits": list,
     "hiders": dict,  # Table 1 name -> a shipped hiding model (v1, v2) or a model file
+    "secret_size": {"size": int, "rows": list},  # these Table 1 rows with a smaller secret
+    "harden": {"preset": str, "model": str, "rounds": int, "steps": int, "batch": int,
+               "crop": int, "lr": NUMBER, "la": NUMBER, "lc": NUMBER, "l_adv": NUMBER,
+               "tau": NUMBER, "warden_epochs": int, "srm_q1": bool},
     "baselines": {"wow": NUMBER, "suniward": NUMBER, "hill": NUMBER},
     "stc": {"cost": str, "h": int, "rows": list},
     "srm": {"q1": bool, "L": (int, str), "d_sub": (int, str)},
@@ -89,7 +103,7 @@ SCHEMA = {
                 "onepixel_pixels": list, "onepixel_maxiter": int, "onepixel_popsize": int,
                 "onepixel_images": int},
 }
-POSITIVE = {"size", "epochs", "steps_per_epoch", "width", "blocks", "batch", "uint8_levels",
+POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks", "batch", "uint8_levels",
             "uint8_steps", "onepixel_maxiter", "onepixel_popsize", "h"}
 
 
@@ -112,6 +126,16 @@ def validate(cfg: dict, schema=SCHEMA, where="") -> dict:
         if k in POSITIVE and v <= 0:
             raise InputError(f"config: {name} must be positive, not {v!r}")
     return cfg
+
+
+def table1_rows(cfg: dict) -> list[str]:
+    """The names of the hiders a config puts in Table 1 (before secret_size's)."""
+    from .report import stc_label
+
+    stc = cfg.get("stc", {})
+    return (["GAN"] + [f"LSB-{k}" for k in cfg.get("lsb_bits", [])]
+            + [stc_label(stc.get("cost", "suniward"), codec, p) for codec, p in stc.get("rows", [])]
+            + list(cfg.get("hiders", {})))
 
 
 def load_config(name_or_path: str, root: str | None = None) -> dict:
@@ -138,6 +162,11 @@ def load_config(name_or_path: str, root: str | None = None) -> dict:
             raise InputError(f"preset {name_or_path} reads {cfg['data']['source']}: "
                              "pass --root FOLDER")
         cfg["data"]["root"] = root
+    rows = table1_rows(cfg)
+    for row in cfg.get("secret_size", {}).get("rows", []):
+        if row not in rows:
+            raise InputError(f"config: secret_size.rows: {row!r} is not a Table 1 row "
+                             f"({', '.join(rows)})")
     for name, spec in cfg.get("hiders", {}).items():  # before any work, not at its stage
         from ..hiding.model import SHIPPED
         if not isinstance(spec, str) or not (spec in SHIPPED or Path(spec).is_file()):

@@ -56,8 +56,8 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
            f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
            _fmt(v["queries"], 1)] for label, v in r["table3"].items()]
-    t4 = [[m, _fmt(x, 2), _fmt(r["table1"].get(m, {}).get("stego_psnr"), 2), _fmt(pe_s),
-           _fmt(pe_c)] for m, x, pe_s, pe_c in frontier_points(r)]
+    t4 = [[m, _fmt(x, 2), _fmt(y, 2), _fmt(pe_s), _fmt(pe_c)]
+          for m, x, y, pe_s, pe_c in frontier_points(r)]
     return calibration_table(r) + [
         ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
          ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
@@ -72,9 +72,34 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
          ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
           "secret PSNR change", "L-inf (grey levels)", "queries"], t3),
         ("Table 4 - security-capacity frontier: what each way of hiding an image costs "
-         "(simulated = conseal's simulator at the STC row's payload, carrying no secret)",
+         "(simulated = conseal's simulator at the STC row's payload, carrying no secret; "
+         "hardening rounds: their own fresh wardens, Table 5)",
          ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"], t4),
-    ]
+    ] + hardening_table(r)
+
+
+def hardening_table(r) -> list:
+    """Table 5: the min-max game round by round (experiments/harden.py)."""
+    h = r.get("hardening")
+    if not h:
+        return []
+    arch = h["config"]["wardens"][0]
+    rows = []
+    for x in h["rounds"]:
+        ft = x.get("finetune") or {}
+        rows.append([str(x["round"]), str(x["wardens_in_loss"]), _fmt(ft.get("adv")),
+                     _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
+                     _fmt(x[f"pe_fresh_{arch}"]),
+                     _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
+                     _fmt(x["pe_srm"]), _fmt(x.get("pe_control"))])
+    c = h["config"]
+    return [(f"Table 5 - min-max hardening of {c['model']}: {c['rounds']} rounds of "
+             f"{c['steps']} steps against every earlier {arch} (smooth max, tau {c['tau']:g}, "
+             f"weight {c['l_adv']:g}); each round a fresh {arch} ({c['warden_epochs']} epochs) "
+             "and SRM+FLD trained from scratch on its stegos (Kerckhoffs)",
+             ["round", "wardens in the loss", "smooth-max CE", "stego PSNR", "secret PSNR",
+              "PE fresh CNN", "PE best earlier CNN", "PE SRM+FLD (not in the loss)",
+              "PE control (covers vs covers)"], rows)]
 
 
 def calibration_table(r) -> list:
@@ -122,10 +147,11 @@ def stc_label(cost: str, codec: str, payload: float) -> str:
 
 
 def frontier_points(r):
-    """(system, secret PSNR, PE SRM+FLD, PE CNN) of every hider with a Table 1 row, and each
-    simulated embedding placed at the secret PSNR of the STC row with its cost and payload."""
-    pts = [(m, v["secret_psnr"], r["table2"][m]["SRM"]["PE"], r["table2"][m]["CNN"]["PE"])
-           for m, v in r["table1"].items() if m in r["table2"]]
+    """(system, secret PSNR, stego PSNR, PE SRM+FLD, PE CNN) of every hider with a Table 1
+    row, each simulated embedding placed at the secret PSNR of the STC row with its cost and
+    payload, and each hardening round (its own fresh wardens)."""
+    pts = [(m, v["secret_psnr"], v["stego_psnr"], r["table2"][m]["SRM"]["PE"],
+            r["table2"][m]["CNN"]["PE"]) for m, v in r["table1"].items() if m in r["table2"]]
     stc = r["config"].get("stc", {})
     for method, payload in r["config"].get("baselines", {}).items():
         name = method_label(method)
@@ -134,7 +160,12 @@ def frontier_points(r):
         row = next((m for m in rows if m in r["table1"]), None)
         if row and name in r["table2"]:
             pts.append((f"{name} {payload:g} bpp (simulated)", r["table1"][row]["secret_psnr"],
-                        r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
+                        None, r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
+    h = r.get("hardening")
+    if h:
+        arch = h["config"]["wardens"][0]
+        pts += [(f"hardened {h['config']['model']}, round {x['round']}", x["secret_psnr"],
+                 x["stego_psnr"], x["pe_srm"], x[f"pe_fresh_{arch}"]) for x in h["rounds"]]
     return pts
 
 
@@ -144,11 +175,17 @@ def figure_frontier(r, path):
     import matplotlib.pyplot as plt
 
     pts = frontier_points(r)
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for i, (name, x, pe_s, pe_c) in enumerate(pts):
-        color = f"C{i % 10}"
-        ax.scatter([x], [pe_s], marker="o", color=color, label=name)
+    cap = 60.0  # an exact secret (PSNR inf) is drawn at 60 dB
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    colors = plt.get_cmap("tab20").colors
+    for i, (name, x, _, pe_s, pe_c) in enumerate(pts):
+        color, x = colors[i % len(colors)], min(x, cap)
+        label = name + (" (exact secret)" if x == cap else "")
+        ax.scatter([x], [pe_s], marker="o", color=color, label=label)
         ax.scatter([x], [pe_c], marker="^", color=color)
+    rounds = [(min(x, cap), pe_c) for name, x, _, _, pe_c in pts if name.startswith("hardened")]
+    if len(rounds) > 1:
+        ax.plot(*zip(*rounds), color="0.5", lw=0.8, ls="--", zorder=0)
     ax.axhline(0.5, color="k", lw=0.6, ls=":")
     ax.set_xlabel("revealed-secret PSNR after PNG save (dB)")
     ax.set_ylabel("PE (o SRM+FLD, ^ CNN); 0.5 = undetectable")

@@ -90,6 +90,7 @@ class StcHider(Hider):
         self.last: list[dict] = []  # per image: quality, bytes, size, changes, distortion
 
     reveal_name = "stc"  # the codec and payload come from the message header
+    any_secret_size = True  # the header holds the secret's size: a smaller one fits
 
     def _order(self, n: int) -> np.ndarray:
         """The keyed order in which the n cover elements are visited."""
@@ -153,7 +154,7 @@ class StcHider(Hider):
     def hide(self, covers, secrets):
         cv, single = _batch(covers, self.cover_channels, "cover")
         sc, _ = _batch(secrets, self.secret_channels, "secret")
-        check_pair(cv, sc)
+        check_pair(cv, sc, smaller_ok=True)
         self.last = []
         return _unbatch(np.stack([self._hide_one(c, s) for c, s in zip(cv, sc)]), single)
 

@@ -53,8 +53,9 @@ def _unbatch(x, single):
     return x[0] if single else x
 
 
-def check_pair(covers: np.ndarray, secrets: np.ndarray):
-    """Batches (N, H, W[, 3]) of one size; a cover smaller than its secret is named as such."""
+def check_pair(covers: np.ndarray, secrets: np.ndarray, smaller_ok: bool = False):
+    """Batches (N, H, W[, 3]) of one size (smaller_ok: a smaller secret too); a cover smaller
+    than its secret is named as such."""
     if len(covers) != len(secrets):
         raise InputError(f"{len(covers)} covers but {len(secrets)} secrets")
     ch, cw = covers.shape[1:3]
@@ -62,7 +63,8 @@ def check_pair(covers: np.ndarray, secrets: np.ndarray):
     if (sh, sw) != (ch, cw):
         if sh > ch or sw > cw:
             raise InputError(f"cover ({cw}x{ch}) is smaller than the secret ({sw}x{sh})")
-        raise InputError(f"secret ({sw}x{sh}) and cover ({cw}x{ch}) differ in size")
+        if not smaller_ok:
+            raise InputError(f"secret ({sw}x{sh}) and cover ({cw}x{ch}) differ in size")
 
 
 class Hider:

@@ -17,6 +17,7 @@ from .. import weights
 from ..distributed import pick_device
 from ..errors import InputError
 from ..hiding.nets import XuNetLike
+from ..metrics import detection_errors
 from ..progress import progress
 from ..tensors import cosine, rot_flip
 from .base import Detector
@@ -134,8 +135,8 @@ class CnnDetector(Detector):
     def _val_pe(self, val) -> float:
         """PE at the 0.5 threshold on validation (covers, stegos)."""
         vc, vs = val
-        p = self.prob_stego(list(vc) + list(vs))
-        return float(((p[:len(vc)] > 0.5).mean() + (p[len(vc):] <= 0.5).mean()) / 2)
+        labels = np.r_[np.zeros(len(vc), int), np.ones(len(vs), int)]
+        return detection_errors(labels, self.prob_stego(list(vc) + list(vs)) > 0.5)["PE"]
 
     def fit(self, covers, stegos, run=None, quiet=False, stop_after=0, val=None):
         """Train on pairs; with run (a file path) a checkpoint is kept each epoch and resumed.

@@ -13,7 +13,7 @@ from .base import KIND, Detector
 from .registry import DETECTORS
 
 __all__ = ["Detector", "DETECTORS", "build_detector", "load_detector", "evaluate_detector",
-           "load_pairs"]
+           "detection_summary", "load_pairs"]
 
 
 def build_detector(name: str, **settings) -> Detector:
@@ -45,6 +45,12 @@ def evaluate_detector(det: Detector, covers, stegos) -> dict:
     out["labels"] = labels
     out["decisions"] = decided
     return out
+
+
+def detection_summary(det: Detector, covers, stegos) -> dict:
+    """evaluate_detector's errors without the per-image arrays (for results files)."""
+    e = evaluate_detector(det, covers, stegos)
+    return {k: v for k, v in e.items() if k not in ("scores", "labels", "decisions")}
 
 
 def load_pairs(covers_dir, stegos_dir, split: str = "all"):
