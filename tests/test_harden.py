@@ -44,3 +44,18 @@ def test_harden_bad_input(tmp_path, cli, tiny_corpus):
                        "none")
     assert_clean_error(cli("harden", "--data", tiny_corpus, "--out", tmp_path / "o",
                            "--preset", "huge"), "preset")
+
+
+def test_rounds_of_another_game_are_not_resumed(tmp_path, tiny_corpus):
+    """The API (the experiment's stage) refuses a folder holding rounds of other settings."""
+    import pytest
+
+    from advstego.errors import InputError
+    from advstego.experiments.harden import harden, make_config
+
+    out = tmp_path / "h"
+    out.mkdir()
+    (out / "config.json").write_text(json.dumps({**vars(make_config("quick", l_adv=0.5)),
+                                                 "wardens": ["xunet"]}))
+    with pytest.raises(InputError, match="other settings"):
+        harden(tiny_corpus, out, make_config("quick"), quiet=True)

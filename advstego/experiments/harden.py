@@ -24,6 +24,7 @@ import csv
 import json
 import math
 import shutil
+import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -183,7 +184,7 @@ class Game:
 def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: list,
                quiet=False) -> dict:
     """One round into folder: fine-tune (k > 0), stegos, fresh wardens, measurements."""
-    cfg = game.cfg
+    cfg, t0 = game.cfg, time.perf_counter()
     row = {"round": k, "wardens_in_loss": len(earlier)}
     if k > 0:
         row["finetune"] = finetune(model, earlier, game.images, cfg, k, quiet)
@@ -206,6 +207,7 @@ def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: li
     row["pe_srm"] = _pe(srm, covers, st["test"])
     if k == 0:
         row["pe_control"] = game.control()
+    row["seconds"] = round(time.perf_counter() - t0, 1)
     write_text_atomic(folder / "metrics.json", json.dumps(row, indent=1))
     return row
 

@@ -43,7 +43,7 @@ from .harden import make_config as harden_config
 from .report import method_label, stc_label, write_report
 
 VERSIONS = {"corpus": 1, "gan": 1, "stegos": 2, "fidelity": 2, "detect": 2, "attack": 2,
-            "control": 1, "harden": 1}
+            "control": 1, "harden": 1, "srm": 1}
 
 
 @dataclass
@@ -251,15 +251,21 @@ def train_wardens(run: Run):
 
 def share_srm_features(run: Run, names):
     """Under torchrun: each rank computes the SRM features of its share of every image the
-    wardens read; the feature cache on disk then serves them to the rank that trains."""
+    wardens read; the feature cache on disk then serves them to the rank that trains. A
+    stage of its own, so that its time is in the stage table."""
     c, q1 = run.corpus, run.cfg["srm"]["q1"]
     files = c.files("train") + c.files("val") + c.files("test")
     jobs = [c.folder / f for f in files]
     jobs += [run.dirs[f"stegos-{slug(n)}"] / f for n in names for f in files]
-    mine = run.ranks.mine(jobs)
-    workers = max(1, (os.cpu_count() or 1) // run.ranks.world)
-    for i in range(0, len(mine), 256):
-        srm_features([read_image(p, c.mode) for p in mine[i:i + 256]], q1, workers)
+
+    def build(tmp):
+        mine = run.ranks.mine(jobs)
+        workers = max(1, (os.cpu_count() or 1) // run.ranks.world)
+        for i in range(0, len(mine), 256):
+            srm_features([read_image(p, c.mode) for p in mine[i:i + 256]], q1, workers)
+        return {"images": len(jobs)}
+    run.stage("srm-features", "srm", {"q1": q1}, ["corpus"] + [f"stegos-{slug(n)}" for n in names],
+              build, mode="all")
 
 
 def control_wardens(run: Run, owner=0):
@@ -401,6 +407,8 @@ def stage_times(run: Run) -> dict:
         res, images = meta["result"], None
         if name.startswith("stegos-"):
             images = res["stegos"]
+        elif name == "srm-features":
+            images = res["images"]
         elif name.startswith("attack-"):
             images = res["images_attacked"]
         elif name.startswith("detect-") or name == "control":
