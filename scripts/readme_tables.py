@@ -92,8 +92,9 @@ def verbatim(name: str) -> str:
     return "```\n" + (path.read_text().rstrip() if path.exists() else "(not measured)") + "\n```"
 
 
-def experiment_tables(name: str) -> str:
-    """Tables 1-4 of an experiment's results.json (as in its report.md)."""
+def experiment_tables(name: str, only: tuple = ()) -> str:
+    """The tables of an experiment's results.json (as in its report.md); only: those whose
+    title starts with one of these."""
     path = ROOT / name
     if not path.exists():
         return "(not run)"
@@ -102,9 +103,31 @@ def experiment_tables(name: str) -> str:
     r = json.loads(path.read_text())
     md = []
     for title, head, rows in tables(r) + stage_table(r):
+        if only and not title.startswith(only):
+            continue
         md += [f"*{title}*", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         md += ["| " + " | ".join(row) + " |" for row in rows] + [""]
     return "\n".join(md).rstrip()
+
+
+def harden_targets(name: str = "results/offline/results.json") -> str:
+    """Issue 14's targets against the hardening rounds of the offline experiment."""
+    path = ROOT / name
+    r = json.loads(path.read_text()) if path.exists() else {}
+    h = r.get("hardening")
+    if not h:
+        return "(not run)"
+    arch = h["config"]["wardens"][0]
+    kept = [x for x in h["rounds"] if x["round"] > 0 and x["secret_psnr"] >= 30]
+    best = max(kept, key=lambda x: x[f"pe_fresh_{arch}"], default=None)
+    start = h["rounds"][0]
+    got = (f"round {best['round']}: {best[f'pe_fresh_{arch}']:.3f} at {best['secret_psnr']:.2f} dB"
+           if best else "no round keeps the secret at 30 dB")
+    pe = best[f"pe_fresh_{arch}"] if best else 0.0
+    rows = [f"| fresh {arch} PE after hardening, secret ≥ 30 dB (start: {start[f'pe_fresh_{arch}']:.3f} "
+            f"at {start['secret_psnr']:.2f} dB) | {got} | ≥ 0.10 | {'met' if pe >= 0.10 else '**not met**'} |",
+            f"| moonshot | {got} | ≥ 0.20 | {'met' if pe >= 0.20 else '**not met**'} |"]
+    return "| target | measured (best round) | goal | |\n|---|---|---|---|\n" + "\n".join(rows)
 
 
 def gpu_runs() -> str:
@@ -149,6 +172,8 @@ TABLES = {
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
+    "frontier": lambda: experiment_tables("results/offline/results.json", ("Table 4", "Table 5")),
+    "harden-targets": harden_targets,
     "gpu": gpu_runs,
     "warden-curve": warden_curve,
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),

@@ -72,7 +72,7 @@ PRESETS = {
     # about an hour on this 2-core machine, in the background (resumable per round); the
     # wardens as in the offline experiment (Xu-Net 6 epochs, full SRM), so its rounds sit on
     # the experiment's frontier
-    "offline": dict(rounds=3, steps=400, batch=16, crop=128, warden_epochs=6, srm_q1=False),
+    "offline": dict(rounds=2, steps=400, batch=16, crop=128, warden_epochs=6, srm_q1=False),
     # a CUDA GPU: more rounds, both CNN wardens, full-size crops
     "gpu": dict(rounds=8, steps=3000, batch=32, crop=256, warden_epochs=30,
                 wardens=("xunet", "srnet"), srm_q1=False),
