@@ -19,6 +19,10 @@ def test_shipped_models_load_by_name_and_mode():
     assert (v1.arch, v1.cover_channels) == ("block", 1)
     with pytest.raises(InputError, match="no shipped v1 model for RGB"):
         HidingModel.load("v1", channels=3)
+    # v2 after the offline min-max game, with the game's settings and its round's measurements
+    hard = HidingModel.load("hardened")
+    assert hard.config["name"] == "hardened-gray" and hard.config["hardened"]["from"] == "v2"
+    assert hard.config["hardened"]["round"] >= 1 and "pe_fresh_xunet" in hard.config["hardened"]["measured"]
 
 
 def _crop(photo, size=128, gray=False):
