@@ -68,10 +68,12 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
     assert set(res["control"]) == {"SRM", "CNN"} and "Table 0 - warden calibration" in html
     # two ranks (torchrun, gloo) share the stages' images and whole stages, and give the same
     # numbers. The GAN stage is reused: trained under DDP on 2 ranks it is another model.
+    # (SRM feature sharing is a stage of its own there: "srm-features".)
     two = tmp_path / "two"
     (two / "stages").mkdir(parents=True)
-    for st in ("corpus", "gan"):
+    for st in ("corpus", "gan", "harden"):  # the game's rounds too: played once is enough
         shutil.copytree(out / "stages" / st, two / "stages" / st)
+    shutil.copytree(out / "harden", two / "harden")
     shutil.copy(out / ".advstego-run.json", two)
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                         "--nproc_per_node", "2", "-m", "advstego", "experiment", str(cfg),
@@ -79,7 +81,8 @@ def test_pipeline_end_to_end_and_cached(tmp_path, cli):
                        timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     res2 = json.loads((two / "results.json").read_text())
-    assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "gan"]
+    assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "gan", "harden"]
+    assert "srm-features" in res2["stages_ran"] and res2["stages"]["srm-features"]["images"] > 0
     for k in ("corpus", "gan_val", "table1", "table2", "table3", "control"):
         assert res2[k] == res[k], k
     # a rerun reuses the cache
