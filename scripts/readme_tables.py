@@ -130,6 +130,18 @@ def harden_targets(name: str = "results/offline/results.json") -> str:
     return "| target | measured (best round) | goal | |\n|---|---|---|---|\n" + "\n".join(rows)
 
 
+def harden_csv(name: str) -> str:
+    """A harden run's harden.csv as a table."""
+    path = ROOT / name
+    if not path.exists():
+        return "(not run)"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    head = list(rows[0])
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                     + ["| " + " | ".join(r[h] or "–" for h in head) + " |" for r in rows])
+
+
 def gpu_runs() -> str:
     """The GPU runs of scripts/gpu_train.sh: the card, and each run's last validation row."""
     folder = ROOT / "results/gpu"
@@ -174,6 +186,7 @@ TABLES = {
     "offline": lambda: experiment_tables("results/offline/results.json"),
     "frontier": lambda: experiment_tables("results/offline/results.json", ("Table 4", "Table 5")),
     "harden-targets": harden_targets,
+    "harden-ladv": lambda: harden_csv("results/offline/harden-ladv0.001.csv"),
     "gpu": gpu_runs,
     "warden-curve": warden_curve,
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),

@@ -203,7 +203,10 @@ def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: li
         w.save(folder / f"warden-{arch}.safetensors")
         row[f"pe_fresh_{arch}"] = _pe(w, covers, st["test"])
     row["pe_earlier"] = [_pe(w, covers, st["test"]) for w in earlier]
-    srm = SrmFld(q1=cfg.srm_q1, seed=cfg.seed).fit(game.covers["train"], st["train"])
+    # SRMQ1 (quick): the quick experiment's fixed ensemble (sealwatch's automatic search of L
+    # and d_sub takes minutes even there); the full SRM: the automatic search, as offline
+    fixed = {"L": 31, "d_sub": 600} if cfg.srm_q1 else {}
+    srm = SrmFld(q1=cfg.srm_q1, seed=cfg.seed, **fixed).fit(game.covers["train"], st["train"])
     row["pe_srm"] = _pe(srm, covers, st["test"])
     if k == 0:
         row["pe_control"] = game.control()

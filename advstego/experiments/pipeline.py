@@ -43,7 +43,7 @@ from .harden import make_config as harden_config
 from .report import method_label, stc_label, write_report
 
 VERSIONS = {"corpus": 1, "gan": 1, "stegos": 2, "fidelity": 2, "detect": 2, "attack": 2,
-            "control": 1, "harden": 1, "srm": 1}
+            "control": 1, "harden": 2, "srm": 1}
 
 
 @dataclass
@@ -305,7 +305,8 @@ def harden_hider(run: Run):
     hc = harden_config(spec.pop("preset", "quick"), seed=run.seed, **spec)
     settings = {k: v for k, v in asdict(hc).items() if k != "rounds"}
     work = run.out / "harden" / hashlib.sha1(json.dumps(
-        [settings, run.keys["corpus"]], sort_keys=True, default=str).encode()).hexdigest()[:12]
+        [settings, run.keys["corpus"], VERSIONS["harden"]], sort_keys=True,
+        default=str).encode()).hexdigest()[:12]
 
     def build(tmp):
         device = str(pick_device(run.device))
