@@ -69,7 +69,7 @@ class HardenConfig:
 PRESETS = {
     # tests and the demo: 64x64, 2 rounds, small fine-tuning
     "quick": {},
-    # about an hour on this 2-core machine, in the background (resumable per round); the
+    # about 75 minutes on one core of this machine beside other work (resumable per round); the
     # wardens as in the offline experiment (Xu-Net 6 epochs, full SRM), so its rounds sit on
     # the experiment's frontier
     "offline": dict(rounds=2, steps=400, batch=16, crop=128, warden_epochs=6, srm_q1=False),
