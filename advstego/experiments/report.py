@@ -91,7 +91,7 @@ def hardening_table(r) -> list:
                      _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
                      _fmt(x[f"pe_fresh_{arch}"]),
                      _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
-                     _fmt(x["pe_srm"]), _fmt(x.get("pe_control")), _fmt(x.get("seconds"))])
+                     _fmt(x["pe_srm"]), _fmt(x.get("pe_control")), _fmt(x.get("seconds"), 1)])
     c = h["config"]
     return [(f"Table 5 - min-max hardening of {c['model']}: {c['rounds']} rounds of "
              f"{c['steps']} steps against every earlier {arch} (smooth max, tau {c['tau']:g}, "
