@@ -297,10 +297,8 @@ def cmd_experiment(a):
 # ---- harden --------------------------------------------------------------
 
 def cmd_harden(a):
-    from dataclasses import asdict
-
     from .distributed import pick_device
-    from .experiments.harden import harden, make_config
+    from .experiments.harden import game_settings, harden, make_config
     from .paths import claim_run_folder
 
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
@@ -308,7 +306,7 @@ def cmd_harden(a):
         "tau")})
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
-    claim_run_folder(a.out, "harden", {k: v for k, v in asdict(cfg).items() if k != "rounds"}
+    claim_run_folder(a.out, "harden", game_settings(cfg)
                      | {"data": str(a.data)})
     harden(a.data, a.out, cfg, device=device)
     print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}")

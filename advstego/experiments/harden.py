@@ -79,6 +79,11 @@ PRESETS = {
 }
 
 
+def game_settings(cfg: HardenConfig) -> dict:
+    """The settings that make a game: all but rounds (more rounds extend a game)."""
+    return {k: v for k, v in asdict(cfg).items() if k != "rounds"}
+
+
 def make_config(preset: str = "quick", **overrides) -> HardenConfig:
     if preset not in PRESETS:
         raise InputError(f"unknown harden preset {preset!r}; known: {', '.join(PRESETS)}")
@@ -253,7 +258,7 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False) -> list[dict
     """Play (or resume) the game into out; returns one metrics dict a round."""
     out = Path(out)
     game = Game(data, cfg, device)
-    same = {k: v for k, v in asdict(cfg).items() if k != "rounds"}
+    same = game_settings(cfg)
     if (out / "config.json").exists():  # rounds of another game are not resumed
         had = json.loads((out / "config.json").read_text())
         had.pop("rounds", None)

@@ -38,7 +38,7 @@ from ..steganalysis.ensemble import SrmFld
 from ..steganalysis.features import srm_features
 from .cache import Stages
 from .corpus import Corpus
-from .harden import harden
+from .harden import game_settings, harden
 from .harden import make_config as harden_config
 from .report import method_label, stc_label, write_report
 
@@ -303,9 +303,8 @@ def harden_hider(run: Run):
     if run.corpus.mode != "gray":
         raise InputError("config: harden plays on gray corpora for now")
     hc = harden_config(spec.pop("preset", "quick"), seed=run.seed, **spec)
-    settings = {k: v for k, v in asdict(hc).items() if k != "rounds"}
     work = run.out / "harden" / hashlib.sha1(json.dumps(
-        [settings, run.keys["corpus"], VERSIONS["harden"]], sort_keys=True,
+        [game_settings(hc), run.keys["corpus"], VERSIONS["harden"]], sort_keys=True,
         default=str).encode()).hexdigest()[:12]
 
     def build(tmp):

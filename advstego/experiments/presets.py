@@ -103,8 +103,8 @@ SCHEMA = {
                 "onepixel_pixels": list, "onepixel_maxiter": int, "onepixel_popsize": int,
                 "onepixel_images": int},
 }
-POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks", "batch", "uint8_levels",
-            "uint8_steps", "onepixel_maxiter", "onepixel_popsize", "h"}
+POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
+            "batch", "uint8_levels", "uint8_steps", "onepixel_maxiter", "onepixel_popsize", "h"}
 
 
 def validate(cfg: dict, schema=SCHEMA, where="") -> dict:

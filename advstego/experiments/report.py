@@ -161,12 +161,17 @@ def frontier_points(r):
         if row and name in r["table2"]:
             pts.append((f"{name} {payload:g} bpp (simulated)", r["table1"][row]["secret_psnr"],
                         None, r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
+    return pts + hardening_points(r)
+
+
+def hardening_points(r):
+    """Frontier points of the hardening rounds, each measured by its own fresh wardens."""
     h = r.get("hardening")
-    if h:
-        arch = h["config"]["wardens"][0]
-        pts += [(f"hardened {h['config']['model']}, round {x['round']}", x["secret_psnr"],
-                 x["stego_psnr"], x["pe_srm"], x[f"pe_fresh_{arch}"]) for x in h["rounds"]]
-    return pts
+    if not h:
+        return []
+    arch = h["config"]["wardens"][0]
+    return [(f"hardened {h['config']['model']}, round {x['round']}", x["secret_psnr"],
+             x["stego_psnr"], x["pe_srm"], x[f"pe_fresh_{arch}"]) for x in h["rounds"]]
 
 
 def figure_frontier(r, path):
@@ -183,7 +188,7 @@ def figure_frontier(r, path):
         label = name + (" (exact secret)" if x == cap else "")
         ax.scatter([x], [pe_s], marker="o", color=color, label=label)
         ax.scatter([x], [pe_c], marker="^", color=color)
-    rounds = [(min(x, cap), pe_c) for name, x, _, _, pe_c in pts if name.startswith("hardened")]
+    rounds = [(min(x, cap), pe_c) for _, x, _, _, pe_c in hardening_points(r)]
     if len(rounds) > 1:
         ax.plot(*zip(*rounds), color="0.5", lw=0.8, ls="--", zorder=0)
     ax.axhline(0.5, color="k", lw=0.6, ls=":")

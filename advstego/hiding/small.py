@@ -70,7 +70,7 @@ class SmallSecret(Hider):
                 virtual[:, a::f, b::f] = p
             out = self.inner.hide(cv, virtual.astype(np.uint8))
         elif getattr(self.inner, "any_secret_size", False):
-            out = np.stack([self.inner.hide(c, s) for c, s in zip(cv, small)])
+            out = self.inner.hide(cv, small)
         else:
             out = self.inner.hide(cv, enlarge(small, f))
         return _unbatch(out, single)
