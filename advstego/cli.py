@@ -2,6 +2,8 @@
 steganalyzers see it — always on the 8-bit file a stego really is."""
 
 # The command line only parses arguments, calls the package and maps errors to exit codes.
+# Each command is its arguments and its handler, side by side; nothing heavy (torch, numba,
+# sealwatch) is imported until a handler needs it, so `--help` answers at once.
 
 from __future__ import annotations
 
@@ -53,10 +55,59 @@ def _numbers(n, kind=float, low=None):
 
 
 COUNT, COUNT0 = _number(int, 1), _number(int, 0)
+POSITIVE = _number(float, 0, low_open=True)
+
+COMMANDS: list[tuple[str, str, object, object]] = []  # (name, help, add arguments, handler)
+
+
+def command(name: str, help: str, arguments=None):
+    """Register a handler as `advstego NAME` ("data prepare": a subcommand), its arguments
+    declared by the function `arguments(parser)` written just above it."""
+    def add(handler):
+        COMMANDS.append((name, help, arguments, handler))
+        return handler
+    return add
+
+
+def _add_options(q, options: dict, prefix=""):
+    """Flags from a registry member's options: name -> (type, default, minimum, help)."""
+    for k, (typ, default, _, hlp) in options.items():
+        flag = "--" + k.replace("_", "-")
+        if typ is bool:
+            q.add_argument(flag, action="store_true", help=prefix + hlp)
+        else:
+            q.add_argument(flag, type=typ, default=default, help=prefix + hlp)
+
+
+def _check_out(path):
+    from .paths import output_file
+
+    return output_file(path)
 
 
 # ---- data ---------------------------------------------------------------
 
+def prepare_args(p):
+    p.add_argument("--source", required=True,
+                   help="sample | debian-photos | bossbase | lfw | FOLDER")
+    p.add_argument("--root", help="the BOSSbase or LFW folder")
+    p.add_argument("--size", type=_number(int, 8), default=256)
+    p.add_argument("--gray", action="store_true", help="gray corpus (default RGB)")
+    p.add_argument("--convert", action="store_true",
+                   help="RGB photos become gray in a gray corpus; gray photos are skipped in an RGB one")
+    p.add_argument("--crop", choices=("tiles", "center"), default="tiles")
+    p.add_argument("--resize", type=COUNT0, default=0, help="resize the short side first")
+    p.add_argument("--min-std", type=_number(float, 0), default=10.0, help="drop flatter tiles")
+    p.add_argument("--max-tiles", type=COUNT0, default=0, help="per photo (0: all)")
+    p.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
+    p.add_argument("--split", type=_numbers(3, float, 0), default=(0.7, 0.15, 0.15),
+                   help="train,val,test fractions")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help="replace a non-empty --out")
+
+
+@command("data prepare", "crop, split by photo and pair a corpus", prepare_args)
 def cmd_data_prepare(a):
     from .data.prepare import PrepareConfig, prepare, summary
     from .data.sources import photos_for
@@ -89,6 +140,12 @@ def _print_summary(folder, s):
         print("  skipped: " + ", ".join(f"{k} {v}" for k, v in s["skipped"].items()))
 
 
+def info_args(p):
+    p.add_argument("folder")
+    p.add_argument("--json", action="store_true")
+
+
+@command("data info", "counts, sizes, modes and splits of a prepared corpus", info_args)
 def cmd_data_info(a):
     from .data.prepare import summary
 
@@ -101,10 +158,20 @@ def cmd_data_info(a):
 
 # ---- hiding -------------------------------------------------------------
 
-def _hider(a, channels=1):
-    from .hiding.registry import create_hider, hider_options
+def hider_args(p):
+    from .hiding.registry import HIDERS, hider_options
 
-    return create_hider(a.method, channels, **{k: getattr(a, k) for k in hider_options()})
+    p.add_argument("--method", choices=HIDERS.names(), default="gan",
+                   help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
+                                  for n in HIDERS.names()))
+    _add_options(p, hider_options())
+
+
+def _hider(a, channels=1):
+    from .hiding.registry import HIDERS, load_hider
+
+    cls, _ = HIDERS.get(a.method)
+    return load_hider(a.method, channels, **{k: getattr(a, k) for k in cls.options})
 
 
 def _peek(path):
@@ -116,12 +183,18 @@ def _peek(path):
         return read_image(path, None)
 
 
-def _check_out(path):
-    from .paths import output_file
+def hide_args(p):
+    p.add_argument("--cover", required=True)
+    p.add_argument("--secret", required=True)
+    p.add_argument("-o", "--output", required=True, help="stego image (.png)")
+    p.add_argument("--resize-secret", action="store_true",
+                   help="resize a secret of another size to the cover's size")
+    p.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
+    p.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
+    hider_args(p)
 
-    return output_file(path)
 
-
+@command("hide", "hide a secret image in a cover image", hide_args)
 def cmd_hide(a):
     import numpy as np
     from PIL import Image
@@ -146,6 +219,13 @@ def cmd_hide(a):
     print(f"{out}: stego written ({hider.name})")
 
 
+def reveal_args(p):
+    p.add_argument("stego")
+    p.add_argument("-o", "--output", required=True)
+    hider_args(p)
+
+
+@command("reveal", "reveal the secret image from a stego image", reveal_args)
 def cmd_reveal(a):
     from .images import mode_of, read_image, write_image
 
@@ -157,8 +237,35 @@ def cmd_reveal(a):
     print(f"{out}: revealed secret written ({hider.reveal_name})")
 
 
+def train_args(p):
+    from .hiding.config import ARCH_NAMES, PRESETS
+
+    p.add_argument("--data", required=True, help="a corpus made by `advstego data prepare`")
+    p.add_argument("--out", "--run", dest="run", required=True,
+                   help="run folder (config, log.csv, checkpoints); --out under torchrun")
+    p.add_argument("--preset", default="quick", help=" | ".join(PRESETS))
+    p.add_argument("--resume", action="store_true", help="continue the run in --run")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
+    p.add_argument("--max-minutes", type=POSITIVE, default=0,
+                   help="stop (checkpointed, resumable) once this much time has passed")
+    p.add_argument("--arch", choices=ARCH_NAMES,
+                   help="hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed "
+                        "full-resolution U-Net) | unet")
+    for name, typ in (("width", COUNT), ("blocks", COUNT), ("crop", _number(int, 8)),
+                      ("batch", COUNT), ("epochs", COUNT), ("steps-per-epoch", COUNT0),
+                      ("lr", POSITIVE), ("seed", int)):
+        p.add_argument(f"--{name}", type=typ)
+    p.add_argument("--lambdas", type=_numbers(3, float, 0),
+                   help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast")
+
+
+@command("train", "train the GAN (torchrun-ready)", train_args)
 def cmd_train(a):
-    from .hiding.train import make_config, train
+    from .hiding.config import make_config
+    from .hiding.train import train
+    from .paths import output_folder
 
     over = {k: getattr(a, k) for k in ("arch", "width", "blocks", "crop", "batch", "epochs",
                                        "steps_per_epoch", "lr", "seed")}
@@ -166,8 +273,6 @@ def cmd_train(a):
         over["lambdas"] = a.lambdas
     if a.bf16:
         over["amp_bf16"] = True
-    from .paths import output_folder
-
     output_folder(a.run)
     cfg = None if a.resume else make_config(a.preset, **over)
     last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps,
@@ -177,30 +282,47 @@ def cmd_train(a):
               f"PSNR {last['secret_psnr_uint8']:.2f} dB (8-bit stegos)")
 
 
-def cmd_evaluate(a):
-    from .hiding.evaluate import evaluate
+def evaluate_args(p):
+    p.add_argument("--data", required=True)
+    p.add_argument("--split", default="test")
+    p.add_argument("--limit", type=COUNT0, default=0)
+    p.add_argument("--out", help="keep stegos, revealed secrets and results here")
+    hider_args(p)
 
-    hider = _hider(a, 3 if _corpus_mode(a.data) == "rgb" else 1)
+
+@command("evaluate", "Table 1: fidelity on held-out pairs, 8-bit stegos", evaluate_args)
+def cmd_evaluate(a):
+    from .data.prepare import load_manifest
+    from .hiding.evaluate import evaluate, table1_text
+
+    hider = _hider(a, 3 if load_manifest(a.data)["mode"] == "rgb" else 1)
     if a.out:
         from .paths import claim_run_folder
         claim_run_folder(a.out, "evaluate", {"hider": hider.describe(), "data": str(a.data),
                                              "split": a.split, "limit": a.limit})
     s = evaluate(hider, a.data, split=a.split, limit=a.limit, out=a.out)
-    from .hiding.evaluate import table1_text
-
     print(table1_text([s]))
     if a.out:
         print(f"{a.out}: stegos, revealed secrets, pairs.csv and summary.json")
 
 
-def _corpus_mode(folder):
-    from .data.prepare import load_manifest
-
-    return load_manifest(folder)["mode"]
-
-
 # ---- embedding and steganalysis -----------------------------------------
 
+def embed_args(p):
+    from .embedding import METHODS
+
+    p.add_argument("--method", required=True, choices=list(METHODS))
+    p.add_argument("--payload", type=_number(float, 0, 1, low_open=True), default=0.4,
+                   help="bits per pixel, in (0, 1]")
+    p.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=COUNT0, default=0, help="processes (0: all cores)")
+    p.add_argument("--force", action="store_true",
+                   help="replace stegos made in --out with other settings")
+
+
+@command("embed", "WOW / S-UNIWARD / HILL stegos through conseal", embed_args)
 def cmd_embed(a):
     from .embedding import embed_folder
 
@@ -208,27 +330,49 @@ def cmd_embed(a):
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp")
 
 
+def detect_train_args(p):
+    from .steganalysis.registry import DETECTORS
+
+    p.add_argument("--detector", required=True, choices=DETECTORS.names())
+    p.add_argument("--covers", required=True)
+    p.add_argument("--stegos", required=True)
+    p.add_argument("--split", default="train", help="train | val | test | all")
+    p.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
+    p.add_argument("--epochs", type=COUNT, default=30, help="CNN epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+
+
+@command("detect train", "train a detector on covers and their stegos", detect_train_args)
 def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    from .paths import output_file
-
-    output_file(a.output)
+    _check_out(a.output)
     det = build_detector(a.detector, seed=a.seed, epochs=a.epochs, device=a.device)
     det.fit(covers, stegos, run=str(a.output) + ".ckpt")
     det.save(a.output)
     print(f"{a.output}: {a.detector} trained on {len(names)} cover/stego pairs")
 
 
+def detect_test_args(p):
+    p.add_argument("--detector", required=True, help="a trained detector file")
+    p.add_argument("--covers", required=True)
+    p.add_argument("--stegos", required=True)
+    p.add_argument("--split", default="test", help="train | val | test | all")
+    p.add_argument("--csv", help="write per-image scores here")
+
+
+@command("detect test", "P_FA, P_MD, PE, w/Vn on covers and their stegos", detect_test_args)
 def cmd_detect_test(a):
     import csv
+    import io
 
+    from .files import write_text_atomic
     from .steganalysis.detector import evaluate_detector, load_detector, load_pairs
 
     if a.csv:
-        from .paths import output_file
-        output_file(a.csv)
+        _check_out(a.csv)
     det = load_detector(a.detector)
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
     r = evaluate_detector(det, covers, stegos)
@@ -236,9 +380,6 @@ def cmd_detect_test(a):
     print(f"  P_FA {r['P_FA']:.4f}  P_MD {r['P_MD']:.4f}  PE {r['PE']:.4f}  "
           f"w/Vn {r['w_vn']:.4f}  PE_min {r['PE_min']:.4f}")
     if a.csv:
-        import io
-
-        from .files import write_text_atomic
         rows = [["image", "label", "prob_stego", "decision"]]
         for i, (lab, p, d) in enumerate(zip(r["labels"], r["scores"], r["decisions"])):
             rows.append([names[i % len(names)], "stego" if lab else "cover", f"{p:.6f}", int(d)])
@@ -249,6 +390,20 @@ def cmd_detect_test(a):
 
 
 # ---- attacks --------------------------------------------------------------
+
+def attack_args(p, name):
+    from .attacks.registry import ATTACKS
+
+    _add_options(p, ATTACKS.get(name)[0].options)
+    if name == "fgsm":  # the earlier spelling of fgsm-uint8
+        p.add_argument("--uint8", action="store_true", help="the same as `attack fgsm-uint8`")
+        _add_options(p, ATTACKS.get("fgsm-uint8")[0].options, prefix="--uint8: ")
+    p.add_argument("--detector", required=True, help="a trained detector file")
+    p.add_argument("--in", dest="input", required=True, help="folder of stegos")
+    p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true",
+                   help="replace an attack folder made with other settings")
+
 
 def cmd_attack(a):
     from .attacks.registry import ATTACKS
@@ -267,16 +422,37 @@ def cmd_attack(a):
           f"levels, {s['images_per_s']:.2f} images/s")
 
 
-# ---- experiment -------------------------------------------------------------
+def _attack_commands():
+    """`attack NAME` for every registered attack, its flags from the attack's options."""
+    from .attacks.registry import ATTACKS
 
+    for name in ATTACKS.names():
+        doc = ATTACKS.get(name)[0].__doc__.splitlines()[0]
+        command(f"attack {name}", doc, lambda p, name=name: attack_args(p, name))(cmd_attack)
+
+
+_attack_commands()
+
+
+# ---- experiment and hardening ---------------------------------------------
+
+def experiment_args(p):
+    from .experiments.presets import PRESETS
+
+    p.add_argument("config", help=" | ".join([*PRESETS, "CONFIG.json"]))
+    p.add_argument("--out", default="runs/experiment")
+    p.add_argument("--root", help="BOSSbase or LFW folder for the paper presets")
+    p.add_argument("--device", default="auto")
+
+
+@command("experiment", "the whole paper: tables, figures, report", experiment_args)
 def cmd_experiment(a):
     import time
 
+    from .distributed import Ranks, process_group
     from .experiments.pipeline import run_experiment
     from .experiments.presets import load_config
     from .experiments.report import tables_text
-
-    from .distributed import Ranks, process_group
     from .paths import claim_run_folder
 
     cfg = load_config(a.config, a.root)
@@ -294,8 +470,20 @@ def cmd_experiment(a):
           f"{time.perf_counter() - t:.1f} s)")
 
 
-# ---- harden --------------------------------------------------------------
+def harden_args(p):
+    p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
+    p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
+    p.add_argument("--preset", default="quick", help="quick | offline | gpu")
+    p.add_argument("--model", help="starting hider: a shipped name (v2, v1) or a model file")
+    for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
+                      ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
+                      ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE)):
+        p.add_argument(f"--{name}", type=typ)
+    p.add_argument("--device", default="cpu")
 
+
+@command("harden", "min-max hardening: the hider against wardens who retrain, round by round "
+                   "(resumable)", harden_args)
 def cmd_harden(a):
     from .distributed import pick_device
     from .experiments.harden import game_settings, harden, make_config
@@ -306,14 +494,16 @@ def cmd_harden(a):
         "tau")})
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
-    claim_run_folder(a.out, "harden", game_settings(cfg)
-                     | {"data": str(a.data)})
+    claim_run_folder(a.out, "harden", game_settings(cfg) | {"data": str(a.data)})
     harden(a.data, a.out, cfg, device=device)
     print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}")
 
 
-# ---- demo ---------------------------------------------------------------
+def demo_args(p):
+    p.add_argument("--out", default="demo-out")
 
+
+@command("demo", "run the end-to-end demo on the sample photos", demo_args)
 def cmd_demo(a):
     from .experiments.demo import run_demo
 
@@ -321,16 +511,6 @@ def cmd_demo(a):
 
 
 # ---- parser -------------------------------------------------------------
-
-def _add_options(q, options: dict):
-    """Flags from a registry member's options: name -> (type, default, minimum, help)."""
-    for k, (typ, default, _, hlp) in options.items():
-        flag = "--" + k.replace("_", "-")
-        if typ is bool:
-            q.add_argument(flag, action="store_true", help=hlp)
-        else:
-            q.add_argument(flag, type=typ, default=default, help=hlp)
-
 
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line and exit code 2, like every other bad input."""
@@ -342,170 +522,30 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .attacks.registry import ATTACKS
-    from .experiments.presets import PRESETS as EXPERIMENT_PRESETS
-    from .hiding.train import PRESETS as TRAIN_PRESETS
-    from .embedding import METHODS
-    from .images import MAX_PIXELS
-    from .steganalysis.registry import DETECTORS
+    from .images import DEFAULT_MAX_PIXELS as MAX_PIXELS
 
     p = _Parser(prog="advstego", description=__doc__.split("\n\n")[0])
     p.add_argument("--version", action="version", version=f"advstego {__version__}")
     p.add_argument("--max-pixels", type=COUNT, default=MAX_PIXELS,
                    help=f"refuse images larger than this before decoding (default {MAX_PIXELS:,})")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    data = sub.add_parser("data", help="photo corpora").add_subparsers(dest="data_cmd", required=True)
-    pr = data.add_parser("prepare", help="crop, split by photo and pair a corpus")
-    pr.add_argument("--source", required=True,
-                    help="sample | debian-photos | bossbase | lfw | FOLDER")
-    pr.add_argument("--root", help="the BOSSbase or LFW folder")
-    pr.add_argument("--size", type=_number(int, 8), default=256)
-    pr.add_argument("--gray", action="store_true", help="gray corpus (default RGB)")
-    pr.add_argument("--convert", action="store_true",
-                    help="RGB photos become gray in a gray corpus; gray photos are skipped in an RGB one")
-    pr.add_argument("--crop", choices=("tiles", "center"), default="tiles")
-    pr.add_argument("--resize", type=COUNT0, default=0, help="resize the short side first")
-    pr.add_argument("--min-std", type=_number(float, 0), default=10.0, help="drop flatter tiles")
-    pr.add_argument("--max-tiles", type=COUNT0, default=0, help="per photo (0: all)")
-    pr.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
-    pr.add_argument("--split", type=_numbers(3, float, 0), default=(0.7, 0.15, 0.15), help="train,val,test fractions")
-    pr.add_argument("--seed", type=int, default=0)
-    pr.add_argument("--out", required=True)
-    pr.add_argument("--force", action="store_true", help="replace a non-empty --out")
-    pr.set_defaults(func=cmd_data_prepare)
-    inf = data.add_parser("info", help="counts, sizes, modes and splits of a prepared corpus")
-    inf.add_argument("folder")
-    inf.add_argument("--json", action="store_true")
-    inf.set_defaults(func=cmd_data_info)
-    def hider_args(q):
-        from .hiding.registry import HIDERS, hider_options
-
-        q.add_argument("--method", choices=HIDERS.names(), default="gan",
-                       help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
-                                      for n in HIDERS.names()))
-        _add_options(q, hider_options())
-
-    h = sub.add_parser("hide", help="hide a secret image in a cover image")
-    h.add_argument("--cover", required=True)
-    h.add_argument("--secret", required=True)
-    h.add_argument("-o", "--output", required=True, help="stego image (.png)")
-    h.add_argument("--resize-secret", action="store_true",
-                   help="resize a secret of another size to the cover's size")
-    h.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
-    h.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
-    hider_args(h)
-    h.set_defaults(func=cmd_hide)
-    r = sub.add_parser("reveal", help="reveal the secret image from a stego image")
-    r.add_argument("stego")
-    r.add_argument("-o", "--output", required=True)
-    hider_args(r)
-    r.set_defaults(func=cmd_reveal)
-
-    t = sub.add_parser("train", help="train the GAN (torchrun-ready)")
-    t.add_argument("--data", required=True, help="a corpus made by `advstego data prepare`")
-    t.add_argument("--out", "--run", dest="run", required=True,
-                   help="run folder (config, log.csv, checkpoints); --out under torchrun")
-    t.add_argument("--preset", default="quick",
-                   help=" | ".join(TRAIN_PRESETS))
-    t.add_argument("--resume", action="store_true", help="continue the run in --run")
-    t.add_argument("--device", default="auto")
-    t.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
-    t.add_argument("--max-minutes", type=_number(float, 0, low_open=True), default=0,
-                   help="stop (checkpointed, resumable) once this much time has passed")
-    from .hiding.nets import ARCHS
-    t.add_argument("--arch", choices=tuple(ARCHS),
-                   help="hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed full-resolution U-Net) | unet")
-    for name, typ in (("width", COUNT), ("blocks", COUNT), ("crop", _number(int, 8)),
-                      ("batch", COUNT), ("epochs", COUNT), ("steps-per-epoch", COUNT0),
-                      ("lr", _number(float, 0, low_open=True)), ("seed", int)):
-        t.add_argument(f"--{name}", type=typ)
-    t.add_argument("--lambdas", type=_numbers(3, float, 0), help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
-    t.add_argument("--bf16", action="store_true", help="bf16 autocast")
-    t.set_defaults(func=cmd_train)
-
-    e = sub.add_parser("evaluate", help="Table 1: fidelity on held-out pairs, 8-bit stegos")
-    e.add_argument("--data", required=True)
-    e.add_argument("--split", default="test")
-    e.add_argument("--limit", type=COUNT0, default=0)
-    e.add_argument("--out", help="keep stegos, revealed secrets and results here")
-    hider_args(e)
-    e.set_defaults(func=cmd_evaluate)
-
-    em = sub.add_parser("embed", help="WOW / S-UNIWARD / HILL stegos through conseal")
-    em.add_argument("--method", required=True, choices=list(METHODS))
-    em.add_argument("--payload", type=_number(float, 0, 1, low_open=True), default=0.4,
-                    help="bits per pixel, in (0, 1]")
-    em.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
-    em.add_argument("--out", required=True)
-    em.add_argument("--seed", type=int, default=0)
-    em.add_argument("--workers", type=COUNT0, default=0, help="processes (0: all cores)")
-    em.add_argument("--force", action="store_true",
-                    help="replace stegos made in --out with other settings")
-    em.set_defaults(func=cmd_embed)
-
-    det = sub.add_parser("detect", help="steganalyzers").add_subparsers(dest="detect_cmd",
-                                                                        required=True)
-    dt = det.add_parser("train", help="train a detector on covers and their stegos")
-    dt.add_argument("--detector", required=True, choices=DETECTORS.names())
-    dt.add_argument("--covers", required=True)
-    dt.add_argument("--stegos", required=True)
-    dt.add_argument("--split", default="train", help="train | val | test | all")
-    dt.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
-    dt.add_argument("--epochs", type=COUNT, default=30, help="CNN epochs")
-    dt.add_argument("--seed", type=int, default=0)
-    dt.add_argument("--device", default="cpu")
-    dt.set_defaults(func=cmd_detect_train)
-    ds = det.add_parser("test", help="P_FA, P_MD, PE, w/Vn on covers and their stegos")
-    ds.add_argument("--detector", required=True, help="a trained detector file")
-    ds.add_argument("--covers", required=True)
-    ds.add_argument("--stegos", required=True)
-    ds.add_argument("--split", default="test", help="train | val | test | all")
-    ds.add_argument("--csv", help="write per-image scores here")
-    ds.set_defaults(func=cmd_detect_test)
-
-    att = sub.add_parser("attack", help="adversarial stegos against a detector")
-    att_sub = att.add_subparsers(dest="attack", required=True)
-    for name in ATTACKS.names():
-        cls, _ = ATTACKS.get(name)
-        q = att_sub.add_parser(name, help=cls.__doc__.splitlines()[0])
-        _add_options(q, cls.options)
-        if name == "fgsm":  # the earlier spelling of fgsm-uint8
-            q.add_argument("--uint8", action="store_true", help="the same as `attack fgsm-uint8`")
-            for k, (typ, default, _, hlp) in ATTACKS.get("fgsm-uint8")[0].options.items():
-                q.add_argument(f"--{k}", type=typ, default=default, help=f"--uint8: {hlp}")
-        q.add_argument("--detector", required=True, help="a trained detector file")
-        q.add_argument("--in", dest="input", required=True, help="folder of stegos")
-        q.add_argument("--out", required=True)
-        q.add_argument("--force", action="store_true",
-                       help="replace an attack folder made with other settings")
-        q.set_defaults(func=cmd_attack)
-
-    ex = sub.add_parser("experiment", help="the whole paper: tables, figures, report")
-    ex.add_argument("config", help=" | ".join([*EXPERIMENT_PRESETS, "CONFIG.json"]))
-    ex.add_argument("--out", default="runs/experiment")
-    ex.add_argument("--root", help="BOSSbase or LFW folder for the paper presets")
-    ex.add_argument("--device", default="auto")
-    ex.set_defaults(func=cmd_experiment)
-
-    hd = sub.add_parser("harden", help="min-max hardening: the hider against wardens who "
-                                       "retrain, round by round (resumable)")
-    hd.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
-    hd.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
-    hd.add_argument("--preset", default="quick", help="quick | offline | gpu")
-    hd.add_argument("--model", help="starting hider: a shipped name (v2, v1) or a model file")
-    for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
-                      ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
-                      ("lr", _number(float, 0, low_open=True)),
-                      ("l-adv", _number(float, 0)), ("tau", _number(float, 0, low_open=True))):
-        hd.add_argument(f"--{name}", type=typ)
-    hd.add_argument("--device", default="cpu")
-    hd.set_defaults(func=cmd_harden)
-
-    demo = sub.add_parser("demo", help="run the end-to-end demo on the sample photos")
-    demo.add_argument("--out", default="demo-out")
-    demo.set_defaults(func=cmd_demo)
+    groups = {(): p.add_subparsers(dest="command", required=True)}
+    for name, hlp, arguments, handler in COMMANDS:
+        *parents, last = name.split()
+        for i in range(len(parents)):
+            key = tuple(parents[:i + 1])
+            if key not in groups:
+                grp = groups[key[:-1]].add_parser(key[-1], help=_GROUPS[key[-1]])
+                groups[key] = grp.add_subparsers(dest=f"{key[-1]}_cmd" if key[-1] != "attack"
+                                                 else "attack", required=True)
+        q = groups[tuple(parents)].add_parser(last, help=hlp)
+        if arguments:
+            arguments(q)
+        q.set_defaults(func=handler)
     return p
+
+
+_GROUPS = {"data": "photo corpora", "detect": "steganalyzers",
+           "attack": "adversarial stegos against a detector"}
 
 
 def main(argv=None) -> int:

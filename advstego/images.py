@@ -26,7 +26,8 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS
 
 
-MAX_PIXELS = 30_000_000  # --max-pixels: larger images are refused before they are decoded
+DEFAULT_MAX_PIXELS = 30_000_000
+MAX_PIXELS = DEFAULT_MAX_PIXELS  # --max-pixels: larger images are refused before they are decoded
 Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check is replaced by MAX_PIXELS
 
 

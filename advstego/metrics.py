@@ -41,6 +41,17 @@ def psnr_from_mse(m: float) -> float:
     return float("inf") if m <= 0 else float(10 * np.log10(1 / m))
 
 
+def percentile(values, q: float) -> float:
+    """np.percentile's linear interpolation, exact where the neighbours are equal or the
+    rank is whole: PSNRs of exact pairs are inf, and inf - inf would be nan."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    pos = (len(v) - 1) * q / 100
+    lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+    if v[lo] == v[hi] or lo == hi:
+        return float(v[lo])
+    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
+
+
 def ssim(a, b) -> float:
     """Structural similarity (scikit-image, Gaussian-free 7x7 window), gray or RGB."""
     a, b = unit(a), unit(b)

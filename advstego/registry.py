@@ -1,7 +1,9 @@
 """One registry per family (hiders, detectors, attacks), after timm's pattern.
 
-A class joins its family with a decorator in its own module, `@HIDERS.register("lsb")`;
-the family's package is scanned once, on first lookup, so adding a member is one new file.
+A class joins its family with a decorator in its own module, `@HIDERS.register("lsb")`, and
+the family's table names that module (`"lsb": "advstego.hiding.lsb"`): listing the names
+imports nothing, and looking one up imports its module only. So `--help` and a hider that
+needs no network never load torch.
 `create(name, **settings)` passes on the settings its constructor takes.
 """
 
@@ -9,41 +11,35 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import pkgutil
 
 from .errors import InputError
 
 
 class Registry:
-    def __init__(self, family: str, package: str):
-        self.family, self.package = family, package
+    def __init__(self, family: str, members: dict[str, str]):
+        self.family = family
+        self.members = dict(members)  # name -> the module that registers it
         self._items: dict[str, tuple[type, dict]] = {}
-        self._scanned = False
 
     def register(self, name: str, **defaults):
         """Class decorator: register under `name`, with fixed constructor settings."""
         def add(cls):
+            if name not in self.members:
+                raise ValueError(f"{self.family} {name!r} is not in its family's table")
             if name in self._items and self._items[name][0] is not cls:
                 raise ValueError(f"{self.family} {name!r} is registered twice")
             self._items[name] = (cls, defaults)
             return cls
         return add
 
-    def _scan(self):
-        if not self._scanned:
-            self._scanned = True
-            pkg = importlib.import_module(self.package)
-            for m in pkgutil.iter_modules(pkg.__path__):
-                importlib.import_module(f"{self.package}.{m.name}")
-
     def names(self) -> list[str]:
-        self._scan()
-        return sorted(self._items)
+        return sorted(self.members)
 
     def get(self, name: str) -> tuple[type, dict]:
-        self._scan()
-        if name not in self._items:
+        if name not in self.members:
             raise InputError(f"unknown {self.family} {name!r}; known: {', '.join(self.names())}")
+        if name not in self._items:
+            importlib.import_module(self.members[name])
         return self._items[name]
 
     def create(self, name: str, **settings):

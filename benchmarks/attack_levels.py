@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from advstego.attacks.fgsm import fgsm_uint8
-from advstego.hiding.model import load_hider
+from advstego.hiding.registry import load_hider
 from advstego.images import read_image
 from advstego.metrics import mse, psnr_from_mse
 from advstego.steganalysis.detector import load_detector

@@ -23,7 +23,7 @@ import torch
 from advstego.attacks.fgsm import fgsm, fgsm_uint8
 from advstego.attacks.onepixel import onepixel
 from advstego.data.synthetic import synthetic_covers
-from advstego.hiding.model import LsbHider
+from advstego.hiding.lsb import LsbHider
 from advstego.images import from_tensor, to_tensor
 from advstego.steganalysis.cnn import CnnDetector
 

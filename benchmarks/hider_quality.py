@@ -23,7 +23,7 @@ from pathlib import Path
 from advstego.data.prepare import load_manifest
 from advstego.files import write_text_atomic
 from advstego.hiding.evaluate import evaluate
-from advstego.hiding.model import load_hider
+from advstego.hiding.registry import load_hider
 from advstego.images import read_image
 from advstego.progress import progress
 from advstego.steganalysis.cnn import CnnDetector

@@ -1,12 +1,41 @@
+import contextlib
+import io
+import os
 import subprocess
 import sys
+import traceback
 
 import numpy as np
 import pytest
 
 
 def run_cli(*args, cwd=None):
-    """Run `python -m advstego ARGS` in a subprocess; returns CompletedProcess."""
+    """`advstego ARGS` run in this process through cli.main(argv), answered as a subprocess
+    would be (returncode, stdout, stderr): an uncaught exception is exit 1 with its traceback.
+    The import cost is paid once per test session instead of once per call."""
+    from advstego.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except Exception:  # what a subprocess would show as a crash
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["advstego", *map(str, args)], code, out.getvalue(),
+                                       err.getvalue())
+
+
+def run_process(*args, cwd=None):
+    """`python -m advstego ARGS` in a subprocess: for what only a real process shows."""
     return subprocess.run([sys.executable, "-m", "advstego", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd)
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from advstego.attacks.run import attack_images
 from advstego.data.synthetic import synthetic_covers
-from advstego.hiding.model import LsbHider
+from advstego.hiding.lsb import LsbHider
 from advstego.images import read_image, write_image
 from advstego.steganalysis.cnn import CnnDetector
 

@@ -8,7 +8,7 @@ import pytest
 from advstego.attacks.fgsm import fgsm, fgsm_uint8
 from advstego.attacks.onepixel import onepixel
 from advstego.data.synthetic import synthetic_covers
-from advstego.hiding.model import LsbHider
+from advstego.hiding.lsb import LsbHider
 from advstego.images import read_image, write_image
 from advstego.steganalysis.cnn import CnnDetector
 from conftest import assert_clean_error

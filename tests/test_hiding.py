@@ -4,7 +4,8 @@ import torch
 from safetensors.torch import save_file
 
 from advstego.errors import InputError
-from advstego.hiding.model import HidingModel, load_hider
+from advstego.hiding.model import HidingModel
+from advstego.hiding.registry import load_hider
 from advstego.hiding.nets import Decoder, Encoder, XuNetLike
 from advstego.images import read_image, write_image
 from conftest import assert_clean_error, textured

@@ -5,7 +5,8 @@ import pytest
 
 from advstego.errors import InputError
 from advstego.hiding.lsb import lsb_hide, lsb_reveal
-from advstego.hiding.model import LsbHider, load_hider
+from advstego.hiding.lsb import LsbHider
+from advstego.hiding.registry import load_hider
 from advstego.metrics import psnr
 
 

@@ -60,3 +60,18 @@ def test_psnr_from_mean_mse():
     from advstego.metrics import psnr_from_mse
     assert psnr_from_mse(0.01) == pytest.approx(20.0)
     assert psnr_from_mse(0.0) == math.inf
+
+
+def test_percentile_matches_numpy_and_keeps_exact_pairs_infinite(rng):
+    import warnings
+
+    from advstego.metrics import percentile
+
+    for n in (1, 2, 7, 50):
+        v = rng.normal(30, 5, n)
+        for q in (0, 10, 50, 90, 100):
+            assert percentile(v, q) == pytest.approx(np.percentile(v, q))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns 'invalid value' and returns nan here
+        assert percentile([np.inf] * 5, 10) == np.inf
+        assert percentile([20.0, np.inf, np.inf, np.inf], 10) == pytest.approx(20.0 + np.inf * 0.3)

@@ -5,7 +5,8 @@ import pytest
 
 from advstego.errors import InputError
 from advstego.hiding.evaluate import ResidualSpectrum, evaluate
-from advstego.hiding.model import HidingModel, load_hider
+from advstego.hiding.model import HidingModel
+from advstego.hiding.registry import load_hider
 from advstego.images import read_image, write_image
 from advstego.metrics import psnr
 

@@ -11,7 +11,7 @@ import pytest
 from advstego.data.synthetic import synthetic_covers
 from advstego.embedding import simulate
 from advstego.errors import InputError
-from advstego.hiding.model import LsbHider
+from advstego.hiding.lsb import LsbHider
 from advstego.images import read_image, write_image
 from advstego.steganalysis.cnn import CnnDetector
 from advstego.steganalysis.detector import (build_detector, evaluate_detector, load_detector,

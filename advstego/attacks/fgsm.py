@@ -10,17 +10,17 @@ image as soon as the detector calls it a cover.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from ..images import from_tensor, to_tensor
-from ..tensors import straight_through
 from .base import Attack, AttackResult
 from .registry import ATTACKS
 
 
-def _grad_to_cover(detector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _grad_to_cover(detector, x):
     """Gradient of the loss 'this is a cover' and P(stego), at x (float NCHW)."""
+    import torch
+    import torch.nn.functional as F
+
     x = x.clone().requires_grad_(True)
     logits = detector.logits(x)
     loss = F.cross_entropy(logits, torch.zeros(len(x), dtype=torch.long, device=x.device))
@@ -39,6 +39,8 @@ def _as_batch(stegos) -> np.ndarray:
 
 def fgsm(detector, stegos, eps: float, batch: int = 32) -> np.ndarray:
     """One FGSM step of size eps (on [0, 1]) toward 'cover', clipped, rounded to uint8."""
+    import torch
+
     detector.net.eval()
     arr = _as_batch(stegos)
     out = []
@@ -63,6 +65,10 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
     max(0, z_stego - z_cover + margin), and each image stops at the first step where its
     rounded image is called a cover.
     """
+    import torch
+
+    from ..tensors import straight_through
+
     detector.net.eval()
     arr = _as_batch(stegos)
     out, used_all = [], []

@@ -9,7 +9,6 @@ are queried, a whole population per call (vectorized); DE stops on success.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import differential_evolution
 
 from .base import Attack, AttackResult
 from .registry import ATTACKS
@@ -21,6 +20,8 @@ def onepixel(prob_stego, stego: np.ndarray, pixels: int = 1, maxiter: int = 50,
 
     Returns {"image": attacked uint8, "success", "queries", "prob_before", "prob_after"}.
     """
+    from scipy.optimize import differential_evolution
+
     stego = np.asarray(stego, dtype=np.uint8)
     h, w = stego.shape[:2]
     k = 5 if stego.ndim == 3 else 3  # row, column and the pixel's new value(s)

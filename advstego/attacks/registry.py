@@ -1,5 +1,10 @@
-"""The attack family: `@ATTACKS.register(name)` on an Attack class in this package."""
+"""The attack family: `@ATTACKS.register(name)` on an Attack class, and its line here."""
 
 from ..registry import Registry
 
-ATTACKS = Registry("attack", "advstego.attacks")
+ATTACKS = Registry("attack", {
+    "fgsm": "advstego.attacks.fgsm",
+    "fgsm-uint8": "advstego.attacks.fgsm",
+    "onepixel": "advstego.attacks.onepixel",
+    "noise": "advstego.attacks.noise",
+})

@@ -29,7 +29,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-# Natural photos shipped inside installed packages (see shared/DATA.md).
+# Natural photos shipped inside installed packages (docs/data.md lists them).
 # pywt's camera is skimage's camera again: left out so one photo is not in two splits.
 def _sample_loaders():
     def skimage(name):

@@ -9,7 +9,8 @@ from PIL import Image
 
 from ..data.sources import sample_photos
 from ..hiding.evaluate import evaluate, table1_text
-from ..hiding.model import HidingModel, LsbHider
+from ..hiding.lsb import LsbHider
+from ..hiding.model import HidingModel
 from ..images import read_image, write_image
 from ..metrics import psnr
 from .pipeline import run_experiment

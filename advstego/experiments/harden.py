@@ -34,7 +34,8 @@ import torch.nn.functional as F
 
 from ..errors import InputError
 from ..files import write_text_atomic
-from ..hiding.model import DEFAULT_KEY, HidingModel
+from ..hiding.base import DEFAULT_KEY
+from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
 from ..hiding.train import TrainConfig, load_split, sample_batch, step_seed
 from ..images import read_image, write_image

@@ -26,7 +26,8 @@ from ..embedding import simulate
 from ..errors import InputError
 from ..hiding.classical import StcHider
 from ..hiding.evaluate import fidelity as table1_row
-from ..hiding.model import SHIPPED, HidingModel, LsbHider, builtin_path
+from ..hiding.lsb import LsbHider
+from ..hiding.model import SHIPPED, HidingModel, builtin_path
 from ..hiding.small import SmallSecret
 from ..hiding.train import make_config, train
 from ..images import read_image, write_image

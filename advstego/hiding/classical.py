@@ -19,9 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import codec as codecs
-from . import stc
-from .model import DEFAULT_KEY, Hider, _batch, _unbatch, check_pair
-from .model import key_seed as _seed
+from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
 from .registry import HIDERS
 
 COSTS = ("suniward", "wow", "hill")
@@ -94,7 +92,7 @@ class StcHider(Hider):
 
     def _order(self, n: int) -> np.ndarray:
         """The keyed order in which the n cover elements are visited."""
-        return np.random.default_rng(_seed(self.key)).permutation(n)
+        return np.random.default_rng(key_seed(self.key)).permutation(n)
 
     def describe(self):
         return {"name": self.name, "method": "stc", "cost": self.cost, "codec": self.codec,
@@ -117,12 +115,14 @@ class StcHider(Hider):
         return head + data, {"quality": q, "bytes": len(data), "encoded_size": list(size)}
 
     def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
+        from . import stc
+
         n = cover.size
         if n < 8 * LENGTHS_ELEMENTS:
             raise InputError(f"cover of {n} elements is too small for STC (at least "
                              f"{8 * LENGTHS_ELEMENTS})")
         rp, rm = _costs(cover, self.cost)
-        seed, order = _seed(self.key), self._order(n)
+        seed, order = key_seed(self.key), self._order(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rp, rm = rp.reshape(-1)[order], rm.reshape(-1)[order]
         r = LENGTHS_ELEMENTS
@@ -152,21 +152,23 @@ class StcHider(Hider):
         return out.reshape(cover.shape).astype(np.uint8)
 
     def hide(self, covers, secrets):
-        cv, single = _batch(covers, self.cover_channels, "cover")
-        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        cv, single = as_batch(covers, self.cover_channels, "cover")
+        sc, _ = as_batch(secrets, self.secret_channels, "secret")
         check_pair(cv, sc, smaller_ok=True)
         self.last = []
-        return _unbatch(np.stack([self._hide_one(c, s) for c, s in zip(cv, sc)]), single)
+        return unbatch(np.stack([self._hide_one(c, s) for c, s in zip(cv, sc)]), single)
 
     # ---- reveal --------------------------------------------------------------------
     def extract(self, stego: np.ndarray) -> tuple[bytes, tuple]:
         """(compressed secret, header fields) carried by one stego."""
+        from . import stc
+
         none = InputError("no advstego message found in this image (wrong --key, or not a "
                           "--method stc stego)")
         n, r = stego.size, LENGTHS_ELEMENTS
         if n < 8 * r:
             raise none
-        seed, order = _seed(self.key), self._order(n)
+        seed, order = key_seed(self.key), self._order(n)
         y = stego.reshape(-1).astype(np.int64)[order]
         lengths = np.packbits(stc.extract_bits((y[:r] & 1).astype(np.uint8), 8 * LENGTHS.size,
                                                LENGTHS_H, seed + 1)).tobytes()
@@ -185,9 +187,9 @@ class StcHider(Hider):
         return data, (hgt, wid, chans, codecs.NAMES[codec_id])
 
     def reveal(self, stegos):
-        st, single = _batch(stegos, self.cover_channels, "stego")
+        st, single = as_batch(stegos, self.cover_channels, "stego")
         out = []
         for s in st:
             data, (hgt, wid, chans, _) = self.extract(s)
             out.append(codecs.decompress(data, "L" if chans == 1 else "RGB", (hgt, wid)))
-        return _unbatch(np.stack(out), single)
+        return unbatch(np.stack(out), single)

@@ -20,9 +20,9 @@ from ..data.prepare import load_manifest
 from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import mode_of, read_image, write_image
-from ..metrics import mse, psnr, psnr_from_mse, ssim, unit
+from ..metrics import mse, percentile, psnr, psnr_from_mse, ssim, unit
 from ..progress import progress
-from .model import Hider
+from .base import Hider
 
 METRICS = ("cover_mse", "secret_mse", "stego_ssim", "secret_ssim")
 
@@ -44,7 +44,7 @@ def summarize(rows: list[dict]) -> dict:
         out[f"{k}_psnr"] = psnr_from_mse(out[f"{'cover' if k == 'stego' else k}_mse"])
         vals = np.array([r[f"{k}_psnr"] for r in rows], dtype=np.float64)
         out[f"{k}_psnr_median"] = float(np.median(vals))
-        out[f"{k}_psnr_p10"] = float(np.percentile(vals, 10))
+        out[f"{k}_psnr_p10"] = percentile(vals, 10)
     return out
 
 

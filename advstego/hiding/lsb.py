@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+from .base import Hider, as_batch, check_pair, unbatch
+from .registry import HIDERS
+
 
 def _check(bits: int):
     if not 1 <= bits <= 7:
@@ -25,3 +29,33 @@ def lsb_reveal(stego: np.ndarray, bits: int) -> np.ndarray:
     low = np.uint8((1 << bits) - 1)
     half = np.uint8(1 << (7 - bits))
     return ((stego & low) << np.uint8(8 - bits)) | half
+
+
+@HIDERS.register("lsb")
+class LsbHider(Hider):
+    """k-bit substitution of the secret's high bits"""
+    options = {"bits": (int, 4, 1, "LSB: bits per pixel (1..7)")}
+
+    @classmethod
+    def from_options(cls, settings, channels):
+        return cls(settings["bits"], channels)
+
+    def __init__(self, bits: int, channels: int = 1):
+        if not 1 <= bits <= 7:
+            raise InputError(f"--bits {bits}: LSB needs 1..7 bits")
+        self.bits = bits
+        self.cover_channels = self.secret_channels = channels
+        self.name = f"lsb-{bits}"
+
+    def hide(self, covers, secrets):
+        cv, single = as_batch(covers, self.cover_channels, "cover")
+        sc, _ = as_batch(secrets, self.secret_channels, "secret")
+        check_pair(cv, sc)
+        return unbatch(lsb_hide(cv, sc, self.bits), single)
+
+    def reveal(self, stegos):
+        st, single = as_batch(stegos, self.cover_channels, "stego")
+        return unbatch(lsb_reveal(st, self.bits), single)
+
+    def describe(self):
+        return {"name": self.name, "method": "lsb", "bits": self.bits}

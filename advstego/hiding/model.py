@@ -1,25 +1,18 @@
-"""One hiding interface, two implementations: the trained GAN (HidingModel) and LSB.
+"""The trained hider: a keyed encoder/decoder network (HidingModel) and the shipped models.
 
-hide(covers, secrets) and reveal(stegos) take and return uint8 arrays, one image
-(H, W[, 3]) or a batch (N, H, W[, 3]); a stego is always an 8-bit image.
+torch and the networks load when a model is built, not when this module is imported.
 """
 
 from __future__ import annotations
 
-import hashlib
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from .. import weights
-from ..distributed import pick_device
 from ..errors import InputError
 from ..images import from_tensor, to_tensor
-from ..tensors import quantize
-from .lsb import lsb_hide, lsb_reveal
-from .nets import ARCHS, PerChannel, hiding_nets, set_key
+from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
 from .registry import HIDERS
 
 KIND = "hiding-model"
@@ -28,100 +21,6 @@ BUILTIN = "builtin"
 SHIPPED = {"v1": {1: "gray-v1"}, "v2": {1: "gray-v2", 3: "rgb-v2"},
            "hardened": {1: "gray-hardened"}}  # v2 after min-max hardening (experiments/harden.py)
 DEFAULT = "v2"
-DEFAULT_KEY = "advstego"
-
-
-def key_seed(key: str) -> int:
-    """A shared key (any text) as a 63-bit seed."""
-    return int.from_bytes(hashlib.sha256(str(key).encode()).digest()[:8], "big") >> 1
-
-
-def _batch(x: np.ndarray, channels: int, what: str) -> tuple[np.ndarray, bool]:
-    """Return (N, H, W[, 3]) and whether the input was a single image."""
-    x = np.asarray(x)
-    if x.dtype != np.uint8:
-        raise InputError(f"{what}: expected 8-bit images, got {x.dtype}")
-    single_ndim = 2 if channels == 1 else 3
-    if x.ndim == single_ndim:
-        return x[None], True
-    if x.ndim == single_ndim + 1:
-        return x, False
-    mode = "gray" if channels == 1 else "RGB"
-    raise InputError(f"{what}: expected {mode} images, got an array of shape {x.shape}")
-
-
-def _unbatch(x, single):
-    return x[0] if single else x
-
-
-def check_pair(covers: np.ndarray, secrets: np.ndarray, smaller_ok: bool = False):
-    """Batches (N, H, W[, 3]) of one size (smaller_ok: a smaller secret too); a cover smaller
-    than its secret is named as such."""
-    if len(covers) != len(secrets):
-        raise InputError(f"{len(covers)} covers but {len(secrets)} secrets")
-    ch, cw = covers.shape[1:3]
-    sh, sw = secrets.shape[1:3]
-    if (sh, sw) != (ch, cw):
-        if sh > ch or sw > cw:
-            raise InputError(f"cover ({cw}x{ch}) is smaller than the secret ({sw}x{sh})")
-        if not smaller_ok:
-            raise InputError(f"secret ({sw}x{sh}) and cover ({cw}x{ch}) differ in size")
-
-
-class Hider:
-    """What every hiding method offers."""
-    name = "hider"
-    cover_channels = 1
-    secret_channels = 1
-    options: dict = {}  # command-line settings: name -> (type, default, minimum, help)
-
-    @classmethod
-    def from_options(cls, settings: dict, channels: int) -> "Hider":  # pragma: no cover
-        raise NotImplementedError
-
-    def hide(self, covers, secrets):  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def reveal(self, stegos):  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def describe(self) -> dict:
-        return {"name": self.name}
-
-    @property
-    def reveal_name(self) -> str:
-        """How a reveal names the method (hide-side settings may not apply)."""
-        return self.name
-
-
-@HIDERS.register("lsb")
-class LsbHider(Hider):
-    """k-bit substitution of the secret's high bits"""
-    options = {"bits": (int, 4, 1, "LSB: bits per pixel (1..7)")}
-
-    @classmethod
-    def from_options(cls, settings, channels):
-        return cls(settings["bits"], channels)
-
-    def __init__(self, bits: int, channels: int = 1):
-        if not 1 <= bits <= 7:
-            raise InputError(f"--bits {bits}: LSB needs 1..7 bits")
-        self.bits = bits
-        self.cover_channels = self.secret_channels = channels
-        self.name = f"lsb-{bits}"
-
-    def hide(self, covers, secrets):
-        cv, single = _batch(covers, self.cover_channels, "cover")
-        sc, _ = _batch(secrets, self.secret_channels, "secret")
-        check_pair(cv, sc)
-        return _unbatch(lsb_hide(cv, sc, self.bits), single)
-
-    def reveal(self, stegos):
-        st, single = _batch(stegos, self.cover_channels, "stego")
-        return _unbatch(lsb_reveal(st, self.bits), single)
-
-    def describe(self):
-        return {"name": self.name, "method": "lsb", "bits": self.bits}
 
 
 @HIDERS.register("gan")
@@ -142,6 +41,8 @@ class HidingModel(Hider):
         return model.with_key(settings["key"])
 
     def __init__(self, config: dict, device: str = "cpu", bf16: bool = False):
+        from .nets import PerChannel, hiding_nets
+
         self.config = dict(config)
         self.bf16 = bf16  # bf16 autocast for hide/reveal: faster, PSNR within 0.05 dB
         c, s = config["cover_channels"], config["secret_channels"]
@@ -155,72 +56,83 @@ class HidingModel(Hider):
         else:
             self.encoder, self.decoder = hiding_nets(self.arch, c, s, config["width"],
                                                      config["blocks"])
-        self.device = pick_device(device)
         self.name = config.get("name", "gan")
         self.with_key(DEFAULT_KEY)
         self.to(device)
 
     def with_key(self, key: str) -> "HidingModel":
         """The shared key of a keyed model (its carrier); other models ignore it."""
+        from .nets import set_key
+
         set_key(key_seed(key), self.encoder, self.decoder)
         return self
 
     def to(self, device):
+        from ..distributed import pick_device
+
         self.device = pick_device(str(device))
         self.encoder.to(self.device).eval()
         self.decoder.to(self.device).eval()
         return self
 
     def _autocast(self):
+        import torch
+
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
-    @torch.no_grad()
     def hide_tensor(self, cover, secret):
         """Float [0, 1] NCHW -> float stego on the 8-bit grid."""
-        with self._autocast():
+        import torch
+
+        from ..tensors import quantize
+
+        with torch.no_grad(), self._autocast():
             stego = self.encoder(cover.to(self.device), secret.to(self.device)).float()
         return quantize(stego.clamp(0, 1))
 
-    @torch.no_grad()
     def reveal_tensor(self, stego):
-        with self._autocast():
+        import torch
+
+        with torch.no_grad(), self._autocast():
             return self.decoder(stego.to(self.device)).float()
 
-    @torch.no_grad()
     def hide_float(self, covers, secrets, batch_size: int = 16) -> np.ndarray:
         """Float stegos in [0, 1] before rounding (N, H, W[, C]); to measure the rounding cost."""
-        cv, _ = _batch(covers, self.cover_channels, "cover")
-        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        cv, _ = as_batch(covers, self.cover_channels, "cover")
+        sc, _ = as_batch(secrets, self.secret_channels, "secret")
         check_pair(cv, sc)
+        import torch
+
         out = []
         for i in range(0, len(cv), batch_size):
-            with self._autocast():
+            with torch.no_grad(), self._autocast():
                 st = self.encoder(to_tensor(cv[i:i + batch_size]).to(self.device),
                                   to_tensor(sc[i:i + batch_size]).to(self.device))
             out.append(_channels_last(st.float().clamp(0, 1)))
         return np.concatenate(out)
 
-    @torch.no_grad()
     def reveal_float(self, stegos: np.ndarray) -> np.ndarray:
         """Secrets in [0, 1] revealed from float stegos (N, H, W[, C])."""
+        import torch
+
         x = torch.from_numpy(np.asarray(stegos, dtype=np.float32))
         x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
         return _channels_last(self.reveal_tensor(x).clamp(0, 1))
 
     def hide(self, covers, secrets, batch_size: int = 16):
-        cv, single = _batch(covers, self.cover_channels, "cover")
-        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        cv, single = as_batch(covers, self.cover_channels, "cover")
+        sc, _ = as_batch(secrets, self.secret_channels, "secret")
         check_pair(cv, sc)
         out = [from_tensor(self.hide_tensor(to_tensor(cv[i:i + batch_size]),
                                             to_tensor(sc[i:i + batch_size])))
                for i in range(0, len(cv), batch_size)]
-        return _unbatch(np.concatenate(out), single)
+        return unbatch(np.concatenate(out), single)
 
     def reveal(self, stegos, batch_size: int = 16):
-        st, single = _batch(stegos, self.cover_channels, "stego")
+        st, single = as_batch(stegos, self.cover_channels, "stego")
         out = [from_tensor(self.reveal_tensor(to_tensor(st[i:i + batch_size])))
                for i in range(0, len(st), batch_size)]
-        return _unbatch(np.concatenate(out), single)
+        return unbatch(np.concatenate(out), single)
 
     def describe(self):
         return {"name": self.name, "method": "gan", "arch": self.arch, **{k: self.config[k] for k in
@@ -229,14 +141,21 @@ class HidingModel(Hider):
 
     # ---- files -----------------------------------------------------------
     def state_tensors(self) -> dict:
+        from .. import weights
+
         return {**weights.prefixed(self.encoder.state_dict(), "encoder"),
                 **weights.prefixed(self.decoder.state_dict(), "decoder")}
 
     def save(self, path) -> Path:
+        from .. import weights
+
         return weights.save(path, self.state_tensors(), {"kind": KIND, "config": self.config})
 
     @classmethod
     def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
+        from .. import weights
+        from .nets import ARCHS
+
         weights.check_config(config, {"cover_channels": (1, 3), "secret_channels": (1, 3),
                                       "width": (int, 1, 1024), "blocks": (int, 1, 64),
                                       "per_channel": (None, True, False)}, where)
@@ -256,13 +175,15 @@ class HidingModel(Hider):
         """A model file, or a shipped model by name (its gray or RGB version by channels)."""
         name = str(path)
         path = builtin_path(name, channels) if name in (BUILTIN, *SHIPPED) else Path(path)
+        from .. import weights
+
         tensors, meta = weights.load(path, KIND)
         model = cls.from_tensors(tensors, meta.get("config", {}), path, device)
         model.bf16 = bf16
         return model
 
 
-def _channels_last(x: torch.Tensor) -> np.ndarray:
+def _channels_last(x) -> np.ndarray:
     x = x.cpu().numpy().astype(np.float64)
     return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
 
@@ -274,14 +195,3 @@ def builtin_path(name: str = BUILTIN, channels: int = 1) -> Path:
         raise InputError(f"no shipped {name} model for {mode} covers "
                          f"(shipped: {', '.join(f'{n} {sorted(f)}' for n, f in SHIPPED.items())})")
     return Path(str(resources.files("advstego") / "models" / f"{files[channels]}.safetensors"))
-
-
-def load_hider(spec: str = BUILTIN, bits: int = 4, channels: int = 1,
-               device: str = "cpu", bf16: bool = False) -> Hider:
-    """'lsb' (with bits), 'lsb-K', 'builtin', a shipped name or a model path -> a Hider."""
-    spec = str(spec)
-    if spec == "lsb":
-        return LsbHider(bits, channels)
-    if spec.startswith("lsb-") and spec[4:].isdigit():
-        return LsbHider(int(spec[4:]), channels)
-    return HidingModel.load(spec, device, bf16, channels)

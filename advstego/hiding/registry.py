@@ -1,4 +1,4 @@
-"""The hider family: `@HIDERS.register(name)` on a Hider class in this package.
+"""The hider family: `@HIDERS.register(name)` on a Hider class, and its line here.
 
 Each class lists its command-line settings in `options` (name -> type, default, minimum,
 help) and builds itself from them with `from_options(settings, channels)`.
@@ -6,16 +6,14 @@ help) and builds itself from them with `from_options(settings, channels)`.
 
 from __future__ import annotations
 
+from ..errors import InputError
 from ..registry import Registry
 
-HIDERS = Registry("hider", "advstego.hiding")
-
-
-def create_hider(method: str, channels: int = 1, **settings):
-    """A hider by method name, from (a subset of) the command-line settings."""
-    cls, _ = HIDERS.get(method)
-    return cls.from_options({k: settings.get(k, v[1]) for k, v in cls.options.items()},
-                            channels)
+HIDERS = Registry("hider", {
+    "gan": "advstego.hiding.model",
+    "lsb": "advstego.hiding.lsb",
+    "stc": "advstego.hiding.classical",
+})
 
 
 def hider_options() -> dict:
@@ -24,3 +22,21 @@ def hider_options() -> dict:
     for name in HIDERS.names():
         out.update(HIDERS.get(name)[0].options)
     return out
+
+
+def load_hider(spec: str = "gan", channels: int = 1, **settings):
+    """The one way to get a hider: a method name with its settings (`load_hider("stc",
+    payload=0.2)`), `lsb-K`, a shipped model name (v1, v2, hardened) or a model file.
+    A setting the method does not take is refused, by name."""
+    spec = str(spec)
+    if spec.startswith("lsb-") and spec[4:].isdigit():
+        spec, settings = "lsb", {**settings, "bits": int(spec[4:])}
+    elif spec not in HIDERS.members:
+        spec, settings = "gan", {**settings, "model": spec}
+    cls, _ = HIDERS.get(spec)
+    unknown = set(settings) - set(cls.options)
+    if unknown:
+        raise InputError(f"hider {spec}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                         f"known: {', '.join(cls.options)}")
+    return cls.from_options({k: settings.get(k, v[1]) for k, v in cls.options.items()},
+                            channels)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .model import Hider, LsbHider, _batch, _unbatch
+from .base import Hider, as_batch, unbatch
+from .lsb import LsbHider
 
 
 def shrink(images: np.ndarray, size: int) -> np.ndarray:
@@ -47,8 +48,8 @@ class SmallSecret(Hider):
 
     def secret_view(self, secrets):
         """What the receiver should get: the secret shrunk to size x size."""
-        sc, single = _batch(secrets, self.secret_channels, "secret")
-        return _unbatch(shrink(sc, self.size), single)
+        sc, single = as_batch(secrets, self.secret_channels, "secret")
+        return unbatch(shrink(sc, self.size), single)
 
     def _factor(self, images) -> int:
         side = images.shape[1]
@@ -58,8 +59,8 @@ class SmallSecret(Hider):
         return side // self.size
 
     def hide(self, covers, secrets):
-        cv, single = _batch(covers, self.cover_channels, "cover")
-        sc, _ = _batch(secrets, self.secret_channels, "secret")
+        cv, single = as_batch(covers, self.cover_channels, "cover")
+        sc, _ = as_batch(secrets, self.secret_channels, "secret")
         f, small = self._factor(cv), shrink(sc, self.size)
         if isinstance(self.inner, LsbHider):
             k = self.inner.bits
@@ -73,10 +74,10 @@ class SmallSecret(Hider):
             out = self.inner.hide(cv, small)
         else:
             out = self.inner.hide(cv, enlarge(small, f))
-        return _unbatch(out, single)
+        return unbatch(out, single)
 
     def reveal(self, stegos):
-        st, single = _batch(stegos, self.cover_channels, "stego")
+        st, single = as_batch(stegos, self.cover_channels, "stego")
         f = self._factor(st)
         if isinstance(self.inner, LsbHider):
             k, total = self.inner.bits, f * f * self.inner.bits
@@ -86,8 +87,8 @@ class SmallSecret(Hider):
                 a, b = divmod(j, f)
                 acc = (acc << k) | bits[:, a::f, b::f]
             out = acc >> (total - 8) if total >= 8 else (acc << (8 - total)) | (1 << (7 - total))
-            return _unbatch(out.astype(np.uint8), single)
+            return unbatch(out.astype(np.uint8), single)
         revealed = self.inner.reveal(st)
         if revealed.shape[1] != self.size:
             revealed = shrink(revealed, self.size)
-        return _unbatch(revealed, single)
+        return unbatch(revealed, single)

@@ -12,7 +12,6 @@ costs that reproduce the optimal ternary change rates, layer 2 the LSB plane of 
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 WET = 1e7  # conseal marks impossible changes with a cost of 1e8
@@ -33,8 +32,7 @@ def block_widths(n: int, m: int) -> np.ndarray:
     return np.diff(edges)
 
 
-@numba.njit(cache=True)
-def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled
+def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by numba
     n, m, S = x.size, msg.size, 1 << h
     cost = np.full(S, np.inf)
     cost[0] = 0.0
@@ -85,21 +83,29 @@ def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled
     return y, total
 
 
-@numba.njit(cache=True)
-def _syndrome(y, cols, widths, h, m):  # pragma: no cover - compiled
-    S = 1 << h
-    out = np.empty(m, np.uint8)
-    state = 0
-    idx = 0
-    for i in range(m):
-        mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
-        for j in range(widths[i]):
-            if y[idx]:
-                state ^= cols[j] & mask
-            idx += 1
-        out[i] = state & 1
-        state >>= 1
-    return out
+_COMPILED = {}
+
+
+def _compiled_viterbi():
+    """_viterbi compiled by numba (cached on disk), on first use: extraction needs no numba."""
+    if "viterbi" not in _COMPILED:
+        import numba
+
+        _COMPILED["viterbi"] = numba.njit(cache=True)(_viterbi)
+    return _COMPILED["viterbi"]
+
+
+def _syndrome(y, cols, widths, h, m):
+    """H·y in NumPy: the columns of block i add cols[j] (an h-bit number) to message bits
+    i .. i+h-1; the XOR of a block's chosen columns, shifted into place, gives every bit."""
+    n = y.size
+    starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
+    j = np.arange(n) - np.repeat(starts, widths)  # position of each element in its block
+    blocks = np.bitwise_xor.reduceat(np.where(y.astype(bool), cols[j], 0), starts)
+    out = np.zeros(m, np.int64)
+    for k in range(min(h, m)):  # bit k of block i lands on message bit i + k
+        out[k:] ^= (blocks[:m - k] >> k) & 1
+    return out.astype(np.uint8)
 
 
 def _code(n: int, m: int, h: int, seed: int):
@@ -122,7 +128,7 @@ def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0):
     costs = np.asarray(costs, np.float64).copy()
     costs[costs >= WET] = np.inf
     cols, widths = _code(n, m, h, seed)
-    y, total = _viterbi(x_bits, costs, msg, cols, widths, h)
+    y, total = _compiled_viterbi()(x_bits, costs, msg, cols, widths, h)
     if not np.isfinite(total):
         raise ValueError(f"{m} message bits cannot be embedded here (too many wet elements)")
     return y, float(total)

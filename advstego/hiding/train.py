@@ -16,7 +16,7 @@ import csv
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -34,71 +34,10 @@ from ..metrics import psnr_from_mse
 from ..progress import progress
 from ..tensors import cosine, quantize, rot_flip, straight_through
 from .model import HidingModel
-from .nets import ARCHS, XuNetLike, hiding_nets, set_key
+from .config import PRESETS, TrainConfig, make_config  # noqa: F401 (the public names)
+from .nets import XuNetLike, hiding_nets, set_key
 
 CHECKPOINT_KIND = "hiding-checkpoint"
-
-
-@dataclass
-class TrainConfig:
-    arch: str = "block"            # hiding network: block (v1) | ukey (v2) | unet
-    width: int = 32
-    blocks: int = 2
-    disc_width: int = 4
-    crop: int = 64
-    batch: int = 8                 # per rank
-    epochs: int = 3
-    steps_per_epoch: int = 30      # 0: one pass over the training pairs
-    lr: float = 1e-3
-    lr_disc: float = 1e-4
-    cosine: bool = False           # cosine decay of lr to 0 over the run
-    lambdas: tuple = (1.0, 0.0001, 1.0)
-    rounding: str = "ste"          # ste | noise | none
-    clip: float = 1.0              # gradient norm clipping of encoder + decoder
-    secret_gray: bool = False      # gray secret in an RGB cover
-    val_pairs: int = 16
-    checkpoint_every: int = 0      # steps; 0: at each epoch end only
-    amp_bf16: bool = False         # bf16 autocast (the quick preset turns it on)
-    seed: int = 0
-    preset: str = "quick"
-
-
-PRESETS = {
-    # CPU, tests and demo; bf16 autocast: 1.5x faster here at equal PSNR (README)
-    "quick": dict(amp_bf16=True),
-    # the shipped gray model and the offline experiment
-    "offline": dict(width=64, blocks=4, disc_width=8, crop=64, batch=16, epochs=20,
-                    steps_per_epoch=200, lr=1e-3, cosine=True, lambdas=(1.0, 0.0001, 1.0)),
-    # hider v2 (gray and RGB shipped models): keyed full-resolution U-Net, bf16 autocast
-    "offline-v2": dict(arch="ukey", width=16, blocks=3, disc_width=8, crop=64, batch=16,
-                       epochs=8, steps_per_epoch=1000, lr=1e-3, cosine=True,
-                       lambdas=(1.0, 0.0001, 1.0), amp_bf16=True, checkpoint_every=250),
-    # the paper's settings (256x256, Adam 1e-4, 150 epochs); meant for a GPU
-    "paper-bossbase": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
-                           steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.8, 1.0, 1.0)),
-    # hider v2 on a CUDA GPU (scripts/gpu_train.sh): wider, larger crops and batches
-    # (at lr 1e-3 its tanh saturated by step 500 on an H200: stego 20.1 dB, secret lost)
-    "gpu-v2": dict(arch="ukey", width=32, blocks=3, disc_width=8, crop=128, batch=32,
-                   epochs=4, steps_per_epoch=1500, lr=3e-4, cosine=True,
-                   lambdas=(1.0, 0.0001, 1.0), amp_bf16=True, checkpoint_every=500),
-    "paper-lfw": dict(width=64, blocks=6, disc_width=8, crop=256, batch=8, epochs=150,
-                      steps_per_epoch=0, lr=1e-4, lr_disc=1e-4, lambdas=(0.5, 1.0, 1.0)),
-}
-
-
-def make_config(preset: str = "quick", **overrides) -> TrainConfig:
-    if preset not in PRESETS:
-        raise InputError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    known = {f.name for f in fields(TrainConfig)}
-    vals = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    bad = set(vals) - known
-    if bad:
-        raise InputError(f"unknown training settings: {', '.join(sorted(bad))}")
-    cfg = TrainConfig(**{**vals, "preset": preset})
-    if cfg.arch not in ARCHS:
-        raise InputError(f"unknown --arch {cfg.arch!r}; known: {', '.join(ARCHS)}")
-    cfg.lambdas = tuple(float(x) for x in cfg.lambdas)
-    return cfg
 
 
 class HidePair(nn.Module):

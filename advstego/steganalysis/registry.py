@@ -1,5 +1,11 @@
-"""The detector family: `@DETECTORS.register(name)` in a module of this package."""
+"""The detector family: `@DETECTORS.register(name)` in a module of this package, and its
+line here."""
 
 from ..registry import Registry
 
-DETECTORS = Registry("detector", "advstego.steganalysis")
+DETECTORS = Registry("detector", {
+    "srm-fld": "advstego.steganalysis.ensemble",
+    "srmq1-fld": "advstego.steganalysis.ensemble",
+    "xunet": "advstego.steganalysis.cnn",
+    "srnet": "advstego.steganalysis.cnn",
+})

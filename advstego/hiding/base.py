@@ -1,0 +1,80 @@
+"""What every hider offers, and the helpers they share.
+
+hide(covers, secrets) and reveal(stegos) take and return uint8 arrays, one image
+(H, W[, 3]) or a batch (N, H, W[, 3]); a stego is always an 8-bit image.
+This module imports numpy only, so a hider that needs no network loads in a blink.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from ..errors import InputError
+
+DEFAULT_KEY = "advstego"
+
+
+def key_seed(key: str) -> int:
+    """A shared key (any text) as a 63-bit seed."""
+    return int.from_bytes(hashlib.sha256(str(key).encode()).digest()[:8], "big") >> 1
+
+
+def as_batch(x, channels: int, what: str) -> tuple[np.ndarray, bool]:
+    """(N, H, W[, 3]) uint8 and whether the input was a single image."""
+    x = np.asarray(x)
+    if x.dtype != np.uint8:
+        raise InputError(f"{what}: expected 8-bit images, got {x.dtype}")
+    single_ndim = 2 if channels == 1 else 3
+    if x.ndim == single_ndim:
+        return x[None], True
+    if x.ndim == single_ndim + 1:
+        return x, False
+    mode = "gray" if channels == 1 else "RGB"
+    raise InputError(f"{what}: expected {mode} images, got an array of shape {x.shape}")
+
+
+def unbatch(x, single: bool):
+    """Undo as_batch: one image back if one came in."""
+    return x[0] if single else x
+
+
+def check_pair(covers: np.ndarray, secrets: np.ndarray, smaller_ok: bool = False):
+    """Batches (N, H, W[, 3]) of one size (smaller_ok: a smaller secret too); a cover smaller
+    than its secret is named as such."""
+    if len(covers) != len(secrets):
+        raise InputError(f"{len(covers)} covers but {len(secrets)} secrets")
+    ch, cw = covers.shape[1:3]
+    sh, sw = secrets.shape[1:3]
+    if (sh, sw) != (ch, cw):
+        if sh > ch or sw > cw:
+            raise InputError(f"cover ({cw}x{ch}) is smaller than the secret ({sw}x{sh})")
+        if not smaller_ok:
+            raise InputError(f"secret ({sw}x{sh}) and cover ({cw}x{ch}) differ in size")
+
+
+class Hider:
+    """What every hiding method offers."""
+    name = "hider"
+    cover_channels = 1
+    secret_channels = 1
+    options: dict = {}  # command-line settings: name -> (type, default, minimum, help)
+
+    @classmethod
+    def from_options(cls, settings: dict, channels: int) -> "Hider":  # pragma: no cover
+        raise NotImplementedError
+
+    def hide(self, covers, secrets):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def reveal(self, stegos):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"name": self.name}
+
+    @property
+    def reveal_name(self) -> str:
+        """How a reveal names the method (hide-side settings may not apply)."""
+        return self.name
