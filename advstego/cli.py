@@ -174,13 +174,16 @@ def _hider(a, channels=1):
     return load_hider(a.method, channels, **{k: getattr(a, k) for k in cls.options})
 
 
-def _peek(path):
-    """The image as it is, to choose the hider by its mode; its warnings come on the real read."""
-    from .images import read_image
+def _hider_and_image(a, path, convert=False):
+    """The hider for an image's mode (gray or RGB) and the image read in the hider's mode
+    (a first look chooses the mode; warnings come on the real read)."""
+    from .images import mode_of, read_image
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return read_image(path, None)
+        peek = read_image(path, None)
+    hider = _hider(a, 1 if peek.ndim == 2 else 3)
+    return hider, read_image(path, mode_of(hider.cover_channels), convert=convert)
 
 
 def hide_args(p):
@@ -202,9 +205,7 @@ def cmd_hide(a):
     from .images import mode_of, read_image, write_image
 
     out = _check_out(a.output)
-    cover = _peek(a.cover)
-    hider = _hider(a, 1 if cover.ndim == 2 else 3)
-    cover = read_image(a.cover, mode_of(hider.cover_channels), convert=a.convert)
+    hider, cover = _hider_and_image(a, a.cover, a.convert)
     secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
     if secret.shape[:2] != cover.shape[:2]:
         (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
@@ -227,12 +228,10 @@ def reveal_args(p):
 
 @command("reveal", "reveal the secret image from a stego image", reveal_args)
 def cmd_reveal(a):
-    from .images import mode_of, read_image, write_image
+    from .images import write_image
 
     out = _check_out(a.output)
-    stego = _peek(a.stego)
-    hider = _hider(a, 1 if stego.ndim == 2 else 3)
-    stego = read_image(a.stego, mode_of(hider.cover_channels))
+    hider, stego = _hider_and_image(a, a.stego)
     write_image(out, hider.reveal(stego))
     print(f"{out}: revealed secret written ({hider.reveal_name})")
 
@@ -437,7 +436,7 @@ _attack_commands()
 # ---- experiment and hardening ---------------------------------------------
 
 def experiment_args(p):
-    from .experiments.presets import PRESETS
+    from .experiments.config import PRESETS
 
     p.add_argument("config", help=" | ".join([*PRESETS, "CONFIG.json"]))
     p.add_argument("--out", default="runs/experiment")
@@ -451,7 +450,7 @@ def cmd_experiment(a):
 
     from .distributed import Ranks, process_group
     from .experiments.pipeline import run_experiment
-    from .experiments.presets import load_config
+    from .experiments.config import load_config
     from .experiments.report import tables_text
     from .paths import claim_run_folder
 
@@ -473,7 +472,8 @@ def cmd_experiment(a):
 def harden_args(p):
     p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
-    p.add_argument("--preset", default="quick", help="quick | offline | gpu")
+    p.add_argument("--preset", default="quick", help="quick | offline | gpu "
+                   "(advstego/experiments/presets/harden.json)")
     p.add_argument("--model", help="starting hider: a shipped name (v2, v1) or a model file")
     for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
                       ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
@@ -486,7 +486,8 @@ def harden_args(p):
                    "(resumable)", harden_args)
 def cmd_harden(a):
     from .distributed import pick_device
-    from .experiments.harden import game_settings, harden, make_config
+    from .experiments.harden import harden
+    from .experiments.harden_config import game_settings, make_config
     from .paths import claim_run_folder
 
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in (

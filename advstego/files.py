@@ -1,8 +1,10 @@
-"""Files: atomic writes (a temporary file renamed into place when complete), the cache folder."""
+"""Files: atomic writes (a temporary file or folder renamed into place when complete), the
+cache folder. Every output advstego writes goes through one of these."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,19 @@ def write_text_atomic(path, text: str) -> Path:
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
         fh.write(text)
     return path
+
+
+@contextmanager
+def atomic_folder(folder):
+    """Yield an empty FOLDER.partial to fill; on success it replaces folder (a killed run
+    leaves only the .partial, which the next run clears)."""
+    folder = Path(folder)
+    tmp = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    yield tmp
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
 
 
 def cache_dir() -> Path:

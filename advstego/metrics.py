@@ -90,3 +90,9 @@ def pe_min(labels, scores) -> float:
     md = 1 - np.concatenate([[0], np.cumsum(y == 1)]) / n1
     cut = np.concatenate([[True], s[1:] != s[:-1], [True]])  # only between distinct scores
     return float(np.min(((fa + md) / 2)[cut]))
+
+
+def pe_fresh(row: dict, wardens) -> float:
+    """The one definition of a hardening round's "PE of a fresh warden": the lowest PE among
+    the wardens trained from scratch on that round's stegos (the one that sees them best)."""
+    return min(row[f"pe_fresh_{a}"] for a in wardens)

@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 
 
-from advstego.data.prepare import load_manifest
+from advstego.data.corpus import Corpus
 from advstego.files import write_text_atomic
 from advstego.hiding.evaluate import evaluate
 from advstego.hiding.registry import load_hider
 from advstego.images import read_image
 from advstego.progress import progress
 from advstego.steganalysis.cnn import CnnDetector
-from advstego.steganalysis.detector import evaluate_detector
+from advstego.steganalysis.detector import control_halves, evaluate_detector
 from advstego.steganalysis.ensemble import SrmFld
 
 KEEP = ("pairs", "stego_psnr", "secret_psnr", "stego_psnr_median", "secret_psnr_median",
@@ -35,8 +35,7 @@ KEEP = ("pairs", "stego_psnr", "secret_psnr", "stego_psnr_median", "secret_psnr_
 
 
 def pairs_of(corpus, split, n):
-    pairs = load_manifest(corpus)["pairs"].get(split, [])
-    return pairs[:n]
+    return Corpus(corpus).pairs(split)[:n]
 
 
 def read_pairs(corpus, pairs, mode):
@@ -70,7 +69,7 @@ def main():
     ap.add_argument("--append", action="store_true",
                     help="add the hiders to an existing --out (same corpus and sizes)")
     a = ap.parse_args()
-    mode = load_manifest(a.corpus)["mode"]
+    mode = Corpus(a.corpus).mode
     channels = 3 if mode == "rgb" else 1
     train_pairs, test_pairs = pairs_of(a.corpus, "train", a.train), pairs_of(a.corpus, "test", a.test)
     train_c, train_sec = read_pairs(a.corpus, train_pairs, mode)
@@ -85,9 +84,8 @@ def main():
             raise SystemExit(f"{a.out}: made with another corpus or other sizes")
         result = old
     if "control" not in result:
-        # the wardens on covers against other covers (half the covers each side)
-        h, t = len(test_c) // 2, len(train_c) // 2
-        result["control"] = wardens(train_c[:t], train_c[t:2 * t], test_c[:h], test_c[h:2 * h],
+        # the wardens on covers against other covers (two random halves each side)
+        result["control"] = wardens(*control_halves(train_c, 0), *control_halves(test_c, 1),
                                     a.cnn)
         print(f"control (covers vs covers): {json.dumps(result['control'])}", flush=True)
     for spec in a.hiders.split(","):

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from advstego.data.prepare import load_manifest
+from advstego.data.corpus import Corpus
 from advstego.embedding import simulate
 from advstego.hiding.classical import StcHider
 from advstego.images import read_image
@@ -36,15 +36,13 @@ def main():
     ap.add_argument("--test", type=int, default=200)
     ap.add_argument("--cnn", type=int, default=0, help="also train an Xu-Net for N epochs")
     a = ap.parse_args()
-    m = load_manifest(a.corpus)
+    corpus = Corpus(a.corpus)
     rng = np.random.default_rng(0)
-    partner = {}
-    for pairs in m["pairs"].values():
-        for c, s in pairs:
-            partner[c], partner[s] = s, c
+    partner = {f: p for s in ("train", "val", "test") for c_, s_ in corpus.pairs(s)
+               for f, p in ((c_, s_), (s_, c_))}
 
     def pick(split, n):
-        files = [e["file"] for e in m["images"] if e["split"] == split and e["file"] in partner]
+        files = [f for f in corpus.files(split) if f in partner]
         return [files[i] for i in sorted(rng.permutation(len(files))[:n])]
 
     def read(f):

@@ -10,10 +10,10 @@ import time
 
 import numpy as np
 
-from advstego.data.prepare import load_manifest
+from advstego.data.corpus import Corpus
 from advstego.embedding import simulate
 from advstego.images import read_image
-from advstego.steganalysis.detector import evaluate_detector
+from advstego.steganalysis.detector import control_halves, evaluate_detector
 from advstego.steganalysis.ensemble import SrmFld
 
 
@@ -26,11 +26,11 @@ def main():
     ap.add_argument("--payload", type=float, default=0.4)
     ap.add_argument("--q1", action="store_true", help="SRMQ1 instead of SRM")
     a = ap.parse_args()
-    m = load_manifest(a.corpus)
+    c = Corpus(a.corpus)
     rng = np.random.default_rng(0)
 
     def pick(split, n):
-        files = [e["file"] for e in m["images"] if e["split"] == split]
+        files = c.files(split)
         files = [files[i] for i in sorted(rng.permutation(len(files))[:n])]
         return [read_image(f"{a.corpus}/{f}", "gray") for f in files]
 
@@ -45,13 +45,8 @@ def main():
     r = evaluate_detector(det, test, s_test)
     print(f"{det.name} vs {a.method}: P_FA {r['P_FA']:.3f}  P_MD {r['P_MD']:.3f}  "
           f"PE {r['PE']:.3f}  PE_min {r['PE_min']:.3f}  ({time.perf_counter() - t:.0f} s)")
-    order = rng.permutation(len(train))
-    h = len(train) // 2
-    a_c, b_c = [train[i] for i in order[:h]], [train[i] for i in order[h:2 * h]]
-    order = rng.permutation(len(test))
-    h = len(test) // 2
-    det = SrmFld(q1=a.q1).fit(a_c, b_c)
-    r = evaluate_detector(det, [test[i] for i in order[:h]], [test[i] for i in order[h:2 * h]])
+    det = SrmFld(q1=a.q1).fit(*control_halves(train, 0))
+    r = evaluate_detector(det, *control_halves(test, 1))
     print(f"{det.name} control, covers vs covers: P_FA {r['P_FA']:.3f}  P_MD {r['P_MD']:.3f}  "
           f"PE {r['PE']:.3f}  PE_min {r['PE_min']:.3f}")
 

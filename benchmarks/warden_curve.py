@@ -11,7 +11,8 @@ import json
 import time
 from pathlib import Path
 
-from advstego.experiments.pipeline import Corpus, slug
+from advstego.data.corpus import Corpus
+from advstego.experiments.pipeline import slug
 from advstego.steganalysis.cnn import CnnDetector
 from advstego.steganalysis.detector import evaluate_detector
 from advstego.steganalysis.ensemble import SrmFld

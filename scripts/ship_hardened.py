@@ -1,11 +1,12 @@
-"""Ship a round of a min-max hardening run as the package's `hardened` gray model.
+"""Package a round of a min-max hardening run as a model file (public API only).
 
-    .venv/bin/python scripts/ship_hardened.py RUN [ROUND]
+    .venv/bin/python scripts/ship_hardened.py RUN OUT [ROUND]
 
-RUN is an `advstego harden` folder (or an experiment's out/harden/<settings>). Without ROUND
-the round chosen is the one whose fresh warden errs most (highest PE) among the rounds whose
-revealed secret keeps at least 30 dB; the last round if none does. The model carries the
-game's settings and the round's measurements.
+RUN is an `advstego harden` folder (or an experiment's out/harden/<settings>); OUT is where
+the model goes (advstego/models/gray-hardened.safetensors ships it as `hardened`). Without
+ROUND the round chosen is the one whose fresh warden errs most (metrics.pe_fresh) among the
+rounds whose revealed secret keeps at least 30 dB; the last round if none does. The model
+carries the game's settings and the round's measurements.
 """
 
 import json
@@ -13,27 +14,28 @@ import sys
 from pathlib import Path
 
 from advstego.hiding.model import HidingModel
+from advstego.metrics import pe_fresh
 
-OUT = Path(__file__).resolve().parents[1] / "advstego" / "models" / "gray-hardened.safetensors"
 
-
-def choose(rows: list[dict], arch: str) -> dict:
+def choose(rows: list[dict], wardens) -> dict:
     good = [r for r in rows if r["round"] > 0 and r["secret_psnr"] >= 30]
-    return max(good, key=lambda r: r[f"pe_fresh_{arch}"]) if good else rows[-1]
+    return max(good, key=lambda r: pe_fresh(r, wardens)) if good else rows[-1]
 
 
 def main():
-    run = Path(sys.argv[1])
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    run, out = Path(sys.argv[1]), Path(sys.argv[2])
     cfg = json.loads((run / "config.json").read_text())
     rows = [json.loads(p.read_text()) for p in sorted(run.glob("round-*/metrics.json"),
                                                       key=lambda p: int(p.parent.name[6:]))]
-    row = rows[int(sys.argv[2])] if len(sys.argv) > 2 else choose(rows, cfg["wardens"][0])
+    row = rows[int(sys.argv[3])] if len(sys.argv) > 3 else choose(rows, cfg["wardens"])
     model = HidingModel.load(run / f"round-{row['round']}" / "model.safetensors")
     model.config = {**model.config, "name": "hardened-gray",
                     "hardened": {"from": cfg["model"], "round": row["round"], "game": cfg,
                                  "measured": {k: v for k, v in row.items() if k != "finetune"}}}
-    model.save(OUT)
-    print(OUT, f"round {row['round']}", {k: row[k] for k in ("stego_psnr", "secret_psnr")})
+    model.save(out)
+    print(out, f"round {row['round']}", {k: row[k] for k in ("stego_psnr", "secret_psnr")})
 
 
 if __name__ == "__main__":

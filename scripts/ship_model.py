@@ -1,31 +1,31 @@
-"""Copy a training run's model into the package as a shipped model, with its provenance.
+"""Package a training run's model as a model file with its provenance (public API only).
 
-    .venv/bin/python scripts/ship_model.py RUN advstego/models/gray-v2.safetensors v2-gray 1 "NOTE"
-    .venv/bin/python scripts/ship_model.py RUN advstego/models/rgb-v2.safetensors v2-rgb 3 "NOTE"
+    .venv/bin/python scripts/ship_model.py RUN OUT NAME CHANNELS "NOTE"
 
-With 3 channels the gray network is shipped to run on each channel with its own key.
+e.g. RUN = an `advstego train` folder, OUT = advstego/models/gray-v2.safetensors (a shipped
+model: then add it to hiding/model.py's SHIPPED) or any path. With CHANNELS 3 the gray
+network is packaged to run on each colour channel with its own key.
 """
 
 import json
 import sys
+from pathlib import Path
 
 from advstego.hiding.model import HidingModel
 
 
 def main():
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
     run, out, name, channels, note = sys.argv[1:6]
-    gray = HidingModel.load(f"{run}/model.safetensors")
-    cfg = json.load(open(f"{run}/config.json"))
-    config = {**gray.config, "name": name, "trained_on": note,
-              "train_preset": cfg["train"]["preset"], "train_steps": gray.config.get("steps"),
-              "batch": cfg["train"]["batch"]}
-    config.pop("steps", None)
-    per_channel = int(channels) == 3
-    if per_channel:
-        config.update(cover_channels=3, secret_channels=3, per_channel=True)
-    model = HidingModel(config)
-    (model.encoder.net if per_channel else model.encoder).load_state_dict(gray.encoder.state_dict())
-    (model.decoder.net if per_channel else model.decoder).load_state_dict(gray.decoder.state_dict())
+    run = Path(run)
+    model = HidingModel.load(run / "model.safetensors")
+    train = json.loads((run / "config.json").read_text())["train"]
+    if int(channels) == 3:
+        model = model.per_channel()
+    model.config = {**{k: v for k, v in model.config.items() if k != "steps"}, "name": name,
+                    "trained_on": note, "train_preset": train["preset"],
+                    "train_steps": model.config.get("steps"), "batch": train["batch"]}
     model.save(out)
     print(out, model.config)
 

@@ -1,4 +1,5 @@
-"""The whole pipeline end to end on a tiny config; a rerun reuses every stage."""
+"""The experiment, split by what each part promises. One tiny run is made once (module
+fixture); a test that changes it works on its own copy."""
 
 import json
 import shutil
@@ -7,107 +8,153 @@ import sys
 
 import pytest
 
-from advstego.experiments.presets import load_config
-from conftest import assert_clean_error
+from conftest import assert_clean_error, run_cli
 
+STC, SMALL = "STC-S-UNIWARD + WEBP 0.4 bpp", "LSB-4 + secret 32x32"
 TINY = {"preset": "quick",
         "data": {"max_tiles": 3},
-        "gan": {"epochs": 1, "steps_per_epoch": 4, "width": 8, "blocks": 1},
-        "lsb_bits": [4],
+        "hiders": {"GAN": {"hider": "gan", "train": {"preset": "quick", "epochs": 1,
+                                                     "steps_per_epoch": 4, "width": 8,
+                                                     "blocks": 1}},
+                   "LSB-4": {"hider": "lsb", "bits": 4},
+                   STC: {"hider": "stc", "cost": "suniward", "codec": "webp", "payload": 0.4}},
         "secret_size": {"size": 32, "rows": ["LSB-4"]},
         "harden": {"rounds": 1, "steps": 3, "warden_epochs": 1},
-        "baselines": {"suniward": 0.4},
-        "stc": {"rows": [["webp", 0.4]]},
-        "srm": {"q1": True, "L": 5, "d_sub": 200},
-        "cnn": {"arch": "xunet", "epochs": 1},
-        "attacks": {"fgsm_eps": [0.001, 0.008], "uint8_levels": 2, "onepixel_pixels": [1],
-                    "onepixel_maxiter": 2, "onepixel_popsize": 5, "onepixel_images": 2}}
+        "baselines": {"S-UNIWARD": {"method": "suniward", "payload": 0.4}},
+        "wardens": {"SRM": {"detector": "srmq1-fld", "L": 5, "d_sub": 200},
+                    "CNN": {"detector": "xunet", "epochs": 1}},
+        "transfer": {"CNN-srnet": {"detector": "srnet", "epochs": 1}},
+        "attacks": {"FGSM eps=0.001": {"attack": "fgsm", "eps": 0.001},
+                    "FGSM eps=0.008": {"attack": "fgsm", "eps": 0.008},
+                    "FGSM-uint8 L-inf<=2": {"attack": "fgsm-uint8", "levels": 2, "steps": 60},
+                    "OnePixel p=1": {"attack": "onepixel", "pixels": 1, "maxiter": 2,
+                                     "popsize": 5, "images": 2, "retrain": False}}}
 
 
-def test_pipeline_end_to_end_and_cached(tmp_path, cli):
-    cfg = tmp_path / "tiny.json"
-    cfg.write_text(json.dumps(TINY))
-    out = tmp_path / "run"
-    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
+def _run(cfg_dict, folder, out):
+    cfg = folder / "tiny.json"
+    cfg.write_text(json.dumps(cfg_dict))
+    r = run_cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads((out / "results.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """(folder, results) of the tiny experiment, made once."""
+    folder = tmp_path_factory.mktemp("experiment")
+    return folder, _run(TINY, folder, folder / "run")
+
+
+@pytest.fixture
+def own_copy(tiny_run, tmp_path):
+    """A copy of the tiny run's folder, to change."""
+    shutil.copytree(tiny_run[0] / "run", tmp_path / "run")
+    return tmp_path, tiny_run[1]
+
+
+def test_every_table_and_figure_is_written(tiny_run):
+    folder, res = tiny_run
+    out = folder / "run"
     for f in ("report.html", "report.md", "results.json", "figure2_confidence.png",
               "figure3_grid.png", "figure4_frontier.png"):
         assert (out / f).stat().st_size > 0, f
-    res = json.loads((out / "results.json").read_text())
-    stc, small = "STC-S-UNIWARD + WEBP 0.4 bpp", "LSB-4 + secret 32x32"
-    assert set(res["table1"]) == {"GAN", "LSB-4", stc, small}
-    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", stc, small}
+    assert set(res["table1"]) == {"GAN", "LSB-4", STC, SMALL}
+    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", STC, SMALL}
+    assert set(res["table3"]) == set(TINY["attacks"])
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "Table 3" in html
+    assert "S-UNIWARD 0.4 bpp (simulated)" in html and STC in html  # frontier, Table 4
+    assert "hardened v2, round 1" in html and "Table 5 - min-max hardening" in html
+    assert set(res["control"]) == {"SRM", "CNN"} and "Table 0 - warden calibration" in html
+    assert res["versions"]["torch"] and res["config"]["seed"] == 0
+    assert res["ranks"] == 1 and res["wall_seconds"] > 0
+    assert res["stages"]["stegos-LSB-4"]["images"] == res["corpus"]["images"]
+
+
+def test_fidelity_rows_measure_the_saved_stegos(tiny_run):
+    res = tiny_run[1]
     # a quarter-size secret: 4 cover pixels x 4 bits carry each secret pixel exactly
-    assert res["table1"][small]["secret_mse"] == 0 and res["table1"]["LSB-4"]["secret_mse"] > 0
-    # min-max hardening: round 0 and one round, each with its fresh warden, on the frontier
-    h = res["hardening"]
-    assert [x["round"] for x in h["rounds"]] == [0, 1] and h["rounds"][1]["wardens_in_loss"] == 1
-    # extraction is exact: the STC stego is within one grey level of its cover, far above LSB-4
-    assert res["table1"][stc]["stego_psnr"] > res["table1"]["LSB-4"]["stego_psnr"] + 10
-    assert res["table1"][stc]["secret_psnr"] > 15
-    assert {"FGSM eps=0.001", "FGSM eps=0.008", "FGSM-uint8 L-inf<=2", "OnePixel p=1"} == set(res["table3"])
-    # PE is what the detection errors say: (P_FA + P_MD) / 2; for the CNN, whose decision is
-    # P(stego) > 0.5, PE_min (the best threshold) is never above it
+    assert res["table1"][SMALL]["secret_mse"] == 0 and res["table1"]["LSB-4"]["secret_mse"] > 0
+    # STC: the stego is within one grey level of its cover, far above LSB-4
+    assert res["table1"][STC]["stego_psnr"] > res["table1"]["LSB-4"]["stego_psnr"] + 10
+    assert res["table1"][STC]["secret_psnr"] > 15
+    assert res["trained"]["GAN"]["secret_psnr_uint8"] > 0  # the GAN row was trained here
+
+
+def test_wardens_report_consistent_errors(tiny_run):
+    res = tiny_run[1]
+    # PE = (P_FA + P_MD) / 2; for the CNN, whose decision is P(stego) > 0.5, PE_min (the
+    # best threshold) is never above it
     for v in res["table2"].values():
         for d in (v["SRM"], v["CNN"]):
             assert d["PE"] == pytest.approx((d["P_FA"] + d["P_MD"]) / 2)
         assert v["CNN"]["PE_min"] <= v["CNN"]["PE"] + 1e-9
-    # the transfer CNN is a second detector, trained on the GAN stegos only
+    # the transfer CNN is a third warden, trained on the attacked row's stegos only
     assert set(res["table2"]["GAN"]) == {"SRM", "CNN", "CNN-srnet"}
+    assert set(res["table2"]["LSB-4"]) == {"SRM", "CNN"}
+
+
+def test_attacks_are_measured_on_the_saved_files(tiny_run):
+    t3 = tiny_run[1]["table3"]
     # eps = 0.001 is a quarter of a grey level: the saved stegos are unchanged
-    assert res["table3"]["FGSM eps=0.001"]["linf"] == 0
-    assert res["table3"]["FGSM eps=0.008"]["linf"] <= 3
-    assert "PE_cnn_retrained" in res["table3"]["FGSM eps=0.008"]
-    assert res["versions"]["torch"] and res["config"]["seed"] == 0
-    html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 3 and "Table 3" in html
-    assert "S-UNIWARD 0.4 bpp (simulated)" in html and stc in html  # frontier, Table 4
-    assert "hardened v2, round 1" in html and "Table 5 - min-max hardening" in html
-    assert res["ranks"] == 1 and res["wall_seconds"] > 0
-    assert res["stages"]["stegos-LSB-4"]["images"] == res["corpus"]["images"]
-    assert set(res["control"]) == {"SRM", "CNN"} and "Table 0 - warden calibration" in html
-    # two ranks (torchrun, gloo) share the stages' images and whole stages, and give the same
-    # numbers. The GAN stage is reused: trained under DDP on 2 ranks it is another model.
-    # (SRM feature sharing is a stage of its own there: "srm-features".)
+    assert t3["FGSM eps=0.001"]["linf"] == 0 and t3["FGSM eps=0.008"]["linf"] <= 3
+    assert "PE_cnn_retrained" in t3["FGSM eps=0.008"]
+    assert "PE_cnn_retrained" not in t3["OnePixel p=1"] and t3["OnePixel p=1"]["images"] == 2
+    assert set(t3["FGSM eps=0.008"]["PE_transfer"]) == {"CNN-srnet"}
+
+
+def test_hardening_rounds_join_the_frontier(tiny_run):
+    h = tiny_run[1]["hardening"]
+    assert [x["round"] for x in h["rounds"]] == [0, 1] and h["rounds"][1]["wardens_in_loss"] == 1
+
+
+def test_a_rerun_reuses_every_stage(own_copy):
+    tmp, res = own_copy
+    again = _run(TINY, tmp, tmp / "run")
+    assert again["stages_ran"] == [] and len(again["stages_reused"]) == len(res["stages_ran"])
+    assert again["table2"] == res["table2"]
+
+
+def test_a_changed_setting_reruns_only_what_depends_on_it(own_copy):
+    tmp, res = own_copy
+    attacks = {**TINY["attacks"], "FGSM eps=0.005": {"attack": "fgsm", "eps": 0.005}}
+    del attacks["FGSM eps=0.008"]
+    attacks["OnePixel p=1"] = {**attacks["OnePixel p=1"], "images": 1}  # not the FGSM stages
+    changed = _run({**TINY, "attacks": attacks}, tmp, tmp / "run")
+    assert changed["stages_ran"] == ["attack-OnePixel_p_1", "attack-FGSM_eps_0.005"]
+    # another seed: every stage uses it, so every stage reruns (none is reused stale)
+    other = _run({**TINY, "attacks": attacks, "seed": 1}, tmp, tmp / "run")
+    assert other["stages_reused"] == []
+    assert set(other["stages_ran"]) == set(changed["stages_reused"]) | set(changed["stages_ran"])
+    assert other["config"]["seed"] == 1
+
+
+def test_two_ranks_give_the_numbers_of_one(tiny_run, tmp_path):
+    """torchrun (gloo): the ranks share the stages' images and whole stages. The training
+    and hardening stages are reused: trained under DDP on 2 ranks the GAN is another model."""
+    folder, res = tiny_run
     two = tmp_path / "two"
     (two / "stages").mkdir(parents=True)
-    for st in ("corpus", "gan", "harden"):  # the game's rounds too: played once is enough
-        shutil.copytree(out / "stages" / st, two / "stages" / st)
-    shutil.copytree(out / "harden", two / "harden")
-    shutil.copy(out / ".advstego-run.json", two)
+    for st in ("corpus", "train-GAN", "harden"):
+        shutil.copytree(folder / "run" / "stages" / st, two / "stages" / st)
+    shutil.copytree(folder / "run" / "harden", two / "harden")
+    shutil.copy(folder / "run" / ".advstego-run.json", two)
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                        "--nproc_per_node", "2", "-m", "advstego", "experiment", str(cfg),
-                        "--out", str(two), "--device", "cpu"], capture_output=True, text=True,
-                       timeout=600)
+                        "--nproc_per_node", "2", "-m", "advstego", "experiment",
+                        str(folder / "tiny.json"), "--out", str(two), "--device", "cpu"],
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     res2 = json.loads((two / "results.json").read_text())
-    assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "gan", "harden"]
+    assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "train-GAN", "harden"]
     assert "srm-features" in res2["stages_ran"] and res2["stages"]["srm-features"]["images"] > 0
-    for k in ("corpus", "gan_val", "table1", "table2", "table3", "control"):
+    for k in ("corpus", "trained", "table1", "table2", "table3", "control"):
         assert res2[k] == res[k], k
-    # a rerun reuses the cache
-    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
-    assert r.returncode == 0
-    res2 = json.loads((out / "results.json").read_text())
-    assert res2["stages_ran"] == [] and len(res2["stages_reused"]) == len(res["stages_ran"])
-    assert res2["table2"] == res["table2"]
-    # a changed setting re-runs only what depends on it
-    TINY2 = {**TINY, "attacks": {**TINY["attacks"], "fgsm_eps": [0.001, 0.005]}}
-    cfg.write_text(json.dumps(TINY2))
-    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
-    res3 = json.loads((out / "results.json").read_text())
-    assert res3["stages_ran"] == ["attack-fgsm-0.005"]
-    # another seed: every stage uses it, so every stage reruns (none is reused stale)
-    cfg.write_text(json.dumps({**TINY2, "seed": 1}))
-    r = cli("experiment", cfg, "--out", out, "--device", "cpu")
-    assert r.returncode == 0, r.stderr[-2000:]
-    res4 = json.loads((out / "results.json").read_text())
-    assert res4["stages_reused"] == []
-    assert set(res4["stages_ran"]) == set(res3["stages_reused"]) | {"attack-fgsm-0.005"}
-    assert res4["config"]["seed"] == 1
 
 
 def test_experiment_bad_config(tmp_path, cli):
+    from advstego.experiments.config import load_config
+
     r = cli("experiment", "nonsense", "--out", tmp_path / "o")
     assert_clean_error(r, "neither a preset")
     (tmp_path / "bad.json").write_text("{oops")
@@ -118,12 +165,23 @@ def test_experiment_bad_config(tmp_path, cli):
     assert load_config("quick")["data"]["source"] == "sample"
 
 
-def test_config_typos_and_wrong_types_are_refused_by_name(tmp_path, cli):
-    for bad, words in (({"cnn": {"epoch": 2}}, ["cnn.epoch"]),
-                       ({"cnn": {"epochs": "ten"}}, ["cnn.epochs", "int"]),
-                       ({"gan": {"epochs": 0}}, ["gan.epochs", "positive"]),
-                       ({"sed": 1}, ["sed"])):
-        (tmp_path / "c.json").write_text(json.dumps(bad))
-        r = cli("experiment", tmp_path / "c.json", "--out", tmp_path / "o")
-        assert_clean_error(r, *words)
-        assert not (tmp_path / "o").exists()
+@pytest.mark.parametrize("bad,words", [
+    ({"wardens": {"SRM": {"detector": "srm-fld"}, "CNN": {"detector": "xunet", "epoch": 2}}},
+     ["wardens.CNN", "epoch"]),
+    ({"wardens": {"SRM": {"detector": "srm-fld"}, "CNN": {"detector": "xunet",
+                                                          "epochs": "ten"}}},
+     ["wardens.CNN.epochs", "int"]),
+    ({"wardens": {"SRM": {"detector": "srm-fld"}}}, ["SRM and CNN"]),
+    ({"hiders": {"GAN": {"hider": "gan", "train": {"epochs": 0}}}}, ["epochs", "positive"]),
+    ({"hiders": {"X": {"hider": "nope"}}}, ["hiders.X", "nope"]),
+    ({"hiders": {"X": {"hider": "lsb", "train": {}}}}, ["hiders.X", "train"]),
+    ({"attacks": {"A": {"attack": "fgsm", "levels": 2}}}, ["attacks.A", "levels"]),
+    ({"baselines": {"B": {"method": "lsb", "payload": 0.4}}}, ["baselines.B"]),
+    ({"data": {"gray": True}}, ["data.gray"]),
+    ({"attacked": "nobody"}, ["attacked", "nobody"]),
+    ({"sed": 1}, ["sed"])])
+def test_config_typos_and_wrong_types_are_refused_by_name(tmp_path, cli, bad, words):
+    (tmp_path / "c.json").write_text(json.dumps(bad))
+    r = cli("experiment", tmp_path / "c.json", "--out", tmp_path / "o")
+    assert_clean_error(r, *words)
+    assert not (tmp_path / "o").exists()

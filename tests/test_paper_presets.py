@@ -9,14 +9,19 @@ from PIL import Image
 from advstego.data.sources import sample_photos
 from conftest import assert_clean_error
 
+TRAIN = {"epochs": 1, "steps_per_epoch": 2, "width": 8, "blocks": 1, "crop": 64, "batch": 4}
+STC = "STC-S-UNIWARD + WEBP 0.4 bpp"
+ROWS = {"LSB-4": {"hider": "lsb", "bits": 4},
+        STC: {"hider": "stc", "cost": "suniward", "codec": "webp", "payload": 0.4}}
 SMALL = {"data": {"size": 64},
-         "gan": {"epochs": 1, "steps_per_epoch": 2, "width": 8, "blocks": 1, "crop": 64,
-                 "batch": 4},
-         "lsb_bits": [4], "baselines": {"suniward": 0.4}, "stc": {"rows": [["webp", 0.4]]},
-         "srm": {"q1": True, "L": 5, "d_sub": 200}, "cnn": {"arch": "xunet", "epochs": 1},
-         "attacks": {"fgsm_eps": [0.008], "uint8_levels": 2, "uint8_steps": 5,
-                     "onepixel_pixels": [1], "onepixel_maxiter": 2, "onepixel_popsize": 5,
-                     "onepixel_images": 1}}
+         "baselines": {"S-UNIWARD": {"method": "suniward", "payload": 0.4}},
+         "wardens": {"SRM": {"detector": "srmq1-fld", "L": 5, "d_sub": 200},
+                     "CNN": {"detector": "xunet", "epochs": 1}},
+         "transfer": {"CNN-srnet": {"detector": "srnet", "epochs": 1}},
+         "attacks": {"FGSM eps=0.008": {"attack": "fgsm", "eps": 0.008},
+                     "FGSM-uint8 L-inf<=2": {"attack": "fgsm-uint8", "levels": 2, "steps": 5},
+                     "OnePixel p=1": {"attack": "onepixel", "pixels": 1, "maxiter": 2,
+                                      "popsize": 5, "images": 1, "retrain": False}}}
 
 
 def _photos(n, size=80):
@@ -45,7 +50,9 @@ def test_paper_preset_end_to_end(tmp_path, cli, preset):
         for i, img in enumerate(_photos(12)):
             Image.fromarray(img).convert("L").save(root / f"{i + 1}.pgm")
     cfg = tmp_path / "cfg.json"
-    cfg.write_text(json.dumps({"preset": preset, **SMALL}))
+    train = {"preset": preset, **TRAIN}  # the paper's training preset, made tiny
+    cfg.write_text(json.dumps({"preset": preset, **SMALL,
+                               "hiders": {"GAN": {"hider": "gan", "train": train}, **ROWS}}))
     out = tmp_path / "run"
     r = cli("experiment", cfg, "--root", root, "--out", out, "--device", "cpu")
     assert r.returncode == 0, r.stderr[-3000:]
@@ -54,30 +61,31 @@ def test_paper_preset_end_to_end(tmp_path, cli, preset):
     corpus = json.loads((out / "stages" / "corpus" / "corpus" / "manifest.json").read_text())
     assert corpus["mode"] == ("rgb" if rgb else "gray")
     # the paper's lambdas reach the GAN from the training preset
-    gan = json.loads((out / "stages" / "gan" / "run" / "config.json").read_text())
+    gan = json.loads((out / "stages" / "train-GAN" / "run" / "config.json").read_text())
     assert gan["train"]["lambdas"] == ([0.5, 1.0, 1.0] if rgb else [0.8, 1.0, 1.0])
     assert gan["model"]["cover_channels"] == (3 if rgb else 1)
-    assert set(res["table1"]) == {"GAN", "LSB-4", "STC-S-UNIWARD + WEBP 0.4 bpp"}
+    assert set(res["table1"]) == {"GAN", "LSB-4", STC}
     assert res["table1"]["LSB-4"]["secret_psnr"] > 30  # the colour secret comes back
     assert set(res["table3"]) == {"FGSM eps=0.008", "FGSM-uint8 L-inf<=2", "OnePixel p=1"}
-    stego = np.asarray(Image.open(next((out / "stages" / "attack-onepixel-1-2-5").rglob("*.png"))))
+    stego = np.asarray(Image.open(next((out / "stages" / "attack-OnePixel_p_1").rglob("*.png"))))
     assert stego.ndim == (3 if rgb else 2)
     assert (out / "report.html").stat().st_size > 0
 
 
 def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
-    """gan.model: the experiment measures a shipped hider as is (the offline preset's v2)."""
+    """A model row: the experiment measures a shipped hider as is (the offline preset's v2)."""
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"preset": "quick", **SMALL, "data": {"max_tiles": 2},
-                               "gan": {"model": "v2"}, "hiders": {"v1": "v1"},
-                               "lsb_bits": [1], "harden": {},
-                               "secret_size": {"size": 32, "rows": ["GAN"]}}))
+                               "hiders": {"GAN": {"hider": "gan", "model": "v2"},
+                                          "v1": {"hider": "gan", "model": "v1"},
+                                          "LSB-1": {"hider": "lsb", "bits": 1}},
+                               "harden": {}, "secret_size": {"size": 32, "rows": ["GAN"]}}))
     out = tmp_path / "run"
     r = cli("experiment", cfg, "--out", out, "--device", "cpu")
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((out / "results.json").read_text())
-    assert res["gan_val"] is None
-    assert not (out / "stages" / "gan" / "run" / "log.csv").exists()  # nothing trained
+    assert res["trained"] == {}  # nothing trained
+    assert not any((out / "stages").glob("train-*"))
     assert res["table1"]["GAN"]["stego_psnr"] > 30 and res["table1"]["GAN"]["secret_psnr"] > 18
     # more hiders join every table and the frontier (Table 4)
     assert {"v1", "LSB-1"} <= set(res["table1"]) and {"v1", "LSB-1"} <= set(res["table2"])
@@ -85,7 +93,8 @@ def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     # a quarter-size secret through the same network: the block means reveal it better
     small = res["table1"]["GAN + secret 32x32"]
     assert small["secret_psnr"] > res["table1"]["GAN"]["secret_psnr"] and "hardening" not in res
-    cfg.write_text(json.dumps({"preset": "quick", "hiders": {"x": "no-such-model"}}))
+    cfg.write_text(json.dumps({"preset": "quick", "hiders": {
+        "GAN": {"hider": "gan", "model": "no-such-model"}}, "secret_size": {}}))
     assert_clean_error(cli("experiment", cfg, "--out", tmp_path / "bad", "--device", "cpu"),
                        "no-such-model")
     cfg.write_text(json.dumps({"preset": "quick", "secret_size": {"size": 32, "rows": ["LSB-9"]}}))

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..files import write_text_atomic
 from ..data.prepare import list_images
 from ..images import read_image, write_image
 from ..paths import claim_run_folder
@@ -93,7 +94,5 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
         m["stage"] = "embed"
         m["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
                           "covers": str(src)}
-        tmp = dst / ".manifest.json.tmp"
-        tmp.write_text(json.dumps(m, indent=1))
-        os.replace(tmp, dst / "manifest.json")
+        write_text_atomic(dst / "manifest.json", json.dumps(m, indent=1))
     return len(jobs)

@@ -21,84 +21,32 @@ first unfinished round; a run with more --rounds extends one with fewer.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..data.corpus import Corpus
 from ..errors import InputError
-from ..files import write_text_atomic
+from ..files import atomic_folder, write_text_atomic
 from ..hiding.base import DEFAULT_KEY
+from ..hiding.evaluate import fidelity
 from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
 from ..hiding.train import TrainConfig, load_split, sample_batch, step_seed
 from ..images import read_image, write_image
-from ..metrics import mse, psnr_from_mse
+from ..metrics import pe_fresh
 from ..progress import progress
-from ..steganalysis.cnn import CnnDetector
-from ..steganalysis.detector import detection_summary, load_detector
-from ..steganalysis.ensemble import SrmFld
+from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
+                                     fit_and_measure, load_detector)
 from ..tensors import quantize, straight_through
-from .corpus import Corpus
-
-
-@dataclass
-class HardenConfig:
-    model: str = "v2"          # the starting hider: a shipped name or a model file
-    rounds: int = 2            # hardening rounds after round 0
-    steps: int = 60            # fine-tuning steps a round
-    batch: int = 8
-    crop: int = 64
-    lr: float = 1e-4
-    la: float = 1.0            # weight of MSE(cover, stego)
-    lc: float = 1.0            # weight of MSE(secret, revealed)
-    l_adv: float = 0.01        # weight of the smooth max over the wardens
-    tau: float = 1.0           # its temperature (-> 0: the max, large: the mean)
-    wardens: tuple = ("xunet",)  # CNN wardens trained fresh each round
-    warden_epochs: int = 3
-    srm_q1: bool = True        # SRMQ1 (quick) or the full SRM for the transfer check
-    seed: int = 0
-    preset: str = "quick"
-
-
-PRESETS = {
-    # tests and the demo: 64x64, 2 rounds, small fine-tuning
-    "quick": {},
-    # about 75 minutes on one core of this machine beside other work (resumable per round); the
-    # wardens as in the offline experiment (Xu-Net 6 epochs, full SRM), so its rounds sit on
-    # the experiment's frontier
-    "offline": dict(rounds=2, steps=400, batch=16, crop=128, warden_epochs=6, srm_q1=False),
-    # a CUDA GPU: more rounds, both CNN wardens, full-size crops
-    "gpu": dict(rounds=8, steps=3000, batch=32, crop=256, warden_epochs=30,
-                wardens=("xunet", "srnet"), srm_q1=False),
-}
-
-
-def game_settings(cfg: HardenConfig) -> dict:
-    """The settings that make a game: all but rounds (more rounds extend a game)."""
-    return {k: v for k, v in asdict(cfg).items() if k != "rounds"}
-
-
-def make_config(preset: str = "quick", **overrides) -> HardenConfig:
-    if preset not in PRESETS:
-        raise InputError(f"unknown harden preset {preset!r}; known: {', '.join(PRESETS)}")
-    vals = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    bad = set(vals) - {f.name for f in fields(HardenConfig)}
-    if bad:
-        raise InputError(f"unknown harden settings: {', '.join(sorted(bad))}")
-    cfg = HardenConfig(**{**vals, "preset": preset})
-    cfg.wardens = tuple(cfg.wardens)
-    for name, low in (("rounds", 0), ("steps", 1), ("batch", 1), ("crop", 8),
-                      ("warden_epochs", 1)):
-        if getattr(cfg, name) < low:
-            raise InputError(f"harden {name} {getattr(cfg, name)}: at least {low}")
-    return cfg
+from .harden_config import HardenConfig, game_settings, make_config  # noqa: F401
 
 
 def smooth_max(losses: torch.Tensor, tau: float) -> torch.Tensor:
@@ -150,6 +98,10 @@ def _pe(det, covers, stegos) -> float:
     return detection_summary(det, covers, stegos)["PE"]
 
 
+def _cnn(arch, cfg: HardenConfig, seed, device):
+    return build_detector(arch, epochs=cfg.warden_epochs, seed=seed, device=device)
+
+
 class Game:
     """The corpus, read once, and what every round needs."""
 
@@ -171,20 +123,16 @@ class Game:
         return list(model.hide(np.stack(self.covers[split]), np.stack(self.secrets[split])))
 
     def fresh_warden(self, arch, k, stegos):
-        w = CnnDetector(arch, epochs=self.cfg.warden_epochs, seed=self.cfg.seed + 1000 * k,
-                        device=self.device)
+        w = _cnn(arch, self.cfg, self.cfg.seed + 1000 * k, self.device)
         return w.fit(self.covers["train"], stegos["train"], quiet=True,
                      val=(self.covers["val"], stegos["val"]))
 
     def control(self) -> float:
         """PE of a fresh CNN warden on covers vs covers (nothing hidden): ~0.5 expected."""
-        def halves(split):
-            x = self.covers[split]
-            return x[0::2][: len(x) // 2], x[1::2][: len(x) // 2]
-        (a, b), (va, vb), (ta, tb) = halves("train"), halves("val"), halves("test")
-        w = CnnDetector(self.cfg.wardens[0], epochs=self.cfg.warden_epochs, seed=self.cfg.seed,
-                        device=self.device)
-        return _pe(w.fit(a, b, quiet=True, val=(va, vb) if va else None), ta, tb)
+        (a, b), (va, vb), test = (control_halves(self.covers[s], self.cfg.seed + i)
+                                  for i, s in enumerate(("train", "val", "test")))
+        w = _cnn(self.cfg.wardens[0], self.cfg, self.cfg.seed, self.device)
+        return fit_and_measure(w, (a, b), test, val=(va, vb))["PE"]
 
 
 def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: list,
@@ -201,19 +149,16 @@ def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: li
         write_image(folder / "test" / Path(f).name, s)
     st["test"] = [read_image(folder / "test" / Path(f).name, "gray") for f in game.files["test"]]
     covers, secrets = game.covers["test"], game.secrets["test"]
-    revealed = model.reveal(np.stack(st["test"]))
-    row["stego_psnr"] = psnr_from_mse(float(np.mean([mse(c, s) for c, s in zip(covers, st["test"])])))
-    row["secret_psnr"] = psnr_from_mse(float(np.mean([mse(s, r) for s, r in zip(secrets, revealed)])))
+    fid = fidelity(model, covers, secrets, st["test"])
+    row["stego_psnr"], row["secret_psnr"] = fid["stego_psnr"], fid["secret_psnr"]
     for arch in cfg.wardens:
         w = game.fresh_warden(arch, k, st)
         w.save(folder / f"warden-{arch}.safetensors")
         row[f"pe_fresh_{arch}"] = _pe(w, covers, st["test"])
     row["pe_earlier"] = [_pe(w, covers, st["test"]) for w in earlier]
-    # SRMQ1 (quick): the quick experiment's fixed ensemble (sealwatch's automatic search of L
-    # and d_sub takes minutes even there); the full SRM: the automatic search, as offline
-    fixed = {"L": 31, "d_sub": 600} if cfg.srm_q1 else {}
-    srm = SrmFld(q1=cfg.srm_q1, seed=cfg.seed, **fixed).fit(game.covers["train"], st["train"])
-    row["pe_srm"] = _pe(srm, covers, st["test"])
+    srm = build_detector(cfg.srm, seed=cfg.seed, L=cfg.srm_L, d_sub=cfg.srm_d_sub)
+    row["pe_srm"] = fit_and_measure(srm, (game.covers["train"], st["train"]),
+                                    (covers, st["test"]))["PE"]
     if k == 0:
         row["pe_control"] = game.control()
     row["seconds"] = round(time.perf_counter() - t0, 1)
@@ -231,18 +176,17 @@ def _csv_row(row, cfg):
     return {"round": row["round"], "wardens_in_loss": row["wardens_in_loss"],
             "adv_loss": f"{ft['adv']:.4f}" if ft else "",
             "stego_psnr": f"{row['stego_psnr']:.2f}", "secret_psnr": f"{row['secret_psnr']:.2f}",
-            "pe_fresh": f"{min(row[f'pe_fresh_{a}'] for a in cfg.wardens):.4f}",
+            "pe_fresh": f"{pe_fresh(row, cfg.wardens):.4f}",
             "pe_earlier_min": f"{min(earlier):.4f}" if earlier else "",
             "pe_srm": f"{row['pe_srm']:.4f}"}
 
 
 def write_outputs(out: Path, rows: list, cfg: HardenConfig):
-    tmp = out / "harden.csv.partial"
-    with open(tmp, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-        w.writeheader()
-        w.writerows(_csv_row(r, cfg) for r in rows)
-    tmp.replace(out / "harden.csv")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+    w.writeheader()
+    w.writerows(_csv_row(r, cfg) for r in rows)
+    write_text_atomic(out / "harden.csv", buf.getvalue())
     head = ("| round | wardens in the loss | smooth-max CE | stego PSNR | secret PSNR | "
             "PE fresh warden | PE best earlier warden | PE SRM+FLD (not in the loss) |")
     md = [f"# advstego harden ({cfg.preset})", "",
@@ -275,11 +219,8 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False) -> list[dict
             row = json.loads((folder / "metrics.json").read_text())
             model = HidingModel.load(folder / "model.safetensors", device=device)
         else:
-            tmp = folder.with_name(folder.name + ".partial")
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            row = play_round(game, model, k, tmp, earlier, quiet)
-            tmp.rename(folder)
+            with atomic_folder(folder) as tmp:
+                row = play_round(game, model, k, tmp, earlier, quiet)
         rows.append(row)
         earlier += [load_detector(folder / f"warden-{a}.safetensors") for a in cfg.wardens]
         write_outputs(out, rows, cfg)

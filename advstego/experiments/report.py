@@ -13,8 +13,9 @@ import numpy as np
 from .. import __version__
 from ..files import write_text_atomic
 from ..images import read_image
+from ..metrics import pe_fresh
 
-# Only figures quoted in the project's issues, labelled as the paper's.
+# The paper's published figures (its Table 1), labelled as the paper's.
 PAPER = {"BOSSbase": {"stego_psnr": 19.8, "secret_psnr": 21.8},
          "LFW": {"stego_psnr": 25.7, "secret_psnr": 26.4}}
 
@@ -36,7 +37,35 @@ def _fmt(v, digits=4):
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
+def _legacy(r: dict) -> dict:
+    """A results.json written before rows were named by registry entries (the committed
+    runs): the keys the tables read now, derived from its old config."""
+    if "baselines" in r and "simulated" in r:
+        return r
+    cfg, r = r["config"], dict(r)
+    pay = cfg.get("baselines", {})
+    r["baselines"] = {method_label(m): {"method": m, "payload": p} for m, p in pay.items()}
+    stc = cfg.get("stc", {})
+    r["simulated"] = {}
+    for m, p in pay.items():
+        rows = [stc_label(m, codec, q) for codec, q in stc.get("rows", [])
+                if q == p and stc.get("cost", "suniward") == m]
+        row = next((x for x in rows if x in r["table1"]), None)
+        if row:
+            r["simulated"][method_label(m)] = row
+    r.setdefault("attacked", "GAN")
+    return r
+
+
+def _transfer(v: dict):
+    """The first transfer warden's summary of an attack row (older runs: PE_other_cnn)."""
+    t = v.get("PE_transfer") or {}
+    return next(iter(t.values()), None) if t else v.get("PE_other_cnn")
+
+
 def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
+    r = _legacy(r)
+    attacked = r["attacked"]
     t1 = [[m, str(v["pairs"]), f"{v['cover_mse']:.2e}", f"{v['secret_mse']:.2e}",
            f"{v['stego_psnr']:.2f}", f"{v['secret_psnr']:.2f}", f"{v['stego_ssim']:.4f}",
            f"{v['secret_ssim']:.4f}"] for m, v in r["table1"].items()]
@@ -46,11 +75,11 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     t2 = [[m, _fmt(v["SRM"]["PE"]), _fmt(v["SRM"]["PE_min"]), _fmt(v["CNN"]["PE"]),
            _fmt(v["CNN"]["PE_min"]), _fmt(v["CNN"]["w_vn"])] for m, v in r["table2"].items()]
     for label, v in r["table3"].items():
-        t2.append([f"GAN + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
+        t2.append([f"{attacked} + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
                    _fmt(v["PE_cnn"]["PE"]), _fmt(v["PE_cnn"]["PE_min"]), _fmt(v["PE_cnn"]["w_vn"])])
     t2b = [[label, _fmt(v["flip_rate"], 3), _fmt(v["missed_after"], 3),
             _fmt(v.get("PE_cnn_retrained", {}).get("PE")),
-            _fmt(v.get("PE_other_cnn", {}).get("PE")), _fmt(v["PE_srm"]["PE"])]
+            _fmt((_transfer(v) or {}).get("PE")), _fmt(v["PE_srm"]["PE"])]
            for label, v in r["table3"].items()]
     t3 = [[label, str(v["images"]), f"{v['cover_mse']:.2e}", f"{v['cover_psnr']:.2f}",
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
@@ -65,7 +94,7 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Table 2 - detection error PE on held-out covers + stegos (0.5 = undetectable)",
          ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn"], t2),
         ("Table 2b - attacks against a warden who adapts",
-         ["attack on GAN stegos", "flipped (of those the fixed CNN called stego)",
+         [f"attack on {attacked} stegos", "flipped (of those the fixed CNN called stego)",
           "called cover after (all)", "PE retrained CNN",
           "PE other CNN (transfer)", "PE SRM+FLD (transfer)"], t2b),
         ("Table 3 - after the attacks: cover and revealed-secret fidelity",
@@ -83,13 +112,13 @@ def hardening_table(r) -> list:
     h = r.get("hardening")
     if not h:
         return []
-    arch = h["config"]["wardens"][0]
+    arch = "/".join(h["config"]["wardens"])
     rows = []
     for x in h["rounds"]:
         ft = x.get("finetune") or {}
         rows.append([str(x["round"]), str(x["wardens_in_loss"]), _fmt(ft.get("adv")),
                      _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
-                     _fmt(x[f"pe_fresh_{arch}"]),
+                     _fmt(pe_fresh(x, h["config"]["wardens"])),
                      _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
                      _fmt(x["pe_srm"]), _fmt(x.get("pe_control")), _fmt(x.get("seconds"), 1)])
     c = h["config"]
@@ -106,14 +135,13 @@ def calibration_table(r) -> list:
     """The wardens on the classical baselines and on covers vs covers (the control)."""
     if "control" not in r:
         return []
+    r = _legacy(r)
     rows = [("control: covers vs covers", r["control"])]
-    rows += [(m, v) for m, v in r["table2"].items() if m in ("S-UNIWARD", "WOW", "HILL")]
-    pay = r["config"].get("baselines", {})
+    rows += [(f"{m} {b['payload']:g} bpp", r["table2"][m]) for m, b in r["baselines"].items()
+             if m in r["table2"]]
 
     out = []
-    for name, v in rows:
-        key = name.lower().replace("-", "")
-        label = name if name.startswith("control") else f"{name} {pay.get(key, '')} bpp"
+    for label, v in rows:
         cnn = v["CNN"]
         sel = cnn.get("selected")
         srm = v["SRM"]
@@ -150,15 +178,12 @@ def frontier_points(r):
     """(system, secret PSNR, stego PSNR, PE SRM+FLD, PE CNN) of every hider with a Table 1
     row, each simulated embedding placed at the secret PSNR of the STC row with its cost and
     payload, and each hardening round (its own fresh wardens)."""
+    r = _legacy(r)
     pts = [(m, v["secret_psnr"], v["stego_psnr"], r["table2"][m]["SRM"]["PE"],
             r["table2"][m]["CNN"]["PE"]) for m, v in r["table1"].items() if m in r["table2"]]
-    stc = r["config"].get("stc", {})
-    for method, payload in r["config"].get("baselines", {}).items():
-        name = method_label(method)
-        rows = [stc_label(method, codec, p) for codec, p in stc.get("rows", [])
-                if p == payload and stc.get("cost", "suniward") == method]
-        row = next((m for m in rows if m in r["table1"]), None)
-        if row and name in r["table2"]:
+    for name, row in r["simulated"].items():
+        if name in r["table2"] and row in r["table1"]:
+            payload = r["baselines"][name]["payload"]
             pts.append((f"{name} {payload:g} bpp (simulated)", r["table1"][row]["secret_psnr"],
                         None, r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
     return pts + hardening_points(r)
@@ -169,9 +194,9 @@ def hardening_points(r):
     h = r.get("hardening")
     if not h:
         return []
-    arch = h["config"]["wardens"][0]
     return [(f"hardened {h['config']['model']}, round {x['round']}", x["secret_psnr"],
-             x["stego_psnr"], x["pe_srm"], x[f"pe_fresh_{arch}"]) for x in h["rounds"]]
+             x["stego_psnr"], x["pe_srm"], pe_fresh(x, h["config"]["wardens"]))
+            for x in h["rounds"]]
 
 
 def figure_frontier(r, path):
@@ -222,7 +247,7 @@ def figure_confidence(r, path):
     for ax in axes.flat[len(items):]:
         ax.axis("off")
     for ax, (label, v) in zip(axes.flat, items):
-        ax.hist(v["prob_before"], bins, alpha=0.6, label="GAN stego")
+        ax.hist(v["prob_before"], bins, alpha=0.6, label="stego")
         ax.hist(v["prob_after"], bins, alpha=0.6, label="attacked")
         ax.axvline(0.5, color="k", lw=0.8)
         ax.set_title(label, fontsize=8)
@@ -233,15 +258,18 @@ def figure_confidence(r, path):
     plt.close(fig)
 
 
-def figure_grid(corpus, gan_dir, gan, attacked_dirs, path, n=3):
+def figure_grid(corpus, label, stego_dir, hider, attack_dirs, r, path, n=3):
+    """Cover, stego, residual, secret, revealed, residual: the attacked row's stegos and
+    those of the attack that flipped most of the attacked CNN's decisions."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     test = corpus.files("test")
     files = test[:: max(1, len(test) // n)][:n]  # spread over the test photos
-    rows = [("GAN", gan_dir)] + [(label, folder) for label, (kind, folder)
-                                 in attacked_dirs.items() if kind == "fgsm-uint8"][:1]
+    flips = {k: v["flip_rate"] or 0 for k, v in r["table3"].items()}
+    best = max(flips, key=flips.get, default=None)
+    rows = [(label, stego_dir)] + ([(best, attack_dirs[best])] if best else [])
     cols = ["cover", "stego", "|stego-cover| x10", "secret", "revealed", "|revealed-secret| x10"]
     fig, axes = plt.subplots(len(files) * len(rows), 6, figsize=(11, 1.9 * len(files) * len(rows)),
                              squeeze=False)
@@ -253,7 +281,7 @@ def figure_grid(corpus, gan_dir, gan, attacked_dirs, path, n=3):
             cover = corpus.read(f).astype(int)
             secret = corpus.read(corpus.partner[f]).astype(int)
             stego = read_image(Path(folder) / f, corpus.mode).astype(int)
-            rev = gan.reveal(stego.astype(np.uint8)).astype(int)
+            rev = hider.reveal(stego.astype(np.uint8)).astype(int)
             ims = [cover, stego, np.clip(np.abs(stego - cover) * 10, 0, 255), secret, rev,
                    np.clip(np.abs(rev - secret) * 10, 0, 255)]
             for j, im in enumerate(ims):
@@ -276,9 +304,18 @@ def _md_table(title, head, rows):
     return "\n".join(out) + "\n"
 
 
-def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
+def _wardens_text(cfg: dict) -> str:
+    def one(row):
+        settings = ", ".join(f"{k} {v}" for k, v in row.items() if k != "detector")
+        return row["detector"] + (f" ({settings})" if settings else "")
+    w = cfg["wardens"]
+    return f"{one(w['SRM'])} (the SRM+FLD columns) and {one(w['CNN'])} (the CNN columns)"
+
+
+def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
     figure_confidence(r, out / "figure2_confidence.png")
-    figure_grid(corpus, gan_dir, gan, attacked_dirs, out / "figure3_grid.png")
+    figure_grid(corpus, r["attacked"], stego_dir, hider, attack_dirs, r,
+                out / "figure3_grid.png")
     figure_frontier(r, out / "figure4_frontier.png")
     r = {**r, "versions": _versions()}
     write_text_atomic(out / "results.json", json.dumps(r, indent=1, default=str))
@@ -286,13 +323,11 @@ def write_report(out: Path, r: dict, corpus, gan_dir, gan, attacked_dirs):
     cfg = r["config"]
     intro = (f"advstego experiment `{cfg.get('preset', 'custom')}`: corpus "
              f"{cfg['data']['source']} {cfg['data']['size']}x{cfg['data']['size']} "
-             f"{'gray' if cfg['data']['gray'] else 'RGB'}, {r['corpus']['images']} images "
+             f"{cfg['data'].get('mode', 'gray')}, {r['corpus']['images']} images "
              f"(split by photo: {r['corpus']['by_split']}). Every number below is measured "
-             "on 8-bit PNG files. Wardens: "
-             f"{'SRMQ1' if cfg['srm']['q1'] else 'SRM'} features + FLD ensemble (the SRM+FLD "
-             f"columns) and a {cfg['cnn']['arch']} CNN trained {cfg['cnn']['epochs']} epochs. "
-             "Rows labelled 'paper' are the paper's figures as quoted in the project's "
-             "issues, not ours.")
+             f"on 8-bit PNG files. Wardens, trained from scratch for every method: "
+             f"{_wardens_text(cfg)}. Attacks on the {r['attacked']} row's stegos. Rows "
+             "labelled 'paper' are the paper's published figures, not ours.")
     md = [f"# advstego report\n\n{intro}\n"]
     md += [_md_table(*t) for t in tbls + stage_table(r)]
     md += ["### Figure 2 - CNN confidence before and after each attack\n",

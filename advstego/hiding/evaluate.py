@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.prepare import load_manifest
+from ..data.corpus import Corpus
 from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import mode_of, read_image, write_image
@@ -93,8 +93,7 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
     With out, the stegos, revealed secrets, per-pair CSV and summary JSON are kept there.
     """
     data = Path(data)
-    m = load_manifest(data)
-    pairs = m["pairs"].get(split, [])
+    pairs = Corpus(data).pairs(split)
     if limit:
         pairs = pairs[:limit]
     if not pairs:

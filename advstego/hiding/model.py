@@ -28,6 +28,7 @@ class HidingModel(Hider):
     """a trained encoder/decoder network (default: the shipped model)
 
     Encoder + decoder of a trained GAN, with its JSON config."""
+    trainable = True  # an experiment row may train one (hiding/config.py) instead of loading
     options = {"model": (str, None, None, "a .safetensors hiding model, or a shipped one: "
                          f"{', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by the cover)"),
                "device": (str, "cpu", None, "cpu | cuda | auto"),
@@ -59,6 +60,16 @@ class HidingModel(Hider):
         self.name = config.get("name", "gan")
         self.with_key(DEFAULT_KEY)
         self.to(device)
+
+    def per_channel(self) -> "HidingModel":
+        """This gray model run on each channel of an RGB image (each channel its own key)."""
+        if self.cover_channels != 1 or self.secret_channels != 1:
+            raise InputError("per_channel: give a gray (1-channel) model")
+        rgb = HidingModel({**self.config, "cover_channels": 3, "secret_channels": 3,
+                           "per_channel": True}, device=str(self.device), bf16=self.bf16)
+        rgb.encoder.net.load_state_dict(self.encoder.state_dict())
+        rgb.decoder.net.load_state_dict(self.decoder.state_dict())
+        return rgb
 
     def with_key(self, key: str) -> "HidingModel":
         """The shared key of a keyed model (its carrier); other models ignore it."""

@@ -26,10 +26,9 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .. import weights
-from ..data.prepare import load_manifest
+from ..data.corpus import Corpus
 from ..distributed import process_group
 from ..errors import InputError
-from ..images import read_image
 from ..metrics import psnr_from_mse
 from ..progress import progress
 from ..tensors import cosine, quantize, rot_flip, straight_through
@@ -62,17 +61,13 @@ class HidePair(nn.Module):
 
 def load_split(folder, split: str, secret_gray=False):
     """All images of a split as one uint8 tensor (N, C, H, W), and the split's pairs."""
-    folder = Path(folder)
-    m = load_manifest(folder)
-    files = [e["file"] for e in m["images"] if e["split"] == split]
-    if not files:
-        raise InputError(f"{folder}: the {split} split is empty")
-    arr = np.stack([read_image(folder / f, m["mode"]) for f in files])
-    images = torch.from_numpy(arr)
+    c = Corpus(folder)
+    files = c.need(split)
+    images = torch.from_numpy(np.stack(c.read_all(c.folder, files)))
     images = images[:, None] if images.ndim == 3 else images.permute(0, 3, 1, 2)
     index = {f: i for i, f in enumerate(files)}
-    pairs = [(index[c], index[s]) for c, s in m["pairs"].get(split, [])]
-    return images.contiguous(), pairs, m["mode"]
+    pairs = [(index[a], index[b]) for a, b in c.pairs(split)]
+    return images.contiguous(), pairs, c.mode
 
 
 def _augment(x: torch.Tensor, g: torch.Generator, crop: int) -> torch.Tensor:

@@ -17,8 +17,9 @@ KIND = "detector"
 class Detector:
     name = "detector"
 
-    def fit(self, covers, stegos, run=None, quiet=False) -> "Detector":  # pragma: no cover
-        """Train on paired covers and stegos; run: a checkpoint path, where it can resume."""
+    def fit(self, covers, stegos, run=None, quiet=False, val=None) -> "Detector":  # pragma: no cover
+        """Train on paired covers and stegos; run: a checkpoint path, where it can resume;
+        val: (covers, stegos) of validation photos, where the detector selects an epoch."""
         raise NotImplementedError
 
     def prob_stego(self, images) -> np.ndarray:  # pragma: no cover - interface

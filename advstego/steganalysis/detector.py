@@ -13,7 +13,7 @@ from .base import KIND, Detector
 from .registry import DETECTORS
 
 __all__ = ["Detector", "DETECTORS", "build_detector", "load_detector", "evaluate_detector",
-           "detection_summary", "load_pairs"]
+           "detection_summary", "fit_and_measure", "control_halves", "load_pairs"]
 
 
 def build_detector(name: str, **settings) -> Detector:
@@ -53,6 +53,25 @@ def detection_summary(det: Detector, covers, stegos) -> dict:
     return {k: v for k, v in e.items() if k not in ("scores", "labels", "decisions")}
 
 
+def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True) -> dict:
+    """The one way a warden is judged: fit on (covers, stegos) of the training photos
+    (selected on the validation photos' pairs, where the detector selects), then
+    detection_summary on the test photos' (covers, stegos), with the epoch it chose."""
+    det.fit(*train, run=run, quiet=quiet, val=val if val and len(val[0]) else None)
+    out = detection_summary(det, *test)
+    if getattr(det, "selected", None):
+        out["selected"] = det.selected
+    return out
+
+
+def control_halves(covers, seed: int = 0) -> tuple[list, list]:
+    """Two random disjoint halves of covers: the cover-vs-cover control's 'covers' and
+    'stegos'. Nothing is hidden, so a warden's PE well below 0.5 there is its bias."""
+    order = np.random.default_rng(seed).permutation(len(covers))
+    h = len(covers) // 2
+    return [covers[i] for i in order[:h]], [covers[i] for i in order[h:2 * h]]
+
+
 def load_pairs(covers_dir, stegos_dir, split: str = "all"):
     """Covers and their stegos, matched by relative file name (a pair never splits).
 
@@ -65,11 +84,11 @@ def load_pairs(covers_dir, stegos_dir, split: str = "all"):
     covers_dir, stegos_dir = Path(covers_dir), Path(stegos_dir)
     files = list_images(covers_dir)
     if split != "all":
-        from ..data.prepare import load_manifest
+        from ..data.corpus import Corpus
         if not (covers_dir / "manifest.json").is_file():
             raise InputError(f"{covers_dir}: --split {split} needs a prepared corpus "
                              "(use --split all for a plain folder)")
-        keep = {e["file"] for e in load_manifest(covers_dir)["images"] if e["split"] == split}
+        keep = set(Corpus(covers_dir).files(split))
         files = [f for f in files if str(f.relative_to(covers_dir)) in keep]
     if not stegos_dir.is_dir():
         raise InputError(f"{stegos_dir}: no such folder")

@@ -29,7 +29,7 @@ class SrmFld(Detector):
     def features(self, images):
         return srm_features(images, self.q1, self.workers)
 
-    def fit(self, covers, stegos, run=None, quiet=False):
+    def fit(self, covers, stegos, run=None, quiet=False, val=None):  # val: nothing to select
         from sealwatch.ensemble_classifier import FldEnsembleTrainer
 
         if len(covers) != len(stegos) or len(covers) < 2:

@@ -9,3 +9,7 @@ DETECTORS = Registry("detector", {
     "xunet": "advstego.steganalysis.cnn",
     "srnet": "advstego.steganalysis.cnn",
 })
+
+# The wardens a game or a script trains unless told otherwise (names in the table above).
+DEFAULT_CNN = "xunet"
+DEFAULT_FEATURES = "srmq1-fld"

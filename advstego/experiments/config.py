@@ -1,0 +1,251 @@
+"""Experiment configs: the presets (JSON files in presets/) and a user's JSON on top of one.
+
+A config names its rows by registry entries with their settings:
+
+    "hiders":   {"LSB-2": {"hider": "lsb", "bits": 2}, "GAN": {"hider": "gan", "train": {...}}}
+    "wardens":  {"SRM": {"detector": "srm-fld"}, "CNN": {"detector": "xunet", "epochs": 6}}
+    "attacks":  {"FGSM eps=0.003": {"attack": "fgsm", "eps": 0.003}}
+
+so adding a hider, detector or attack to the experiment is its own file plus one line here.
+The schema of the sections that configure a dataclass (data: PrepareConfig, a trained row's
+"train": TrainConfig, harden: HardenConfig) is generated from the dataclass, so it cannot
+drift. Unknown keys and wrong types are refused by name before any work; keys starting with
+"_" are comments.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import types
+import typing
+from dataclasses import fields
+from importlib import resources
+from pathlib import Path
+
+from ..errors import InputError
+
+PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
+TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size"}
+ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
+NUMBER = (int, float)
+POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
+            "batch", "levels", "maxiter", "popsize", "images", "stc_h", "crop"}
+
+
+def _preset_file(name: str) -> dict:
+    text = (resources.files("advstego.experiments") / "presets" / f"{name}.json").read_text()
+    return json.loads(text)
+
+
+def _uncommented(d):
+    if isinstance(d, dict):
+        return {k: _uncommented(v) for k, v in d.items() if not k.startswith("_")}
+    return d
+
+
+# ---- the schema -------------------------------------------------------------------------
+
+def _json_type(hint) -> tuple:
+    """The JSON types a dataclass field of this type may take."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return tuple(t for a in args if a is not type(None) for t in _json_type(a))
+    if hint is float:
+        return NUMBER
+    if hint in (tuple, list) or origin in (tuple, list):
+        return (list,)
+    if hint is object:
+        return (int, float, str)
+    return (hint,)
+
+
+def dataclass_schema(cls, leave_out=("seed",)) -> dict:
+    """key -> JSON types of every field of a config dataclass (the experiment's seed rules)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: _json_type(hints[f.name]) for f in fields(cls) if f.name not in leave_out}
+
+
+def schema() -> dict:
+    """Every key a config may hold ("rows": a table whose rows name a registry entry)."""
+    from ..data.prepare import PrepareConfig
+    from .harden_config import HardenConfig
+
+    return {
+        "preset": (str,), "seed": (int,),
+        "data": {**dataclass_schema(PrepareConfig), "root": (str,)},
+        "hiders": "rows", "attacked": (str,),
+        "secret_size": {"size": (int,), "rows": (list,)},
+        "baselines": "rows", "wardens": "rows", "transfer": "rows", "attacks": "rows",
+        "harden": {**dataclass_schema(HardenConfig), "preset": (str,)},
+    }
+
+
+def _check_value(name, k, v, want):
+    ok = isinstance(v, want) and not (isinstance(v, bool) and bool not in want)
+    if not ok:
+        kind = " or ".join(t.__name__ for t in want)
+        raise InputError(f"config: {name} must be {kind}, not {v!r}")
+    if k in POSITIVE and not isinstance(v, bool) and isinstance(v, NUMBER) and v <= 0:
+        raise InputError(f"config: {name} must be positive, not {v!r}")
+
+
+def _check_section(cfg: dict, sch: dict, where: str):
+    for k, v in cfg.items():
+        name = f"{where}{k}"
+        if k not in sch:
+            raise InputError(f"config: unknown key {name!r}; known here: {', '.join(sch)}")
+        want = sch[k]
+        if isinstance(want, dict):
+            if not isinstance(v, dict):
+                raise InputError(f"config: {name} must be an object")
+            _check_section(v, want, f"{name}.")
+        elif want != "rows":
+            _check_value(name, k, v, want)
+
+
+def _default_type(default) -> tuple:
+    if isinstance(default, bool):
+        return (bool,)
+    if isinstance(default, int):
+        return (int,)
+    if isinstance(default, float):
+        return NUMBER
+    if isinstance(default, str):  # a name, or "automatic" where a number may stand
+        return (str, int, float)
+    return (object,)
+
+
+def _row_settings(cls, name: str, row: dict, extra: dict):
+    """A row's settings: the member's own (options, or constructor parameters) + extra."""
+    opts = getattr(cls, "options", None)
+    if opts is None:  # a detector: its constructor's parameters, typed by their defaults
+        params = inspect.signature(cls.__init__).parameters
+        opts = {p: _default_type(v.default) for p, v in params.items()
+                if p not in ("self", "seed", "device")}
+    else:
+        opts = {k: (NUMBER if t is float else (t,)) for k, (t, *_) in opts.items()}
+    known = {**opts, **extra}
+    for k, v in row.items():
+        if k not in known:
+            raise InputError(f"config: unknown key {name}.{k!r}; known here: {', '.join(known)}")
+        if isinstance(known[k], dict):
+            if not isinstance(v, dict):
+                raise InputError(f"config: {name}.{k} must be an object")
+            _check_section(v, known[k], f"{name}.{k}.")
+        elif known[k] != (object,):
+            _check_value(f"{name}.{k}", k, v, known[k])
+
+
+def _check_rows(cfg: dict):
+    from ..attacks.registry import ATTACKS
+    from ..embedding import METHODS
+    from ..hiding.registry import HIDERS
+    from ..steganalysis.registry import DETECTORS
+
+    def each(section, key, family):
+        for label, row in cfg.get(section, {}).items():
+            name = f"{section}.{label}"
+            if not isinstance(row, dict) or key not in row:
+                raise InputError(f"config: {name} must be an object naming its {key}")
+            if row[key] not in family.names():
+                raise InputError(f"config: {name}: unknown {key} {row[key]!r}; known: "
+                                 f"{', '.join(family.names())}")
+            yield name, family.get(row[key])[0], {k: v for k, v in row.items() if k != key}
+
+    from ..hiding.config import TrainConfig
+
+    for name, cls, row in each("hiders", "hider", HIDERS):  # a trainable hider's row may train
+        trainable = {"train": dataclass_schema(TrainConfig)} if getattr(cls, "trainable",
+                                                                        False) else {}
+        _row_settings(cls, name, row, trainable)
+    for section in ("wardens", "transfer"):
+        for name, cls, row in each(section, "detector", DETECTORS):
+            _row_settings(cls, name, row, {})
+    for name, cls, row in each("attacks", "attack", ATTACKS):
+        _row_settings(cls, name, row, {"images": (int,), "retrain": (bool,)})
+    for label, row in cfg.get("baselines", {}).items():
+        if not isinstance(row, dict) or row.get("method") not in METHODS or \
+                set(row) != {"method", "payload"}:
+            raise InputError(f"config: baselines.{label} must be {{\"method\": "
+                             f"{' | '.join(METHODS)}, \"payload\": bpp}}")
+        _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
+    if "wardens" in cfg and set(cfg["wardens"]) != set(ROLES):
+        raise InputError(f"config: wardens must name exactly {' and '.join(ROLES)}")
+
+
+def validate(cfg: dict) -> dict:
+    """Refuse unknown keys, wrong types and non-positive counts, naming the key."""
+    _check_section(cfg, schema(), "")
+    _check_rows(cfg)
+    return cfg
+
+
+# ---- loading ----------------------------------------------------------------------------
+
+def _merge(base: dict, over: dict) -> dict:
+    """over on top of base; a table (hiders, wardens, attacks...) is replaced whole."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        deep = isinstance(v, dict) and isinstance(out.get(k), dict) and k not in TABLES
+        out[k] = _merge(out[k], v) if deep else copy.deepcopy(v)
+    return out
+
+
+def _resolve(over: dict, where: str, seen=()) -> dict:
+    """A config on top of the preset it names (presets build on presets the same way)."""
+    over = _uncommented(over)
+    base_name = over.get("preset")
+    if base_name is None or base_name in seen:
+        return over
+    if base_name not in PRESETS:
+        raise InputError(f"{where}: preset {base_name!r}: known are {', '.join(PRESETS)}")
+    base = _resolve(_preset_file(base_name), base_name, (*seen, base_name))
+    return _merge(base, {k: v for k, v in over.items() if k != "preset"})
+
+
+def load_config(name_or_path: str, root: str | None = None) -> dict:
+    if name_or_path in PRESETS:
+        cfg = _resolve({"preset": name_or_path}, name_or_path)
+        cfg["preset"] = name_or_path
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise InputError(f"{name_or_path}: neither a preset ({', '.join(PRESETS)}) "
+                             "nor a JSON config file")
+        try:
+            over = json.loads(path.read_text())
+        except ValueError as exc:
+            raise InputError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(over, dict):
+            raise InputError(f"{path}: a config is a JSON object")
+        validate(_uncommented(over))
+        cfg = _resolve({"preset": "quick", **over}, str(path))
+        cfg["preset"] = over.get("preset", "quick")
+    if cfg["data"]["source"] in ("bossbase", "lfw"):
+        if not root:
+            raise InputError(f"preset {name_or_path} reads {cfg['data']['source']}: "
+                             "pass --root FOLDER")
+        cfg["data"]["root"] = root
+    validate(cfg)
+    _check_references(cfg)
+    return cfg
+
+
+def _check_references(cfg: dict):
+    """Rows that name other rows, and model files, are checked before any work."""
+    rows = list(cfg.get("hiders", {}))
+    if cfg.get("attacked") not in rows:
+        raise InputError(f"config: attacked: {cfg.get('attacked')!r} is not a hiders row "
+                         f"({', '.join(rows)})")
+    for row in cfg.get("secret_size", {}).get("rows", []):
+        if row not in rows:
+            raise InputError(f"config: secret_size.rows: {row!r} is not a hiders row "
+                             f"({', '.join(rows)})")
+    from ..hiding.model import SHIPPED
+    for label, row in cfg.get("hiders", {}).items():
+        spec = row.get("model")
+        if spec is not None and not (spec in SHIPPED or Path(spec).is_file()):
+            raise InputError(f"config: hiders.{label}: {spec!r} is not a shipped hiding model "
+                             f"({', '.join(SHIPPED)}) nor a model file")

@@ -1,0 +1,61 @@
+"""The settings of a min-max hardening game (`advstego harden`, the experiment's `harden`
+stage): HardenConfig and its presets (presets/harden.json). No torch here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from importlib import resources
+
+from ..errors import InputError
+from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
+
+
+def harden_presets() -> dict:
+    """name -> HardenConfig settings ("_about" keys are comments)."""
+    text = (resources.files("advstego.experiments") / "presets" / "harden.json").read_text()
+    return {k: {f: x for f, x in v.items() if not f.startswith("_")}
+            for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+@dataclass
+class HardenConfig:
+    model: str = "v2"          # the starting hider: a shipped name or a model file
+    rounds: int = 2            # hardening rounds after round 0
+    steps: int = 60            # fine-tuning steps a round
+    batch: int = 8
+    crop: int = 64
+    lr: float = 1e-4
+    la: float = 1.0            # weight of MSE(cover, stego)
+    lc: float = 1.0            # weight of MSE(secret, revealed)
+    l_adv: float = 0.01        # weight of the smooth max over the wardens
+    tau: float = 1.0           # its temperature (-> 0: the max, large: the mean)
+    wardens: tuple = (DEFAULT_CNN,)  # CNN wardens (detector names) trained fresh each round
+    warden_epochs: int = 3
+    srm: str = DEFAULT_FEATURES  # the feature warden of the transfer check (not in the loss)
+    srm_L: int | str = 31        # its FLD ensemble: fixed (quick) or "automatic" (sealwatch's
+    srm_d_sub: int | str = 600   # search of L and d_sub: minutes even at 64x64)
+    seed: int = 0
+    preset: str = "quick"
+
+
+def game_settings(cfg: HardenConfig) -> dict:
+    """The settings that make a game: all but rounds (more rounds extend a game)."""
+    return {k: v for k, v in asdict(cfg).items() if k != "rounds"}
+
+
+def make_config(preset: str = "quick", **overrides) -> HardenConfig:
+    presets = harden_presets()
+    if preset not in presets:
+        raise InputError(f"unknown harden preset {preset!r}; known: {', '.join(presets)}")
+    vals = {**presets[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    bad = set(vals) - {f.name for f in fields(HardenConfig)}
+    if bad:
+        raise InputError(f"unknown harden settings: {', '.join(sorted(bad))}")
+    cfg = HardenConfig(**{**vals, "preset": preset})
+    cfg.wardens = tuple(cfg.wardens)
+    for name, low in (("rounds", 0), ("steps", 1), ("batch", 1), ("crop", 8),
+                      ("warden_epochs", 1)):
+        if getattr(cfg, name) < low:
+            raise InputError(f"harden {name} {getattr(cfg, name)}: at least {low}")
+    return cfg

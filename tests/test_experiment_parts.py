@@ -1,0 +1,174 @@
+"""The experiment's parts on their own: configs, stage cache, run folders, ranks, report."""
+
+import json
+from dataclasses import fields
+
+import pytest
+
+from advstego.errors import InputError
+
+
+# ---- configs ------------------------------------------------------------------------------
+
+def _set_every_field(cls, section: dict, leave_out=("seed",)):
+    return {**section, **{f.name: (list(f.default) if isinstance(f.default, tuple) else f.default)
+                          for f in fields(cls) if f.name not in leave_out}}
+
+
+def test_every_field_of_every_config_can_be_set_from_a_config_file(tmp_path):
+    """The schema is generated from the dataclasses: no field is missing, none is extra."""
+    from advstego.data.prepare import PrepareConfig
+    from advstego.experiments.config import load_config
+    from advstego.experiments.harden import HardenConfig
+    from advstego.hiding.config import TrainConfig
+
+    train = _set_every_field(TrainConfig, {}) | {"arch": "ukey", "secret_gray": True}
+    harden = _set_every_field(HardenConfig, {})
+    data = _set_every_field(PrepareConfig, {}) | {"source": "sample", "size": 64}
+    cfg = {"preset": "quick", "data": data, "harden": harden,
+           "hiders": {"GAN": {"hider": "gan", "train": train}}, "secret_size": {}}
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    got = load_config(str(tmp_path / "c.json"))
+    assert got["hiders"]["GAN"]["train"] == train
+    assert got["harden"] == harden and got["data"] == data
+
+
+def test_presets_build_on_presets_and_tables_replace_whole():
+    from advstego.experiments.config import load_config
+
+    quick, offline = load_config("quick"), load_config("offline")
+    assert offline["seed"] == quick["seed"]  # from the preset it builds on
+    assert offline["wardens"]["SRM"] == {"detector": "srm-fld"}  # a table is not merged
+    assert "v1" in offline["hiders"] and "v1" not in quick["hiders"]
+    paper = load_config("paper-lfw", root="/somewhere")
+    assert paper["data"]["mode"] == "rgb" and paper["harden"] == {}
+    assert paper["wardens"] == offline["wardens"]
+
+
+def test_no_registry_name_is_a_literal_in_the_experiment_code():
+    """Hiders, detectors and attacks reach the experiment through config rows only."""
+    import ast
+    from pathlib import Path
+
+    from advstego.attacks.registry import ATTACKS
+    from advstego.hiding.registry import HIDERS
+    from advstego.steganalysis.registry import DETECTORS
+
+    names = set(HIDERS.names()) | set(DETECTORS.names()) | set(ATTACKS.names())
+    folder = Path(__file__).resolve().parents[1] / "advstego" / "experiments"
+    for py in folder.glob("*.py"):
+        tree = ast.parse(py.read_text())
+        legacy = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                  and f.name == "_legacy" for n in ast.walk(f)}  # old results' config keys
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and id(node) not in legacy:
+                assert node.value not in names, (py.name, node.value)
+
+
+@pytest.mark.parametrize("arch", ["block", "unet", "ukey"])
+def test_an_experiment_row_trains_every_hider_train_can(tmp_path, tiny_corpus, arch):
+    from advstego.data.corpus import Corpus
+    from advstego.experiments.cache import Stages
+    from advstego.experiments.pipeline import Done, Experiment, choose_methods
+    from advstego.hiding.config import ARCH_NAMES
+
+    assert arch in ARCH_NAMES
+    row = {"hider": "gan", "train": {"arch": arch, "width": 4, "blocks": 1, "epochs": 1,
+                                     "steps_per_epoch": 2, "crop": 32, "batch": 2,
+                                     "val_pairs": 2}}
+    ex = Experiment({"seed": 0, "hiders": {"G": row}}, tmp_path, Stages(tmp_path, quiet=True),
+                    "cpu")
+    corpus = Corpus(tiny_corpus)
+    methods, trained = choose_methods(ex, corpus, Done("corpus", tiny_corpus, {}, "k"))
+    assert methods["G"].hider.describe()["arch"] == arch and trained["G"]
+    assert methods["G"].deps[0].name == "train-G"
+
+
+# ---- the stage cache ----------------------------------------------------------------------
+
+def test_stages_key_on_settings_and_inputs_and_resume_after_a_kill(tmp_path):
+    from advstego.experiments.cache import Stages
+
+    calls = []
+
+    def make(value):
+        def fn(tmp):
+            calls.append(value)
+            (tmp / "out.txt").write_text(str(value))
+            return {"value": value}
+        return fn
+
+    st = Stages(tmp_path, quiet=True)
+    f1, r1, k1 = st.run("a", {"x": 1}, [], make(1))
+    assert r1 == {"value": 1} and (f1 / "out.txt").read_text() == "1"
+    assert st.run("a", {"x": 1}, [], make(1))[2] == k1 and calls == [1]  # reused
+    _, _, k2 = st.run("a", {"x": 1}, ["other-input"], make(2))  # another input: rerun
+    assert k2 != k1 and calls == [1, 2]
+    _, r3, _ = st.run("a", {"x": 3}, [], make(3))  # other settings: rerun
+    assert r3 == {"value": 3}
+
+    def killed(tmp):
+        (tmp / "half.txt").write_text("...")
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        st.run("b", {}, [], killed)
+    assert not (tmp_path / "stages" / "b" / "stage.json").exists()  # nothing half-sealed
+    _, r, _ = st.run("b", {}, [], make("b"))  # the next run starts it afresh
+    assert r == {"value": "b"} and not (tmp_path / "stages" / "b" / "half.txt").exists()
+    assert Stages.result(tmp_path / "stages" / "a") == {"value": 3}
+
+
+# ---- run folders and ranks ------------------------------------------------------------------
+
+def test_claim_run_folder_reuses_refuses_and_forces(tmp_path):
+    from advstego.paths import MARKER, claim_run_folder
+
+    out = claim_run_folder(tmp_path / "r", "embed", {"payload": 0.4})
+    assert (out / MARKER).is_file()
+    claim_run_folder(out, "embed", {"payload": 0.4})  # same settings: resume
+    with pytest.raises(InputError, match="other settings"):
+        claim_run_folder(out, "embed", {"payload": 0.2})
+    claim_run_folder(out, "embed", {"payload": 0.2}, force=True)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "precious.txt").write_text("mine")
+    with pytest.raises(InputError, match="not an advstego run folder"):
+        claim_run_folder(foreign, "embed", {}, force=True)
+
+
+def test_ranks_share_items_and_stages_without_overlap(monkeypatch):
+    from advstego.distributed import Ranks
+
+    items = list(range(10))
+    shares = []
+    for rank in range(3):
+        r = Ranks()
+        r.rank, r.world = rank, 3
+        shares.append(r.mine(items))
+        assert [i for i in range(7) if r.owns(i)] == [i for i in range(7) if i % 3 == rank]
+    assert sorted(sum(shares, [])) == items  # every item once
+    one = Ranks()
+    assert (one.rank, one.world) == (0, 1) and one.mine(items) == items
+    assert one.gather("x") == ["x"]
+
+
+# ---- the report ---------------------------------------------------------------------------
+
+def test_report_tables_read_old_and_new_results():
+    """The committed runs' results.json (an older config) and a new one give the same tables."""
+    from pathlib import Path
+
+    from advstego.experiments.report import frontier_points, tables
+
+    root = Path(__file__).resolve().parents[1]
+    old = json.loads((root / "results" / "offline" / "results.json").read_text())
+    pts = {p[0]: p for p in frontier_points(old)}
+    assert "S-UNIWARD 0.4 bpp (simulated)" in pts
+    assert pts["S-UNIWARD 0.4 bpp (simulated)"][1] == old["table1"][
+        "STC-S-UNIWARD + JPEG 0.4 bpp"]["secret_psnr"]
+    titles = [t for t, _, _ in tables(old)]
+    assert titles[0].startswith("Table 0") and any(t.startswith("Table 5") for t in titles)
+    calib = tables(old)[0][2]
+    assert [row[0] for row in calib] == ["control: covers vs covers", "WOW 0.4 bpp",
+                                         "S-UNIWARD 0.4 bpp"]
