@@ -114,6 +114,13 @@ def test_a_rerun_reuses_every_stage(own_copy):
     again = _run(TINY, tmp, tmp / "run")
     assert again["stages_ran"] == [] and len(again["stages_reused"]) == len(res["stages_ran"])
     assert again["table2"] == res["table2"]
+    # provenance: each stage keeps the time of the invocation that made it, and the whole
+    # run's wall time sums both invocations
+    assert [x["invocation"] for x in again["invocations"]] == [0, 1]
+    assert again["wall_seconds_total"] == pytest.approx(
+        res["wall_seconds"] + again["wall_seconds"], abs=0.11)
+    assert again["stages"]["fidelity"] == {**res["stages"]["fidelity"], "reused": True}
+    assert "whole run: 2 invocation(s)" in (tmp / "run" / "report.md").read_text()
 
 
 def test_a_changed_setting_reruns_only_what_depends_on_it(own_copy):
@@ -147,6 +154,8 @@ def test_two_ranks_give_the_numbers_of_one(tiny_run, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     res2 = json.loads((two / "results.json").read_text())
     assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "train-GAN", "harden"]
+    assert res2["stages"]["stegos-LSB-4"]["ranks"] == 2  # shared image by image
+    assert res2["stages"]["detect-LSB-4"]["ranks"] == 1 and len(res2["busy_seconds"]) == 2
     assert "srm-features" in res2["stages_ran"] and res2["stages"]["srm-features"]["images"] > 0
     for k in ("corpus", "trained", "table1", "table2", "table3", "control"):
         assert res2[k] == res[k], k

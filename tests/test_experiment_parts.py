@@ -172,3 +172,21 @@ def test_report_tables_read_old_and_new_results():
     calib = tables(old)[0][2]
     assert [row[0] for row in calib] == ["control: covers vs covers", "WOW 0.4 bpp",
                                          "S-UNIWARD 0.4 bpp"]
+
+
+def test_stages_go_to_ranks_longest_first_by_their_last_time(tmp_path):
+    from advstego.experiments.cache import Stages
+
+    st = Stages(tmp_path, quiet=True)
+    for name, secs in (("a", 10.0), ("b", 7.0), ("c", 4.0), ("d", 3.0)):
+        folder = tmp_path / "stages" / name
+        folder.mkdir(parents=True)
+        (folder / "stage.json").write_text(json.dumps({"seconds": secs, "result": None}))
+    st.ranks.world, st.ranks.gather = 2, lambda plan: [plan]  # two ranks, without a group
+    owners = st.owners(["a", "b", "c", "d", "new"])
+    busy = [0.0, 0.0]
+    for n, r in owners.items():
+        busy[r] += {"a": 10, "b": 7, "c": 4, "d": 3, "new": 6}[n]  # new: the mean time
+    assert owners["a"] != owners["b"] and max(busy) == 16  # round-robin would give 20
+    st.ranks.world = 1
+    assert set(st.owners(["a", "b"]).values()) == {0}

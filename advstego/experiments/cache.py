@@ -28,6 +28,29 @@ class Stages:
         self.ranks.barrier()
         self.quiet = quiet or self.ranks.rank > 0
         self.ran, self.reused = [], []
+        self.invocation = 0  # which invocation of the run made a stage (set by the caller)
+
+    def seconds(self, name: str) -> float | None:
+        """How long the stage took the last time it ran (whatever its settings were then):
+        the cost to plan the next run by."""
+        marker = self.root / "stages" / name / "stage.json"
+        try:
+            return float(json.loads(marker.read_text())["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def owners(self, names: list[str], guess: float = 1.0) -> dict[str, int]:
+        """Each stage's rank, longest first to the least busy rank (LPT): costs are the
+        stages' last measured times, `guess` (relative) where a stage never ran."""
+        known = [c for c in (self.seconds(n) for n in names) if c is not None]
+        default = guess * (sum(known) / len(known) if known else 1.0)
+        cost = {n: self.seconds(n) or default for n in names}
+        busy = [0.0] * self.ranks.world
+        out = {}
+        for n in sorted(names, key=lambda n: -cost[n]):
+            r = min(range(len(busy)), key=busy.__getitem__)
+            out[n], busy[r] = r, busy[r] + cost[n]
+        return self.ranks.gather(out)[0]  # rank 0's plan for all (a stage may finish meanwhile)
 
     @staticmethod
     def result(folder):
@@ -75,7 +98,9 @@ class Stages:
         if seals:
             write_text_atomic(tmp / "stage.json", json.dumps(
                 {"key": key, "settings": settings, "deps": deps, "result": result,
-                 "seconds": seconds}, indent=1, default=str))
+                 "seconds": seconds, "ranks": r.world if mode == "all" else 1,
+                 "rank": r.rank, "invocation": self.invocation},
+                indent=1, default=str))
             shutil.rmtree(folder, ignore_errors=True)
             tmp.rename(folder)
             self.ran.append(name)

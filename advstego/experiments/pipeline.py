@@ -34,6 +34,7 @@ from ..hiding.registry import load_hider
 from ..hiding.small import SmallSecret
 from ..hiding.train import train
 from ..errors import InputError
+from ..files import write_text_atomic
 from ..images import read_image, write_image
 from ..metrics import mse, psnr_from_mse
 from ..progress import progress
@@ -226,7 +227,8 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
     if ex.ranks.world > 1:
         share_features(ex, corpus, corpus_done, stegos)
     out = {}
-    for i, (label, st) in enumerate(stegos.items()):  # each method's wardens on one rank
+    owners = ex.stages.owners([f"detect-{slug(k)}" for k in stegos] + ["control"])
+    for label, st in stegos.items():  # each method's wardens on one rank, longest first
         def build(tmp, label=label, st=st):
             s = _splits(corpus, st.folder)
             rows = {**wardens, **(cfg.get("transfer", {}) if label == cfg["attacked"] else {})}
@@ -242,8 +244,8 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
         out[label] = ex.stage(f"detect-{slug(label)}", "detect",
                               {"wardens": wardens, "transfer": cfg.get("transfer", {})
                                if label == cfg["attacked"] else {}},
-                              [st], build, mode="async", owner=i)
-    out["control"] = control_wardens(ex, corpus, corpus_done, owner=len(stegos))
+                              [st], build, mode="async", owner=owners[f"detect-{slug(label)}"])
+    out["control"] = control_wardens(ex, corpus, corpus_done, owner=owners["control"])
     ex.ranks.barrier()
     return {k: Done(d.name, d.folder, Stages.result(d.folder), d.key) for k, d in out.items()}
 
@@ -338,7 +340,8 @@ def attack_stegos(ex: Experiment, corpus: Corpus, hider, stegos: Done, detect: D
 
     tags = [*ex.cfg["wardens"], *ex.cfg.get("transfer", {})]
     out = {}
-    for i, (label, row) in enumerate(ex.cfg.get("attacks", {}).items()):
+    owners = ex.stages.owners([f"attack-{slug(k)}" for k in ex.cfg.get("attacks", {})])
+    for label, row in ex.cfg.get("attacks", {}).items():
         def build(tmp, row=row):
             wardens = {t: load_detector(detect.folder / f"{slug(t)}.safetensors") for t in tags}
             return attack_one(ex, corpus, hider, _splits(corpus, stegos.folder), wardens,
@@ -346,7 +349,7 @@ def attack_stegos(ex: Experiment, corpus: Corpus, hider, stegos: Done, detect: D
         cls = ATTACKS.get(row["attack"])[0]
         out[label] = ex.stage(f"attack-{slug(label)}", "attack",
                               {**row, "attack_version": cls.version}, [detect, stegos], build,
-                              mode="async", owner=i)
+                              mode="async", owner=owners[f"attack-{slug(label)}"])
     ex.ranks.barrier()
     return {k: Done(d.name, d.folder, Stages.result(d.folder), d.key) for k, d in out.items()}
 
@@ -375,8 +378,9 @@ def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict | No
 # ---- results ------------------------------------------------------------------------------
 
 def stage_times(ex: Experiment, corpus: Corpus) -> dict:
-    """Seconds each stage took when it ran (a reused stage keeps its first time), and how
-    many images it handled where it handles images one by one."""
+    """Seconds each stage took in the invocation that made it (a reused stage keeps its
+    time), the ranks it ran on, and how many images it handled where it handles images one
+    by one."""
     n = sum(len(corpus.files(s)) for s in SPLITS)
     out = {}
     for name, d in ex.done.items():
@@ -391,8 +395,33 @@ def stage_times(ex: Experiment, corpus: Corpus) -> dict:
         elif name.startswith("detect-") or name == "control":
             images = 2 * n
         out[name] = {"seconds": round(meta.get("seconds", 0.0), 2), "images": images,
-                     "seconds_per_image": round(meta["seconds"] / images, 4) if images else None}
+                     "seconds_per_image": round(meta["seconds"] / images, 4) if images else None,
+                     "ranks": meta.get("ranks"), "rank": meta.get("rank"),
+                     "invocation": meta.get("invocation"), "reused": name not in ex.stages.ran}
     return out
+
+
+def invocations(ex: Experiment, wall: float, ran: list) -> list[dict]:
+    """Every invocation of this run folder so far, this one appended (rank 0 writes it):
+    the whole run's wall time is their sum, whatever a resume reused."""
+    path = ex.out / "invocations.json"
+    past = json.loads(path.read_text()) if path.exists() else []
+    this = {"invocation": ex.stages.invocation, "ranks": ex.ranks.world,
+            "wall_seconds": round(wall, 1), "stages_ran": ran,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - wall))}
+    return [*past, this]
+
+
+def busy_seconds(stages: dict, invocation: int, world: int) -> list[float]:
+    """Seconds each rank spent in the stages it ran alone in this invocation (the stages all
+    ranks share count for every rank): how well the ranks were balanced."""
+    busy = [0.0] * world
+    for v in stages.values():
+        if v["reused"] or v["invocation"] != invocation:
+            continue
+        for r in (range(world) if v["ranks"] == world and world > 1 else [v["rank"] or 0]):
+            busy[r] += v["seconds"]
+    return [round(b, 1) for b in busy]
 
 
 def simulated_rows(methods: dict) -> dict:
@@ -418,6 +447,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     or take whole stages in turn; the results equal one process's (same seeds per image)."""
     t0 = time.perf_counter()
     ex = Experiment(cfg, Path(out), Stages(out, quiet), device)
+    path = ex.out / "invocations.json"
+    ex.stages.invocation = len(json.loads(path.read_text())) if path.exists() else 0
     corpus, corpus_done = make_corpus(ex)
     methods, trained = choose_methods(ex, corpus, corpus_done)
     stegos = make_stegos(ex, corpus, corpus_done, methods)
@@ -430,6 +461,9 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     order = list(ex.done)
     ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)
                    for lst in (ex.stages.ran, ex.stages.reused))
+    wall = time.perf_counter() - t0
+    runs = invocations(ex, wall, ran)
+    stages = stage_times(ex, corpus)
     results = {"config": cfg, "corpus": corpus_done.result, "trained": trained,
                "attacked": attacked, "table1": table1,
                "table2": {k: d.result for k, d in detect.items() if k != "control"},
@@ -438,11 +472,13 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                "baselines": {k: m.baseline for k, m in methods.items() if m.baseline},
                "simulated": simulated_rows(methods),
                "stages_ran": ran, "stages_reused": reused, "ranks": ex.ranks.world,
-               "wall_seconds": round(time.perf_counter() - t0, 1),
-               "stages": stage_times(ex, corpus)}
+               "wall_seconds": round(wall, 1), "stages": stages, "invocations": runs,
+               "wall_seconds_total": round(sum(x["wall_seconds"] for x in runs), 1),
+               "busy_seconds": busy_seconds(stages, ex.stages.invocation, ex.ranks.world)}
     if hardening:
         results["hardening"] = hardening
     if ex.ranks.rank == 0:
+        write_text_atomic(path, json.dumps(runs, indent=1))
         write_report(ex.out, results, corpus, stegos[attacked].folder, methods[attacked].hider,
                      {k: d.folder for k, d in attacks.items()})
     ex.ranks.barrier()

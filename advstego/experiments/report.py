@@ -154,15 +154,31 @@ def calibration_table(r) -> list:
 
 
 def stage_table(r) -> list:
+    """Each stage's time in the invocation that made it, on how many ranks; the wall time of
+    this invocation and of the whole run (every invocation of the folder)."""
     st = r.get("stages")
     if not st:
         return []
-    rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3)]
-            for n, v in st.items()]
-    rows.append(["whole run (this invocation)", _fmt(r.get("wall_seconds"), 1), "", ""])
-    return [(f"Stage times on {r.get('ranks', 1)} rank(s) (wall seconds; a reused stage shows "
-             "the time it took when it ran)", ["stage", "seconds", "images",
-                                               "seconds per image (wall / images)"], rows)]
+    if "invocations" not in r:  # a results.json from before invocations were recorded
+        rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3)]
+                for n, v in st.items()]
+        rows.append(["whole run (this invocation)", _fmt(r.get("wall_seconds"), 1), "", ""])
+        return [(f"Stage times on {r.get('ranks', 1)} rank(s) (wall seconds; a reused stage "
+                 "shows the time it took when it ran)", ["stage", "seconds", "images",
+                                                         "seconds per image (wall / images)"],
+                 rows)]
+    rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3),
+             _fmt(v["ranks"]), "reused" if v["reused"] else f"ran (rank {v['rank']})",
+             _fmt(v["invocation"])] for n, v in st.items()]
+    runs = r["invocations"]
+    rows.append([f"this invocation ({r['ranks']} rank(s); busy seconds per rank: "
+                 f"{', '.join(_fmt(b, 1) for b in r.get('busy_seconds', []))})",
+                 _fmt(r["wall_seconds"], 1), "", "", "", "", _fmt(runs[-1]["invocation"])])
+    rows.append([f"whole run: {len(runs)} invocation(s)", _fmt(r["wall_seconds_total"], 1),
+                 "", "", "", "", ""])
+    return [("Stage times (wall seconds in the invocation that made each stage)",
+             ["stage", "seconds", "images", "seconds per image", "ranks", "this invocation",
+              "made in invocation"], rows)]
 
 
 def method_label(method: str) -> str:

@@ -1,4 +1,9 @@
-"""SRM features of many images: a process pool for the work, a disk cache per image."""
+"""SRM features of many images: a process pool for the work, a disk cache per image.
+
+The cache is keyed by the image's content (so a cover's features are computed once for
+every warden, stage and run that reads it), written atomically (concurrent ranks or runs
+may write the same entry: the last complete file wins, none is ever half-read).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,13 @@ from ..progress import progress
 from . import srm
 
 
+VERSION = 2  # bumped whenever srm.features changes: every cached vector is then recomputed
+
+
 def _key(img: np.ndarray, q1: bool) -> str:
+    """The cache key: the pixels themselves, the feature set and its version."""
     h = hashlib.sha1(img.tobytes())
-    h.update(f"{img.shape}{img.dtype}{'q1' if q1 else 'srm'}-v2".encode())
+    h.update(f"{img.shape}{img.dtype}{'q1' if q1 else 'srm'}-v{VERSION}".encode())
     return h.hexdigest()
 
 
