@@ -211,6 +211,8 @@ HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
 TABLES = {
     "summary": summary,
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
+    "cli-speed": lambda: verbatim("results/cli_speed.txt"),
+    "warden-speed": lambda: verbatim("results/warden_speed.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
     "frontier": lambda: experiment_tables("results/offline/results.json", ("Table 4", "Table 5")),
