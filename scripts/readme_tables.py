@@ -212,6 +212,8 @@ TABLES = {
     "summary": summary,
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
     "cli-speed": lambda: verbatim("results/cli_speed.txt"),
+    "stc-reference": lambda: verbatim("results/stc_reference.txt"),
+    "stc-reference-saturated": lambda: verbatim("results/stc_reference_saturated.txt"),
     "warden-speed": lambda: verbatim("results/warden_speed.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),

@@ -47,14 +47,16 @@ def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by nu
             w0 = r if x[idx] else 0.0  # cost of y = 0
             w1 = 0.0 if x[idx] else r  # cost of y = 1
             row = path[idx]
-            for s in range(S):
-                a = cost[s] + w0
-                b = cost[s ^ c] + w1
-                if b < a:
-                    new[s] = b
-                    row[s >> 3] |= np.uint8(1 << (s & 7))
-                else:
-                    new[s] = a
+            for s0 in range(0, S, 8):  # eight states' decisions make one byte of the path
+                byte = 0
+                for k in range(min(8, S)):
+                    s = s0 + k
+                    a = cost[s] + w0
+                    b = cost[s ^ c] + w1
+                    take = b < a
+                    new[s] = b if take else a
+                    byte |= take << k
+                row[s0 >> 3] = byte
             cost, new = new, cost
             idx += 1
         bit = msg[i]  # row i is complete: keep states whose bit 0 is the message bit
@@ -152,24 +154,32 @@ def _entropy_bits(p):
     return -p * np.log2(p)
 
 
-def ternary_probabilities(rho_p, rho_m, bits: float):
-    """Optimal change probabilities (p+1, p-1) carrying `bits` bits in all (payload-limited)."""
+def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
+    """Optimal change probabilities (p+1, p-1) carrying `bits` bits in all (payload-limited).
+
+    The Gibbs distribution p ~ exp(-lam rho) carries (lam E[rho] + ln Z) / ln 2 bits: one
+    logarithm per element and step; lam is bisected until the payload is within rtol."""
+    rho_p, rho_m = np.minimum(rho_p, 1e30), np.minimum(rho_m, 1e30)  # wet: 0 * inf is nan
+
     def probs(lam):
-        a, b = -lam * rho_p, -lam * rho_m
-        z = np.logaddexp(0.0, np.logaddexp(a, b))
-        return np.exp(a - z), np.exp(b - z)
+        ea, eb = np.exp(-lam * rho_p), np.exp(-lam * rho_m)  # rho >= 0: no overflow
+        z = 1.0 + ea + eb
+        return ea / z, eb / z, z
 
     def payload(lam):
-        pp, pm = probs(lam)
-        return float(np.sum(_entropy_bits(pp) + _entropy_bits(pm) + _entropy_bits(1 - pp - pm)))
+        pp, pm, z = probs(lam)
+        return float(np.sum(lam * (pp * rho_p + pm * rho_m) + np.log(z))) / np.log(2)
 
     lo, hi = 0.0, 1.0
     while payload(hi) > bits and hi < 1e12:
         lo, hi = hi, hi * 2
     for _ in range(60):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if payload(mid) > bits else (lo, mid)
-    return probs(hi), hi
+        got = payload(mid)
+        lo, hi = (mid, hi) if got > bits else (lo, mid)
+        if abs(got - bits) <= rtol * bits:
+            break
+    return probs(hi)[:2], hi
 
 
 def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
