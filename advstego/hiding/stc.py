@@ -34,19 +34,27 @@ def block_widths(n: int, m: int) -> np.ndarray:
 
 def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by numba
     n, m, S = x.size, msg.size, 1 << h
-    cost = np.full(S, np.inf)
+    cost = np.full(S, np.inf, np.float32)  # float32, as the reference coder: half the traffic
     cost[0] = 0.0
-    new = np.empty(S)
+    new = np.empty(S, np.float32)
     path = np.zeros((n, max(S // 8, 1)), np.uint8)
     idx = 0
     for i in range(m):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         for j in range(widths[i]):
             c = cols[j] & mask
-            r = rho[idx]
-            w0 = r if x[idx] else 0.0  # cost of y = 0
-            w1 = 0.0 if x[idx] else r  # cost of y = 1
+            r = np.float32(rho[idx])
             row = path[idx]
+            if r == np.inf:  # wet: y = x, the states stay (x = 0) or all move by c (x = 1)
+                if x[idx]:
+                    for s in range(S):
+                        new[s] = cost[s ^ c]
+                    row[:] = 255
+                    cost, new = new, cost
+                idx += 1
+                continue
+            w0 = r if x[idx] else np.float32(0.0)  # cost of y = 0
+            w1 = np.float32(0.0) if x[idx] else r  # cost of y = 1
             for s0 in range(0, S, 8):  # eight states' decisions make one byte of the path
                 byte = 0
                 for k in range(min(8, S)):
