@@ -215,6 +215,7 @@ TABLES = {
     "stc-reference": lambda: verbatim("results/stc_reference.txt"),
     "stc-reference-saturated": lambda: verbatim("results/stc_reference_saturated.txt"),
     "warden-speed": lambda: verbatim("results/warden_speed.txt"),
+    "detect-cache": lambda: verbatim("results/detect_cache.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
     "frontier": lambda: experiment_tables("results/offline/results.json", ("Table 4", "Table 5")),
