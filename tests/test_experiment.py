@@ -156,6 +156,8 @@ def test_two_ranks_give_the_numbers_of_one(tiny_run, tmp_path):
     assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "train-GAN", "harden"]
     assert res2["stages"]["stegos-LSB-4"]["ranks"] == 2  # shared image by image
     assert res2["stages"]["detect-LSB-4"]["ranks"] == 1 and len(res2["busy_seconds"]) == 2
+    # a stage that rank 1 ran is not "reused" in rank 0's report
+    assert not any(res2["stages"][n]["reused"] for n in res2["stages_ran"])
     assert "srm-features" in res2["stages_ran"] and res2["stages"]["srm-features"]["images"] > 0
     for k in ("corpus", "trained", "table1", "table2", "table3", "control"):
         assert res2[k] == res[k], k

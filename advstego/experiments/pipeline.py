@@ -116,11 +116,13 @@ def make_corpus(ex: Experiment) -> tuple[Corpus, Done]:
     d = ex.cfg["data"]
 
     def build(tmp):
-        src = d["source"] if "root" not in d else f"{d['source']}:{d['root']}"
-        pc = PrepareConfig(**{**{k: v for k, v in d.items() if k != "root"}, "source": src,
-                              "fractions": tuple(d.get("fractions", (0.7, 0.15, 0.15))),
-                              "seed": ex.seed})
-        m = prepare(photos_for(src), pc, tmp / "corpus", force=True,
+        kw = {k: v for k, v in d.items() if k != "root"}
+        if "root" in d:
+            kw["source"] = f"{d['source']}:{d['root']}"
+        if "fractions" in kw:  # a JSON list
+            kw["fractions"] = tuple(kw["fractions"])
+        pc = PrepareConfig(**kw, seed=ex.seed)
+        m = prepare(photos_for(pc.source), pc, tmp / "corpus", force=True,
                     convert_rgb=d["source"] in ("sample", "debian-photos"))
         return {"images": len(m["images"]),
                 "by_split": {s: sum(e["split"] == s for e in m["images"]) for s in m["pairs"]}}
@@ -201,9 +203,9 @@ def measure_fidelity(ex: Experiment, corpus: Corpus, methods: dict, stegos: dict
     hiders = {k: m.hider for k, m in methods.items() if m.hider is not None}
 
     def build(tmp):
-        return {label: fidelity(h, [corpus.read(f) for f in test],
-                                [corpus.read(corpus.partner[f]) for f in test],
-                                corpus.read_all(stegos[label].folder, test))
+        covers = corpus.read_all(corpus.folder, test)
+        secrets = corpus.read_all(corpus.folder, [corpus.partner[f] for f in test])
+        return {label: fidelity(h, covers, secrets, corpus.read_all(stegos[label].folder, test))
                 for label, h in hiders.items()}
     return ex.stage("fidelity", "fidelity", {}, [stegos[k] for k in hiders], build).result
 
@@ -223,17 +225,17 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
     stegos, selected on the validation photos' stegos, tested on the test photos; the
     attacked row's also meets the transfer wardens. label -> Done (its folder holds them)."""
     cfg, covers = ex.cfg, _splits(corpus, corpus.folder)
-    wardens = {**cfg["wardens"]}
     if ex.ranks.world > 1:
         share_features(ex, corpus, corpus_done, stegos)
     out = {}
     owners = ex.stages.owners([f"detect-{slug(k)}" for k in stegos] + ["control"])
     for label, st in stegos.items():  # each method's wardens on one rank, longest first
-        def build(tmp, label=label, st=st):
+        transfer = cfg.get("transfer", {}) if label == cfg["attacked"] else {}
+
+        def build(tmp, st=st, transfer=transfer):
             s = _splits(corpus, st.folder)
-            rows = {**wardens, **(cfg.get("transfer", {}) if label == cfg["attacked"] else {})}
             res = {}
-            for tag, row in rows.items():
+            for tag, row in {**cfg["wardens"], **transfer}.items():
                 det = warden(ex, row)
                 res[tag] = fit_and_measure(det, (covers["train"], s["train"]),
                                            (covers["test"], s["test"]),
@@ -242,12 +244,16 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
                 det.save(tmp / f"{slug(tag)}.safetensors")
             return res
         out[label] = ex.stage(f"detect-{slug(label)}", "detect",
-                              {"wardens": wardens, "transfer": cfg.get("transfer", {})
-                               if label == cfg["attacked"] else {}},
+                              {"wardens": cfg["wardens"], "transfer": transfer},
                               [st], build, mode="async", owner=owners[f"detect-{slug(label)}"])
     out["control"] = control_wardens(ex, corpus, corpus_done, owner=owners["control"])
+    return _finished(ex, out)
+
+
+def _finished(ex: Experiment, stages: dict) -> dict:
+    """Stages run "async" on their owners, read back by every rank once all are sealed."""
     ex.ranks.barrier()
-    return {k: Done(d.name, d.folder, Stages.result(d.folder), d.key) for k, d in out.items()}
+    return {k: Done(d.name, d.folder, Stages.result(d.folder), d.key) for k, d in stages.items()}
 
 
 def share_features(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dict):
@@ -326,7 +332,7 @@ def attack_one(ex: Experiment, corpus: Corpus, hider, stegos: dict, wardens: dic
         adv_train = attack_images(name, cnn, stegos["train"], settings).images
         adv_val = attack_images(name, cnn, stegos["val"], settings).images
         out["images_attacked"] += len(adv_train) + len(adv_val)
-        cover_split = {s: corpus.read_all(corpus.folder, corpus.files(s)) for s in SPLITS}
+        cover_split = _splits(corpus, corpus.folder)
         out["PE_cnn_retrained"] = fit_and_measure(
             warden(ex, ex.cfg["wardens"]["CNN"], seed_offset=1),
             (cover_split["train"], adv_train), (covers, adv),
@@ -350,8 +356,7 @@ def attack_stegos(ex: Experiment, corpus: Corpus, hider, stegos: Done, detect: D
         out[label] = ex.stage(f"attack-{slug(label)}", "attack",
                               {**row, "attack_version": cls.version}, [detect, stegos], build,
                               mode="async", owner=owners[f"attack-{slug(label)}"])
-    ex.ranks.barrier()
-    return {k: Done(d.name, d.folder, Stages.result(d.folder), d.key) for k, d in out.items()}
+    return _finished(ex, out)
 
 
 def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict | None:
@@ -377,10 +382,10 @@ def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict | No
 
 # ---- results ------------------------------------------------------------------------------
 
-def stage_times(ex: Experiment, corpus: Corpus) -> dict:
+def stage_times(ex: Experiment, corpus: Corpus, ran: list) -> dict:
     """Seconds each stage took in the invocation that made it (a reused stage keeps its
     time), the ranks it ran on, and how many images it handled where it handles images one
-    by one."""
+    by one. ran: the stages any rank ran in this invocation."""
     n = sum(len(corpus.files(s)) for s in SPLITS)
     out = {}
     for name, d in ex.done.items():
@@ -397,15 +402,13 @@ def stage_times(ex: Experiment, corpus: Corpus) -> dict:
         out[name] = {"seconds": round(meta.get("seconds", 0.0), 2), "images": images,
                      "seconds_per_image": round(meta["seconds"] / images, 4) if images else None,
                      "ranks": meta.get("ranks"), "rank": meta.get("rank"),
-                     "invocation": meta.get("invocation"), "reused": name not in ex.stages.ran}
+                     "invocation": meta.get("invocation"), "reused": name not in ran}
     return out
 
 
-def invocations(ex: Experiment, wall: float, ran: list) -> list[dict]:
+def invocations(ex: Experiment, past: list, wall: float, ran: list) -> list[dict]:
     """Every invocation of this run folder so far, this one appended (rank 0 writes it):
     the whole run's wall time is their sum, whatever a resume reused."""
-    path = ex.out / "invocations.json"
-    past = json.loads(path.read_text()) if path.exists() else []
     this = {"invocation": ex.stages.invocation, "ranks": ex.ranks.world,
             "wall_seconds": round(wall, 1), "stages_ran": ran,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - wall))}
@@ -448,7 +451,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     t0 = time.perf_counter()
     ex = Experiment(cfg, Path(out), Stages(out, quiet), device)
     path = ex.out / "invocations.json"
-    ex.stages.invocation = len(json.loads(path.read_text())) if path.exists() else 0
+    past = json.loads(path.read_text()) if path.exists() else []
+    ex.stages.invocation = len(past)
     corpus, corpus_done = make_corpus(ex)
     methods, trained = choose_methods(ex, corpus, corpus_done)
     stegos = make_stegos(ex, corpus, corpus_done, methods)
@@ -462,8 +466,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)
                    for lst in (ex.stages.ran, ex.stages.reused))
     wall = time.perf_counter() - t0
-    runs = invocations(ex, wall, ran)
-    stages = stage_times(ex, corpus)
+    runs = invocations(ex, past, wall, ran)
+    stages = stage_times(ex, corpus, ran)
     results = {"config": cfg, "corpus": corpus_done.result, "trained": trained,
                "attacked": attacked, "table1": table1,
                "table2": {k: d.result for k, d in detect.items() if k != "control"},
