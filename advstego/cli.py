@@ -291,10 +291,10 @@ def evaluate_args(p):
 
 @command("evaluate", "Table 1: fidelity on held-out pairs, 8-bit stegos", evaluate_args)
 def cmd_evaluate(a):
-    from .data.prepare import load_manifest
+    from .data.corpus import Corpus
     from .hiding.evaluate import evaluate, table1_text
 
-    hider = _hider(a, 3 if load_manifest(a.data)["mode"] == "rgb" else 1)
+    hider = _hider(a, 3 if Corpus(a.data).mode == "rgb" else 1)
     if a.out:
         from .paths import claim_run_folder
         claim_run_folder(a.out, "evaluate", {"hider": hider.describe(), "data": str(a.data),
@@ -470,10 +470,11 @@ def cmd_experiment(a):
 
 
 def harden_args(p):
+    from .experiments.harden_config import harden_presets
+
     p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
-    p.add_argument("--preset", default="quick", help="quick | offline | gpu "
-                   "(advstego/experiments/presets/harden.json)")
+    p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
     p.add_argument("--model", help="starting hider: a shipped name (v2, v1) or a model file")
     for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
                       ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),

@@ -42,9 +42,10 @@ class Stages:
     def owners(self, names: list[str], guess: float = 1.0) -> dict[str, int]:
         """Each stage's rank, longest first to the least busy rank (LPT): costs are the
         stages' last measured times, `guess` (relative) where a stage never ran."""
-        known = [c for c in (self.seconds(n) for n in names) if c is not None]
+        last = {n: self.seconds(n) for n in names}
+        known = [c for c in last.values() if c is not None]
         default = guess * (sum(known) / len(known) if known else 1.0)
-        cost = {n: self.seconds(n) or default for n in names}
+        cost = {n: default if c is None else c for n, c in last.items()}
         busy = [0.0] * self.ranks.world
         out = {}
         for n in sorted(names, key=lambda n: -cost[n]):

@@ -21,10 +21,10 @@ import json
 import types
 import typing
 from dataclasses import fields
-from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
+from .preset_files import read_preset, uncommented
 
 PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
 TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size"}
@@ -32,17 +32,6 @@ ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, an
 NUMBER = (int, float)
 POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
             "batch", "levels", "maxiter", "popsize", "images", "stc_h", "crop"}
-
-
-def _preset_file(name: str) -> dict:
-    text = (resources.files("advstego.experiments") / "presets" / f"{name}.json").read_text()
-    return json.loads(text)
-
-
-def _uncommented(d):
-    if isinstance(d, dict):
-        return {k: _uncommented(v) for k, v in d.items() if not k.startswith("_")}
-    return d
 
 
 # ---- the schema -------------------------------------------------------------------------
@@ -195,13 +184,13 @@ def _merge(base: dict, over: dict) -> dict:
 
 def _resolve(over: dict, where: str, seen=()) -> dict:
     """A config on top of the preset it names (presets build on presets the same way)."""
-    over = _uncommented(over)
+    over = uncommented(over)
     base_name = over.get("preset")
     if base_name is None or base_name in seen:
         return over
     if base_name not in PRESETS:
         raise InputError(f"{where}: preset {base_name!r}: known are {', '.join(PRESETS)}")
-    base = _resolve(_preset_file(base_name), base_name, (*seen, base_name))
+    base = _resolve(read_preset(base_name), base_name, (*seen, base_name))
     return _merge(base, {k: v for k, v in over.items() if k != "preset"})
 
 
@@ -220,7 +209,7 @@ def load_config(name_or_path: str, root: str | None = None) -> dict:
             raise InputError(f"{path}: not valid JSON ({exc})") from None
         if not isinstance(over, dict):
             raise InputError(f"{path}: a config is a JSON object")
-        validate(_uncommented(over))
+        validate(uncommented(over))
         cfg = _resolve({"preset": "quick", **over}, str(path))
         cfg["preset"] = over.get("preset", "quick")
     if cfg["data"]["source"] in ("bossbase", "lfw"):

@@ -3,19 +3,16 @@ stage): HardenConfig and its presets (presets/harden.json). No torch here."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields
-from importlib import resources
 
 from ..errors import InputError
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
+from .preset_files import read_preset
 
 
 def harden_presets() -> dict:
-    """name -> HardenConfig settings ("_about" keys are comments)."""
-    text = (resources.files("advstego.experiments") / "presets" / "harden.json").read_text()
-    return {k: {f: x for f, x in v.items() if not f.startswith("_")}
-            for k, v in json.loads(text).items() if not k.startswith("_")}
+    """name -> HardenConfig settings (presets/harden.json)."""
+    return read_preset("harden")
 
 
 @dataclass

@@ -203,7 +203,7 @@ def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
     rho_m = np.where(rho_m >= WET, np.inf, rho_m).astype(np.float64)
     msg = np.asarray(msg, np.uint8)
     total = msg.size
-    (pp, pm), lam = ternary_probabilities(np.minimum(rho_p, 1e30), np.minimum(rho_m, 1e30), total)
+    (pp, pm), lam = ternary_probabilities(rho_p, rho_m, total)
     odd = (x & 1).astype(bool)
     d1 = np.where(odd, 1, -1)                  # the direction that flips bit 1
     rho_a, rho_b = np.where(odd, rho_p, rho_m), np.where(odd, rho_m, rho_p)
