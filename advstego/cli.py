@@ -319,14 +319,20 @@ def embed_args(p):
     p.add_argument("--workers", type=COUNT0, default=0, help="processes (0: all cores)")
     p.add_argument("--force", action="store_true",
                    help="replace stegos made in --out with other settings")
+    p.add_argument("--adversarial", action="store_true",
+                   help="adversarial costs (ADV-EMB) against the shipped wardens (gray covers)")
+    p.add_argument("--wardens", help="adversarial costs against these: a folder of CNN wardens "
+                                     "or an `advstego harden --method stc` run")
 
 
 @command("embed", "WOW / S-UNIWARD / HILL stegos through conseal", embed_args)
 def cmd_embed(a):
     from .embedding import embed_folder
 
-    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force)
-    print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp")
+    wardens = a.wardens or ("shipped" if a.adversarial else None)
+    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force, wardens)
+    print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp"
+          + (" with adversarial costs" if wardens else ""))
 
 
 def detect_train_args(p):
@@ -475,10 +481,14 @@ def harden_args(p):
     p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
     p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
-    p.add_argument("--model", help="starting hider: a shipped name (v2, v1) or a model file")
+    p.add_argument("--method", choices=("gan", "stc"),
+                   help="gan: fine-tune the deep hider (default); stc: adversarial STC costs")
+    p.add_argument("--model", help="gan: starting hider, a shipped name (v2, v1) or a model file")
+    p.add_argument("--cost", choices=("suniward", "wow", "hill"), help="stc: the costs modulated")
     for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
                       ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
-                      ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE)):
+                      ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE),
+                      ("payload", POSITIVE), ("alpha", POSITIVE), ("search", COUNT)):
         p.add_argument(f"--{name}", type=typ)
     p.add_argument("--device", default="cpu")
 
@@ -492,13 +502,14 @@ def cmd_harden(a):
     from .paths import claim_run_folder
 
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
-        "model", "rounds", "steps", "batch", "crop", "warden_epochs", "seed", "lr", "l_adv",
-        "tau")})
+        "method", "model", "cost", "rounds", "steps", "batch", "crop", "warden_epochs", "seed",
+        "lr", "l_adv", "tau", "payload", "alpha", "search")})
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
     claim_run_folder(a.out, "harden", game_settings(cfg) | {"data": str(a.data)})
     harden(a.data, a.out, cfg, device=device)
-    print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}")
+    print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}"
+          + (", strategy/ (the final round's wardens)" if cfg.method == "stc" else ""))
 
 
 def demo_args(p):

@@ -96,3 +96,9 @@ def pe_fresh(row: dict, wardens) -> float:
     """The one definition of a hardening round's "PE of a fresh warden": the lowest PE among
     the wardens trained from scratch on that round's stegos (the one that sees them best)."""
     return min(row[f"pe_fresh_{a}"] for a in wardens)
+
+
+def pe_worst_fresh(row: dict, wardens) -> float:
+    """The lowest PE among all wardens trained from scratch on a round's stegos: the CNNs of
+    pe_fresh and the SRM+FLD (the final strategy of a game maximises it)."""
+    return min(pe_fresh(row, wardens), row["pe_srm"])

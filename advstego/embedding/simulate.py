@@ -3,6 +3,10 @@
 RGB covers are embedded per channel at the same payload, each channel with its own seed.
 A folder is embedded in parallel (a process pool), image by image with a progress bar;
 each stego is written atomically, so an interrupted run resumes where it stopped.
+
+With wardens (adversarial, gray covers), the method's costs are modulated against them
+(ADV-EMB, hiding/adversarial.py) and conseal's ternary simulator embeds with the modulated
+costs: random payloads at a bpp, to compare with the literature.
 """
 
 from __future__ import annotations
@@ -33,13 +37,17 @@ def _conseal(module):
 METHODS = {"wow": _conseal("wow"), "suniward": _conseal("suniward"), "hill": _conseal("hill")}
 
 
-def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0) -> np.ndarray:
-    """Stego of one uint8 cover (gray, or RGB channel by channel) at payload bits per pixel."""
+def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0,
+             adversary=None) -> np.ndarray:
+    """Stego of one uint8 cover (gray, or RGB channel by channel) at payload bits per pixel;
+    with an adversary (hiding/adversarial.Adversary), adversarial costs (gray only)."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if not 0 < payload <= 1:
         raise InputError(f"--payload {payload}: give bits per pixel in (0, 1]")
     cover = np.ascontiguousarray(cover, dtype=np.uint8)
+    if adversary is not None:
+        return _adversarial(cover, method, payload, seed, adversary)
     fn = METHODS[method]
     if cover.ndim == 2:
         out = fn(cover, payload, seed)
@@ -49,34 +57,67 @@ def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0
     return np.asarray(out, dtype=np.uint8)
 
 
+def _adversarial(cover, method, payload, seed, adversary):
+    import conseal
+
+    if cover.ndim != 2:
+        raise InputError("adversarial embedding takes gray covers (the wardens are gray)")
+    rp, rm = getattr(conseal, method).compute_cost_adjusted(cover)
+
+    def embed(p, m):  # the same seed every time: only the costs differ
+        delta = conseal.simulate.ternary((p, m), payload, cover.size, seed=seed)
+        return (cover.astype(np.int16) + delta).astype(np.uint8)
+
+    return adversary.embed(rp, rm, embed, seed)[0]
+
+
+_ADVERSARY = {}
+
+
+def _adversary(wardens):
+    """The pool of wardens of this process, loaded once."""
+    if wardens and wardens not in _ADVERSARY:
+        from ..hiding.adversarial import Adversary
+
+        _ADVERSARY.clear()
+        _ADVERSARY[wardens] = Adversary.load(wardens)
+    return _ADVERSARY.get(wardens)
+
+
 def _seed_for(name: str, seed: int) -> int:
     return (zlib.crc32(name.encode()) + 1_000_003 * seed) % (2 ** 31)
 
 
 def _one(job):
-    src, dst, method, payload, seed = job
-    write_image(dst, simulate(read_image(src), method, payload, seed))
+    src, dst, method, payload, seed, wardens = job
+    write_image(dst, simulate(read_image(src), method, payload, seed, _adversary(wardens)))
     return dst
 
 
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
-                 workers: int = 0, force: bool = False) -> int:
+                 workers: int = 0, force: bool = False, wardens: str | None = None) -> int:
     """Embed every image of src into dst (same relative names); returns how many were made.
+    wardens: a strategy folder or harden run for adversarial costs ("shipped": the shipped one).
 
     dst is claimed as a run folder with these settings before anything is written there."""
     src, dst = Path(src), Path(dst)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     files = list_images(src)  # a bad corpus is refused before dst is made
+    if wardens:
+        from ..hiding.adversarial import shipped_strategy, warden_files
+
+        wardens = str(shipped_strategy() if wardens == "shipped" else Path(wardens).resolve())
+        warden_files(wardens)  # refused before dst is made
     claim_run_folder(dst, "embed", {"method": method, "payload": payload, "seed": seed,
-                                    "covers": str(src.resolve())}, force)
+                                    "covers": str(src.resolve()), "wardens": wardens}, force)
     jobs = []
     for f in files:
         rel = f.relative_to(src)
         out = (dst / rel).with_suffix(".png")
         if not out.exists():  # resume: finished stegos are kept
             out.parent.mkdir(parents=True, exist_ok=True)
-            jobs.append((f, out, method, payload, _seed_for(str(rel), seed)))
+            jobs.append((f, out, method, payload, _seed_for(str(rel), seed), wardens))
     workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
     if jobs:
         # read (and so validate) the first image here: a bad file fails before any work
@@ -93,6 +134,6 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
         m = json.loads((src / "manifest.json").read_text())
         m["stage"] = "embed"
         m["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
-                          "covers": str(src)}
+                          "covers": str(src), "adversarial_wardens": wardens}
         write_text_atomic(dst / "manifest.json", json.dumps(m, indent=1))
     return len(jobs)

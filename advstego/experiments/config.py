@@ -27,7 +27,8 @@ from ..errors import InputError
 from .preset_files import read_preset, uncommented
 
 PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
-TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size"}
+TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size",
+          "games"}
 ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
 NUMBER = (int, float)
 POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
@@ -68,6 +69,7 @@ def schema() -> dict:
         "secret_size": {"size": (int,), "rows": (list,)},
         "baselines": "rows", "wardens": "rows", "transfer": "rows", "attacks": "rows",
         "harden": {**dataclass_schema(HardenConfig), "preset": (str,)},
+        "games": "rows",  # label -> a harden --method stc game (HardenConfig settings): Table 6
     }
 
 
@@ -160,6 +162,15 @@ def _check_rows(cfg: dict):
             raise InputError(f"config: baselines.{label} must be {{\"method\": "
                              f"{' | '.join(METHODS)}, \"payload\": bpp}}")
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
+    from ..hiding.registry import COSTS
+    from .harden_config import HardenConfig
+
+    game = {**dataclass_schema(HardenConfig), "preset": (str,)}
+    for label, row in cfg.get("games", {}).items():
+        if not isinstance(row, dict) or row.get("method", COSTS) != COSTS:
+            raise InputError(f"config: games.{label} must be an object of harden settings "
+                             f"(method {COSTS})")
+        _check_section(row, game, f"games.{label}.")
     if "wardens" in cfg and set(cfg["wardens"]) != set(ROLES):
         raise InputError(f"config: wardens must name exactly {' and '.join(ROLES)}")
 

@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import math
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -37,11 +38,12 @@ from ..errors import InputError
 from ..files import atomic_folder, write_text_atomic
 from ..hiding.base import DEFAULT_KEY
 from ..hiding.evaluate import fidelity
+from ..hiding.registry import HIDERS
 from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
 from ..hiding.train import TrainConfig, load_split, sample_batch, step_seed
 from ..images import read_image, write_image
-from ..metrics import pe_fresh
+from ..metrics import pe_fresh, pe_worst_fresh
 from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector)
@@ -115,12 +117,7 @@ class Game:
             raise InputError(f"{data}: harden needs train, val and test photos")
         self.covers = {s: c.read_all(c.folder, f) for s, f in self.files.items()}
         self.secrets = {s: [c.read(c.partner[x]) for x in f] for s, f in self.files.items()}
-        self.images, _, _ = load_split(data, "train")
-        if cfg.crop > min(self.images.shape[-2:]):
-            raise InputError(f"crop {cfg.crop} is larger than the corpus images")
-
-    def stegos(self, model, split):
-        return list(model.hide(np.stack(self.covers[split]), np.stack(self.secrets[split])))
+        self.data = data
 
     def fresh_warden(self, arch, k, stegos):
         w = _cnn(arch, self.cfg, self.cfg.seed + 1000 * k, self.device)
@@ -135,27 +132,133 @@ class Game:
         return fit_and_measure(w, (a, b), test, val=(va, vb))["PE"]
 
 
-def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: list,
-               quiet=False) -> dict:
-    """One round into folder: fine-tune (k > 0), stegos, fresh wardens, measurements."""
+class GanPlayer:
+    """The deep hider: round k fine-tunes it against the earlier wardens."""
+
+    fields = ["round", "wardens_in_loss", "adv_loss", "stego_psnr", "secret_psnr", "pe_fresh",
+              "pe_earlier_min", "pe_srm"]
+    heads = ["wardens in the loss", "smooth-max CE", "stego PSNR", "secret PSNR",
+             "PE fresh warden", "PE best earlier warden", "PE SRM+FLD (not in the loss)"]
+
+    @staticmethod
+    def own_columns(row) -> dict:
+        return {"wardens_in_loss": row["wardens_in_loss"],
+                "adv_loss": _f(row.get("finetune", {}).get("adv"))}
+
+    @staticmethod
+    def about(cfg, rows) -> str:
+        return f"Starting hider {cfg.model}; {cfg.rounds} rounds of {cfg.steps} steps"
+
+    def __init__(self, game: Game):
+        self.game, cfg = game, game.cfg
+        self.model = HidingModel.load(cfg.model, device=game.device, channels=1)
+        self.images, _, _ = load_split(game.data, "train")
+        if cfg.crop > min(self.images.shape[-2:]):
+            raise InputError(f"crop {cfg.crop} is larger than the corpus images")
+
+    @property
+    def hider(self):
+        return self.model
+
+    def resume(self, folder: Path, earlier: list):
+        self.model = HidingModel.load(folder / "model.safetensors", device=self.game.device)
+
+    def play(self, k: int, files: list, pool: list, folder: Path, quiet=False) -> dict:
+        row = {}
+        if k > 0:
+            row["finetune"] = finetune(self.model, pool, self.images, self.game.cfg, k, quiet)
+        self.model.save(folder / "model.safetensors")
+        return row
+
+    def stegos(self, split: str) -> tuple[list, dict]:
+        g = self.game
+        return list(self.model.hide(np.stack(g.covers[split]), np.stack(g.secrets[split]))), {}
+
+
+class StcPlayer:
+    """The STC hider: round k embeds with adversarial costs against the earlier wardens."""
+
+    fields = ["round", "wardens_in_costs", "pool_fooled", "beta", "embed_seconds", "stego_psnr",
+              "secret_psnr", "pe_fresh", "pe_earlier_min", "pe_srm", "pe_worst_fresh"]
+    heads = ["wardens in the costs", "test stegos the pool calls cover", "mean beta",
+             "embed s/img", "stego PSNR", "secret PSNR", "PE fresh CNN", "PE best earlier warden",
+             "PE fresh SRM+FLD", "PE worst fresh warden"]
+
+    @staticmethod
+    def own_columns(row) -> dict:
+        return {"wardens_in_costs": row["wardens_in_loss"],
+                "pool_fooled": _f(row.get("fooled"), ".3f"), "beta": _f(row.get("beta"), ".3f"),
+                "embed_seconds": _f(row["embed_seconds"], ".3f")}
+
+    @staticmethod
+    def about(cfg, rows) -> str:
+        return (f"STC + {cfg.cost} costs + JPEG secret at {cfg.payload:g} bpp; round k embeds "
+                f"with adversarial costs (ADV-EMB, alpha {cfg.alpha:g}, {cfg.search} "
+                "embeddings a search) against the wardens of rounds 0 .. k-1; final strategy: "
+                f"round {best_round(rows, cfg)} (highest PE of its worst fresh warden)")
+
+    def __init__(self, game: Game):
+        from ..hiding.classical import StcHider
+
+        self.game, cfg = game, game.cfg
+        self.hider = StcHider(cfg.cost, payload=cfg.payload)
+        self.settings = {"cost": cfg.cost, "payload": cfg.payload}
+        self.pool: list = []  # warden files the round's costs are made against
+
+    def resume(self, folder: Path, earlier: list):
+        pass
+
+    def play(self, k: int, files: list, pool: list, folder: Path, quiet=False) -> dict:
+        self.pool = files
+        return {}
+
+    def stegos(self, split: str) -> tuple[list, dict]:
+        from ..hiding.parallel import hide_all
+
+        g = self.game
+        stegos, infos = hide_all(self.settings, [str(f) for f in self.pool], g.cfg.alpha,
+                                 g.cfg.search, g.covers[split], g.secrets[split], quiet=True)
+        adv = [i["adversarial"] for i in infos if "adversarial" in i]
+        out = {"embed_seconds": float(np.mean([i["seconds"] for i in infos]))}
+        if adv:
+            out.update(fooled=float(np.mean([a["fooled"] for a in adv])),
+                       beta=float(np.mean([a["beta"] for a in adv])))
+        return stegos, out
+
+
+def player_for(method: str):
+    """A trainable hider is fine-tuned; a hider that takes adversarial costs gets them."""
+    cls, _ = HIDERS.get(method)
+    if getattr(cls, "trainable", False):
+        return GanPlayer
+    if getattr(cls, "takes_adversarial_costs", False):
+        return StcPlayer
+    raise InputError(f"harden --method {method}: plays a trainable hider or one that takes "
+                     "adversarial costs")
+
+
+def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=False) -> dict:
+    """One round into folder: the hider's move (k > 0), stegos, fresh wardens, measurements.
+    earlier: the warden files of rounds 0 .. k-1."""
     cfg, t0 = game.cfg, time.perf_counter()
     row = {"round": k, "wardens_in_loss": len(earlier)}
-    if k > 0:
-        row["finetune"] = finetune(model, earlier, game.images, cfg, k, quiet)
-    model.save(folder / "model.safetensors")
-    st = {s: game.stegos(model, s) for s in ("train", "val")}
+    pool = [load_detector(f) for f in earlier]
+    row.update(player.play(k, earlier, pool, folder, quiet))
+    st = {s: player.stegos(s)[0] for s in ("train", "val")}
+    test, info = player.stegos("test")
+    row.update(info)
     (folder / "test").mkdir()
-    for f, s in zip(game.files["test"], game.stegos(model, "test")):
+    for f, s in zip(game.files["test"], test):
         write_image(folder / "test" / Path(f).name, s)
     st["test"] = [read_image(folder / "test" / Path(f).name, "gray") for f in game.files["test"]]
     covers, secrets = game.covers["test"], game.secrets["test"]
-    fid = fidelity(model, covers, secrets, st["test"])
+    fid = fidelity(player.hider, covers, secrets, st["test"])
     row["stego_psnr"], row["secret_psnr"] = fid["stego_psnr"], fid["secret_psnr"]
     for arch in cfg.wardens:
         w = game.fresh_warden(arch, k, st)
         w.save(folder / f"warden-{arch}.safetensors")
         row[f"pe_fresh_{arch}"] = _pe(w, covers, st["test"])
-    row["pe_earlier"] = [_pe(w, covers, st["test"]) for w in earlier]
+    row["pe_earlier"] = [_pe(w, covers, st["test"]) for w in pool]
     srm = build_detector(cfg.srm, seed=cfg.seed, L=cfg.srm_L, d_sub=cfg.srm_d_sub)
     row["pe_srm"] = fit_and_measure(srm, (game.covers["train"], st["train"]),
                                     (covers, st["test"]))["PE"]
@@ -166,37 +269,60 @@ def play_round(game: Game, model: HidingModel, k: int, folder: Path, earlier: li
     return row
 
 
-CSV_FIELDS = ["round", "wardens_in_loss", "adv_loss", "stego_psnr", "secret_psnr",
-              "pe_fresh", "pe_earlier_min", "pe_srm"]
+def _f(v, fmt=".4f"):
+    return "" if v is None else format(v, fmt)
 
 
 def _csv_row(row, cfg):
-    ft = row.get("finetune", {})
     earlier = row["pe_earlier"]
-    return {"round": row["round"], "wardens_in_loss": row["wardens_in_loss"],
-            "adv_loss": f"{ft['adv']:.4f}" if ft else "",
-            "stego_psnr": f"{row['stego_psnr']:.2f}", "secret_psnr": f"{row['secret_psnr']:.2f}",
-            "pe_fresh": f"{pe_fresh(row, cfg.wardens):.4f}",
-            "pe_earlier_min": f"{min(earlier):.4f}" if earlier else "",
-            "pe_srm": f"{row['pe_srm']:.4f}"}
+    player = player_for(cfg.method)
+    out = {"round": row["round"], **player.own_columns(row),
+           "stego_psnr": f"{row['stego_psnr']:.2f}", "secret_psnr": f"{row['secret_psnr']:.2f}",
+           "pe_fresh": f"{pe_fresh(row, cfg.wardens):.4f}",
+           "pe_earlier_min": _f(min(earlier) if earlier else None),
+           "pe_srm": f"{row['pe_srm']:.4f}"}
+    if "pe_worst_fresh" in player.fields:
+        out["pe_worst_fresh"] = f"{pe_worst_fresh(row, cfg.wardens):.4f}"
+    return {k: out[k] for k in player.fields}
+
+
+def best_round(rows: list, cfg: HardenConfig) -> int:
+    """The final strategy: the round whose worst fresh warden (CNN or SRM+FLD, each trained
+    from scratch on that round's stegos) has the highest PE."""
+    return max(range(len(rows)), key=lambda k: pe_worst_fresh(rows[k], cfg.wardens))
 
 
 def write_outputs(out: Path, rows: list, cfg: HardenConfig):
+    player = player_for(cfg.method)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+    w = csv.DictWriter(buf, fieldnames=player.fields)
     w.writeheader()
     w.writerows(_csv_row(r, cfg) for r in rows)
     write_text_atomic(out / "harden.csv", buf.getvalue())
-    head = ("| round | wardens in the loss | smooth-max CE | stego PSNR | secret PSNR | "
-            "PE fresh warden | PE best earlier warden | PE SRM+FLD (not in the loss) |")
-    md = [f"# advstego harden ({cfg.preset})", "",
-          f"Starting hider {cfg.model}; {cfg.rounds} rounds of {cfg.steps} steps; wardens "
-          f"{', '.join(cfg.wardens)} trained fresh each round ({cfg.warden_epochs} epochs, "
-          "validation-selected); PE on the test photos, stegos saved as 8-bit PNG. "
-          f"Control (covers vs covers, round 0): PE {rows[0].get('pe_control', float('nan')):.4f}.",
-          "", head, "|" + "---|" * 8]
+    head = "| round | " + " | ".join(player.heads) + " |"
+    what = player.about(cfg, rows)
+    md = [f"# advstego harden --method {cfg.method} ({cfg.preset})", "",
+          f"{what}; wardens {', '.join(cfg.wardens)} trained fresh each round "
+          f"({cfg.warden_epochs} epochs, validation-selected), and {cfg.srm}; PE on the test "
+          "photos, stegos saved as 8-bit PNG. Control (covers vs covers, round 0): PE "
+          f"{rows[0].get('pe_control', float('nan')):.4f}.",
+          "", head, "|" + "---|" * (len(player.heads) + 1)]
     md += ["| " + " | ".join(str(v) for v in _csv_row(r, cfg).values()) + " |" for r in rows]
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
+
+
+def write_strategy(out: Path, rows: list, cfg: HardenConfig):
+    """out/strategy: the wardens the final round's costs were made against, and its figures
+    (what `advstego hide --method stc --wardens RUN` uses)."""
+    k = best_round(rows, cfg)
+    with atomic_folder(out / "strategy") as tmp:
+        for j in range(k):
+            for a in cfg.wardens:
+                shutil.copyfile(out / f"round-{j}" / f"warden-{a}.safetensors",
+                                tmp / f"round-{j}-{a}.safetensors")
+        info = {"round": k, "alpha": cfg.alpha, "search": cfg.search, "cost": cfg.cost,
+                "payload": cfg.payload, "row": _csv_row(rows[k], cfg)}
+        write_text_atomic(tmp / "strategy.json", json.dumps(info, indent=1))
 
 
 def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False) -> list[dict]:
@@ -211,19 +337,21 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False) -> list[dict
             raise InputError(f"{out}: holds rounds played with other settings")
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "config.json", json.dumps(asdict(cfg), indent=1))
-    model = HidingModel.load(cfg.model, device=device, channels=1)
+    player = player_for(cfg.method)(game)
     rows, earlier = [], []
     for k in range(cfg.rounds + 1):
         folder = out / f"round-{k}"
         if (folder / "metrics.json").exists():  # finished earlier: resume after it
             row = json.loads((folder / "metrics.json").read_text())
-            model = HidingModel.load(folder / "model.safetensors", device=device)
+            player.resume(folder, earlier)
         else:
             with atomic_folder(folder) as tmp:
-                row = play_round(game, model, k, tmp, earlier, quiet)
+                row = play_round(game, player, k, tmp, earlier, quiet)
         rows.append(row)
-        earlier += [load_detector(folder / f"warden-{a}.safetensors") for a in cfg.wardens]
+        earlier += [folder / f"warden-{a}.safetensors" for a in cfg.wardens]
         write_outputs(out, rows, cfg)
+        if isinstance(player, StcPlayer):
+            write_strategy(out, rows, cfg)
         if not quiet:
             print(" | ".join(f"{k}={v}" for k, v in _csv_row(row, cfg).items()), flush=True)
     return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import InputError
+from ..hiding.registry import COSTS, TRAINABLE
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
 from .preset_files import read_preset
 
@@ -17,7 +18,12 @@ def harden_presets() -> dict:
 
 @dataclass
 class HardenConfig:
-    model: str = "v2"          # the starting hider: a shipped name or a model file
+    method: str = TRAINABLE    # gan: fine-tune the deep hider; stc: adversarial STC costs
+    model: str = "v2"          # gan: the starting hider, a shipped name or a model file
+    payload: float = 0.4       # stc: bits per pixel of the compressed secret
+    cost: str = "suniward"     # stc: the costs modulated
+    alpha: float = 2.0         # stc: ADV-EMB cost scaling
+    search: int = 3            # stc: embeddings per image in the search of beta
     rounds: int = 2            # hardening rounds after round 0
     steps: int = 60            # fine-tuning steps a round
     batch: int = 8
@@ -51,8 +57,13 @@ def make_config(preset: str = "quick", **overrides) -> HardenConfig:
         raise InputError(f"unknown harden settings: {', '.join(sorted(bad))}")
     cfg = HardenConfig(**{**vals, "preset": preset})
     cfg.wardens = tuple(cfg.wardens)
+    if cfg.method not in (TRAINABLE, COSTS):
+        raise InputError(f"harden --method {cfg.method!r}: known are {TRAINABLE}, {COSTS}")
+    if not 0 < cfg.payload <= 1.2 or cfg.alpha <= 1:
+        raise InputError(f"harden payload {cfg.payload} / alpha {cfg.alpha}: give a payload in "
+                         "(0, 1.2] and alpha above 1")
     for name, low in (("rounds", 0), ("steps", 1), ("batch", 1), ("crop", 8),
-                      ("warden_epochs", 1)):
+                      ("warden_epochs", 1), ("search", 1)):
         if getattr(cfg, name) < low:
             raise InputError(f"harden {name} {getattr(cfg, name)}: at least {low}")
     return cfg

@@ -30,7 +30,7 @@ from ..embedding import simulate
 from ..hiding.config import make_config
 from ..hiding.evaluate import fidelity
 from ..hiding.model import SHIPPED, builtin_path
-from ..hiding.registry import load_hider
+from ..hiding.registry import COSTS, load_hider
 from ..hiding.small import SmallSecret
 from ..hiding.train import train
 from ..errors import InputError
@@ -41,6 +41,7 @@ from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure)
 from .cache import Stages
+from .games import load_game
 from .harden import harden
 from .harden_config import game_settings
 from .harden_config import make_config as harden_config
@@ -380,6 +381,27 @@ def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict | No
     return {"config": asdict(hc), **done.result}
 
 
+def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
+    """The STC strategies of Table 6: each `games` row a harden --method stc run (round 0
+    the plain costs, round 1 ADV-EMB, then min-max rounds), in out/games/<settings>."""
+    out = {}
+    for label, row in (ex.cfg.get("games") or {}).items():
+        if corpus.mode != "gray":
+            raise InputError("config: games play on gray corpora for now")
+        spec = {**row, "method": COSTS}
+        hc = harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
+        work = ex.out / "games" / hashlib.sha1(json.dumps(
+            [game_settings(hc), corpus_done.key, VERSIONS["harden"]], sort_keys=True,
+            default=str).encode()).hexdigest()[:12]
+
+        def build(tmp, hc=hc, work=work):
+            harden(corpus.folder, work, hc, device=str(pick_device(ex.device)), quiet=ex.quiet)
+            return {"folder": str(work.relative_to(ex.out)), **load_game(work)}
+        out[label] = ex.stage(f"game-{slug(label)}", "harden", asdict(hc), [corpus_done],
+                              build).result
+    return out
+
+
 # ---- results ------------------------------------------------------------------------------
 
 def stage_times(ex: Experiment, corpus: Corpus, ran: list) -> dict:
@@ -462,6 +484,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     attacks = attack_stegos(ex, corpus, methods[attacked].hider, stegos[attacked],
                             detect[attacked])
     hardening = harden_hider(ex, corpus, corpus_done)
+    games = play_games(ex, corpus, corpus_done)
     order = list(ex.done)
     ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)
                    for lst in (ex.stages.ran, ex.stages.reused))
@@ -481,6 +504,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                "busy_seconds": busy_seconds(stages, ex.stages.invocation, ex.ranks.world)}
     if hardening:
         results["hardening"] = hardening
+    if games:
+        results["games"] = games
     if ex.ranks.rank == 0:
         write_text_atomic(path, json.dumps(runs, indent=1))
         write_report(ex.out, results, corpus, stegos[attacked].folder, methods[attacked].hider,

@@ -104,7 +104,15 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
          "(simulated = conseal's simulator at the STC row's payload, carrying no secret; "
          "hardening rounds: their own fresh wardens, Table 5)",
          ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"], t4),
-    ] + hardening_table(r)
+    ] + hardening_table(r) + games_table(r)
+
+
+def games_table(r) -> list:
+    """Table 6: the STC strategies (plain, ADV-EMB, min-max) against retrained wardens."""
+    from .games import table6
+
+    games = list((r.get("games") or {}).values())
+    return [table6(games)] if games else []
 
 
 def hardening_table(r) -> list:
@@ -202,7 +210,9 @@ def frontier_points(r):
             payload = r["baselines"][name]["payload"]
             pts.append((f"{name} {payload:g} bpp (simulated)", r["table1"][row]["secret_psnr"],
                         None, r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
-    return pts + hardening_points(r)
+    from .games import frontier_points as game_points
+
+    return pts + hardening_points(r) + game_points(list((r.get("games") or {}).values()))
 
 
 def hardening_points(r):
@@ -333,6 +343,15 @@ def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
     figure_grid(corpus, r["attacked"], stego_dir, hider, attack_dirs, r,
                 out / "figure3_grid.png")
     figure_frontier(r, out / "figure4_frontier.png")
+    figures = [("Figure 2 - CNN confidence before and after each attack", "figure2_confidence.png"),
+               ("Figure 3 - cover, stego, residual, secret, revealed, residual", "figure3_grid.png"),
+               ("Figure 4 - security-capacity frontier (Table 4)", "figure4_frontier.png")]
+    if r.get("games"):
+        from .games import figure_rounds
+
+        figure_rounds(list(r["games"].values()), out / "figure5_rounds.png")
+        figures.append(("Figure 5 - PE per round of the STC games (Table 6): fresh wardens "
+                        "against frozen earlier ones", "figure5_rounds.png"))
     r = {**r, "versions": _versions()}
     write_text_atomic(out / "results.json", json.dumps(r, indent=1, default=str))
     tbls = tables(r)
@@ -346,13 +365,9 @@ def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
              "labelled 'paper' are the paper's published figures, not ours.")
     md = [f"# advstego report\n\n{intro}\n"]
     md += [_md_table(*t) for t in tbls + stage_table(r)]
-    md += ["### Figure 2 - CNN confidence before and after each attack\n",
-           "![confidence](figure2_confidence.png)\n",
-           "### Figure 3 - cover, stego, residual, secret, revealed, residual\n",
-           "![grid](figure3_grid.png)\n",
-           "### Figure 4 - security-capacity frontier (Table 4)\n",
-           "![frontier](figure4_frontier.png)\n",
-           f"Library versions: {json.dumps(r['versions'])}\n"]
+    for title, file in figures:
+        md += [f"### {title}\n", f"![{file}]({file})\n"]
+    md += [f"Library versions: {json.dumps(r['versions'])}\n"]
     write_text_atomic(out / "report.md", "\n".join(md))
 
     def img(p):
@@ -369,11 +384,8 @@ def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
                  + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>")
         h += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows]
         h.append("</table>")
-    h.append("<h3>Figure 2 - CNN confidence before and after each attack</h3>"
-             f"<img style='max-width:100%' src='data:image/png;base64,{img('figure2_confidence.png')}'>")
-    h.append("<h3>Figure 3 - cover, stego, amplified residual, secret, revealed, residual</h3>"
-             f"<img style='max-width:100%' src='data:image/png;base64,{img('figure3_grid.png')}'>")
-    h.append("<h3>Figure 4 - security-capacity frontier (Table 4)</h3>"
-             f"<img style='max-width:100%' src='data:image/png;base64,{img('figure4_frontier.png')}'>")
+    for title, file in figures:
+        h.append(f"<h3>{html.escape(title)}</h3>"
+                 f"<img style='max-width:100%' src='data:image/png;base64,{img(file)}'>")
     h.append(f"<p><small>{html.escape(json.dumps(r['versions']))}</small></p>")
     write_text_atomic(out / "report.html", "\n".join(h))

@@ -63,16 +63,24 @@ class StcHider(Hider):
                                              "the secret gets the best quality that fits"),
                "quality": (int, None, None, "STC: a fixed codec quality instead"),
                "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
-               "stc_h": (int, 10, None, "STC: constraint height (7..12)")}
+               "stc_h": (int, 10, None, "STC: constraint height (7..12)"),
+               "adversarial": (bool, False, None, "STC: adversarial costs (ADV-EMB) against "
+                                                  "the shipped wardens, or --wardens"),
+               "wardens": (str, None, None, "STC --adversarial: a folder of CNN wardens or an "
+                                            "`advstego harden --method stc` run")}
 
     @classmethod
     def from_options(cls, o, channels):
+        adversary = None
+        if o["adversarial"] or o["wardens"]:
+            from .adversarial import Adversary
+            adversary = Adversary.load(o["wardens"])
         return cls(o["cost"], o["codec"], o["payload"], o["quality"], o["key"], o["stc_h"],
-                   channels)
+                   channels, adversary)
 
     def __init__(self, cost: str = "suniward", codec: str = "jpeg", payload: float | None = 0.4,
                  quality: int | None = None, key: str = DEFAULT_KEY, h: int = 10,
-                 channels: int = 1):
+                 channels: int = 1, adversary=None):
         if cost not in COSTS:
             raise InputError(f"--cost {cost!r}: known are {', '.join(COSTS)}")
         codecs._check(codec)
@@ -81,13 +89,14 @@ class StcHider(Hider):
         if not 7 <= h <= 12:
             raise InputError(f"--stc-h {h}: use 7..12")
         self.cost, self.codec, self.payload, self.quality = cost, codec, payload, quality
-        self.key, self.h = key, h
+        self.key, self.h, self.adversary = key, h, adversary
         self.cover_channels = self.secret_channels = channels
         what = f"q{quality}" if quality is not None else f"{payload:g}"
-        self.name = f"stc-{cost}-{codec}-{what}"
+        self.name = f"stc-{cost}-{codec}-{what}" + ("-adv" if adversary else "")
         self.last: list[dict] = []  # per image: quality, bytes, size, changes, distortion
 
     reveal_name = "stc"  # the codec and payload come from the message header
+    takes_adversarial_costs = True  # harden plays it with hiding/adversarial.py
     any_secret_size = True  # the header holds the secret's size: a smaller one fits
 
     def _order(self, n: int) -> np.ndarray:
@@ -96,7 +105,8 @@ class StcHider(Hider):
 
     def describe(self):
         return {"name": self.name, "method": "stc", "cost": self.cost, "codec": self.codec,
-                "payload_bpp": self.payload, "quality": self.quality, "h": self.h}
+                "payload_bpp": self.payload, "quality": self.quality, "h": self.h,
+                "adversarial": self.adversary is not None}
 
     # ---- hide ----------------------------------------------------------------------
     def _message(self, secret: np.ndarray, n: int, shrink: float = 1.0) -> tuple[bytes, dict]:
@@ -115,23 +125,47 @@ class StcHider(Hider):
         return head + data, {"quality": q, "bytes": len(data), "encoded_size": list(size)}
 
     def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
-        from . import stc
-
         n = cover.size
         if n < 8 * LENGTHS_ELEMENTS:
             raise InputError(f"cover of {n} elements is too small for STC (at least "
                              f"{8 * LENGTHS_ELEMENTS})")
         rp, rm = _costs(cover, self.cost)
+        messages = {}  # the compressed secret of each attempt, made once
+
+        def message(attempt):
+            if attempt not in messages:
+                messages[attempt] = self._message(secret, n, 0.85 ** attempt)
+            return messages[attempt]
+
+        tried = []  # (stego, info) of every embedding
+
+        def embed(p, m):
+            tried.append(self._embed(cover, p, m, message))
+            return tried[-1][0]
+
+        if self.adversary is None:
+            out, info = embed(rp, rm), tried[0][1]
+        else:
+            out, adv = self.adversary.embed(rp, rm, embed, key_seed(self.key))
+            info = {**next(i for y, i in tried if y is out), "adversarial": adv}
+        self.last.append(info)
+        return out
+
+    def _embed(self, cover, rp, rm, message) -> tuple[np.ndarray, dict]:
+        """The stego of one cover with these costs, and what it took."""
+        from . import stc
+
+        n = cover.size
         seed, order = key_seed(self.key), self._order(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rp, rm = rp.reshape(-1)[order], rm.reshape(-1)[order]
         r = LENGTHS_ELEMENTS
         for attempt in range(6):  # a cover with many wet pixels: a smaller secret file
-            message, info = self._message(secret, n, 0.85 ** attempt)
-            bits = _bits(message)
+            data, info = message(attempt)
+            bits = _bits(data)
             try:
                 if bits.size > CAPACITY * (n - r):
-                    raise ValueError(f"{len(message)} bytes exceed the capacity")
+                    raise ValueError(f"{len(data)} bytes exceed the capacity")
                 y, m1, m2, dist = stc.embed_ternary(x[r:], rp[r:], rm[r:], bits, self.h,
                                                     seed + 2)
                 # the layer lengths and h: LSB plane of the reserved elements, cheaper direction
@@ -147,9 +181,9 @@ class StcHider(Hider):
         y_head = head + np.where(lsb != (head & 1), step, 0)
         out = np.empty(n, np.int64)
         out[order] = np.concatenate([y_head, y])
-        self.last.append({**info, "changes": int(np.sum(out != cover.reshape(-1))),
-                          "distortion": dist + d1, "message_bits": int(bits.size)})
-        return out.reshape(cover.shape).astype(np.uint8)
+        out = out.reshape(cover.shape).astype(np.uint8)
+        return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
+                     "message_bits": int(bits.size)}
 
     def hide(self, covers, secrets):
         cv, single = as_batch(covers, self.cover_channels, "cover")

@@ -15,6 +15,8 @@ HIDERS = Registry("hider", {
     "stc": "advstego.hiding.classical",
 })
 
+TRAINABLE, COSTS = "gan", "stc"  # the hiders `advstego harden` plays: fine-tuned, adversarial costs
+
 
 def hider_options() -> dict:
     """Every hider's settings by name (a setting shared by two hiders is listed once)."""

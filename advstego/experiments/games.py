@@ -1,0 +1,111 @@
+"""Table 6 and the round figure: STC strategies against wardens who retrain.
+
+A game is one `advstego harden --method stc` run folder (config.json, round-K/metrics.json).
+Its round 0 is the plain cost (S-UNIWARD, HILL ...), round 1 ADV-EMB against the round-0
+wardens, round k > 1 the min-max strategy after k rounds; the final strategy is the round
+whose worst fresh warden has the highest PE (harden.best_round).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..metrics import pe_worst_fresh
+
+COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
+
+
+def load_game(folder) -> dict:
+    """{"config", "rounds", "final"} of a harden --method stc run (finished rounds only)."""
+    folder = Path(folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    rounds = []
+    while (folder / f"round-{len(rounds)}" / "metrics.json").exists():
+        rounds.append(json.loads((folder / f"round-{len(rounds)}" / "metrics.json").read_text()))
+    final = max(range(len(rounds)), key=lambda k: pe_worst_fresh(rounds[k], cfg["wardens"]),
+                default=None)
+    return {"config": cfg, "rounds": rounds, "final": final}
+
+
+def strategy_name(cfg: dict, k: int) -> str:
+    base = f"{COST_NAMES.get(cfg['cost'], cfg['cost'])} {cfg['payload']:g} bpp"
+    if k == 0:
+        return base
+    if k == 1:
+        return f"ADV-EMB on {base} (against the round-0 wardens)"
+    return f"min-max on {base}, round {k} (against rounds 0-{k - 1})"
+
+
+def _f(v, digits=4):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+HEAD = ["strategy", "PE frozen warden attacked (best of the pool)", "PE retrained Xu-Net",
+        "PE retrained SRNet", "PE retrained SRM+FLD", "PE control (covers vs covers)",
+        "secret PSNR", "stego PSNR", "embed s/img"]
+
+
+def table6(games: list[dict]) -> tuple[str, list, list]:
+    """(title, head, rows) of every round of every game; the final strategy marked."""
+    rows = []
+    for g in games:
+        cfg, control = g["config"], g["rounds"][0].get("pe_control") if g["rounds"] else None
+        for x in g["rounds"]:
+            k = x["round"]
+            name = strategy_name(cfg, k) + (" **final**" if k == g["final"] and k else "")
+            rows.append([name, _f(min(x["pe_earlier"]) if x["pe_earlier"] else None),
+                         _f(x.get("pe_fresh_xunet")), _f(x.get("pe_fresh_srnet")),
+                         _f(x["pe_srm"]), _f(control if k == 0 else None),
+                         _f(x["secret_psnr"], 2), _f(x["stego_psnr"], 2),
+                         _f(x.get("embed_seconds"), 3)])
+    c = games[0]["config"] if games else {}
+    title = ("Table 6 - STC strategies against wardens who retrain: each row's wardens are "
+             f"trained from scratch on its stegos ({'/'.join(c.get('wardens', []))} "
+             f"{c.get('warden_epochs')} epochs, validation-selected; {c.get('srm')}); the "
+             "frozen column is the best of the earlier wardens the costs were made against; "
+             "PE on the test photos, 8-bit PNG stegos")
+    return title, HEAD, rows
+
+
+def figure_rounds(games: list[dict], path) -> None:
+    """PE per round of each game: the fresh wardens against the frozen earlier ones."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    colors = plt.get_cmap("tab10").colors
+    for i, g in enumerate(games):
+        cfg, rs = g["config"], g["rounds"]
+        if not rs:
+            continue
+        label = f"{COST_NAMES.get(cfg['cost'], cfg['cost'])} {cfg['payload']:g} bpp"
+        ks = [x["round"] for x in rs]
+        c = colors[i % len(colors)]
+        ax.plot(ks, [x["pe_fresh_xunet"] for x in rs], "^-", color=c,
+                label=f"{label}: fresh Xu-Net")
+        ax.plot(ks, [x["pe_srm"] for x in rs], "o--", color=c, label=f"{label}: fresh SRM+FLD")
+        early = [(x["round"], min(x["pe_earlier"])) for x in rs if x["pe_earlier"]]
+        if early:
+            ax.plot(*zip(*early), "x:", color=c, label=f"{label}: best frozen earlier warden")
+    ax.axhline(0.5, color="k", lw=0.6, ls=":")
+    ax.set_xlabel("round (0: plain costs; k: adversarial against rounds 0..k-1)")
+    ax.set_ylabel("PE on test photos (0.5 = undetectable)")
+    ax.set_ylim(-0.02, 0.6)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def frontier_points(games: list[dict]) -> list:
+    """(system, secret PSNR, stego PSNR, PE SRM+FLD, PE CNN) of each game's final strategy."""
+    out = []
+    for g in games:
+        if g["final"] is None:
+            continue
+        x = g["rounds"][g["final"]]
+        out.append((strategy_name(g["config"], g["final"]), x["secret_psnr"], x["stego_psnr"],
+                    x["pe_srm"], x["pe_fresh_xunet"]))
+    return out

@@ -1,0 +1,140 @@
+"""Adversarial embedding costs (ADV-EMB: Tang, Tan, Li, Huang, IEEE TIFS 2019) for STC.
+
+The pool of CNN wardens scores an image by the smooth max over wardens of the margin
+logit(stego) − logit(cover); it is called a cover when every margin is below 0. Its gradient
+g with respect to the pixels says which ±1 change raises the score: where g > 0 a +1 change
+does, so in the adjustable group ρ+1 is multiplied by α and ρ−1 divided by α; where g < 0
+the other way round. The adjustable group is a keyed random fraction β of the elements; β is
+searched per image (bisection, `search` embeddings) for the smallest group whose stego every
+warden calls a cover; if none does, the stego with the lowest score is kept.
+
+One STC code over all elements carries the message (the receiver needs nothing new: it reads
+the syndrome, whatever the costs were). So where ADV-EMB embeds the common group first and
+takes the gradient at that intermediate stego, we take it at the plain stego (the whole
+message embedded with unmodulated costs) and embed the whole message again with the
+modulated costs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+
+ALPHA = 2.0   # the paper's default cost scaling
+SEARCH = 3    # embeddings per image in the search of beta
+WET = 1e7
+
+
+def modulate(rho_p, rho_m, grad, group, alpha: float = ALPHA):
+    """(ρ+1, ρ−1) with the change that lowers the score made cheaper (ρ/α) and the other
+    dearer (ρ·α), in `group` only (a boolean mask); wet costs stay wet."""
+    up, down = group & (grad > 0), group & (grad < 0)
+    wet_p, wet_m = rho_p >= WET, rho_m >= WET
+    rp = np.where(up, rho_p * alpha, np.where(down, rho_p / alpha, rho_p))
+    rm = np.where(up, rho_m / alpha, np.where(down, rho_m * alpha, rho_m))
+    return np.where(wet_p, rho_p, rp), np.where(wet_m, rho_m, rm)
+
+
+def warden_files(where) -> list[Path]:
+    """The warden files of a strategy: a folder of *.safetensors, or a harden run whose
+    strategy/ folder holds them."""
+    where = Path(where)
+    if (where / "strategy").is_dir():
+        where = where / "strategy"
+    files = sorted(where.glob("*.safetensors")) if where.is_dir() else []
+    if not files:
+        raise InputError(f"--wardens {where}: no warden files (*.safetensors) there; give a "
+                         "folder of wardens or an `advstego harden --method stc` run")
+    return files
+
+
+def shipped_strategy() -> Path:
+    """The wardens of the shipped adversarial strategy (documented in results/)."""
+    return Path(__file__).resolve().parent.parent / "models" / "stc-adversarial"
+
+
+class Adversary:
+    """A pool of differentiable wardens and the β search against them."""
+
+    def __init__(self, wardens, alpha: float = ALPHA, search: int = SEARCH, seed: int = 0):
+        if not wardens:
+            raise InputError("adversarial costs need at least one CNN warden")
+        if not alpha > 1:
+            raise InputError(f"--alpha {alpha}: the cost scaling must be above 1")
+        bad = [w.name for w in wardens if not hasattr(w, "logits")]
+        if bad:
+            raise InputError(f"adversarial costs need differentiable (CNN) wardens, not "
+                             f"{', '.join(bad)}")
+        self.wardens, self.alpha, self.search, self.seed = list(wardens), alpha, search, seed
+
+    @classmethod
+    def load(cls, where=None, **settings) -> "Adversary":
+        from ..steganalysis.detector import load_detector
+
+        files = warden_files(where or shipped_strategy())
+        return cls([load_detector(f) for f in files], **settings)
+
+    def _margins(self, x):
+        import torch
+
+        return torch.stack([(lg := w.logits(x))[:, 1] - lg[:, 0] for w in self.wardens])
+
+    def score(self, image: np.ndarray) -> float:
+        """The largest margin of the pool (below 0: every warden calls it a cover)."""
+        import torch
+
+        with torch.no_grad():
+            return float(self._margins(self._tensor(image)).max())
+
+    def gradient(self, image: np.ndarray) -> tuple[float, np.ndarray]:
+        """(score, d smooth-max margin / d pixels) of one uint8 image."""
+        import torch
+
+        x = self._tensor(image).requires_grad_(True)
+        m = self._margins(x)
+        torch.logsumexp(m, 0).sum().backward()
+        g = x.grad[0].permute(1, 2, 0).numpy() if image.ndim == 3 else x.grad[0, 0].numpy()
+        return float(m.detach().max()), g.astype(np.float64)
+
+    def _tensor(self, image):
+        import torch
+
+        for w in self.wardens:
+            w.net.eval().requires_grad_(False)
+        t = torch.from_numpy(np.ascontiguousarray(image)).float().div(255)
+        return t[None, None] if image.ndim == 2 else t.permute(2, 0, 1)[None]
+
+    def embed(self, rho_p, rho_m, embed_fn, key_seed: int = 0):
+        """embed_fn(ρ+1, ρ−1) -> uint8 stego; returns (stego, info) after the β search."""
+        plain = embed_fn(rho_p, rho_m)
+        s0, grad = self.gradient(plain)
+        info = {"beta": 0.0, "score_plain": s0, "score": s0, "fooled": s0 < 0, "embeddings": 1}
+        if s0 < 0:
+            return plain, info
+        u = np.random.default_rng([key_seed, self.seed, 3]).random(grad.shape)
+        lo, hi, beta = 0.0, 1.0, 0.5
+        best = (s0, plain, 0.0)   # lowest score seen
+        fooling = None            # (beta, stego) with the smallest fooling beta
+        for _ in range(self.search):
+            y = embed_fn(*modulate(rho_p, rho_m, grad, u < beta, self.alpha))
+            s = self.score(y)
+            info["embeddings"] += 1
+            if s < best[0]:
+                best = (s, y, beta)
+            if s < 0:
+                fooling, hi = (beta, y, s), beta
+            else:
+                lo = beta
+                if beta >= 1:
+                    break
+            beta = 1.0 if fooling is None else (lo + hi) / 2
+        if fooling is not None:
+            b, y, s = fooling
+            info.update(beta=b, score=s, fooled=True)
+            return y, info
+        s, y, b = best
+        info.update(beta=b, score=s, fooled=False)
+        return y, info
