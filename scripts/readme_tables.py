@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))  # games_report beside this file
 
 
 def _f(x, digits=2):
@@ -208,6 +209,35 @@ def summary(name: str = "results/offline/results.json") -> str:
 
 
 HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
+
+
+def games_table() -> str:
+    """Table 6 from the games kept under results/games (scripts/games_report.py)."""
+    from games_report import table6_md
+
+    return table6_md()
+
+
+def games_summary() -> str:
+    """The front door's answer: plain STC against its adversarial strategies (0.4 bpp game)."""
+    from games_report import games
+
+    gs = [g for g in games() if g["config"]["cost"] == "suniward" and len(g["rounds"]) > 1]
+    if not gs:
+        return "(not run)"
+    g = max(gs, key=lambda g: g["config"]["payload"])
+    from advstego.experiments.games import strategy_name
+
+    md = ["| strategy (128² gray, held-out photos) | PE frozen warden attacked | PE retrained "
+          "Xu-Net | PE retrained SRM+FLD | secret PSNR | embed s/img |", "|---|---|---|---|---|---|"]
+    for x in g["rounds"]:
+        early = f"{min(x['pe_earlier']):.3f}" if x["pe_earlier"] else "–"
+        md.append(f"| {strategy_name(g['config'], x['round'])} | {early} | "
+                  f"{x['pe_fresh_xunet']:.3f} | {x['pe_srm']:.3f} | {_f(x['secret_psnr'])} | "
+                  f"{x['embed_seconds']:.2f} |")
+    return "\n".join(md)
+
+
 TABLES = {
     "summary": summary,
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
@@ -224,6 +254,8 @@ TABLES = {
     "gpu": gpu_runs,
     "warden-curve": warden_curve,
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),
+    "games": games_table,
+    "games-summary": games_summary,
     "hider-targets": lambda: hider_targets(_load(*HIDER_RESULTS)),
 }
 

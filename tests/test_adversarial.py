@@ -63,7 +63,7 @@ def test_adversarial_stego_reveals_bit_exact_and_moves_against_the_gradient(rng)
     adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)], search=3))
     y1 = adv.hide(cover, secret)
     info = adv.last[-1]["adversarial"]
-    assert info["embeddings"] == 3 and not info["fooled"]  # plain, 0.5, 1.0: never a cover
+    assert info["embeddings"] == 4 and not info["fooled"]  # plain + 3: never a cover
     assert info["beta"] == 1.0  # the lowest score: every element adjustable
     # the receiver is unchanged: the same secret bytes, bit for bit
     assert plain.extract(y1) == plain.extract(y0)
@@ -167,3 +167,78 @@ def test_harden_stc_bad_wardens(tmp_path, cli, corpus128):
     assert_clean_error(cli("hide", "--method", "stc", "--wardens", tmp_path, "--cover", cover,
                            "--secret", cover, "-o", tmp_path / "s.png"), "warden")
     assert not (tmp_path / "s.png").exists()
+
+
+def test_embed_with_adversarial_costs_resumes_and_refuses_bad_wardens(tmp_path, cli, corpus128):
+    from conftest import assert_clean_error
+    from advstego.images import read_image
+    from advstego.steganalysis.detector import build_detector
+
+    covers = sorted((corpus128 / "images").glob("*.png"))[:4]
+    src = tmp_path / "covers"
+    src.mkdir()
+    for c in covers:
+        (src / c.name).write_bytes(c.read_bytes())
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    imgs = [read_image(c, "gray") for c in covers]
+    warden = build_detector("xunet", epochs=1).fit(imgs, [np.flipud(i) for i in imgs], quiet=True)
+    warden.save(pool / "w.safetensors")
+    r = cli("embed", "--method", "suniward", "--payload", "0.4", "--in", src,
+            "--out", tmp_path / "adv", "--wardens", pool, "--workers", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "adversarial" in r.stdout
+    plain = cli("embed", "--method", "suniward", "--payload", "0.4", "--in", src,
+                "--out", tmp_path / "plain", "--workers", "1")
+    assert plain.returncode == 0
+    a = read_image(tmp_path / "adv" / covers[0].name, "gray")
+    c0 = read_image(covers[0], "gray")
+    assert np.abs(a.astype(int) - c0).max() <= 1 and (a != c0).any()
+    # another pool of wardens is another run: refused in the same folder
+    assert_clean_error(cli("embed", "--method", "suniward", "--in", src, "--out",
+                           tmp_path / "adv", "--workers", "1"), "")
+    assert_clean_error(cli("embed", "--method", "suniward", "--in", src, "--out",
+                           tmp_path / "x", "--wardens", tmp_path / "none"), "warden")
+    assert not (tmp_path / "x").exists()
+
+
+def test_table6_names_the_strategies_and_marks_the_final_one(tmp_path):
+    from advstego.experiments.games import figure_rounds, load_game, table6
+
+    run = tmp_path / "g"
+    cfg = {"cost": "suniward", "payload": 0.4, "wardens": ["xunet"], "warden_epochs": 6,
+           "srm": "srm-fld"}
+    (run).mkdir()
+    (run / "config.json").write_text(json.dumps(cfg))
+    pes = [(0.20, 0.12), (0.13, 0.10), (0.25, 0.15)]
+    for k, (cnn, srm) in enumerate(pes):
+        (run / f"round-{k}").mkdir()
+        row = {"round": k, "pe_fresh_xunet": cnn, "pe_srm": srm, "pe_earlier": [0.3] * k,
+               "secret_psnr": 33.0, "stego_psnr": 59.0, "embed_seconds": 0.1 * (k + 1)}
+        if k == 0:
+            row["pe_control"] = 0.5
+        (run / f"round-{k}" / "metrics.json").write_text(json.dumps(row))
+    game = load_game(run)
+    assert game["final"] == 2  # its worst fresh warden errs most (0.15)
+    title, head, rows = table6([game])
+    assert [r[0].split(" (")[0] for r in rows] == [
+        "S-UNIWARD 0.4 bpp", "ADV-EMB on S-UNIWARD 0.4 bpp", "min-max on S-UNIWARD 0.4 bpp, round 2"]
+    assert rows[2][0].endswith("**final**") and rows[0][1] == "–" and rows[1][1] == "0.3000"
+    assert rows[0][5] == "0.5000" and rows[1][5] == "–"
+    figure_rounds([game], tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 1000
+
+
+def test_an_experiment_config_takes_games_rows(tmp_path):
+    from advstego.errors import InputError
+    from advstego.experiments.config import load_config
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"games": {"S-UNIWARD 0.4": {"preset": "offline-stc",
+                                                             "rounds": 1}}}))
+    assert load_config(str(good))["games"]["S-UNIWARD 0.4"]["rounds"] == 1
+    for row in ({"method": "gan"}, {"rounds": "two"}, {"alpha": 2, "bogus": 1}):
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps({"games": {"x": row}}))
+        with pytest.raises(InputError, match="games.x"):
+            load_config(str(bad))

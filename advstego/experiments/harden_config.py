@@ -23,7 +23,7 @@ class HardenConfig:
     payload: float = 0.4       # stc: bits per pixel of the compressed secret
     cost: str = "suniward"     # stc: the costs modulated
     alpha: float = 2.0         # stc: ADV-EMB cost scaling
-    search: int = 3            # stc: embeddings per image in the search of beta
+    search: int = 4            # stc: embeddings per image after the plain one (ADV-EMB search)
     rounds: int = 2            # hardening rounds after round 0
     steps: int = 60            # fine-tuning steps a round
     batch: int = 8

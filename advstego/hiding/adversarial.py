@@ -4,15 +4,16 @@ The pool of CNN wardens scores an image by the smooth max over wardens of the ma
 logit(stego) − logit(cover); it is called a cover when every margin is below 0. Its gradient
 g with respect to the pixels says which ±1 change raises the score: where g > 0 a +1 change
 does, so in the adjustable group ρ+1 is multiplied by α and ρ−1 divided by α; where g < 0
-the other way round. The adjustable group is a keyed random fraction β of the elements; β is
-searched per image (bisection, `search` embeddings) for the smallest group whose stego every
-warden calls a cover; if none does, the stego with the lowest score is kept.
+the other way round. The adjustable group is a keyed random fraction β of the elements.
 
 One STC code over all elements carries the message (the receiver needs nothing new: it reads
 the syndrome, whatever the costs were). So where ADV-EMB embeds the common group first and
 takes the gradient at that intermediate stego, we take it at the plain stego (the whole
 message embedded with unmodulated costs) and embed the whole message again with the
-modulated costs.
+modulated costs. One gradient fools few stegos of a CNN warden (the changes are fixed in
+number; only their signs move, and the warden's gradient changes with them), so the
+gradients of successive stegos are summed, as iterative attacks do, before β is shrunk
+(Adversary.embed).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from ..errors import InputError
 
 ALPHA = 2.0   # the paper's default cost scaling
-SEARCH = 3    # embeddings per image in the search of beta
+SEARCH = 4    # embeddings per image after the plain one
 WET = 1e7
 
 
@@ -108,33 +109,52 @@ class Adversary:
         return t[None, None] if image.ndim == 2 else t.permute(2, 0, 1)[None]
 
     def embed(self, rho_p, rho_m, embed_fn, key_seed: int = 0):
-        """embed_fn(ρ+1, ρ−1) -> uint8 stego; returns (stego, info) after the β search."""
+        """embed_fn(ρ+1, ρ−1) -> uint8 stego; returns (stego, info).
+
+        Up to `search` embeddings after the plain one: each modulates every element by the
+        gradient summed (each normalised) over the stegos so far, until the pool calls the
+        stego a cover; the embeddings left then shrink the adjustable group (bisection on β,
+        the smallest fooling group kept). Never fooled: the stego of lowest score is kept (the
+        plain one among them: the min-max choice of Bernard et al.)."""
         plain = embed_fn(rho_p, rho_m)
         s0, grad = self.gradient(plain)
         info = {"beta": 0.0, "score_plain": s0, "score": s0, "fooled": s0 < 0, "embeddings": 1}
         if s0 < 0:
             return plain, info
-        u = np.random.default_rng([key_seed, self.seed, 3]).random(grad.shape)
-        lo, hi, beta = 0.0, 1.0, 0.5
-        best = (s0, plain, 0.0)   # lowest score seen
-        fooling = None            # (beta, stego) with the smallest fooling beta
-        for _ in range(self.search):
-            y = embed_fn(*modulate(rho_p, rho_m, grad, u < beta, self.alpha))
-            s = self.score(y)
-            info["embeddings"] += 1
-            if s < best[0]:
-                best = (s, y, beta)
+        best = (s0, plain, 0.0)  # lowest score seen: (score, stego, beta)
+        total = grad / _scale(grad)
+        everything = np.ones(grad.shape, bool)
+        fooled, left = None, self.search
+        while left and fooled is None:
+            y = embed_fn(*modulate(rho_p, rho_m, total, everything, self.alpha))
+            s, g = self.gradient(y)
+            left -= 1
+            best = min(best, (s, y, 1.0), key=lambda b: b[0])
             if s < 0:
-                fooling, hi = (beta, y, s), beta
+                fooled = (1.0, y, s)
             else:
-                lo = beta
-                if beta >= 1:
-                    break
-            beta = 1.0 if fooling is None else (lo + hi) / 2
-        if fooling is not None:
-            b, y, s = fooling
+                total = total + g / _scale(g)
+        if fooled is not None and left:  # the smallest adjustable group that still fools
+            u = np.random.default_rng([key_seed, self.seed, 3]).random(grad.shape)
+            lo, hi = 0.0, 1.0
+            while left:
+                beta = (lo + hi) / 2
+                y = embed_fn(*modulate(rho_p, rho_m, total, u < beta, self.alpha))
+                s = self.score(y)
+                left -= 1
+                if s < 0:
+                    fooled, hi = (beta, y, s), beta
+                else:
+                    lo = beta
+        info["embeddings"] = 1 + self.search - left
+        if fooled is not None:
+            b, y, s = fooled
             info.update(beta=b, score=s, fooled=True)
             return y, info
         s, y, b = best
         info.update(beta=b, score=s, fooled=False)
         return y, info
+
+
+def _scale(g):
+    return float(np.abs(g).mean()) or 1.0
