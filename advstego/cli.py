@@ -194,6 +194,10 @@ def hide_args(p):
                    help="resize a secret of another size to the cover's size")
     p.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
     p.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
+    p.add_argument("--adversarial", action="store_true",
+                   help="STC: adversarial costs (ADV-EMB) against the shipped wardens")
+    p.add_argument("--wardens", help="STC: adversarial costs against these: a folder of CNN "
+                                     "wardens or an `advstego harden --method stc` run")
     hider_args(p)
 
 
@@ -206,6 +210,13 @@ def cmd_hide(a):
 
     out = _check_out(a.output)
     hider, cover = _hider_and_image(a, a.cover, a.convert)
+    if a.adversarial or a.wardens:
+        if not getattr(hider, "takes_adversarial_costs", False):
+            raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
+                             "(use --method stc)")
+        from .attacks.adversarial_costs import load_adversary
+
+        hider.adversary = load_adversary(a.wardens)
     secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
     if secret.shape[:2] != cover.shape[:2]:
         (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
@@ -329,8 +340,15 @@ def embed_args(p):
 def cmd_embed(a):
     from .embedding import embed_folder
 
-    wardens = a.wardens or ("shipped" if a.adversarial else None)
-    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force, wardens)
+    wardens, load = None, None
+    if a.adversarial or a.wardens:
+        from .attacks.adversarial_costs import load_adversary, shipped_strategy
+
+        from pathlib import Path
+
+        wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), load_adversary
+    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force, wardens,
+                     load)
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp"
           + (" with adversarial costs" if wardens else ""))
 
@@ -485,7 +503,7 @@ def harden_args(p):
                    help="gan: fine-tune the deep hider (default); stc: adversarial STC costs")
     p.add_argument("--model", help="gan: starting hider, a shipped name (v2, v1) or a model file")
     p.add_argument("--cost", choices=("suniward", "wow", "hill"), help="stc: the costs modulated")
-    for name, typ in (("rounds", COUNT), ("steps", COUNT), ("batch", COUNT),
+    for name, typ in (("rounds", COUNT0), ("steps", COUNT), ("batch", COUNT),
                       ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
                       ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE),
                       ("payload", POSITIVE), ("alpha", POSITIVE), ("search", COUNT)):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import textured
-from advstego.hiding.adversarial import Adversary, modulate
+from advstego.attacks.adversarial_costs import Adversary, modulate
 from advstego.hiding.classical import StcHider
 from advstego.hiding.stc import embed_ternary
 
@@ -166,6 +166,9 @@ def test_harden_stc_bad_wardens(tmp_path, cli, corpus128):
     cover = sorted((corpus128 / "images").glob("*.png"))[0]
     assert_clean_error(cli("hide", "--method", "stc", "--wardens", tmp_path, "--cover", cover,
                            "--secret", cover, "-o", tmp_path / "s.png"), "warden")
+    assert not (tmp_path / "s.png").exists()
+    assert_clean_error(cli("hide", "--method", "lsb", "--adversarial", "--cover", cover,
+                           "--secret", cover, "-o", tmp_path / "s.png"), "stc")
     assert not (tmp_path / "s.png").exists()
 
 

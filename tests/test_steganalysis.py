@@ -149,3 +149,15 @@ def test_cnn_keeps_the_epoch_of_lowest_validation_pe(tmp_path, synth):
     assert det._val_pe(val) == min(pes)  # the kept net is that epoch's, not the last
     again = load_detector(det.save(tmp_path / "d.safetensors"))
     assert again.selected == det.selected
+
+
+def test_cnn_curriculum_warms_up_on_easy_stegos_then_selects_on_the_target(synth):
+    covers, stegos = synth
+    covers, stegos = covers[:40], stegos[:40]
+    easy = [simulate(c, "suniward", 1.0, seed=i) for i, c in enumerate(covers)]
+    det = build_detector("xunet", epochs=2, batch=8)
+    det.fit_curriculum(covers[:30], easy[:30], stegos[:30], 1, quiet=True,
+                       val=(covers[30:], stegos[30:]))
+    assert [r.get("warmup", False) for r in det.log] == [True, False, False]
+    assert det.epochs == 2 and det.selected["epoch"] in (1, 2)
+    assert 0 <= det.prob_stego(covers[30:]).mean() <= 1

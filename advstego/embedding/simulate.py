@@ -4,9 +4,9 @@ RGB covers are embedded per channel at the same payload, each channel with its o
 A folder is embedded in parallel (a process pool), image by image with a progress bar;
 each stego is written atomically, so an interrupted run resumes where it stopped.
 
-With wardens (adversarial, gray covers), the method's costs are modulated against them
-(ADV-EMB, hiding/adversarial.py) and conseal's ternary simulator embeds with the modulated
-costs: random payloads at a bpp, to compare with the literature.
+With an adversary (attacks/adversarial_costs.py; gray covers), the method's costs are
+modulated against its wardens (ADV-EMB) and conseal's ternary simulator embeds with the
+modulated costs: random payloads at a bpp, to compare with the literature.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ METHODS = {"wow": _conseal("wow"), "suniward": _conseal("suniward"), "hill": _co
 def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0,
              adversary=None) -> np.ndarray:
     """Stego of one uint8 cover (gray, or RGB channel by channel) at payload bits per pixel;
-    with an adversary (hiding/adversarial.Adversary), adversarial costs (gray only)."""
+    with an adversary (attacks/adversarial_costs.Adversary), adversarial costs (gray only)."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if not 0 < payload <= 1:
@@ -74,13 +74,11 @@ def _adversarial(cover, method, payload, seed, adversary):
 _ADVERSARY = {}
 
 
-def _adversary(wardens):
-    """The pool of wardens of this process, loaded once."""
+def _adversary(wardens, load):
+    """The pool of wardens of this process, loaded once by load(wardens)."""
     if wardens and wardens not in _ADVERSARY:
-        from ..hiding.adversarial import Adversary
-
         _ADVERSARY.clear()
-        _ADVERSARY[wardens] = Adversary.load(wardens)
+        _ADVERSARY[wardens] = load(wardens)
     return _ADVERSARY.get(wardens)
 
 
@@ -89,15 +87,17 @@ def _seed_for(name: str, seed: int) -> int:
 
 
 def _one(job):
-    src, dst, method, payload, seed, wardens = job
-    write_image(dst, simulate(read_image(src), method, payload, seed, _adversary(wardens)))
+    src, dst, method, payload, seed, wardens, load = job
+    write_image(dst, simulate(read_image(src), method, payload, seed, _adversary(wardens, load)))
     return dst
 
 
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
-                 workers: int = 0, force: bool = False, wardens: str | None = None) -> int:
+                 workers: int = 0, force: bool = False, wardens: str | None = None,
+                 load_adversary=None) -> int:
     """Embed every image of src into dst (same relative names); returns how many were made.
-    wardens: a strategy folder or harden run for adversarial costs ("shipped": the shipped one).
+    wardens: what load_adversary(wardens) (a module-level function: workers call it) makes
+    the adversary of, for adversarial costs.
 
     dst is claimed as a run folder with these settings before anything is written there."""
     src, dst = Path(src), Path(dst)
@@ -105,10 +105,7 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     files = list_images(src)  # a bad corpus is refused before dst is made
     if wardens:
-        from ..hiding.adversarial import shipped_strategy, warden_files
-
-        wardens = str(shipped_strategy() if wardens == "shipped" else Path(wardens).resolve())
-        warden_files(wardens)  # refused before dst is made
+        _adversary(wardens, load_adversary)  # a bad pool is refused before dst is made
     claim_run_folder(dst, "embed", {"method": method, "payload": payload, "seed": seed,
                                     "covers": str(src.resolve()), "wardens": wardens}, force)
     jobs = []
@@ -117,7 +114,8 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
         out = (dst / rel).with_suffix(".png")
         if not out.exists():  # resume: finished stegos are kept
             out.parent.mkdir(parents=True, exist_ok=True)
-            jobs.append((f, out, method, payload, _seed_for(str(rel), seed), wardens))
+            jobs.append((f, out, method, payload, _seed_for(str(rel), seed), wardens,
+                         load_adversary))
     workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
     if jobs:
         # read (and so validate) the first image here: a bad file fails before any work

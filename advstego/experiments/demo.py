@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from ..data.sources import sample_photos
-from ..hiding.adversarial import Adversary
+from ..attacks.adversarial_costs import Adversary
 from ..hiding.classical import StcHider
 from ..hiding.evaluate import evaluate, table1_text
 from ..hiding.lsb import LsbHider

@@ -73,6 +73,7 @@ def figure_rounds(games: list[dict], path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(7, 4))
     colors = plt.get_cmap("tab10").colors
@@ -90,6 +91,7 @@ def figure_rounds(games: list[dict], path) -> None:
         if early:
             ax.plot(*zip(*early), "x:", color=c, label=f"{label}: best frozen earlier warden")
     ax.axhline(0.5, color="k", lw=0.6, ls=":")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("round (0: plain costs; k: adversarial against rounds 0..k-1)")
     ax.set_ylabel("PE on test photos (0.5 = undetectable)")
     ax.set_ylim(-0.02, 0.6)

@@ -213,7 +213,7 @@ class StcPlayer:
         return {}
 
     def stegos(self, split: str) -> tuple[list, dict]:
-        from ..hiding.parallel import hide_all
+        from ..attacks.adversarial_costs import hide_all
 
         g = self.game
         stegos, infos = hide_all(self.settings, [str(f) for f in self.pool], g.cfg.alpha,

@@ -63,20 +63,12 @@ class StcHider(Hider):
                                              "the secret gets the best quality that fits"),
                "quality": (int, None, None, "STC: a fixed codec quality instead"),
                "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
-               "stc_h": (int, 10, None, "STC: constraint height (7..12)"),
-               "adversarial": (bool, False, None, "STC: adversarial costs (ADV-EMB) against "
-                                                  "the shipped wardens, or --wardens"),
-               "wardens": (str, None, None, "STC --adversarial: a folder of CNN wardens or an "
-                                            "`advstego harden --method stc` run")}
+               "stc_h": (int, 10, None, "STC: constraint height (7..12)")}
 
     @classmethod
     def from_options(cls, o, channels):
-        adversary = None
-        if o["adversarial"] or o["wardens"]:
-            from .adversarial import Adversary
-            adversary = Adversary.load(o["wardens"])
         return cls(o["cost"], o["codec"], o["payload"], o["quality"], o["key"], o["stc_h"],
-                   channels, adversary)
+                   channels)
 
     def __init__(self, cost: str = "suniward", codec: str = "jpeg", payload: float | None = 0.4,
                  quality: int | None = None, key: str = DEFAULT_KEY, h: int = 10,
@@ -92,11 +84,15 @@ class StcHider(Hider):
         self.key, self.h, self.adversary = key, h, adversary
         self.cover_channels = self.secret_channels = channels
         what = f"q{quality}" if quality is not None else f"{payload:g}"
-        self.name = f"stc-{cost}-{codec}-{what}" + ("-adv" if adversary else "")
+        self.plain_name = f"stc-{cost}-{codec}-{what}"
         self.last: list[dict] = []  # per image: quality, bytes, size, changes, distortion
 
+    @property
+    def name(self) -> str:
+        return self.plain_name + ("-adv" if self.adversary is not None else "")
+
     reveal_name = "stc"  # the codec and payload come from the message header
-    takes_adversarial_costs = True  # harden plays it with hiding/adversarial.py
+    takes_adversarial_costs = True  # adversary: attacks/adversarial_costs.Adversary
     any_secret_size = True  # the header holds the secret's size: a smaller one fits
 
     def _order(self, n: int) -> np.ndarray:

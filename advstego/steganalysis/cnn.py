@@ -207,6 +207,20 @@ class CnnDetector(Detector):
         self.net.eval()
         return self
 
+    def fit_curriculum(self, covers, easy, stegos, warm_epochs: int, quiet=False, val=None):
+        """The small-data curriculum: warm_epochs on stegos of a larger payload (easy, same
+        covers), then fit on the target stegos (a new cosine schedule, selection on val)."""
+        full = self.epochs
+        self.epochs = warm_epochs
+        try:
+            self.fit(covers, easy, quiet=quiet)
+        finally:
+            self.epochs = full
+        warm, self.log = self.log, []
+        self.fit(covers, stegos, quiet=quiet, val=val)
+        self.log = [{**r, "warmup": True} for r in warm] + self.log
+        return self
+
     @torch.no_grad()
     def prob_stego(self, images, batch=64):
         self.net.eval()

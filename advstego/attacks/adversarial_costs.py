@@ -1,5 +1,8 @@
 """Adversarial embedding costs (ADV-EMB: Tang, Tan, Li, Huang, IEEE TIFS 2019) for STC.
 
+An attack inside the embedding: it needs the wardens, so it lives above steganalysis; the
+STC hider (hiding/classical.py) and the simulators (embedding/) take an Adversary made here.
+
 The pool of CNN wardens scores an image by the smooth max over wardens of the margin
 logit(stego) − logit(cover); it is called a cover when every margin is below 0. Its gradient
 g with respect to the pixels says which ±1 change raises the score: where g > 0 a +1 change
@@ -18,11 +21,16 @@ gradients of successive stegos are summed, as iterative attacks do, before β is
 
 from __future__ import annotations
 
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..progress import progress
 
 ALPHA = 2.0   # the paper's default cost scaling
 SEARCH = 4    # embeddings per image after the plain one
@@ -55,6 +63,12 @@ def warden_files(where) -> list[Path]:
 def shipped_strategy() -> Path:
     """The wardens of the shipped adversarial strategy (documented in results/)."""
     return Path(__file__).resolve().parent.parent / "models" / "stc-adversarial"
+
+
+def load_adversary(wardens=None) -> "Adversary":
+    """The Adversary of a strategy folder or harden run (None or "shipped": the shipped one);
+    what `hide --adversarial/--wardens` and `embed` workers use."""
+    return Adversary.load(None if wardens in (None, "shipped") else wardens)
 
 
 class Adversary:
@@ -158,3 +172,52 @@ class Adversary:
 
 def _scale(g):
     return float(np.abs(g).mean()) or 1.0
+
+
+# ---- many STC stegos at once, spread over processes --------------------------------------
+# Each worker builds its own hider and loads the wardens from their safetensors files (one
+# torch thread each: two workers on two cores do not oversubscribe).
+
+_HIDER = {}
+
+
+def _build(settings: dict, wardens: list, alpha: float, search: int, threads: int = 1):
+    """The worker's hider; threads 0 leaves torch's thread count alone."""
+    from ..hiding.classical import StcHider
+
+    adversary = None
+    if wardens:
+        import torch
+
+        from ..steganalysis.detector import load_detector
+
+        if threads:
+            torch.set_num_threads(threads)
+        adversary = Adversary([load_detector(f) for f in wardens], alpha, search)
+    _HIDER["stc"] = StcHider(**settings, adversary=adversary)
+
+
+def _hide(pair):
+    cover, secret = pair
+    hider, t0 = _HIDER["stc"], time.perf_counter()
+    stego = hider.hide(cover, secret)
+    return stego, {**hider.last[-1], "seconds": time.perf_counter() - t0}
+
+
+def hide_all(settings: dict, wardens: list, alpha: float, search: int, covers, secrets,
+             workers: int = 0, quiet: bool = False) -> tuple[list, list]:
+    """(stegos, per-image info with its embed seconds) of every cover/secret pair with the
+    STC hider of these settings; wardens: warden files for adversarial costs (none: plain)."""
+    pairs = list(zip(covers, secrets))
+    # a pool of spawned processes pays off for a few dozen images or more
+    workers = workers or (1 if len(pairs) < 32 else min(len(pairs), os.cpu_count() or 1))
+    bar = dict(total=len(pairs), desc="stc" + ("-adv" if wardens else ""), unit="img",
+               disable=True if quiet else None)
+    if workers == 1:
+        _build(settings, wardens, alpha, search, threads=0)
+        out = [_hide(p) for p in progress(pairs, **bar)]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_build,
+                                 initargs=(settings, wardens, alpha, search)) as pool:
+            out = list(progress(pool.map(_hide, pairs, chunksize=8), **bar))
+    return [np.asarray(s) for s, _ in out], [i for _, i in out]
