@@ -245,3 +245,25 @@ def test_an_experiment_config_takes_games_rows(tmp_path):
         bad.write_text(json.dumps({"games": {"x": row}}))
         with pytest.raises(InputError, match="games.x"):
             load_config(str(bad))
+
+
+def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
+    """The experiment's games stage on its corpus (here a prepared one), then Table 6."""
+    from advstego.data.corpus import Corpus
+    from advstego.experiments.cache import Stages
+    from advstego.experiments.pipeline import Done, Experiment, play_games
+    from advstego.experiments.report import games_table
+    cfg = {"seed": 0, "games": {"S-UNIWARD 0.4": {"rounds": 1, "warden_epochs": 1,
+                                                  "search": 1}}}
+    out = tmp_path / "x"
+    ex = Experiment(cfg, out, Stages(out, True), "cpu")
+    corpus_done = Done("corpus", corpus128, {}, "k")
+    games = play_games(ex, Corpus(corpus128), corpus_done)
+    g = games["S-UNIWARD 0.4"]
+    assert [x["round"] for x in g["rounds"]] == [0, 1] and g["final"] in (0, 1)
+    assert (out / g["folder"] / "strategy" / "strategy.json").exists()
+    again = play_games(Experiment(cfg, out, Stages(out, True), "cpu"), Corpus(corpus128),
+                       corpus_done)
+    assert again == games  # the stage is reused
+    [(title, head, rows)] = games_table({"games": games})
+    assert title.startswith("Table 6") and len(rows) == 2 and rows[1][0].startswith("ADV-EMB")
