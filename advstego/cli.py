@@ -506,7 +506,8 @@ def harden_args(p):
     for name, typ in (("rounds", COUNT0), ("steps", COUNT), ("batch", COUNT),
                       ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
                       ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE),
-                      ("payload", POSITIVE), ("alpha", POSITIVE), ("search", COUNT)):
+                      ("payload", POSITIVE), ("alpha", POSITIVE), ("search", COUNT),
+                      ("warden-warmup", COUNT0), ("warden-easy", POSITIVE)):
         p.add_argument(f"--{name}", type=typ)
     p.add_argument("--device", default="cpu")
 
@@ -521,7 +522,7 @@ def cmd_harden(a):
 
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
         "method", "model", "cost", "rounds", "steps", "batch", "crop", "warden_epochs", "seed",
-        "lr", "l_adv", "tau", "payload", "alpha", "search")})
+        "lr", "l_adv", "tau", "payload", "alpha", "search", "warden_warmup", "warden_easy")})
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
     claim_run_folder(a.out, "harden", game_settings(cfg) | {"data": str(a.data)})

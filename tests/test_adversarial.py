@@ -254,7 +254,7 @@ def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
     from advstego.experiments.pipeline import Done, Experiment, play_games
     from advstego.experiments.report import games_table
     cfg = {"seed": 0, "games": {"S-UNIWARD 0.4": {"rounds": 1, "warden_epochs": 1,
-                                                  "search": 1}}}
+                                                  "search": 1, "warden_warmup": 1}}}
     out = tmp_path / "x"
     ex = Experiment(cfg, out, Stages(out, True), "cpu")
     corpus_done = Done("corpus", corpus128, {}, "k")
@@ -262,6 +262,9 @@ def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
     g = games["S-UNIWARD 0.4"]
     assert [x["round"] for x in g["rounds"]] == [0, 1] and g["final"] in (0, 1)
     assert (out / g["folder"] / "strategy" / "strategy.json").exists()
+    from advstego.steganalysis.detector import load_detector
+    w = load_detector(out / g["folder"] / "round-1" / "warden-xunet.safetensors")
+    assert [r.get("warmup", False) for r in w.log] == [True, False]  # the curriculum
     again = play_games(Experiment(cfg, out, Stages(out, True), "cpu"), Corpus(corpus128),
                        corpus_done)
     assert again == games  # the stage is reused

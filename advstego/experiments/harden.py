@@ -120,9 +120,17 @@ class Game:
         self.data = data
 
     def fresh_warden(self, arch, k, stegos):
-        w = _cnn(arch, self.cfg, self.cfg.seed + 1000 * k, self.device)
-        return w.fit(self.covers["train"], stegos["train"], quiet=True,
-                     val=(self.covers["val"], stegos["val"]))
+        cfg, w = self.cfg, _cnn(arch, self.cfg, self.cfg.seed + 1000 * k, self.device)
+        val = (self.covers["val"], stegos["val"])
+        if not cfg.warden_warmup:
+            return w.fit(self.covers["train"], stegos["train"], quiet=True, val=val)
+        if not hasattr(self, "easy"):  # the curriculum's stegos, made once a game
+            from ..embedding import simulate
+
+            self.easy = [simulate(c, "suniward", cfg.warden_easy, seed=cfg.seed + i)
+                         for i, c in enumerate(self.covers["train"])]
+        return w.fit_curriculum(self.covers["train"], self.easy, stegos["train"],
+                                cfg.warden_warmup, quiet=True, val=val)
 
     def control(self) -> float:
         """PE of a fresh CNN warden on covers vs covers (nothing hidden): ~0.5 expected."""

@@ -35,6 +35,8 @@ class HardenConfig:
     tau: float = 1.0           # its temperature (-> 0: the max, large: the mean)
     wardens: tuple = (DEFAULT_CNN,)  # CNN wardens (detector names) trained fresh each round
     warden_epochs: int = 3
+    warden_warmup: int = 0       # curriculum: epochs on S-UNIWARD stegos at warden_easy bpp
+    warden_easy: float = 1.0     # first (0: none), then warden_epochs on the round's stegos
     srm: str = DEFAULT_FEATURES  # the feature warden of the transfer check (not in the loss)
     srm_L: int | str = 31        # its FLD ensemble: fixed (quick) or "automatic" (sealwatch's
     srm_d_sub: int | str = 600   # search of L and d_sub: minutes even at 64x64)
