@@ -1,6 +1,6 @@
 """Embed time of STC with adversarial costs against plain STC, one process, one thread.
 
-    .venv/bin/python benchmarks/adversarial_speed.py CORPUS [--images 20] [--wardens DIR]
+    .venv/bin/python benchmarks/adversarial_speed.py CORPUS [--images 20] [--wardens DIR] [--json F]
 
 Hides each test tile's partner in it at 0.4 bpp: plain, then with ADV-EMB costs against the
 shipped wardens (or DIR); prints seconds per image, the ratio, the embeddings used and how
@@ -8,6 +8,7 @@ many stegos the pool calls a cover.
 """
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -23,6 +24,7 @@ def main():
     ap.add_argument("corpus")
     ap.add_argument("--images", type=int, default=20)
     ap.add_argument("--wardens")
+    ap.add_argument("--json", help="also write the figures here")
     a = ap.parse_args()
     torch.set_num_threads(1)
     c = Corpus(a.corpus)
@@ -46,6 +48,13 @@ def main():
           f"{np.mean([i['embeddings'] for i in info]):.1f} embeddings a stego, "
           f"{np.mean([i['fooled'] for i in info]):.0%} called a cover by the pool "
           f"({len(adv.adversary.wardens)} wardens)")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump({"images": len(covers), "size": size, "plain_s": times["plain"],
+                       "adversarial_s": times["adversarial"],
+                       "ratio": times["adversarial"] / times["plain"],
+                       "embeddings": float(np.mean([i["embeddings"] for i in info])),
+                       "fooled": float(np.mean([i["fooled"] for i in info]))}, fh, indent=1)
 
 
 if __name__ == "__main__":
