@@ -214,9 +214,9 @@ def cmd_hide(a):
         if not getattr(hider, "takes_adversarial_costs", False):
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
                              "(use --method stc)")
-        from .attacks.adversarial_costs import load_adversary
+        from .attacks.adversarial_costs import Adversary
 
-        hider.adversary = load_adversary(a.wardens)
+        hider.adversary = Adversary.load(a.wardens)
     secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
     if secret.shape[:2] != cover.shape[:2]:
         (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
@@ -342,11 +342,11 @@ def cmd_embed(a):
 
     wardens, load = None, None
     if a.adversarial or a.wardens:
-        from .attacks.adversarial_costs import load_adversary, shipped_strategy
+        from .attacks.adversarial_costs import Adversary, shipped_strategy
 
         from pathlib import Path
 
-        wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), load_adversary
+        wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), Adversary.load
     n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force, wardens,
                      load)
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp"

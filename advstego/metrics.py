@@ -102,3 +102,8 @@ def pe_worst_fresh(row: dict, wardens) -> float:
     """The lowest PE among all wardens trained from scratch on a round's stegos: the CNNs of
     pe_fresh and the SRM+FLD (the final strategy of a game maximises it)."""
     return min(pe_fresh(row, wardens), row["pe_srm"])
+
+
+def best_round(rows: list, wardens) -> int | None:
+    """A game's final strategy: the round whose worst fresh warden has the highest PE."""
+    return max(range(len(rows)), key=lambda k: pe_worst_fresh(rows[k], wardens), default=None)

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from advstego.attacks.adversarial_costs import load_adversary
+from advstego.attacks.adversarial_costs import Adversary
 from advstego.data.corpus import Corpus
 from advstego.hiding.classical import StcHider
 
@@ -31,7 +31,7 @@ def main():
     files = c.files("test")[:a.images]
     covers = c.read_all(c.folder, files)
     secrets = [c.read(c.partner[f]) for f in files]
-    plain, adv = StcHider(payload=0.4), StcHider(payload=0.4, adversary=load_adversary(a.wardens))
+    plain, adv = StcHider(payload=0.4), StcHider(payload=0.4, adversary=Adversary.load(a.wardens))
     plain.hide(covers[0], secrets[0]), adv.hide(covers[0], secrets[0])  # compile, warm up
     times = {}
     for name, h in (("plain", plain), ("adversarial", adv)):

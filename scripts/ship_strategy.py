@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from advstego.experiments.games import load_game
+from advstego.experiments.harden import copy_pool
 
 
 def main():
@@ -29,10 +30,7 @@ def main():
         sys.exit(f"{run}: round {k} has no pool of wardens (rounds 1..{len(rounds) - 1} do)")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    for j in range(k):
-        for a in game["config"]["wardens"]:
-            shutil.copyfile(run / f"round-{j}" / f"warden-{a}.safetensors",
-                            out / f"round-{j}-{a}.safetensors")
+    copy_pool(run, k, game["config"]["wardens"], out)
     keep = ("pe_fresh_xunet", "pe_srm", "pe_earlier", "fooled", "secret_psnr", "stego_psnr",
             "embed_seconds")
     info = {"round": k, "final_round": final,

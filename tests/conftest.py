@@ -70,18 +70,24 @@ def textured(rng, h, w, c=None):
     return np.clip(base + rng.normal(0, 20, shape), 0, 255).astype(np.uint8)
 
 
-@pytest.fixture(scope="session")
-def tiny_corpus(tmp_path_factory):
-    """Sample photos as 64x64 gray tiles, split by photo (6 photos, a few tiles each)."""
+def six_photo_tiles(tmp_path_factory, name, size, max_tiles):
+    """Six sample photos as size x size gray tiles, split by photo."""
     from advstego.data.prepare import PrepareConfig, prepare
     from advstego.data.sources import sample_photos
 
-    out = tmp_path_factory.mktemp("corpus") / "tiny"
+    out = tmp_path_factory.mktemp("corpus") / name
     photos = [p for p in sample_photos() if p.name in (
         "skimage-camera", "skimage-astronaut", "skimage-coffee", "skimage-chelsea",
         "pywt-ascent", "sklearn-china")]
-    prepare(photos, PrepareConfig(size=64, mode="gray", max_tiles=6), out, convert_rgb=True)
+    prepare(photos, PrepareConfig(size=size, mode="gray", max_tiles=max_tiles), out,
+            convert_rgb=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory):
+    """Sample photos as 64x64 gray tiles, split by photo (6 photos, a few tiles each)."""
+    return six_photo_tiles(tmp_path_factory, "tiny", size=64, max_tiles=6)
 
 
 TINY = dict(width=8, blocks=1, disc_width=2, crop=32, batch=4, epochs=2, steps_per_epoch=3,

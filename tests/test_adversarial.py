@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import textured
+from conftest import six_photo_tiles, textured
 from advstego.attacks.adversarial_costs import Adversary, modulate
 from advstego.hiding.classical import StcHider
 from advstego.hiding.stc import embed_ternary
@@ -100,8 +100,7 @@ def test_only_differentiable_wardens_make_costs():
 
 
 def test_pe_of_fresh_wardens_and_the_final_round():
-    from advstego.experiments.harden import best_round, make_config
-    from advstego.metrics import pe_fresh, pe_worst_fresh
+    from advstego.metrics import best_round, pe_fresh, pe_worst_fresh
 
     rows = [{"pe_fresh_xunet": 0.20, "pe_fresh_srnet": 0.30, "pe_srm": 0.15},
             {"pe_fresh_xunet": 0.35, "pe_fresh_srnet": 0.25, "pe_srm": 0.12},
@@ -109,20 +108,13 @@ def test_pe_of_fresh_wardens_and_the_final_round():
     w = ("xunet", "srnet")
     assert [pe_fresh(r, w) for r in rows] == [0.20, 0.25, 0.22]
     assert [pe_worst_fresh(r, w) for r in rows] == [0.15, 0.12, 0.21]
-    assert best_round(rows, make_config("quick", wardens=w)) == 2
+    assert best_round(rows, w) == 2
 
 
 @pytest.fixture(scope="module")
 def corpus128(tmp_path_factory):
-    from advstego.data.prepare import PrepareConfig, prepare
-    from advstego.data.sources import sample_photos
-
-    out = tmp_path_factory.mktemp("corpus") / "c128"
-    photos = [p for p in sample_photos() if p.name in (
-        "skimage-camera", "skimage-astronaut", "skimage-coffee", "skimage-chelsea",
-        "pywt-ascent", "sklearn-china")]
-    prepare(photos, PrepareConfig(size=128, mode="gray", max_tiles=3), out, convert_rgb=True)
-    return out
+    """The tiny corpus's six photos as 128x128 tiles: STC at 0.4 bpp needs the room."""
+    return six_photo_tiles(tmp_path_factory, "c128", size=128, max_tiles=3)
 
 
 FAST = ["--method", "stc", "--warden-epochs", "1", "--search", "1"]

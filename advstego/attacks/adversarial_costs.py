@@ -65,12 +65,6 @@ def shipped_strategy() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / "stc-adversarial"
 
 
-def load_adversary(wardens=None) -> "Adversary":
-    """The Adversary of a strategy folder or harden run (None or "shipped": the shipped one);
-    what `hide --adversarial/--wardens` and `embed` workers use."""
-    return Adversary.load(None if wardens in (None, "shipped") else wardens)
-
-
 class Adversary:
     """A pool of differentiable wardens and the β search against them."""
 
@@ -84,9 +78,12 @@ class Adversary:
             raise InputError(f"adversarial costs need differentiable (CNN) wardens, not "
                              f"{', '.join(bad)}")
         self.wardens, self.alpha, self.search, self.seed = list(wardens), alpha, search, seed
+        for w in self.wardens:
+            w.net.eval().requires_grad_(False)
 
     @classmethod
     def load(cls, where=None, **settings) -> "Adversary":
+        """The pool of a strategy folder or harden run (None: the shipped strategy)."""
         from ..steganalysis.detector import load_detector
 
         files = warden_files(where or shipped_strategy())
@@ -117,8 +114,6 @@ class Adversary:
     def _tensor(self, image):
         import torch
 
-        for w in self.wardens:
-            w.net.eval().requires_grad_(False)
         t = torch.from_numpy(np.ascontiguousarray(image)).float().div(255)
         return t[None, None] if image.ndim == 2 else t.permute(2, 0, 1)[None]
 

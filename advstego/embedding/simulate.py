@@ -96,7 +96,7 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
                  workers: int = 0, force: bool = False, wardens: str | None = None,
                  load_adversary=None) -> int:
     """Embed every image of src into dst (same relative names); returns how many were made.
-    wardens: what load_adversary(wardens) (a module-level function: workers call it) makes
+    wardens: what load_adversary(wardens) (picklable by reference: workers call it) makes
     the adversary of, for adversarial costs.
 
     dst is claimed as a run folder with these settings before anything is written there."""

@@ -3,7 +3,7 @@
 A game is one `advstego harden --method stc` run folder (config.json, round-K/metrics.json).
 Its round 0 is the plain cost (S-UNIWARD, HILL ...), round 1 ADV-EMB against the round-0
 wardens, round k > 1 the min-max strategy after k rounds; the final strategy is the round
-whose worst fresh warden has the highest PE (harden.best_round).
+whose worst fresh warden has the highest PE (metrics.best_round).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..metrics import pe_worst_fresh
+from ..metrics import best_round
 
 COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
 
@@ -23,9 +23,7 @@ def load_game(folder) -> dict:
     rounds = []
     while (folder / f"round-{len(rounds)}" / "metrics.json").exists():
         rounds.append(json.loads((folder / f"round-{len(rounds)}" / "metrics.json").read_text()))
-    final = max(range(len(rounds)), key=lambda k: pe_worst_fresh(rounds[k], cfg["wardens"]),
-                default=None)
-    return {"config": cfg, "rounds": rounds, "final": final}
+    return {"config": cfg, "rounds": rounds, "final": best_round(rounds, cfg["wardens"])}
 
 
 def strategy_name(cfg: dict, k: int) -> str:

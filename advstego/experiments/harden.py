@@ -43,7 +43,7 @@ from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
 from ..hiding.train import TrainConfig, load_split, sample_batch, step_seed
 from ..images import read_image, write_image
-from ..metrics import pe_fresh, pe_worst_fresh
+from ..metrics import best_round, pe_fresh, pe_worst_fresh
 from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector)
@@ -118,13 +118,14 @@ class Game:
         self.covers = {s: c.read_all(c.folder, f) for s, f in self.files.items()}
         self.secrets = {s: [c.read(c.partner[x]) for x in f] for s, f in self.files.items()}
         self.data = data
+        self.easy = None  # the wardens' curriculum stegos, made on first use
 
     def fresh_warden(self, arch, k, stegos):
         cfg, w = self.cfg, _cnn(arch, self.cfg, self.cfg.seed + 1000 * k, self.device)
         val = (self.covers["val"], stegos["val"])
         if not cfg.warden_warmup:
             return w.fit(self.covers["train"], stegos["train"], quiet=True, val=val)
-        if not hasattr(self, "easy"):  # the curriculum's stegos, made once a game
+        if self.easy is None:
             from ..embedding import simulate
 
             self.easy = [simulate(c, "suniward", cfg.warden_easy, seed=cfg.seed + i)
@@ -168,7 +169,7 @@ class GanPlayer:
     def hider(self):
         return self.model
 
-    def resume(self, folder: Path, earlier: list):
+    def resume(self, folder: Path):
         self.model = HidingModel.load(folder / "model.safetensors", device=self.game.device)
 
     def play(self, k: int, files: list, pool: list, folder: Path, quiet=False) -> dict:
@@ -203,17 +204,17 @@ class StcPlayer:
         return (f"STC + {cfg.cost} costs + JPEG secret at {cfg.payload:g} bpp; round k embeds "
                 f"with adversarial costs (ADV-EMB, alpha {cfg.alpha:g}, {cfg.search} "
                 "embeddings a search) against the wardens of rounds 0 .. k-1; final strategy: "
-                f"round {best_round(rows, cfg)} (highest PE of its worst fresh warden)")
+                f"round {best_round(rows, cfg.wardens)} (highest PE of its worst fresh warden)")
 
     def __init__(self, game: Game):
         from ..hiding.classical import StcHider
 
         self.game, cfg = game, game.cfg
-        self.hider = StcHider(cfg.cost, payload=cfg.payload)
         self.settings = {"cost": cfg.cost, "payload": cfg.payload}
+        self.hider = StcHider(**self.settings)
         self.pool: list = []  # warden files the round's costs are made against
 
-    def resume(self, folder: Path, earlier: list):
+    def resume(self, folder: Path):
         pass
 
     def play(self, k: int, files: list, pool: list, folder: Path, quiet=False) -> dict:
@@ -294,12 +295,6 @@ def _csv_row(row, cfg):
     return {k: out[k] for k in player.fields}
 
 
-def best_round(rows: list, cfg: HardenConfig) -> int:
-    """The final strategy: the round whose worst fresh warden (CNN or SRM+FLD, each trained
-    from scratch on that round's stegos) has the highest PE."""
-    return max(range(len(rows)), key=lambda k: pe_worst_fresh(rows[k], cfg.wardens))
-
-
 def write_outputs(out: Path, rows: list, cfg: HardenConfig):
     player = player_for(cfg.method)
     buf = io.StringIO()
@@ -319,15 +314,20 @@ def write_outputs(out: Path, rows: list, cfg: HardenConfig):
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
 
 
+def copy_pool(run: Path, k: int, wardens, dst: Path):
+    """Copy the wardens round k's costs were made against (rounds 0 .. k-1) into dst."""
+    for j in range(k):
+        for a in wardens:
+            shutil.copyfile(run / f"round-{j}" / f"warden-{a}.safetensors",
+                            dst / f"round-{j}-{a}.safetensors")
+
+
 def write_strategy(out: Path, rows: list, cfg: HardenConfig):
     """out/strategy: the wardens the final round's costs were made against, and its figures
     (what `advstego hide --method stc --wardens RUN` uses)."""
-    k = best_round(rows, cfg)
+    k = best_round(rows, cfg.wardens)
     with atomic_folder(out / "strategy") as tmp:
-        for j in range(k):
-            for a in cfg.wardens:
-                shutil.copyfile(out / f"round-{j}" / f"warden-{a}.safetensors",
-                                tmp / f"round-{j}-{a}.safetensors")
+        copy_pool(out, k, cfg.wardens, tmp)
         info = {"round": k, "alpha": cfg.alpha, "search": cfg.search, "cost": cfg.cost,
                 "payload": cfg.payload, "row": _csv_row(rows[k], cfg)}
         write_text_atomic(tmp / "strategy.json", json.dumps(info, indent=1))
@@ -351,7 +351,7 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False) -> list[dict
         folder = out / f"round-{k}"
         if (folder / "metrics.json").exists():  # finished earlier: resume after it
             row = json.loads((folder / "metrics.json").read_text())
-            player.resume(folder, earlier)
+            player.resume(folder)
         else:
             with atomic_folder(folder) as tmp:
                 row = play_round(game, player, k, tmp, earlier, quiet)
