@@ -38,11 +38,6 @@ def test_srmq1_identical_and_sized():
     assert srm.features(img, q1=True).shape == (12753,)
 
 
-def test_out_of_range_values_fall_back_to_sealwatch():
-    D = np.array([[0, 1, 3, -2, 2, 0, 1]], dtype=float)  # a 3 outside T = 2
-    from sealwatch.srm.cooccurrence import cooccurrence4
-    assert np.array_equal(srm.cooccurrence4(D, "hor", 2), cooccurrence4(D, "hor", 2))
-
 
 def test_feature_vector_is_the_same_in_every_process():
     # sealwatch's submodel order follows a set's iteration order, which changes with the
