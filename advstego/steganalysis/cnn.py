@@ -118,6 +118,14 @@ class CnnDetector(Detector):
         with torch.random.fork_rng(devices=[]):  # seeded weights, the caller's RNG untouched
             torch.manual_seed(self.seed)
             self.net = NETS[self.arch][0](channels, self.width).to(self.device)
+        # channels-last: 1.5x a Xu-Net training step on CPU (benchmarks/warden_speed.py); the
+        # SRNet-style net's backward crashes in torch 2.14's CPU kernels in that layout
+        self.layout = torch.channels_last if self.arch == "xunet" else torch.contiguous_format
+        self.net = self.net.to(memory_format=self.layout)
+
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        """uint8 NCHW -> float in [0, 1] on the device, in the net's memory format."""
+        return x.float().div(255).to(self.device).contiguous(memory_format=self.layout)
 
     def _check_channels(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1] != self.channels:
@@ -130,7 +138,7 @@ class CnnDetector(Detector):
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """x: float NCHW in [0, 1] -> (N, 2) logits; differentiable (for attacks)."""
-        return self.net(x)
+        return self.net(x.contiguous(memory_format=self.layout))
 
     def _val_pe(self, val) -> float:
         """PE at the 0.5 threshold on validation (covers, stegos)."""
@@ -174,7 +182,7 @@ class CnnDetector(Detector):
             for k in range(steps):
                 idx = perm[k * b:(k + 1) * b]
                 bc, bs = _augment_pairs(c[idx], s[idx], g)
-                x = torch.cat([bc, bs]).float().div(255).to(self.device)
+                x = self._input(torch.cat([bc, bs]))
                 for group in opt.param_groups:  # cosine decay over the run
                     group["lr"] = self.lr * cosine(epoch * steps + k, self.epochs * steps)
                 out = self.net(x)
@@ -225,7 +233,7 @@ class CnnDetector(Detector):
     def prob_stego(self, images, batch=64):
         self.net.eval()
         x = self._check_channels(_stack(images))
-        out = [torch.softmax(self.net(x[i:i + batch].float().div(255).to(self.device)), 1)[:, 1]
+        out = [torch.softmax(self.net(self._input(x[i:i + batch])), 1)[:, 1]
                for i in range(0, len(x), batch)]
         return torch.cat(out).cpu().numpy().astype(np.float64)
 
