@@ -44,6 +44,10 @@ def process_group(device: str = "auto"):
             dist.init_process_group(backend, store=dist.FileStore(store_file, 1),
                                     rank=0, world_size=1)
     rank, world = dist.get_rank(), dist.get_world_size()
+    if dev.type == "cpu" and "LOCAL_WORLD_SIZE" in os.environ:
+        # the machine's cores shared among its ranks: none idle, none oversubscribed
+        # (torchrun's default is one thread a rank)
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["LOCAL_WORLD_SIZE"])))
     if dev.type == "cuda":
         dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
         torch.cuda.set_device(dev)

@@ -188,5 +188,8 @@ def test_stages_go_to_ranks_longest_first_by_their_last_time(tmp_path):
     for n, r in owners.items():
         busy[r] += {"a": 10, "b": 7, "c": 4, "d": 3, "new": 6}[n]  # new: the mean time
     assert owners["a"] != owners["b"] and max(busy) == 16  # round-robin would give 20
+    # a never-run stage weighted as 5 mean stages (30 s) goes first, the others beside it
+    owners = st.owners(["a", "b", "c", "d", "game"], {"game": 5.0})
+    assert [n for n, r in owners.items() if r == owners["game"]] == ["game"]
     st.ranks.world = 1
     assert set(st.owners(["a", "b"]).values()) == {0}

@@ -39,13 +39,16 @@ class Stages:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def owners(self, names: list[str], guess: float = 1.0) -> dict[str, int]:
+    def owners(self, names: list[str], weights: dict = None) -> dict[str, int]:
         """Each stage's rank, longest first to the least busy rank (LPT): costs are the
-        stages' last measured times, `guess` (relative) where a stage never ran."""
+        stages' last measured times; where a stage never ran, the mean measured time (1 if
+        none) times its weight (a cost model relative to the group's usual stage; 1 if not
+        given)."""
         last = {n: self.seconds(n) for n in names}
         known = [c for c in last.values() if c is not None]
-        default = guess * (sum(known) / len(known) if known else 1.0)
-        cost = {n: default if c is None else c for n, c in last.items()}
+        default = sum(known) / len(known) if known else 1.0
+        cost = {n: default * (weights or {}).get(n, 1.0) if c is None else c
+                for n, c in last.items()}
         busy = [0.0] * self.ranks.world
         out = {}
         for n in sorted(names, key=lambda n: -cost[n]):

@@ -221,15 +221,22 @@ def _splits(corpus: Corpus, folder) -> dict:
     return {s: corpus.read_all(folder, corpus.files(s)) for s in SPLITS}
 
 
-def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dict) -> dict:
+def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dict,
+                  beside: dict = None) -> dict:
     """Table 2: both wardens (SRM, CNN) trained from scratch on each method's training
     stegos, selected on the validation photos' stegos, tested on the test photos; the
-    attacked row's also meets the transfer wardens. label -> Done (its folder holds them)."""
-    cfg, covers = ex.cfg, _splits(corpus, corpus.folder)
+    attacked row's also meets the transfer wardens. label -> Done (its folder holds them).
+    beside: other stages started in the same group, name -> (start(owner) -> Done, their
+    cost in detect stages where never measured), so that the ranks share them all, longest
+    first."""
+    cfg, covers, beside = ex.cfg, _splits(corpus, corpus.folder), beside or {}
     if ex.ranks.world > 1:
         share_features(ex, corpus, corpus_done, stegos)
     out = {}
-    owners = ex.stages.owners([f"detect-{slug(k)}" for k in stegos] + ["control"])
+    owners = ex.stages.owners([f"detect-{slug(k)}" for k in stegos] + ["control", *beside],
+                              {n: w for n, (_, w) in beside.items()})
+    for name, (start, _) in beside.items():
+        out[name] = start(owners[name])
     for label, st in stegos.items():  # each method's wardens on one rank, longest first
         transfer = cfg.get("transfer", {}) if label == cfg["attacked"] else {}
 
@@ -308,7 +315,9 @@ def attack_one(ex: Experiment, corpus: Corpus, hider, stegos: dict, wardens: dic
     files = test[:n] if n else test
     src = stegos["test"][:len(files)]
     cnn = wardens["CNN"]
+    t = time.perf_counter()
     res = attack_images(name, cnn, src, settings)
+    attack_s = time.perf_counter() - t
     for f, img in zip(files, res.images):
         (tmp / f).parent.mkdir(parents=True, exist_ok=True)
         write_image(tmp / f, img)
@@ -330,14 +339,17 @@ def attack_one(ex: Experiment, corpus: Corpus, hider, stegos: dict, wardens: dic
     out["PE_transfer"] = {tag: detection_summary(w, covers, adv) for tag, w in wardens.items()
                           if tag not in ("CNN", "SRM")}
     if retrain:  # a warden who knows the scheme retrains on attacked stegos
+        t = time.perf_counter()
         adv_train = attack_images(name, cnn, stegos["train"], settings).images
         adv_val = attack_images(name, cnn, stegos["val"], settings).images
+        attack_s += time.perf_counter() - t
         out["images_attacked"] += len(adv_train) + len(adv_val)
         cover_split = _splits(corpus, corpus.folder)
         out["PE_cnn_retrained"] = fit_and_measure(
             warden(ex, ex.cfg["wardens"]["CNN"], seed_offset=1),
             (cover_split["train"], adv_train), (covers, adv),
             val=(cover_split["val"], adv_val), quiet=ex.quiet)
+    out["attack_seconds"] = round(attack_s, 2)  # the attack alone, not its wardens
     return out
 
 
@@ -360,15 +372,21 @@ def attack_stegos(ex: Experiment, corpus: Corpus, hider, stegos: Done, detect: D
     return _finished(ex, out)
 
 
-def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict | None:
-    """Min-max hardening (harden.py) of a hider on this corpus: every round a frontier point.
-    Its rounds live in out/harden/<settings> and resume one by one; more rounds extend it."""
+def _harden_settings(ex: Experiment, corpus: Corpus):
+    """The experiment's game (config key harden), or None."""
     spec = dict(ex.cfg.get("harden") or {})
     if not spec:
         return None
     if corpus.mode != "gray":
         raise InputError("config: harden plays on gray corpora for now")
-    hc = harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
+    return harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
+
+
+def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done, owner=0) -> Done:
+    """Min-max hardening (harden.py) of a hider on this corpus: every round a frontier point.
+    Its rounds live in out/harden/<settings> and resume one by one; more rounds extend it.
+    Started beside the wardens (async, on its owner rank)."""
+    hc = _harden_settings(ex, corpus)
     work = ex.out / "harden" / hashlib.sha1(json.dumps(
         [game_settings(hc), corpus_done.key, VERSIONS["harden"]], sort_keys=True,
         default=str).encode()).hexdigest()[:12]
@@ -377,8 +395,8 @@ def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict | No
         device = str(pick_device(ex.device))
         return {"folder": str(work.relative_to(ex.out)),
                 "rounds": harden(corpus.folder, work, hc, device=device, quiet=ex.quiet)}
-    done = ex.stage("harden", "harden", asdict(hc), [corpus_done], build)
-    return {"config": asdict(hc), **done.result}
+    return ex.stage("harden", "harden", asdict(hc), [corpus_done], build, mode="async",
+                    owner=owner)
 
 
 def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
@@ -469,7 +487,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     """The paper's experiment and ours, stage by stage; every stage cached and resumable.
 
     Under torchrun (inside distributed.process_group) the ranks share each stage's images
-    or take whole stages in turn; the results equal one process's (same seeds per image)."""
+    or take whole stages in turn; the results equal one process's (same seeds per image), up
+    to the float rounding of a CNN's kernels, which changes with the thread count."""
     t0 = time.perf_counter()
     ex = Experiment(cfg, Path(out), Stages(out, quiet), device)
     path = ex.out / "invocations.json"
@@ -479,11 +498,15 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     methods, trained = choose_methods(ex, corpus, corpus_done)
     stegos = make_stegos(ex, corpus, corpus_done, methods)
     table1 = measure_fidelity(ex, corpus, methods, stegos)
-    detect = train_wardens(ex, corpus, corpus_done, stegos)
+    hc = _harden_settings(ex, corpus)
+    # a round of the game costs about five detect stages (offline run: 1,500-2,250 s vs 400)
+    beside = {"harden": (lambda owner: harden_hider(ex, corpus, corpus_done, owner),
+                         5.0 * (hc.rounds + 1))} if hc else {}
+    detect = train_wardens(ex, corpus, corpus_done, stegos, beside)
+    hardening = {"config": asdict(hc), **detect.pop("harden").result} if hc else None
     attacked = cfg["attacked"]
     attacks = attack_stegos(ex, corpus, methods[attacked].hider, stegos[attacked],
                             detect[attacked])
-    hardening = harden_hider(ex, corpus, corpus_done)
     games = play_games(ex, corpus, corpus_done)
     order = list(ex.done)
     ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)

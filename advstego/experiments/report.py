@@ -37,6 +37,12 @@ def _fmt(v, digits=4):
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
+def _per_image(v: dict) -> str:
+    """The attack's own seconds per attacked image (its wardens' training not counted)."""
+    secs = v.get("attack_seconds")
+    return "–" if secs is None else f"{secs / max(1, v['images_attacked']):.3f}"
+
+
 def _legacy(r: dict) -> dict:
     """A results.json written before rows were named by registry entries (the committed
     runs): the keys the tables read now, derived from its old config."""
@@ -84,7 +90,7 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     t3 = [[label, str(v["images"]), f"{v['cover_mse']:.2e}", f"{v['cover_psnr']:.2f}",
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
            f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
-           _fmt(v["queries"], 1)] for label, v in r["table3"].items()]
+           _fmt(v["queries"], 1), _per_image(v)] for label, v in r["table3"].items()]
     t4 = [[m, _fmt(x, 2), _fmt(y, 2), _fmt(pe_s), _fmt(pe_c)]
           for m, x, y, pe_s, pe_c in frontier_points(r)]
     return calibration_table(r) + [
@@ -99,7 +105,7 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
           "PE other CNN (transfer)", "PE SRM+FLD (transfer)"], t2b),
         ("Table 3 - after the attacks: cover and revealed-secret fidelity",
          ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
-          "secret PSNR change", "L-inf (grey levels)", "queries"], t3),
+          "secret PSNR change", "L-inf (grey levels)", "queries", "attack s/image"], t3),
         ("Table 4 - security-capacity frontier: what each way of hiding an image costs "
          "(simulated = conseal's simulator at the STC row's payload, carrying no secret; "
          "hardening rounds: their own fresh wardens, Table 5)",
