@@ -55,16 +55,13 @@ def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by nu
                 continue
             w0 = r if x[idx] else np.float32(0.0)  # cost of y = 0
             w1 = np.float32(0.0) if x[idx] else r  # cost of y = 1
-            for s0 in range(0, S, 8):  # eight states' decisions make one byte of the path
-                byte = 0
-                for k in range(min(8, S)):
-                    s = s0 + k
-                    a = cost[s] + w0
-                    b = cost[s ^ c] + w1
-                    take = b < a
-                    new[s] = b if take else a
-                    byte |= take << k
-                row[s0 >> 3] = byte
+            if S >= 8:
+                _step(c & 7, cost, new, row, c & ~7, w0, w1, S)
+            else:
+                for s in range(S):
+                    a, b = cost[s] + w0, cost[s ^ c] + w1
+                    new[s] = min(a, b)
+                    row[0] |= (b < a) << s
             cost, new = new, cost
             idx += 1
         bit = msg[i]  # row i is complete: keep states whose bit 0 is the message bit
@@ -93,6 +90,44 @@ def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by nu
     return y, total
 
 
+def _step_for(lo):
+    """One trellis column over all states, for columns whose low three bits are lo: state s
+    meets s ^ c, which for the eight states of a byte is the block s0 ^ (c & ~7), permuted
+    by lo. With lo a constant the compiler turns the permutation into shuffles."""
+    def step(cost, new, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
+        for s0 in range(0, S, 8):
+            pb = s0 ^ hi
+            byte = 0
+            for k in range(8):
+                a = cost[s0 + k] + w0
+                b = cost[pb + (k ^ lo)] + w1
+                new[s0 + k] = min(a, b)
+                byte |= (b < a) << k
+            row[s0 >> 3] = byte
+    return step
+
+
+def _dispatch(f0, f1, f2, f3, f4, f5, f6, f7):
+    def step(lo, cost, new, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
+        if lo == 0:
+            f0(cost, new, row, hi, w0, w1, S)
+        elif lo == 1:
+            f1(cost, new, row, hi, w0, w1, S)
+        elif lo == 2:
+            f2(cost, new, row, hi, w0, w1, S)
+        elif lo == 3:
+            f3(cost, new, row, hi, w0, w1, S)
+        elif lo == 4:
+            f4(cost, new, row, hi, w0, w1, S)
+        elif lo == 5:
+            f5(cost, new, row, hi, w0, w1, S)
+        elif lo == 6:
+            f6(cost, new, row, hi, w0, w1, S)
+        else:
+            f7(cost, new, row, hi, w0, w1, S)
+    return step
+
+
 _COMPILED = {}
 
 
@@ -101,6 +136,8 @@ def _compiled_viterbi():
     if "viterbi" not in _COMPILED:
         import numba
 
+        inline = numba.njit(inline="always")
+        globals()["_step"] = inline(_dispatch(*(inline(_step_for(lo)) for lo in range(8))))
         _COMPILED["viterbi"] = numba.njit(cache=True)(_viterbi)
     return _COMPILED["viterbi"]
 
