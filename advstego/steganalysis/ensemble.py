@@ -1,4 +1,5 @@
-"""SRM (or SRMQ1) features + sealwatch's FLD ensemble (Kodovsky, Fridrich, Holub 2012)."""
+"""SRM (or SRMQ1) features + the FLD ensemble (Kodovsky, Fridrich, Holub 2012): sealwatch's
+classifier, trained by fld.FastFldTrainer (sealwatch's search, a faster base learner)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class SrmFld(Detector):
         return srm_features(images, self.q1, self.workers)
 
     def fit(self, covers, stegos, run=None, quiet=False, val=None):  # val: nothing to select
-        from sealwatch.ensemble_classifier import FldEnsembleTrainer
+        from .fld import FastFldTrainer
 
         if len(covers) != len(stegos) or len(covers) < 2:
             raise InputError(f"FLD ensemble needs paired covers and stegos "
@@ -38,9 +39,9 @@ class SrmFld(Detector):
         self.channels = 3 if np.ndim(covers[0]) == 3 else 1
         Xc = np.ascontiguousarray(self.features(covers), dtype=np.float64)
         Xs = np.ascontiguousarray(self.features(stegos), dtype=np.float64)
-        trainer = FldEnsembleTrainer(Xc, Xs, seed=self.seed + 1, L=self.L,
+        trainer = FastFldTrainer(Xc, Xs, seed=self.seed + 1, L=self.L,
                                      d_sub=min(self.d_sub, Xc.shape[1]) if isinstance(
-                                         self.d_sub, int) else self.d_sub, verbose=0)
+                                         self.d_sub, int) else self.d_sub)
         self.ensemble, _ = trainer.train()
         return self
 
