@@ -32,6 +32,9 @@ def block_widths(n: int, m: int) -> np.ndarray:
     return np.diff(edges)
 
 
+_step = None  # the compiled column step (_dispatch), set by _compiled_viterbi before use
+
+
 def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by numba
     n, m, S = x.size, msg.size, 1 << h
     cost = np.full(S, np.inf, np.float32)  # float32, as the reference coder: half the traffic
