@@ -287,6 +287,7 @@ TABLES = {
     "cli-speed": lambda: verbatim("results/cli_speed.txt"),
     "srm-speed": lambda: verbatim("results/srm_speed.txt"),
     "stc-speed": lambda: verbatim("results/stc_speed.txt"),
+    "fld-speed": lambda: verbatim("results/fld_speed.txt"),
     "stc-reference": lambda: verbatim("results/stc_reference.txt"),
     "stc-reference-saturated": lambda: verbatim("results/stc_reference_saturated.txt"),
     "warden-speed": lambda: verbatim("results/warden_speed.txt"),
