@@ -193,3 +193,25 @@ def test_stages_go_to_ranks_longest_first_by_their_last_time(tmp_path):
     assert [n for n, r in owners.items() if r == owners["game"]] == ["game"]
     st.ranks.world = 1
     assert set(st.owners(["a", "b"]).values()) == {0}
+
+
+def test_a_killed_invocation_is_rebuilt_from_its_stages(tmp_path):
+    import os
+
+    from advstego.experiments.pipeline import past_invocations
+
+    (tmp_path / "invocations.json").write_text(json.dumps(
+        [{"invocation": 0, "ranks": 1, "wall_seconds": 50.0, "stages_ran": ["a"]}]))
+    for name, inv, secs, sealed, ranks in (("a", 0, 50.0, 1000, 1), ("b", 1, 30.0, 2000, 2),
+                                           ("c", 1, 100.0, 2500, 1)):
+        folder = tmp_path / "stages" / name
+        folder.mkdir(parents=True)
+        marker = folder / "stage.json"
+        marker.write_text(json.dumps({"seconds": secs, "invocation": inv, "ranks": ranks,
+                                      "result": None}))
+        os.utime(marker, (sealed, sealed))
+    past = past_invocations(tmp_path)
+    assert [p["invocation"] for p in past] == [0, 1] and past[0]["wall_seconds"] == 50.0
+    # invocation 1 was killed: from b's start (2000 - 30) to c's seal (2500), two ranks
+    assert past[1]["interrupted"] and past[1]["wall_seconds"] == 530.0 and past[1]["ranks"] == 2
+    assert sorted(past[1]["stages_ran"]) == ["b", "c"]

@@ -446,6 +446,32 @@ def stage_times(ex: Experiment, corpus: Corpus, ran: list) -> dict:
     return out
 
 
+def past_invocations(out: Path) -> list[dict]:
+    """The invocations recorded in invocations.json, and any that made stages but never got
+    there (killed): those are rebuilt from their stages' files, from the first stage's start
+    to the last one's seal, a lower bound of their wall time (marked interrupted)."""
+    path = out / "invocations.json"
+    past = json.loads(path.read_text()) if path.exists() else []
+    known, spans = {p["invocation"] for p in past}, {}
+    for marker in sorted((out / "stages").glob("*/stage.json")):
+        meta = json.loads(marker.read_text())
+        k = meta.get("invocation")
+        if k is None or k in known:
+            continue
+        end = marker.stat().st_mtime
+        span = spans.setdefault(k, {"start": end, "end": end, "ranks": 1, "stages": []})
+        span["start"] = min(span["start"], end - meta.get("seconds", 0.0))
+        span["end"] = max(span["end"], end)
+        span["ranks"] = max(span["ranks"], meta.get("ranks") or 1)
+        span["stages"].append(marker.parent.name)
+    for k, sp in sorted(spans.items()):
+        past.append({"invocation": k, "ranks": sp["ranks"],
+                     "wall_seconds": round(sp["end"] - sp["start"], 1),
+                     "stages_ran": sp["stages"], "interrupted": True,
+                     "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(sp["start"]))})
+    return sorted(past, key=lambda p: p["invocation"])
+
+
 def invocations(ex: Experiment, past: list, wall: float, ran: list) -> list[dict]:
     """Every invocation of this run folder so far, this one appended (rank 0 writes it):
     the whole run's wall time is their sum, whatever a resume reused."""
@@ -492,8 +518,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     t0 = time.perf_counter()
     ex = Experiment(cfg, Path(out), Stages(out, quiet), device)
     path = ex.out / "invocations.json"
-    past = json.loads(path.read_text()) if path.exists() else []
-    ex.stages.invocation = len(past)
+    past = past_invocations(ex.out)
+    ex.stages.invocation = 1 + max((p["invocation"] for p in past), default=-1)
     corpus, corpus_done = make_corpus(ex)
     methods, trained = choose_methods(ex, corpus, corpus_done)
     stegos = make_stegos(ex, corpus, corpus_done, methods)

@@ -188,8 +188,10 @@ def stage_table(r) -> list:
     rows.append([f"this invocation ({r['ranks']} rank(s); busy seconds per rank: "
                  f"{', '.join(_fmt(b, 1) for b in r.get('busy_seconds', []))})",
                  _fmt(r["wall_seconds"], 1), "", "", "", "", _fmt(runs[-1]["invocation"])])
-    rows.append([f"whole run: {len(runs)} invocation(s)", _fmt(r["wall_seconds_total"], 1),
-                 "", "", "", "", ""])
+    cut = sum(1 for x in runs if x.get("interrupted"))
+    rows.append([f"whole run: {len(runs)} invocation(s)" + (
+        f", {cut} interrupted (counted up to its last finished stage)" if cut else ""),
+        _fmt(r["wall_seconds_total"], 1), "", "", "", "", ""])
     return [("Stage times (wall seconds in the invocation that made each stage)",
              ["stage", "seconds", "images", "seconds per image", "ranks", "this invocation",
               "made in invocation"], rows)]
