@@ -208,7 +208,7 @@ def summary(name: str = "results/offline/results.json") -> str:
     return "\n".join(md)
 
 
-def _last_line(name: str, pattern: str):
+def _number_after(name: str, pattern: str):
     """The first number a benchmark's saved output prints after `pattern`, or None."""
     path = ROOT / name
     m = re.search(pattern + r"\s*([0-9.]+)", path.read_text()) if path.exists() else None
@@ -229,10 +229,10 @@ def speed_targets(name: str = "results/offline/results.json") -> str:
             if k.startswith("FGSM") and v.get("attack_seconds") is not None]
     stc = [v["seconds_per_image"] * (v.get("ranks") or 1) for n, v in st.items()
            if n.startswith("stegos-STC") and v.get("seconds_per_image")]
-    srm = _last_line("results/srm_speed.txt", "speed-up :")
-    ref = _last_line("results/stc_reference.txt", "distortion ratio")
-    ref_t = _last_line("results/stc_reference.txt", r"s \(")
-    demo = _last_line("results/demo_time.txt", "make demo after install:")
+    srm = _number_after("results/srm_speed.txt", "speed-up :")
+    ref = _number_after("results/stc_reference.txt", "distortion ratio")
+    ref_t = _number_after("results/stc_reference.txt", r"s \(")
+    demo = _number_after("results/demo_time.txt", "make demo after install:")
 
     def row(what, value, goal, ok):
         return f"| {what} | {value} | {goal} | {'met' if ok else '**not met**'} |"

@@ -382,11 +382,10 @@ def _harden_settings(ex: Experiment, corpus: Corpus):
     return harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
 
 
-def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done, owner=0) -> Done:
+def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done, hc, owner=0) -> Done:
     """Min-max hardening (harden.py) of a hider on this corpus: every round a frontier point.
     Its rounds live in out/harden/<settings> and resume one by one; more rounds extend it.
-    Started beside the wardens (async, on its owner rank)."""
-    hc = _harden_settings(ex, corpus)
+    Started beside the wardens (async, on its owner rank); hc: _harden_settings."""
     work = ex.out / "harden" / hashlib.sha1(json.dumps(
         [game_settings(hc), corpus_done.key, VERSIONS["harden"]], sort_keys=True,
         default=str).encode()).hexdigest()[:12]
@@ -526,7 +525,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     table1 = measure_fidelity(ex, corpus, methods, stegos)
     hc = _harden_settings(ex, corpus)
     # a round of the game costs about five detect stages (offline run: 1,500-2,250 s vs 400)
-    beside = {"harden": (lambda owner: harden_hider(ex, corpus, corpus_done, owner),
+    beside = {"harden": (lambda owner: harden_hider(ex, corpus, corpus_done, hc, owner),
                          5.0 * (hc.rounds + 1))} if hc else {}
     detect = train_wardens(ex, corpus, corpus_done, stegos, beside)
     hardening = {"config": asdict(hc), **detect.pop("harden").result} if hc else None

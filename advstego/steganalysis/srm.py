@@ -15,6 +15,7 @@ The same residuals, quantisers, min/max combinations and co-occurrences as sealw
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 
 import numpy as np
@@ -263,10 +264,9 @@ def _all_edges(Q):
 
 # --- symmetrisation and naming (sealwatch's symm.py) ------------------------------------
 
+@functools.cache
 def _maps():
     """Index maps of symm4_dir (pairs) and symm4 (quadruples); index B**4 reads a zero."""
-    if "maps" in _COMPILED:
-        return _COMPILED["maps"]
     r = range(-T, T + 1)
 
     def at(*v):
@@ -299,8 +299,7 @@ def _maps():
                         done |= {b, nb}
                     else:
                         sign.append((a, na, zero, zero))
-    _COMPILED["maps"] = tuple(np.array(m).T for m in (direc, sign))
-    return _COMPILED["maps"]
+    return tuple(np.array(m).T for m in (direc, sign))
 
 
 def _padded(A):
