@@ -17,6 +17,7 @@ import zlib
 
 import numpy as np
 
+from ..embedding.costs import cost_adjusted
 from ..errors import InputError
 from . import codec as codecs
 from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
@@ -31,13 +32,10 @@ MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
 
 
 def _costs(x: np.ndarray, cost: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ρ+1, ρ−1) of every element, channel by channel, from conseal."""
-    import conseal
-
-    fn = getattr(conseal, cost).compute_cost_adjusted
+    """(ρ+1, ρ−1) of every element, channel by channel (embedding/costs.py)."""
     if x.ndim == 2:
-        return fn(x)
-    pairs = [fn(np.ascontiguousarray(x[..., c])) for c in range(x.shape[2])]
+        return cost_adjusted(x, cost)
+    pairs = [cost_adjusted(np.ascontiguousarray(x[..., c]), cost) for c in range(x.shape[2])]
     return np.stack([p for p, _ in pairs], 2), np.stack([m for _, m in pairs], 2)
 
 
