@@ -233,6 +233,9 @@ def speed_targets(name: str = "results/offline/results.json") -> str:
     ref = _number_after("results/stc_reference.txt", "distortion ratio")
     ref_t = _number_after("results/stc_reference.txt", r"s \(")
     demo = _number_after("results/demo_time.txt", "make demo after install:")
+    stc_bench = [_number_after("results/stc_speed.txt", f"secret {n}x{n}: whole stego")
+                 for n in (256, 128)]
+    fgsm_bench = _number_after("results/fgsm_speed.txt", "s/image, ours")
 
     def row(what, value, goal, ok):
         return f"| {what} | {value} | {goal} | {'met' if ok else '**not met**'} |"
@@ -248,11 +251,18 @@ def speed_targets(name: str = "results/offline/results.json") -> str:
                       f"{detect[len(detect) // 2]:.0f} / {detect[-1]:.0f} s", "≤ 60 s each",
                       detect[-1] <= 60))
     if fgsm:
-        md.append(row("FGSM attack per image (the attack alone)",
+        md.append(row("FGSM attack per image (the attack alone; offline run)",
                       f"{min(fgsm):.3f}–{max(fgsm):.3f} s", "≤ 0.3 s", max(fgsm) <= 0.3))
+    if fgsm_bench:
+        md.append(row("fgsm-uint8 per image, one thread, the offline settings (results/fgsm_speed.txt)",
+                      f"{fgsm_bench:.3f} s", "≤ 0.3 s", fgsm_bench <= 0.3))
     if stc:
-        md.append(row("STC stego at 0.4 bpp, 256² (one rank's time per image)",
+        md.append(row("STC stego at 0.4 bpp, 256² (one rank's time per image; offline run)",
                       f"{min(stc):.2f}–{max(stc):.2f} s", "≤ 0.15 s", max(stc) <= 0.15))
+    if all(stc_bench):
+        md.append(row("STC stego at 0.4 bpp, 256², one thread, 256² / 128² secret "
+                      "(results/stc_speed.txt)", " / ".join(f"{t:.3f} s" for t in stc_bench),
+                      "≤ 0.15 s", max(stc_bench) <= 0.15))
     if srm:
         md.append(row("SRM extraction vs sealwatch (results/srm_speed.txt)", f"{srm:.1f}x",
                       "≥ 20x, identical", srm >= 20))
@@ -349,6 +359,7 @@ TABLES = {
     "srm-speed": lambda: verbatim("results/srm_speed.txt"),
     "stc-speed": lambda: verbatim("results/stc_speed.txt"),
     "fld-speed": lambda: verbatim("results/fld_speed.txt"),
+    "fgsm-speed": lambda: verbatim("results/fgsm_speed.txt"),
     "stc-reference": lambda: verbatim("results/stc_reference.txt"),
     "stc-reference-saturated": lambda: verbatim("results/stc_reference_saturated.txt"),
     "warden-speed": lambda: verbatim("results/warden_speed.txt"),

@@ -75,27 +75,31 @@ def fgsm_uint8(detector, stegos, levels: int = 2, steps: int = 60, alpha: float 
     for i in range(0, len(arr), batch):
         x0 = torch.from_numpy(arr[i:i + batch].astype(np.float32))
         x0 = x0[:, None] if x0.ndim == 3 else x0.permute(0, 3, 1, 2).contiguous()  # NCHW
-        delta = torch.zeros_like(x0, requires_grad=True)
+        delta = torch.zeros_like(x0)
         done = torch.zeros(len(x0), dtype=torch.bool)
         used = torch.zeros(len(x0), dtype=torch.long)
         best = x0.clone()
+        live = torch.arange(len(x0))  # the images still called stego: only they are computed
         for step in range(steps + 1):
-            x = (x0 + delta).clamp(0, 255)
+            d = delta[live].requires_grad_(True)
+            x = (x0[live] + d).clamp(0, 255)
             q = straight_through(x, x.round())  # the 8-bit image, gradients pass through
             z = detector.logits(q / 255)
             gap = z[:, 1] - z[:, 0]
-            flipped = (gap.detach() < -1e-3) & ~done
-            best[flipped] = q.detach()[flipped]
-            done |= flipped
-            if step == steps or done.all():
+            flipped = gap.detach() < -1e-3
+            best[live[flipped]] = q.detach()[flipped]
+            done[live[flipped]] = True
+            keep = ~flipped
+            if step == steps or not keep.any():
                 break
-            used += (~done).long()
-            (grad,) = torch.autograd.grad(torch.clamp(gap + margin, min=0).sum(), delta)
+            used[live[keep]] += 1
+            (grad,) = torch.autograd.grad(torch.clamp(gap[keep] + margin, min=0).sum(), d)
             with torch.no_grad():
+                grad = grad[keep]
                 top = grad.flatten(1).abs().amax(1).clamp_min(1e-30)[:, None, None, None]
-                delta -= alpha * grad / top * (~done).float()[:, None, None, None]
-                delta.clamp_(-levels, levels)
-        best[~done] = (x0 + delta.detach()).clamp(0, 255)[~done]
+                live = live[keep]
+                delta[live] = (delta[live] - alpha * grad / top).clamp(-levels, levels)
+        best[~done] = (x0 + delta).clamp(0, 255)[~done]
         best = best.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
         out.append(best[..., 0] if best.shape[3] == 1 else best)
         used_all.append(used.numpy())
