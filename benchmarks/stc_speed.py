@@ -14,7 +14,7 @@ import conseal
 import numpy as np
 
 from advstego.data.sources import sample_photos
-from advstego.hiding import classical
+from advstego.embedding.costs import cost_adjusted
 from advstego.hiding.classical import StcHider
 from advstego.hiding.small import shrink
 
@@ -44,7 +44,7 @@ def main():
     covers, secrets = imgs[:-1], imgs[1:]
     hider = StcHider("suniward", "jpeg", 0.4)
     hider.hide(covers[0], secrets[0])  # numba's compiled coder loaded, conseal imported
-    ours, t_cost = per_image(lambda c: classical._costs(c, "suniward"), [(c,) for c in covers])
+    ours, t_cost = per_image(lambda c: cost_adjusted(c, "suniward"), [(c,) for c in covers])
     theirs, t_conseal = per_image(conseal.suniward.compute_cost_adjusted, [(c,) for c in covers])
     diff = max(float(np.max(np.abs(a - b) / b)) for o, r in zip(ours, theirs)
                for a, b in zip(o, r))

@@ -254,8 +254,9 @@ def speed_targets(name: str = "results/offline/results.json") -> str:
         md.append(row("FGSM attack per image (the attack alone; offline run)",
                       f"{min(fgsm):.3f}–{max(fgsm):.3f} s", "≤ 0.3 s", max(fgsm) <= 0.3))
     if fgsm_bench:
-        md.append(row("fgsm-uint8 per image, one thread, the offline settings (results/fgsm_speed.txt)",
-                      f"{fgsm_bench:.3f} s", "≤ 0.3 s", fgsm_bench <= 0.3))
+        md.append(row("fgsm-uint8 per image, one thread, the offline settings "
+                      "(results/fgsm_speed.txt)", f"{fgsm_bench:.3f} s", "≤ 0.3 s",
+                      fgsm_bench <= 0.3))
     if stc:
         md.append(row("STC stego at 0.4 bpp, 256² (one rank's time per image; offline run)",
                       f"{min(stc):.2f}–{max(stc):.2f} s", "≤ 0.15 s", max(stc) <= 0.15))

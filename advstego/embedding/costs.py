@@ -2,7 +2,8 @@
 
 S-UNIWARD's three Daubechies-8 filters are outer products of two 1-D filters, so each 16×16
 correlation of conseal's cost map is two 16-tap passes here: the same map up to float
-rounding (tests/test_costs.py), about 10× faster. WOW and HILL come from conseal as they are.
+rounding (tests/test_costs.py), in a fraction of the time (benchmarks/stc_speed.py). WOW and
+HILL come from conseal as they are.
 """
 
 from __future__ import annotations

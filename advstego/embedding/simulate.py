@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .costs import cost_adjusted, suniward_adjusted
 from ..files import write_text_atomic
 from ..data.prepare import list_images
 from ..images import read_image, write_image
 from ..paths import claim_run_folder
 from ..progress import progress
+from .costs import cost_adjusted, suniward_adjusted
 
 
 def _conseal(module):
@@ -35,11 +35,16 @@ def _conseal(module):
     return run
 
 
+def _ternary(x: np.ndarray, costs, alpha: float, seed: int) -> np.ndarray:
+    """The stego conseal's ternary simulator makes of x with costs (ρ+1, ρ−1)."""
+    import conseal
+    delta = conseal.simulate.ternary(costs, alpha, x.size, seed=seed)
+    return (x.astype(np.int16) + delta).astype(np.uint8)
+
+
 def _suniward(x: np.ndarray, alpha: float, seed: int) -> np.ndarray:
     """conseal's S-UNIWARD simulator on our separable cost map (the same stegos, faster)."""
-    import conseal
-    delta = conseal.simulate.ternary(suniward_adjusted(x), alpha, x.size, seed=seed)
-    return x + delta.astype(np.uint8)
+    return _ternary(x, suniward_adjusted(x), alpha, seed)
 
 
 METHODS = {"wow": _conseal("wow"), "suniward": _suniward, "hill": _conseal("hill")}
@@ -66,15 +71,12 @@ def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0
 
 
 def _adversarial(cover, method, payload, seed, adversary):
-    import conseal
-
     if cover.ndim != 2:
         raise InputError("adversarial embedding takes gray covers (the wardens are gray)")
     rp, rm = cost_adjusted(cover, method)
 
     def embed(p, m):  # the same seed every time: only the costs differ
-        delta = conseal.simulate.ternary((p, m), payload, cover.size, seed=seed)
-        return (cover.astype(np.int16) + delta).astype(np.uint8)
+        return _ternary(cover, (p, m), payload, seed)
 
     return adversary.embed(rp, rm, embed, seed)[0]
 

@@ -524,7 +524,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     stegos = make_stegos(ex, corpus, corpus_done, methods)
     table1 = measure_fidelity(ex, corpus, methods, stegos)
     hc = _harden_settings(ex, corpus)
-    # a round of the game costs about five detect stages (offline run: 1,500-2,250 s vs 400)
+    # a round of the game costs about five detect stages or more (committed offline run:
+    # 3,959 s for its three rounds beside detect stages of about 225 s)
     beside = {"harden": (lambda owner: harden_hider(ex, corpus, corpus_done, hc, owner),
                          5.0 * (hc.rounds + 1))} if hc else {}
     detect = train_wardens(ex, corpus, corpus_done, stegos, beside)
