@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 
@@ -79,10 +80,19 @@ def _add_options(q, options: dict, prefix=""):
             q.add_argument(flag, type=typ, default=default, help=prefix + hlp)
 
 
-def _check_out(path):
+def _check_out(path, *inputs):
+    """An output file that is none of the command's inputs."""
     from .paths import output_file
 
+    _distinct(path, *inputs)
     return output_file(path)
+
+
+def _distinct(out, *inputs):
+    """Refuse an output (file or folder) that is, or holds, one of the inputs."""
+    from .paths import not_an_input
+
+    not_an_input(out, *[i for i in inputs if i])
 
 
 # ---- data ---------------------------------------------------------------
@@ -123,6 +133,7 @@ def cmd_data_prepare(a):
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
                         max_tiles=a.max_tiles, fractions=fractions, seed=a.seed)
+    _distinct(a.out, None if a.source in ("sample", "debian-photos") else a.source, a.root)
     photos = photos_for(source)
     if a.limit:
         photos = photos[: a.limit]
@@ -158,12 +169,12 @@ def cmd_data_info(a):
 
 # ---- hiding -------------------------------------------------------------
 
-def hider_args(p):
+def hider_args(p, default="stc"):
     from .hiding.registry import HIDERS, hider_options
 
-    p.add_argument("--method", choices=HIDERS.names(), default="gan",
+    p.add_argument("--method", choices=HIDERS.names(), default=default,
                    help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
-                                  for n in HIDERS.names()))
+                                  for n in HIDERS.names()) + f" (default {default})")
     _add_options(p, hider_options())
 
 
@@ -174,77 +185,245 @@ def _hider(a, channels=1):
     return load_hider(a.method, channels, **{k: getattr(a, k) for k in cls.options})
 
 
+def _peek_mode(path) -> str:
+    """An image file's real mode: gray stored as RGB (WebP, a gray GIF) counts as gray."""
+    from .images import natural_mode, read_image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return natural_mode(read_image(path, None))
+
+
 def _hider_and_image(a, path, convert=False):
     """The hider for an image's mode (gray or RGB) and the image read in the hider's mode
     (a first look chooses the mode; warnings come on the real read)."""
     from .images import mode_of, read_image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        peek = read_image(path, None)
-    hider = _hider(a, 1 if peek.ndim == 2 else 3)
+    hider = _hider(a, 1 if _peek_mode(path) == "gray" else 3)
     return hider, read_image(path, mode_of(hider.cover_channels), convert=convert)
+
+
+def _public_key_warning(a):
+    from .hiding.base import DEFAULT_KEY
+
+    if a.key == DEFAULT_KEY and a.method == "stc":
+        warnings.warn("no --key: the default key is public, anyone with advstego can reveal "
+                      "this secret")
 
 
 def hide_args(p):
     p.add_argument("--cover", required=True)
-    p.add_argument("--secret", required=True)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--secret", help="the secret image")
+    what.add_argument("--file", help="STC: any file, carried with its name")
     p.add_argument("-o", "--output", required=True, help="stego image (.png)")
     p.add_argument("--resize-secret", action="store_true",
-                   help="resize a secret of another size to the cover's size")
+                   help="gan / lsb: resize a secret of another size to the cover's size "
+                        "(stc takes a secret of any size)")
     p.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
     p.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
     p.add_argument("--adversarial", action="store_true",
-                   help="STC: adversarial costs (ADV-EMB) against the shipped wardens")
+                   help="STC: adversarial costs (ADV-EMB) against the shipped wardens; measured "
+                        "against retrained wardens they bring no gain (results/README.md)")
     p.add_argument("--wardens", help="STC: adversarial costs against these: a folder of CNN "
                                      "wardens or an `advstego harden --method stc` run")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
     hider_args(p)
 
 
-@command("hide", "hide a secret image in a cover image", hide_args)
+@command("hide", "hide a secret image (or, with stc, a file) in a cover image", hide_args)
 def cmd_hide(a):
     import numpy as np
     from PIL import Image
 
     from .images import mode_of, read_image, write_image
 
-    out = _check_out(a.output)
+    out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens)
+    _check_stego_format(out, a.force_lossy)
+    if a.file and a.method != "stc":
+        raise InputError(f"--file: --method {a.method} carries images only (use --method stc)")
     hider, cover = _hider_and_image(a, a.cover, a.convert)
     if a.adversarial or a.wardens:
         if not getattr(hider, "takes_adversarial_costs", False):
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
                              "(use --method stc)")
+        if cover.ndim == 3:
+            raise InputError(f"{a.cover}: --adversarial / --wardens: the wardens judge gray "
+                             "covers only (use --convert, or leave out --adversarial)")
         from .attacks.adversarial_costs import Adversary
 
         hider.adversary = Adversary.load(a.wardens)
-    secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
-    if secret.shape[:2] != cover.shape[:2]:
-        (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
-        if not a.resize_secret:
-            what = "smaller than" if ch < sh or cw < sw else "a different size from"
-            raise InputError(f"{a.cover}: cover ({cw}x{ch}) is {what} the secret ({sw}x{sh}); "
-                             "pass --resize-secret to resize the secret to the cover")
-        print(f"advstego: notice: secret resized from {sw}x{sh} to {cw}x{ch}", file=sys.stderr)
-        secret = np.array(Image.fromarray(secret).resize((cw, ch), Image.Resampling.LANCZOS))
-    stego = hider.hide(cover, secret)
+    _public_key_warning(a)
+    report = {"output": str(out), "method": a.method, "hider": hider.name}
+    if a.file:
+        from pathlib import Path
+
+        src = Path(a.file)
+        if not src.is_file():
+            raise InputError(f"{src}: no such file")
+        stego = hider.hide_file(cover, _read_bytes(src), src.name)
+    else:
+        any_size = getattr(hider, "any_secret_size", False)
+        secret = read_image(a.secret, None if any_size else mode_of(hider.secret_channels),
+                            convert=a.convert)
+        if any_size:
+            hider.secret_channels = 1 if secret.ndim == 2 else 3
+        elif secret.shape[:2] != cover.shape[:2]:
+            (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
+            if not a.resize_secret:
+                what = "smaller than" if ch < sh or cw < sw else "a different size from"
+                raise InputError(f"{a.cover}: cover ({cw}x{ch}) is {what} the secret "
+                                 f"({sw}x{sh}); pass --resize-secret to resize the secret")
+            print(f"advstego: notice: secret resized from {sw}x{sh} to {cw}x{ch}",
+                  file=sys.stderr)
+            secret = np.array(Image.fromarray(secret).resize((cw, ch), Image.Resampling.LANCZOS))
+        stego = hider.hide(cover, secret)
     write_image(out, stego, allow_lossy=a.force_lossy)
-    print(f"{out}: stego written ({hider.name})")
+    from .hiding.codec import psnr
+
+    report["stego_psnr"] = round(psnr(cover, stego), 2)
+    info = (getattr(hider, "last", None) or [{}])[-1]
+    report |= {k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
+               if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
+                        "secret_psnr", "capacity_used", "changes")}
+    if a.json:
+        print(json.dumps(report))
+        return
+    line = f"{out}: stego written ({hider.name}), stego PSNR {report['stego_psnr']:.2f} dB"
+    if "bytes" in info and info.get("kind") == "file":
+        line += f"; {info['name']}: {info['bytes']} bytes"
+    elif "bytes" in info:
+        line += (f"; secret as {info['codec']} q{info['quality']} at "
+                 f"{info['encoded_size'][1]}x{info['encoded_size'][0]}, {info['bytes']} bytes, "
+                 f"secret PSNR {info['secret_psnr']:.2f} dB")
+    if "capacity_used" in info:
+        line += f"; {100 * info['capacity_used']:.0f}% of the payload used"
+    print(line)
+
+
+def _read_bytes(path) -> bytes:
+    from . import images
+
+    size = path.stat().st_size
+    if size > images.MAX_PIXELS:
+        raise InputError(f"{path}: {size:,} bytes, more than any cover could carry")
+    return path.read_bytes()
+
+
+def _check_stego_format(out, force_lossy):
+    """A stego format that keeps every bit, checked before any work."""
+    from .images import LOSSY_EXTENSIONS, WRITABLE_EXTENSIONS
+
+    ext = out.suffix.lower()
+    if ext not in WRITABLE_EXTENSIONS:
+        raise InputError(f"{out}: cannot write {ext or '(no extension)'!r} images; use "
+                         f"{', '.join(sorted(WRITABLE_EXTENSIONS))}")
+    if ext in LOSSY_EXTENSIONS and not force_lossy:
+        raise InputError(f"{out}: refusing to write a stego as lossy {ext}: lossy saving "
+                         "destroys the hidden image (use .png, or force it)")
 
 
 def reveal_args(p):
     p.add_argument("stego")
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("-o", "--output", required=True,
+                   help="the revealed image; for a hidden file, a file or an existing folder "
+                        "(the file keeps its name there)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
     hider_args(p)
 
 
-@command("reveal", "reveal the secret image from a stego image", reveal_args)
+@command("reveal", "reveal the secret image (or file) from a stego image", reveal_args)
 def cmd_reveal(a):
-    from .images import write_image
+    from pathlib import Path
 
-    out = _check_out(a.output)
-    hider, stego = _hider_and_image(a, a.stego)
-    write_image(out, hider.reveal(stego))
-    print(f"{out}: revealed secret written ({hider.reveal_name})")
+    from .files import write_bytes_atomic
+    from .hiding.classical import StcHider
+    from .hiding.message import NoMessage, Payload
+    from .images import read_image, write_image
+
+    _distinct(a.output, a.stego, a.model)
+    target = Path(a.output)
+    stego = read_image(a.stego, _peek_mode(a.stego))
+    stc = StcHider(key=a.key)
+    try:  # an STC message is recognised whatever --method says
+        got, method = stc.reveal_payload(stego), "stc"
+    except NoMessage:
+        if a.method == "stc":
+            raise
+        got, method = None, a.method
+    if method != a.method:
+        print(f"advstego: notice: {a.stego} holds an STC message: revealed with --method stc",
+              file=sys.stderr)
+    report = {"stego": str(a.stego), "method": method}
+    if isinstance(got, Payload):
+        if target.is_dir():
+            target = target / Path(got.name).name
+            if target.exists():
+                raise InputError(f"{target}: exists; give -o a file path")
+        _check_out(target, a.stego)
+        write_bytes_atomic(target, got.data)
+        report |= {"kind": "file", "output": str(target), "name": got.name,
+                   "bytes": len(got.data)}
+        what = f"hidden file {got.name} written ({len(got.data)} bytes)"
+    else:
+        out = _check_out(target, a.stego, a.model)
+        if got is None:
+            hider, stego = _hider_and_image(a, a.stego)
+            print(f"advstego: notice: --method {method} cannot verify the key or that "
+                  f"{a.stego} holds a secret: a wrong key or method gives noise", file=sys.stderr)
+            got, name = hider.reveal(stego), hider.reveal_name
+        else:
+            name = "stc"
+        write_image(out, got)
+        report |= {"kind": "image", "output": str(out), "size": list(got.shape[:2])}
+        what = f"revealed secret written ({name})"
+    if a.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['output']}: {what}")
+
+
+def capacity_args(p):
+    p.add_argument("--cover", required=True)
+    p.add_argument("--secret", help="also: the quality this secret gets")
+    p.add_argument("--payload", type=_number(float, 0, 1.2, low_open=True), default=0.4,
+                   help="bits per cover pixel (per channel for RGB), in (0, 1.2]")
+    p.add_argument("--codec", default="auto", help="auto | avif | jxl | jpeg | webp")
+    p.add_argument("--json", action="store_true")
+
+
+@command("capacity", "how many bytes a cover carries with STC, and the secret quality they buy",
+         capacity_args)
+def cmd_capacity(a):
+    from .hiding import codec
+    from .hiding.classical import StcHider
+    from .images import read_image
+
+    cover = read_image(a.cover, _peek_mode(a.cover))
+    hider = StcHider(payload=a.payload, codec=a.codec, channels=1 if cover.ndim == 2 else 3)
+    budget = hider.budget(cover.size)
+    r = {"cover": str(a.cover), "size": list(cover.shape[:2]), "payload_bpp": a.payload,
+         "bytes": max(budget, 0)}
+    if a.secret and budget > 0:
+        secret = read_image(a.secret, None)
+        if a.codec == codec.AUTO:
+            _, info = codec.best(secret, budget)
+        else:
+            data, q, size = codec.compress(secret, a.codec, budget)
+            back = codec.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2])
+            info = {"codec": a.codec, "quality": q, "encoded_size": list(size),
+                    "psnr": codec.psnr(secret, back)}
+        r |= {"secret": str(a.secret), "codec": info["codec"], "quality": info["quality"],
+              "encoded_size": list(info["encoded_size"]), "secret_psnr": round(info["psnr"], 2)}
+    if a.json:
+        print(json.dumps(r))
+        return
+    print(f"{a.cover}: {r['bytes']:,} bytes of secret at {a.payload:g} bpp "
+          f"({cover.shape[1]}x{cover.shape[0]}, {'gray' if cover.ndim == 2 else 'RGB'})")
+    if "codec" in r:
+        h, w = r["encoded_size"]
+        print(f"{a.secret}: {r['codec']} q{r['quality']} at {w}x{h}, secret PSNR "
+              f"{r['secret_psnr']:.2f} dB")
 
 
 def train_args(p):
@@ -275,7 +454,7 @@ def train_args(p):
 def cmd_train(a):
     from .hiding.config import make_config
     from .hiding.train import train
-    from .paths import output_folder
+    from .paths import claim_run_folder, output_folder
 
     over = {k: getattr(a, k) for k in ("arch", "width", "blocks", "crop", "batch", "epochs",
                                        "steps_per_epoch", "lr", "seed")}
@@ -283,7 +462,10 @@ def cmd_train(a):
         over["lambdas"] = a.lambdas
     if a.bf16:
         over["amp_bf16"] = True
+    _distinct(a.run, a.data)
     output_folder(a.run)
+    if not a.resume and os.environ.get("RANK", "0") in ("", "0"):
+        claim_run_folder(a.run, "train", {})  # a folder of someone else's is never written
     cfg = None if a.resume else make_config(a.preset, **over)
     last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps,
                     max_minutes=a.max_minutes)
@@ -297,7 +479,7 @@ def evaluate_args(p):
     p.add_argument("--split", default="test")
     p.add_argument("--limit", type=COUNT0, default=0)
     p.add_argument("--out", help="keep stegos, revealed secrets and results here")
-    hider_args(p)
+    hider_args(p, "gan")
 
 
 @command("evaluate", "Table 1: fidelity on held-out pairs, 8-bit stegos", evaluate_args)
@@ -305,6 +487,7 @@ def cmd_evaluate(a):
     from .data.corpus import Corpus
     from .hiding.evaluate import evaluate, table1_text
 
+    _distinct(a.out, a.data, a.model)
     hider = _hider(a, 3 if Corpus(a.data).mode == "rgb" else 1)
     if a.out:
         from .paths import claim_run_folder
@@ -340,6 +523,7 @@ def embed_args(p):
 def cmd_embed(a):
     from .embedding import embed_folder
 
+    _distinct(a.out, a.input, a.wardens)
     wardens, load = None, None
     if a.adversarial or a.wardens:
         from .attacks.adversarial_costs import Adversary, shipped_strategy
@@ -370,8 +554,8 @@ def detect_train_args(p):
 def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
+    _check_out(a.output, a.covers, a.stegos)
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    _check_out(a.output)
     det = build_detector(a.detector, seed=a.seed, epochs=a.epochs, device=a.device)
     det.fit(covers, stegos, run=str(a.output) + ".ckpt")
     det.save(a.output)
@@ -395,7 +579,7 @@ def cmd_detect_test(a):
     from .steganalysis.detector import evaluate_detector, load_detector, load_pairs
 
     if a.csv:
-        _check_out(a.csv)
+        _check_out(a.csv, a.detector, a.covers, a.stegos)
     det = load_detector(a.detector)
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
     r = evaluate_detector(det, covers, stegos)
@@ -433,6 +617,7 @@ def cmd_attack(a):
     from .attacks.run import attack_folder
     from .steganalysis.detector import load_detector
 
+    _distinct(a.out, a.input, a.detector)
     det = load_detector(a.detector)
     kind = "fgsm-uint8" if a.attack == "fgsm" and a.uint8 else a.attack
     cls, _ = ATTACKS.get(kind)
@@ -478,6 +663,7 @@ def cmd_experiment(a):
     from .experiments.report import tables_text
     from .paths import claim_run_folder
 
+    _distinct(a.out, a.config if a.config.endswith(".json") else None, a.root)
     cfg = load_config(a.config, a.root)
     t = time.perf_counter()
     with process_group(a.device) as (rank, world, _):
@@ -523,6 +709,7 @@ def cmd_harden(a):
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
         "method", "model", "cost", "rounds", "steps", "batch", "crop", "warden_epochs", "seed",
         "lr", "l_adv", "tau", "payload", "alpha", "search", "warden_warmup", "warden_easy")})
+    _distinct(a.out, a.data, a.model)
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
     claim_run_folder(a.out, "harden", game_settings(cfg) | {"data": str(a.data)})
@@ -538,7 +725,9 @@ def demo_args(p):
 @command("demo", "run the end-to-end demo on the sample photos", demo_args)
 def cmd_demo(a):
     from .experiments.demo import run_demo
+    from .paths import claim_run_folder
 
+    claim_run_folder(a.out, "demo", {})
     run_demo(a.out)
 
 

@@ -35,8 +35,9 @@ def process_group(device: str = "auto"):
     owned = not dist.is_initialized()
     store_file = None
     if owned:
-        if "WORLD_SIZE" in os.environ:  # a rank may wait long for another's stage
-            dist.init_process_group(backend, timeout=timedelta(hours=12))
+        world = _world_from_env()
+        if world > 1:
+            _join(backend)
         else:
             fd, store_file = tempfile.mkstemp(prefix="advstego-store-")
             os.close(fd)
@@ -62,6 +63,46 @@ def process_group(device: str = "auto"):
             dist.destroy_process_group()
             if store_file and os.path.exists(store_file):
                 os.unlink(store_file)
+
+
+SETUP_SECONDS = 60  # how long the ranks wait for each other to start (ADVSTEGO_SETUP_TIMEOUT)
+
+
+def _world_from_env() -> int:
+    """WORLD_SIZE as torchrun sets it (1 when unset); a bad value is an InputError."""
+    from .errors import InputError
+
+    env = {k: os.environ.get(k) for k in ("WORLD_SIZE", "RANK")}
+    try:
+        world = int(env["WORLD_SIZE"] or 1)
+        rank = int(env["RANK"] or 0)
+    except ValueError:
+        raise InputError(f"WORLD_SIZE={env['WORLD_SIZE']!r} RANK={env['RANK']!r}: not integers")
+    if world < 1 or not 0 <= rank < world:
+        raise InputError(f"WORLD_SIZE={world} RANK={rank}: need WORLD_SIZE >= 1 and "
+                         "0 <= RANK < WORLD_SIZE")
+    if world > 1 and not (os.environ.get("MASTER_ADDR") and os.environ.get("MASTER_PORT")):
+        raise InputError(f"WORLD_SIZE={world} without MASTER_ADDR/MASTER_PORT: start the ranks "
+                         "with torchrun, or unset WORLD_SIZE to run as one process")
+    return world
+
+
+def _join(backend: str) -> None:
+    """Meet the other ranks within a bounded wait; then a rank may wait long (12 h) for
+    another's stage."""
+    from .errors import InputError
+
+    wait = float(os.environ.get("ADVSTEGO_SETUP_TIMEOUT") or SETUP_SECONDS)
+    world = int(os.environ["WORLD_SIZE"])
+    try:
+        store, rank, world = next(dist.rendezvous("env://", timeout=timedelta(seconds=wait)))
+        store.set_timeout(timedelta(hours=12))
+        dist.init_process_group(backend, store=store, rank=rank, world_size=world,
+                                timeout=timedelta(hours=12))
+    except (RuntimeError, ValueError, OSError) as exc:  # DistStoreError is a RuntimeError
+        raise InputError(f"WORLD_SIZE={world}: the other ranks did not join within {wait:g} s "
+                         f"({str(exc).splitlines()[0][:80]}); start them with torchrun, or "
+                         "unset WORLD_SIZE to run as one process") from None
 
 
 class Ranks:

@@ -37,6 +37,14 @@ def write_text_atomic(path, text: str) -> Path:
     return path
 
 
+def write_bytes_atomic(path, data: bytes) -> Path:
+    """Write a binary file atomically (a revealed file)."""
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+    return path
+
+
 @contextmanager
 def atomic_folder(folder):
     """Yield an empty FOLDER.partial to fill; on success it replaces folder (a killed run

@@ -15,6 +15,7 @@ from .paths import output_file
 IMAGE_EXTENSIONS = {".png", ".pgm", ".ppm", ".pnm", ".pbm", ".jpg", ".jpeg",
                     ".bmp", ".tif", ".tiff", ".webp"}
 LOSSY_EXTENSIONS = {".jpg", ".jpeg"}
+WRITABLE_EXTENSIONS = IMAGE_EXTENSIONS - {".pbm"}  # PBM holds 1-bit images only
 MODES = ("gray", "rgb")
 
 
@@ -109,6 +110,15 @@ def mode_of(channels: int) -> str:
     return "gray" if channels == 1 else "rgb"
 
 
+def natural_mode(arr: np.ndarray) -> str:
+    """'gray' for a gray array or an RGB one whose channels are equal (how WebP and a gray
+    GIF store gray), else 'rgb'."""
+    if arr.ndim == 2:
+        return "gray"
+    return "gray" if (arr[..., 0] == arr[..., 1]).all() and (arr[..., 0] == arr[..., 2]).all() \
+        else "rgb"
+
+
 def image_mode(arr: np.ndarray) -> str:
     if arr.ndim == 2:
         return "gray"
@@ -129,8 +139,8 @@ def write_image(path, arr: np.ndarray, allow_lossy: bool = False) -> Path:
         raise ValueError(f"expected a uint8 image, got {arr.dtype}")
     image_mode(arr)
     ext = path.suffix.lower()
-    if ext not in IMAGE_EXTENSIONS:
-        raise InputError(f"{path}: unknown image format {ext or '(no extension)'!r}; use .png")
+    if ext not in WRITABLE_EXTENSIONS:
+        raise InputError(f"{path}: cannot write {ext or '(no extension)'!r} images; use .png")
     if ext in LOSSY_EXTENSIONS and not allow_lossy:
         raise InputError(f"{path}: refusing to write a stego as lossy {ext}: "
                          "lossy saving destroys the hidden image (use .png, or force it)")
@@ -156,7 +166,10 @@ def to_tensor(arr):
         a = a[None, :, :, None]
     elif a.ndim == 3:
         a = a[None] if a.shape[2] == 3 else a[..., None]
-    t = torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2)
+    a = np.ascontiguousarray(a)
+    if not a.flags.writeable:  # torch warns on read-only memory (an image straight from Pillow)
+        a = a.copy()
+    t = torch.from_numpy(a).permute(0, 3, 1, 2)
     return t.float().div_(255.0).contiguous()
 
 

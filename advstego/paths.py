@@ -41,6 +41,28 @@ def output_file(out) -> Path:
     return out
 
 
+def not_an_input(out, *inputs) -> None:
+    """Refuse an output that is one of the command's inputs (links resolved), or a folder
+    that holds one: writing it would destroy what is being read."""
+    if out is None:
+        return
+    out = Path(out)
+    for src in inputs:
+        if src is None:
+            continue
+        src = Path(src)
+        same = out.resolve() == src.resolve()
+        try:
+            same = same or (out.exists() and src.exists() and out.samefile(src))
+        except OSError:
+            pass
+        if same:
+            raise InputError(f"{out}: the output is also an input ({src}); choose another path")
+        if out.resolve() != src.resolve() and contains(out, src) and out.is_dir():
+            raise InputError(f"{out}: the output folder holds an input ({src}); "
+                             "choose another path")
+
+
 def contains(folder, path) -> bool:
     """Whether path is folder or inside it (links resolved)."""
     try:

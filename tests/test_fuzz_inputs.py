@@ -115,7 +115,8 @@ def test_memory_bombs_are_refused_before_decoding(world, cli):
     for bad in ({"blocks": 10 ** 9}, {"width": -1}, {"cover_channels": 2}, {"width": "8"}):
         weights.save(world / "bad.safetensors", t, {**meta, "config": {**meta["config"], **bad}})
         _check(cli, world, ["reveal", world / "victim" / "v.png", "-o", world / "r.png",
-                            "--model", world / "bad.safetensors"], "bad.safetensors",
+                            "--method", "gan", "--model", world / "bad.safetensors"],
+               "bad.safetensors",
                absent=[world / "r.png"])
 
 
@@ -158,7 +159,7 @@ def test_a_finished_attack_is_not_replaced_by_another(world, cli):
     (["train", "--data", "x", "--epochs", "0"], ["--epochs"]),
     (["embed", "--method", "wow", "--in", "x", "--payload", "0"], ["--payload"]),
     (["embed", "--method", "lsb", "--in", "x"], ["--method"]),
-    (["hide", "--cover", "c", "--secret", "s", "--device", "foo"], ["--device"]),
+    (["hide", "--cover", "c", "--secret", "s", "--method", "gan", "--device", "foo"], ["--device"]),
     (["hide", "--cover", "c", "--secret", "s", "--method", "stc", "--payload", "9"], ["payload"]),
     (["detect", "train", "--detector", "svm", "--covers", "a", "--stegos", "b"], ["--detector"]),
     (["frobnicate"], ["frobnicate"]),
@@ -206,11 +207,12 @@ def test_odd_file_names_give_one_line(world, cli):
 def test_device_auto_falls_back_to_the_cpu(world, cli):
     import torch
     v = world / "victim" / "v.png"
-    r = cli("hide", "--cover", v, "--secret", v, "-o", world / "o.png", "--device", "auto")
+    r = cli("hide", "--cover", v, "--secret", v, "-o", world / "o.png", "--method", "gan",
+            "--device", "auto")
     assert r.returncode == 0, r.stderr
     if not torch.cuda.is_available():
         _check(cli, world, ["hide", "--cover", v, "--secret", v, "-o", world / "p.png",
-                            "--device", "cuda"], "cuda", absent=[world / "p.png"])
+                            "--method", "gan", "--device", "cuda"], "cuda", absent=[world / "p.png"])
 
 
 def test_crafted_checkpoint_metadata(tiny_corpus, tmp_path, cli):

@@ -93,10 +93,12 @@ def _sample(name, _cache={}):
 def test_cli_hide_reveal_and_bad_input(tmp_path, cli, rng):
     cover = write_image(tmp_path / "cover.png", textured(rng, 64, 64))
     secret = write_image(tmp_path / "secret.png", textured(rng, 64, 64))
-    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "stego.png")
+    gan = ["--method", "gan"]
+    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "stego.png", *gan)
     assert r.returncode == 0, r.stderr
-    r = cli("reveal", tmp_path / "stego.png", "-o", tmp_path / "rev.png")
+    r = cli("reveal", tmp_path / "stego.png", "-o", tmp_path / "rev.png", *gan)
     assert r.returncode == 0, r.stderr
+    assert "cannot verify the key" in r.stderr
     assert read_image(tmp_path / "rev.png").shape == (64, 64)
     method = ["--method", "lsb", "--bits", "3"]
     r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "l.png", *method)
@@ -105,9 +107,10 @@ def test_cli_hide_reveal_and_bad_input(tmp_path, cli, rng):
     lr = read_image(tmp_path / "lr.png")
     assert np.array_equal(lr >> 5, read_image(secret) >> 5)
     big = write_image(tmp_path / "big.png", textured(rng, 80, 80))
-    r = cli("hide", "--cover", cover, "--secret", big, "-o", tmp_path / "x.png")
+    r = cli("hide", "--cover", cover, "--secret", big, "-o", tmp_path / "x.png", *gan)
     assert_clean_error(r, "smaller than the secret")
-    r = cli("hide", "--cover", cover, "--secret", big, "-o", tmp_path / "x.png", "--resize-secret")
+    r = cli("hide", "--cover", cover, "--secret", big, "-o", tmp_path / "x.png", "--resize-secret",
+            *gan)
     assert r.returncode == 0 and "notice" in r.stderr
     (tmp_path / "x.png").unlink()
     r = cli("hide", "--cover", tmp_path / "none.png", "--secret", secret, "-o", tmp_path / "x.png")
@@ -121,12 +124,12 @@ def test_cli_hide_reveal_and_bad_input(tmp_path, cli, rng):
     assert_clean_error(r, "does not exist")
     (tmp_path / "bad.safetensors").write_bytes(b"garbage")
     r = cli("reveal", tmp_path / "stego.png", "-o", tmp_path / "x.png",
-            "--model", tmp_path / "bad.safetensors")
+            "--model", tmp_path / "bad.safetensors", *gan)
     assert_clean_error(r, "bad.safetensors", "not a valid advstego model")
     r = cli("reveal", tmp_path / "stego.png", "-o", tmp_path / "x.png", "--method", "lsb",
             "--bits", "9")
     assert_clean_error(r, "1..7")
     rgb = write_image(tmp_path / "rgb.png", textured(rng, 64, 64, 3))
-    r = cli("hide", "--cover", cover, "--secret", rgb, "-o", tmp_path / "x.png")
+    r = cli("hide", "--cover", cover, "--secret", rgb, "-o", tmp_path / "x.png", *gan)
     assert_clean_error(r, "rgb.png", "rgb, but gray")
     assert not (tmp_path / "x.png").exists()

@@ -1,11 +1,14 @@
 """Syndrome-trellis codes and the compress-then-embed hider: exact extraction, ±1 changes only,
 wet elements untouched, near the rate-distortion bound, clean errors."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from advstego.errors import InputError
 from advstego.hiding import codec, stc
+from advstego.hiding.message import FILE, OVERHEAD, Payload, seal, unseal
 from advstego.hiding.classical import StcHider
 from advstego.images import read_image, write_image
 from advstego.metrics import psnr
@@ -76,9 +79,9 @@ def test_hider_extracts_the_codec_bytes_exactly(channels, rng):
     hider = StcHider("suniward", "jpeg", 0.4, channels=channels)
     stego = hider.hide(cover, secret)
     info = hider.last[0]
-    assert info["bytes"] + 18 <= 0.4 * cover.size / 8  # the payload budget is kept
+    assert info["bytes"] + OVERHEAD <= 0.4 * cover.size / 8  # the payload budget is kept
     assert np.abs(stego.astype(int) - cover).max() <= 1
-    data, _, _ = codec.compress(secret, "jpeg", int(0.4 * cover.size // 8) - 18)
+    data, _, _ = codec.compress(secret, "jpeg", int(0.4 * cover.size // 8) - OVERHEAD)
     expected = codec.decompress(data, "L" if channels == 1 else "RGB", secret.shape[:2])
     assert np.array_equal(hider.reveal(stego), expected)  # bit-exact extraction
     assert psnr(cover, stego) > 50
@@ -99,6 +102,55 @@ def test_wrong_key_or_no_message_is_refused(rng):
     for hider, img in ((StcHider(key="k2"), stego), (StcHider(key="k1"), cover)):
         with pytest.raises(InputError, match="no advstego message"):
             hider.reveal(img)
+
+
+def test_a_stego_of_the_first_format_still_reveals():
+    """tests/data/stc-v1-stego.png was written by the version-1 format (JPEG, CRC32)."""
+    here = Path(__file__).parent / "data"
+    stego = read_image(here / "stc-v1-stego.png", "gray")
+    assert np.array_equal(StcHider(key="old-format").reveal(stego),
+                          read_image(here / "stc-v1-revealed.png", "gray"))
+    with pytest.raises(InputError, match="no advstego message"):
+        StcHider(key="other").reveal(stego)
+
+
+def test_the_message_is_sealed_with_the_key(rng):
+    """Version 2: AES-GCM under a key stretched by scrypt; a wrong key or one flipped bit of
+    the message fails its tag, and the same secret and key give the same message."""
+    p = Payload(b"attack at dawn", FILE, name="plan.txt")
+    sealed = seal(p, "k1")
+    assert b"attack at dawn" not in sealed and sealed == seal(p, "k1")
+    assert unseal(sealed, "k1") == p
+    with pytest.raises(InputError, match="does not open"):
+        unseal(sealed, "k2")
+    flipped = bytearray(sealed)
+    flipped[-20] ^= 1
+    with pytest.raises(InputError, match="does not open"):
+        unseal(bytes(flipped), "k1")
+
+
+def test_a_file_round_trips_with_its_name(rng):
+    cover = textured(rng, 128, 128)
+    data = bytes(rng.integers(0, 256, 300, dtype=np.uint8))
+    h = StcHider(key="k", payload=0.4)
+    stego = h.hide_file(cover, data, "blob.bin")
+    got = StcHider(key="k").reveal_payload(stego)
+    assert (got.name, got.data) == ("blob.bin", data)
+    with pytest.raises(InputError, match="fit"):
+        h.hide_file(cover, bytes(2000), "big.bin")
+
+
+def test_auto_codec_keeps_the_best_decoding_within_the_budget(rng):
+    """auto tries every codec and keeps the highest secret PSNR: never worse than JPEG's."""
+    cover, secret = _photo_pair(rng)
+    got = {}
+    for c in ("auto", "jpeg"):
+        h = StcHider(codec=c, payload=0.6)
+        st = h.hide(cover, secret)
+        got[c] = (psnr(secret, h.reveal(st)), h.last[0])
+    assert got["auto"][0] >= got["jpeg"][0] - 1e-9
+    assert got["auto"][1]["bytes"] <= StcHider(payload=0.6).budget(cover.size)
+    assert abs(got["auto"][0] - got["auto"][1]["secret_psnr"]) < 1e-9
 
 
 def test_bad_settings():

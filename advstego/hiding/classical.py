@@ -1,31 +1,30 @@
 """The classical rival: compress the secret, embed its bytes with STC and adaptive costs.
 
-hide:   secret -> JPEG/WebP bytes within payload·n/8 bytes (the best quality that fits)
-        -> header (magic, version, codec, size, length, CRC32) + bytes -> bits
+hide:   secret -> AVIF/JPEG XL/JPEG/WebP bytes within payload·n/8 bytes (the codec, size and
+        quality that decode best; hiding/codec.py) or a file's bytes
+        -> a message sealed with the key (AES-GCM; hiding/message.py) -> bits
         -> ±1 syndrome-trellis embedding with S-UNIWARD / WOW / HILL costs, in a keyed order
-reveal: keyed order -> the two layer lengths -> bits -> header checked -> decoded secret
+reveal: keyed order -> the two layer lengths -> bits -> message opened -> decoded secret
 
 The layer lengths and h travel in a small block of their own (72 bits, binary STC, the first
 LENGTHS_ELEMENTS elements of the keyed order). A wrong key or a cover with no message fails
-the header or CRC check: reveal says so in one line instead of returning noise.
+the message's tag (version 1: its CRC): reveal says so in one line, never noise.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 
 import numpy as np
 
 from ..embedding.costs import cost_adjusted
 from ..errors import InputError
 from . import codec as codecs
+from . import message as msg
 from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
 from .registry import HIDERS
 
 COSTS = ("suniward", "wow", "hill")
-HEADER = struct.Struct(">2sBBHHBxII")  # magic, version, codec, height, width, channels, length, crc
-MAGIC, VERSION = b"AS", 1
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
 CAPACITY = 1.58  # bits per element: log2(3), the most a ±1 change can carry
 MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
@@ -52,11 +51,12 @@ def _lengths_bits(m1: int, m2: int, h: int) -> np.ndarray:
 
 @HIDERS.register("stc")
 class StcHider(Hider):
-    """the secret compressed (JPEG/WebP) and embedded by syndrome-trellis codes
+    """the secret compressed (AVIF/JPEG XL/JPEG/WebP) and embedded by syndrome-trellis codes
 
     Secret compressed to `payload` bits per cover element (or at a fixed `quality`)."""
     options = {"cost": (str, "suniward", None, "STC: suniward | wow | hill costs"),
-               "codec": (str, "jpeg", None, "STC: jpeg | webp (| avif)"),
+               "codec": (str, codecs.AUTO, None, "STC: the secret's codec: auto (the one that "
+                  f"decodes best within the payload) | {' | '.join(codecs.CODECS)}"),
                "payload": (float, 0.4, None, "STC: bits per cover pixel (per channel for RGB); "
                                              "the secret gets the best quality that fits"),
                "quality": (int, None, None, "STC: a fixed codec quality instead"),
@@ -68,12 +68,13 @@ class StcHider(Hider):
         return cls(o["cost"], o["codec"], o["payload"], o["quality"], o["key"], o["stc_h"],
                    channels)
 
-    def __init__(self, cost: str = "suniward", codec: str = "jpeg", payload: float | None = 0.4,
+    def __init__(self, cost: str = "suniward", codec: str = codecs.AUTO, payload: float | None = 0.4,
                  quality: int | None = None, key: str = DEFAULT_KEY, h: int = 10,
                  channels: int = 1, adversary=None):
         if cost not in COSTS:
             raise InputError(f"--cost {cost!r}: known are {', '.join(COSTS)}")
-        codecs._check(codec)
+        if codec != codecs.AUTO or quality is not None:
+            codecs._check(codec)
         if quality is None and not (payload and 0 < payload <= MAX_PAYLOAD):
             raise InputError(f"--payload {payload}: give bits per pixel in (0, {MAX_PAYLOAD}]")
         if not 7 <= h <= 12:
@@ -103,20 +104,34 @@ class StcHider(Hider):
                 "adversarial": self.adversary is not None}
 
     # ---- hide ----------------------------------------------------------------------
-    def _message(self, secret: np.ndarray, n: int, shrink: float = 1.0) -> tuple[bytes, dict]:
+    def budget(self, n: int, name: str = "", shrink: float = 1.0) -> int:
+        """Bytes of secret data that fit in a cover of n elements at this payload."""
+        return int(self.payload * shrink * n // 8) - msg.OVERHEAD - len(name.encode())
+
+    def _message(self, secret, n: int, shrink: float = 1.0) -> tuple[bytes, dict]:
+        if isinstance(secret, msg.Payload):  # a file: its bytes as they are
+            info = {"kind": "file", "name": secret.name, "bytes": len(secret.data)}
+            return msg.seal(secret, self.key), info
+        codec = self.codec
         if self.quality is not None:
             data = codecs.encode(secret, self.codec, self.quality)
             q, size = self.quality, secret.shape[:2]
         else:
-            budget = int(self.payload * shrink * n // 8) - HEADER.size
+            budget = self.budget(n, shrink=shrink)
             if budget < 1:
                 raise InputError(f"--payload {self.payload:g}: {int(self.payload * n // 8)} bytes "
-                                 f"in this cover, not even the {HEADER.size}-byte header fits")
-            data, q, size = codecs.compress(secret, self.codec, budget)
+                                 f"in this cover, not even the {msg.OVERHEAD}-byte header fits")
+            if codec == codecs.AUTO:
+                data, got = codecs.best(secret, budget)
+                codec, q, size = got["codec"], got["quality"], got["encoded_size"]
+            else:
+                data, q, size = codecs.compress(secret, codec, budget)
+        back = codecs.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2])
         chans = 1 if secret.ndim == 2 else secret.shape[2]
-        head = HEADER.pack(MAGIC, VERSION, codecs.CODECS[self.codec][0], secret.shape[0],
-                           secret.shape[1], chans, len(data), zlib.crc32(data))
-        return head + data, {"quality": q, "bytes": len(data), "encoded_size": list(size)}
+        sealed = msg.seal(msg.Payload(data, msg.IMAGE, codecs.CODECS[codec][0], secret.shape[0],
+                                      secret.shape[1], chans), self.key)
+        return sealed, {"kind": "image", "codec": codec, "quality": q, "bytes": len(data),
+                        "encoded_size": list(size), "secret_psnr": codecs.psnr(secret, back)}
 
     def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
         n = cover.size
@@ -128,6 +143,9 @@ class StcHider(Hider):
 
         def message(attempt):
             if attempt not in messages:
+                if attempt and isinstance(secret, msg.Payload):
+                    raise InputError(f"{secret.name}: the file does not fit in this cover at "
+                                     f"--payload {self.payload:g}")
                 messages[attempt] = self._message(secret, n, 0.85 ** attempt)
             return messages[attempt]
 
@@ -142,6 +160,10 @@ class StcHider(Hider):
         else:
             out, adv = self.adversary.embed(rp, rm, embed, key_seed(self.key))
             info = {**next(i for y, i in tried if y is out), "adversarial": adv}
+        if isinstance(secret, msg.Payload) or self.payload is None:
+            info["capacity_used"] = info["message_bits"] / (CAPACITY * (n - LENGTHS_ELEMENTS))
+        else:
+            info["capacity_used"] = info["message_bits"] / (self.payload * n)
         self.last.append(info)
         return out
 
@@ -179,6 +201,16 @@ class StcHider(Hider):
         return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
                      "message_bits": int(bits.size)}
 
+    def hide_file(self, cover: np.ndarray, data: bytes, name: str) -> np.ndarray:
+        """One stego carrying a file's bytes and its name."""
+        cv, _ = as_batch(cover, self.cover_channels, "cover")
+        self.last = []
+        n = cv[0].size
+        if len(data) > self.budget(n, name):
+            raise InputError(f"{name}: {len(data)} bytes, but {max(self.budget(n, name), 0)} fit "
+                             f"in this cover at --payload {self.payload:g}")
+        return self._hide_one(cv[0], msg.Payload(bytes(data), msg.FILE, name=name))
+
     def hide(self, covers, secrets):
         cv, single = as_batch(covers, self.cover_channels, "cover")
         sc, _ = as_batch(secrets, self.secret_channels, "secret")
@@ -187,12 +219,13 @@ class StcHider(Hider):
         return unbatch(np.stack([self._hide_one(c, s) for c, s in zip(cv, sc)]), single)
 
     # ---- reveal --------------------------------------------------------------------
-    def extract(self, stego: np.ndarray) -> tuple[bytes, tuple]:
-        """(compressed secret, header fields) carried by one stego."""
+    def extract(self, stego: np.ndarray) -> msg.Payload:
+        """The payload (image or file) one stego carries."""
         from . import stc
+        from .. import images
 
-        none = InputError("no advstego message found in this image (wrong --key, or not a "
-                          "--method stc stego)")
+        none = msg.NoMessage("no advstego message found in this image (wrong --key, or not a "
+                             "--method stc stego)")
         n, r = stego.size, LENGTHS_ELEMENTS
         if n < 8 * r:
             raise none
@@ -201,23 +234,34 @@ class StcHider(Hider):
         lengths = np.packbits(stc.extract_bits((y[:r] & 1).astype(np.uint8), 8 * LENGTHS.size,
                                                LENGTHS_H, seed + 1)).tobytes()
         m1, m2, h = LENGTHS.unpack(lengths)
-        if not (8 * HEADER.size <= m1 + m2 <= CAPACITY * (n - r) and 0 < m1 <= n - r
+        if not (8 * msg.V1.size <= m1 + m2 <= CAPACITY * (n - r) and 0 < m1 <= n - r
                 and m2 <= n - r and (m1 + m2) % 8 == 0 and 7 <= h <= 12):
             raise none
         bits = stc.extract_ternary(y[r:], m1, m2, h, seed + 2)
-        message = np.packbits(bits).tobytes()
-        magic, version, codec_id, hgt, wid, chans, length, crc = HEADER.unpack(
-            message[:HEADER.size])
-        data = message[HEADER.size:]
-        if magic != MAGIC or version != VERSION or length != len(data) or \
-                zlib.crc32(data) != crc or codec_id not in codecs.NAMES:
+        p = msg.unseal(np.packbits(bits).tobytes(), self.key)
+        if p.kind == msg.IMAGE:
+            if not (p.height and p.width and p.channels in (1, 3)) or p.codec not in codecs.NAMES:
+                raise none
+            if p.height * p.width > images.MAX_PIXELS:
+                raise InputError(f"the message claims a {p.width}x{p.height} secret, more than "
+                                 f"--max-pixels {images.MAX_PIXELS:,} pixels")
+        elif p.kind != msg.FILE:
             raise none
-        return data, (hgt, wid, chans, codecs.NAMES[codec_id])
+        return p
+
+    def reveal_payload(self, stego: np.ndarray):
+        """A revealed image (uint8 array) or a file's Payload, from one stego."""
+        p = self.extract(stego)
+        if p.kind == msg.FILE:
+            return p
+        return codecs.decompress(p.data, "L" if p.channels == 1 else "RGB", (p.height, p.width))
 
     def reveal(self, stegos):
         st, single = as_batch(stegos, self.cover_channels, "stego")
         out = []
         for s in st:
-            data, (hgt, wid, chans, _) = self.extract(s)
-            out.append(codecs.decompress(data, "L" if chans == 1 else "RGB", (hgt, wid)))
+            got = self.reveal_payload(s)
+            if isinstance(got, msg.Payload):
+                raise InputError(f"the stego carries a file ({got.name}), not an image")
+            out.append(got)
         return unbatch(np.stack(out), single)

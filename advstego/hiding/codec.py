@@ -1,7 +1,9 @@
-"""Compress a secret image to a byte budget with Pillow's codecs (JPEG, WebP; AVIF if built in).
+"""Compress a secret image to a byte budget with Pillow's codecs (AVIF, JPEG XL, JPEG, WebP).
 
-`compress` finds the best quality that fits the budget (binary search); when even the lowest
-quality does not fit, the secret is halved in size (the receiver scales it back up).
+`compress` finds the best quality of one codec that fits the budget (binary search); when even
+the lowest quality does not fit, the secret is halved in size (the receiver scales it back up).
+`best` tries every codec here at full and reduced sizes and keeps the one whose decoded secret
+is closest to the original (highest PSNR) within the budget: `--codec auto`.
 """
 
 from __future__ import annotations
@@ -17,15 +19,24 @@ from ..errors import InputError
 CODECS = {"jpeg": (1, "JPEG", 1, 95), "webp": (2, "WEBP", 0, 100)}
 if features.check("avif"):
     CODECS["avif"] = (3, "AVIF", 0, 100)
+try:  # JPEG XL: the pillow-jxl-plugin wheel registers it with Pillow
+    import pillow_jxl  # noqa: F401
+    CODECS["jxl"] = (4, "JXL", 0, 100)
+except ImportError:  # pragma: no cover - an install without the plugin
+    pass
 NAMES = {v[0]: k for k, v in CODECS.items()}
+AUTO = "auto"
 MIN_SIDE = 8
+SCALES = (1.0, 0.75, 0.5)  # sizes `best` tries, as a fraction of the secret's sides
+# encoder effort: a fast setting (a secret is encoded ~8 times per codec and size)
+_OPTIONS = {"JPEG": {"optimize": True}, "WEBP": {"method": 4}, "AVIF": {"speed": 8},
+            "JXL": {"effort": 5}}
 
 
 def _encode(img: Image.Image, codec: str, quality: int) -> bytes:
     _, fmt, _, _ = CODECS[codec]
     buf = io.BytesIO()
-    kw = {"optimize": True} if fmt == "JPEG" else {"method": 6} if fmt == "WEBP" else {}
-    img.save(buf, format=fmt, quality=quality, **kw)
+    img.save(buf, format=fmt, quality=quality, **_OPTIONS[fmt])
     return buf.getvalue()
 
 
@@ -35,33 +46,89 @@ def encode(secret: np.ndarray, codec: str, quality: int) -> bytes:
     return _encode(Image.fromarray(secret), codec, quality)
 
 
+def _fit(img: Image.Image, codec: str, budget: int):
+    """(data, quality) of the highest quality within budget at this size, or None."""
+    _, _, qmin, qmax = CODECS[codec]
+    lo, hi, best = qmin, qmax, None
+    while lo <= hi:  # size grows with quality: find the highest that fits
+        q = (lo + hi) // 2
+        data = _encode(img, codec, q)
+        if len(data) <= budget:
+            best, lo = (data, q), q + 1
+        else:
+            hi = q - 1
+    return best
+
+
 def compress(secret: np.ndarray, codec: str, budget: int) -> tuple[bytes, int, tuple]:
     """(data, quality, (height, width) encoded) of the best quality within `budget` bytes."""
+    if codec == AUTO:
+        data, info = best(secret, budget)
+        return data, info["quality"], tuple(info["encoded_size"])
     _check(codec)
-    _, _, qmin, qmax = CODECS[codec]
     img = Image.fromarray(secret)
     while True:
-        lo, hi, best = qmin, qmax, None
-        while lo <= hi:  # size grows with quality: find the highest that fits
-            q = (lo + hi) // 2
-            data = _encode(img, codec, q)
-            if len(data) <= budget:
-                best, lo = (data, q), q + 1
-            else:
-                hi = q - 1
-        if best:
-            return best[0], best[1], (img.height, img.width)
+        got = _fit(img, codec, budget)
+        if got:
+            return got[0], got[1], (img.height, img.width)
         if min(img.size) // 2 < MIN_SIDE:
-            raise InputError(f"the secret does not fit in {budget} bytes with {codec} even at "
-                             f"{img.width}x{img.height} and the lowest quality: raise --payload")
+            raise _no_fit(budget, codec, img)
         img = img.resize((img.width // 2, img.height // 2), Image.Resampling.LANCZOS)
 
 
+def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
+    """The encoding within `budget` bytes that decodes closest to the secret.
+
+    Every codec (or those named) at full size; then the two best at each smaller size in
+    SCALES while a smaller size still decodes better (and smaller ones while nothing fits).
+    Returns (data, {codec, quality, encoded_size, psnr})."""
+    names = list(codecs or CODECS)
+    for c in names:
+        _check(c)
+    full = Image.fromarray(secret)
+    mode = "L" if secret.ndim == 2 else "RGB"
+    top, scales = None, list(SCALES)
+    while scales:
+        s = scales.pop(0)
+        img = full if s == 1 else full.resize(
+            (max(1, round(full.width * s)), max(1, round(full.height * s))),
+            Image.Resampling.LANCZOS)
+        if min(img.size) < MIN_SIDE:
+            break
+        tried = []  # (psnr, codec) at this size
+        for c in names:
+            got = _fit(img, c, budget)
+            if not got:
+                continue
+            p = psnr(secret, decompress(got[0], mode, secret.shape[:2]))
+            tried.append((p, c))
+            if top is None or p > top[1]["psnr"]:
+                top = (got[0], {"codec": c, "quality": got[1], "psnr": float(p),
+                                "encoded_size": [img.height, img.width]})
+        if top is None:
+            if not scales:
+                scales = [s / 2]  # nothing fits yet: keep halving
+            continue
+        if tried and max(tried)[0] < top[1]["psnr"]:
+            break  # this size decoded worse than a larger one: smaller ones will too
+        names = [c for _, c in sorted(tried, reverse=True)[:2]] or names
+    if top is None:
+        raise _no_fit(budget, "any codec", full)
+    return top
+
+
 def decompress(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
-    """Decode to 'L' or 'RGB' at size (height, width), scaling up a halved secret."""
+    """Decode to 'L' or 'RGB' at size (height, width), scaling up a smaller secret."""
+    from .. import images
+
     try:
-        img = Image.open(io.BytesIO(data))
+        img = Image.open(io.BytesIO(data))  # the header only: its size is checked first
+        if img.width * img.height > images.MAX_PIXELS:
+            raise InputError(f"the extracted secret claims {img.width}x{img.height} pixels, more "
+                             f"than --max-pixels {images.MAX_PIXELS:,}")
         img.load()
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad message
         raise InputError(f"the extracted secret does not decode ({exc})") from None
     img = img.convert(mode)
@@ -70,6 +137,17 @@ def decompress(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two uint8 images (inf when equal); numpy only, so a hide stays quick."""
+    m = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if m == 0 else float(10 * np.log10(255.0 ** 2 / m))
+
+
+def _no_fit(budget, codec, img):
+    return InputError(f"the secret does not fit in {budget} bytes with {codec} even at "
+                      f"{img.width}x{img.height} and the lowest quality: raise --payload")
+
+
 def _check(codec):
     if codec not in CODECS:
-        raise InputError(f"codec {codec!r}: known are {', '.join(CODECS)}")
+        raise InputError(f"codec {codec!r}: known are {', '.join([AUTO, *CODECS])}")
