@@ -447,7 +447,9 @@ def train_args(p):
         p.add_argument(f"--{name}", type=typ)
     p.add_argument("--lambdas", type=_numbers(3, float, 0),
                    help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
-    p.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    p.add_argument("--bf16", action="store_true",
+                   help="bf16 autocast, used only where the device has native bf16 (AVX512-BF16 "
+                        "or AMX CPU, CUDA GPU); elsewhere it would be dozens of times slower")
 
 
 @command("train", "train the GAN (torchrun-ready)", train_args)
@@ -779,9 +781,17 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"advstego: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an unwritable folder, a full disk, a name too long...
+        where = exc.filename if exc.filename is not None else "output"
+        print(f"advstego: error: {_one_line(where)}: {_one_line(exc.strerror or exc)}",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("advstego: interrupted (rerun the same command to resume)", file=sys.stderr)
         return 130
+    finally:
+        from .paths import release_locks
+        release_locks()
     return 0
 
 

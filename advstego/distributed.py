@@ -5,6 +5,7 @@ Tear-down waits on a barrier first: gloo otherwise aborts now and then at exit.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from contextlib import contextmanager
@@ -25,6 +26,25 @@ def pick_device(name: str = "auto") -> torch.device:
         from .errors import InputError
         raise InputError("--device cuda: no CUDA device here (use --device auto or cpu)")
     return torch.device(name)
+
+
+def native_bf16(device) -> bool:
+    return _native_bf16(str(device))
+
+
+@functools.cache
+def _native_bf16(device: str) -> bool:
+    """Whether bf16 pays on this device: a CUDA GPU with bf16, or a CPU with AVX512-BF16 or
+    AMX (on other CPUs bf16 is emulated, dozens of times slower than fp32)."""
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            flags = set(next((l for l in fh if l.startswith("flags")), "").split())
+    except OSError:
+        return False
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
 @contextmanager

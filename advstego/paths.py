@@ -95,9 +95,38 @@ def claim_run_folder(out, kind: str, settings: dict, force: bool = False) -> Pat
         if have != want and not force:
             raise InputError(f"{out}: holds a {(have or {}).get('command', 'run')} with other "
                              "settings; use another --out, or --force to replace it")
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(p.name != LOCK for p in out.iterdir()):
         raise InputError(f"{out}: not empty and not an advstego run folder; use another --out")
     out.mkdir(parents=True, exist_ok=True)
+    lock(out)
     from .files import write_text_atomic
     write_text_atomic(marker, json.dumps(want, sort_keys=True, default=str))
     return out
+
+
+LOCK = ".advstego-lock"
+_held: dict = {}  # folder -> open lock file, held until release_locks (the command's end)
+
+
+def lock(folder) -> None:
+    """Hold an exclusive lock on a run folder (fcntl.flock): a second command on the same
+    folder is refused at its start instead of deleting the first one's partial work."""
+    import fcntl
+
+    key = str(Path(folder).resolve())
+    if key in _held:
+        return
+    fh = open(Path(folder) / LOCK, "a")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise InputError(f"{folder}: another advstego command is running in this folder; wait "
+                         "for it, or use another --out") from None
+    _held[key] = fh
+
+
+def release_locks() -> None:
+    for fh in _held.values():
+        fh.close()
+    _held.clear()

@@ -42,6 +42,11 @@ def load(path, kind: str | None = None) -> tuple[dict, dict]:
         meta = json.loads(raw)
     except ValueError:
         raise InputError(f"{path}: corrupt model metadata") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{path}: model metadata is not a JSON object")
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise InputError(f"{path}: weights hold NaN or Inf ({bad[0]})")
     if kind is not None and meta.get("kind") != kind:
         raise InputError(f"{path}: is a {meta.get('kind')!r} file, expected {kind!r}")
     return tensors, meta

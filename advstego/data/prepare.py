@@ -114,6 +114,14 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
         raise InputError(f"--size {cfg.size} is too small (at least 8)")
     if not photos:
         raise InputError("no photos to prepare")
+    if not (isinstance(cfg.max_tiles, int) and cfg.max_tiles >= 0 and cfg.resize >= 0
+            and cfg.min_std >= 0):
+        raise InputError(f"max_tiles {cfg.max_tiles!r}, resize {cfg.resize!r} and min_std "
+                         f"{cfg.min_std!r} must be numbers >= 0")
+    fr = cfg.fractions
+    if len(fr) != 3 or any(not isinstance(f, (int, float)) or not 0 <= f <= 1 for f in fr) \
+            or abs(sum(fr) - 1) > 1e-6:
+        raise InputError(f"fractions {fr!r}: three fractions (train, val, test) summing to 1")
     output_folder(out)
     if out.exists() and any(out.iterdir()):
         if not force:

@@ -139,8 +139,44 @@ def lfw_photos(root) -> list[Photo]:
     return photos
 
 
+def unique_names(photos: list[Photo]) -> list[Photo]:
+    """Photos whose names collide once made file-name safe (`a b.png` and `a_b.png`, `x.png`
+    and `x.bmp`) each get a short hash of their path: one name, one photo."""
+    from collections import Counter
+    from dataclasses import replace
+    import hashlib
+
+    count = Counter(p.name for p in photos)
+    out = []
+    for p in photos:
+        if count[p.name] > 1:
+            tag = hashlib.sha1(p.path.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+            name = f"{p.name}-{tag}"
+            p = replace(p, name=name, group=name if p.group == p.name else p.group)
+        out.append(p)
+    return out
+
+
+def fingerprint(photos: list[Photo]) -> str:
+    """A hash of the photos' names, file sizes and modification times: a changed, added or
+    removed photo changes it (in-memory samples: their names)."""
+    import hashlib
+    import os
+
+    h = hashlib.sha1()
+    for p in photos:
+        st = os.stat(p.path) if p.path else None
+        h.update(f"{p.name}\0{st.st_size if st else ''}\0{st.st_mtime_ns if st else ''}\n"
+                 .encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 def photos_for(source: str) -> list[Photo]:
     """Resolve --source: sample | debian-photos | bossbase:DIR | lfw:DIR | DIR."""
+    return unique_names(_photos_for(source))
+
+
+def _photos_for(source: str) -> list[Photo]:
     if source == "sample":
         return sample_photos()
     if source == "debian-photos":

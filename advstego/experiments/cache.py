@@ -76,7 +76,7 @@ class Stages:
         if mode == "async" and r.rank != owner % r.world:
             return folder, None, key
         marker = folder / "stage.json"
-        meta = json.loads(marker.read_text()) if marker.exists() else {}
+        meta = _read_marker(marker)
         if mode != "async":
             r.barrier()  # every rank has looked before any rank writes
         if meta.get("key") == key:
@@ -113,3 +113,12 @@ class Stages:
         if result is None:
             result = self.result(folder)
         return folder, result, key
+
+
+def _read_marker(marker: Path) -> dict:
+    """A stage's stage.json; a missing, truncated or foreign one means: not finished."""
+    try:
+        meta = json.loads(marker.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return meta if isinstance(meta, dict) and "result" in meta else {}

@@ -31,6 +31,7 @@ TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "se
           "games"}
 ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
 NUMBER = (int, float)
+NUMBER_LISTS = {"fractions", "lambdas"}
 POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
             "batch", "levels", "maxiter", "popsize", "images", "stc_h", "crop"}
 
@@ -78,7 +79,21 @@ def _check_value(name, k, v, want):
     if not ok:
         kind = " or ".join(t.__name__ for t in want)
         raise InputError(f"config: {name} must be {kind}, not {v!r}")
-    if k in POSITIVE and not isinstance(v, bool) and isinstance(v, NUMBER) and v <= 0:
+    for x in (v if isinstance(v, list) else [v]):
+        _check_number(name, k, x, list_item=isinstance(v, list) and k in NUMBER_LISTS)
+
+
+def _check_number(name, k, v, list_item=False):
+    """Every number in a config is finite, and not negative unless it is a seed."""
+    if isinstance(v, bool) or not isinstance(v, NUMBER):
+        if list_item:
+            raise InputError(f"config: {name} must hold numbers, not {v!r}")
+        return
+    if v != v or v in (float("inf"), float("-inf")):
+        raise InputError(f"config: {name} must be a finite number, not {v!r}")
+    if v < 0 and k != "seed":
+        raise InputError(f"config: {name} must not be negative, not {v!r}")
+    if k in POSITIVE and v <= 0:
         raise InputError(f"config: {name} must be positive, not {v!r}")
 
 
@@ -127,6 +142,8 @@ def _row_settings(cls, name: str, row: dict, extra: dict):
             _check_section(v, known[k], f"{name}.{k}.")
         elif known[k] != (object,):
             _check_value(f"{name}.{k}", k, v, known[k])
+        else:
+            _check_number(f"{name}.{k}", k, v)
 
 
 def _check_rows(cfg: dict):
@@ -171,6 +188,13 @@ def _check_rows(cfg: dict):
             raise InputError(f"config: games.{label} must be an object of harden settings "
                              f"(method {COSTS})")
         _check_section(row, game, f"games.{label}.")
+    for section in ("hiders", "attacks"):
+        if section in cfg and not cfg[section]:
+            raise InputError(f"config: {section} must name at least one row")
+    fr = cfg.get("data", {}).get("fractions")
+    if fr is not None and (len(fr) != 3 or abs(sum(fr) - 1) > 1e-6):
+        raise InputError(f"config: data.fractions must be three fractions (train, val, test) "
+                         f"summing to 1, not {fr!r}")
     if "wardens" in cfg and set(cfg["wardens"]) != set(ROLES):
         raise InputError(f"config: wardens must name exactly {' and '.join(ROLES)}")
 

@@ -127,7 +127,11 @@ def make_corpus(ex: Experiment) -> tuple[Corpus, Done]:
                     convert_rgb=d["source"] in ("sample", "debian-photos"))
         return {"images": len(m["images"]),
                 "by_split": {s: sum(e["split"] == s for e in m["images"]) for s in m["pairs"]}}
-    done = ex.stage("corpus", "corpus", d, [], build)
+    from ..data.sources import fingerprint
+
+    source = f"{d['source']}:{d['root']}" if "root" in d else d["source"]
+    sources = fingerprint(photos_for(source))  # a changed photo rebuilds the corpus
+    done = ex.stage("corpus", "corpus", {**d, "sources": sources}, [], build)
     return Corpus(done.folder / "corpus"), done
 
 

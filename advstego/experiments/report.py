@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image
 from ..metrics import pe_fresh
@@ -347,6 +348,18 @@ def _wardens_text(cfg: dict) -> str:
 
 
 def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
+    """results.json first, then the figures and the report: a finished run is never lost to
+    a failing report (its stages stay cached; rerun to retry the report)."""
+    write_text_atomic(out / "results.json", json.dumps({**r, "versions": _versions()}, indent=1,
+                                                       default=str))
+    try:
+        _write_report(out, r, corpus, stego_dir, hider, attack_dirs)
+    except Exception as exc:  # noqa: BLE001 - any failure here: the results are safe
+        raise InputError(f"{out}/results.json is written, but the report failed "
+                         f"({type(exc).__name__}: {str(exc)[:100]})") from None
+
+
+def _write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
     figure_confidence(r, out / "figure2_confidence.png")
     figure_grid(corpus, r["attacked"], stego_dir, hider, attack_dirs, r,
                 out / "figure3_grid.png")
@@ -361,7 +374,6 @@ def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
         figures.append(("Figure 5 - PE per round of the STC games (Table 6): fresh wardens "
                         "against frozen earlier ones", "figure5_rounds.png"))
     r = {**r, "versions": _versions()}
-    write_text_atomic(out / "results.json", json.dumps(r, indent=1, default=str))
     tbls = tables(r)
     cfg = r["config"]
     intro = (f"advstego experiment `{cfg.get('preset', 'custom')}`: corpus "

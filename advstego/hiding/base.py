@@ -27,12 +27,18 @@ def as_batch(x, channels: int, what: str) -> tuple[np.ndarray, bool]:
     if x.dtype != np.uint8:
         raise InputError(f"{what}: expected 8-bit images, got {x.dtype}")
     single_ndim = 2 if channels == 1 else 3
-    if x.ndim == single_ndim:
-        return x[None], True
-    if x.ndim == single_ndim + 1:
-        return x, False
     mode = "gray" if channels == 1 else "RGB"
-    raise InputError(f"{what}: expected {mode} images, got an array of shape {x.shape}")
+    bad = InputError(f"{what}: expected {mode} images, got an array of shape {x.shape}")
+    if x.ndim not in (single_ndim, single_ndim + 1):
+        raise bad
+    if channels == 3 and x.shape[-1] != 3:
+        raise bad  # 4 channels (RGBA) or 1: not what an RGB hider takes
+    if channels == 1 and x.ndim == 3 and x.shape[-1] in (3, 4):
+        raise InputError(f"{what}: an RGB(A) image of shape {x.shape}, but this hider takes "
+                         "gray images")
+    if 0 in x.shape:
+        raise InputError(f"{what}: an empty image (shape {x.shape})")
+    return (x[None], True) if x.ndim == single_ndim else (x, False)
 
 
 def unbatch(x, single: bool):

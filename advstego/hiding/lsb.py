@@ -41,8 +41,9 @@ class LsbHider(Hider):
         return cls(settings["bits"], channels)
 
     def __init__(self, bits: int, channels: int = 1):
-        if not 1 <= bits <= 7:
-            raise InputError(f"--bits {bits}: LSB needs 1..7 bits")
+        if not isinstance(bits, (int, np.integer)) or isinstance(bits, bool) or not 1 <= bits <= 7:
+            raise InputError(f"--bits {bits!r}: LSB needs an integer 1..7")
+        bits = int(bits)
         self.bits = bits
         self.cover_channels = self.secret_channels = channels
         self.name = f"lsb-{bits}"

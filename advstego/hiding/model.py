@@ -33,7 +33,8 @@ class HidingModel(Hider):
                          f"{', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by the cover)"),
                "device": (str, "cpu", None, "cpu | cuda | auto"),
                "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
-               "bf16": (bool, False, None, "bf16 autocast (faster on the CPU)")}
+               "bf16": (bool, False, None, "bf16 autocast where the device has it natively "
+                                           "(AVX512-BF16/AMX CPU, CUDA GPU); ignored elsewhere")}
 
     @classmethod
     def from_options(cls, settings, channels):
@@ -89,7 +90,10 @@ class HidingModel(Hider):
     def _autocast(self):
         import torch
 
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+        from ..distributed import native_bf16
+
+        on = self.bf16 and native_bf16(self.device)  # emulated bf16 is far slower: fp32 then
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=on)
 
     def hide_tensor(self, cover, secret):
         """Float [0, 1] NCHW -> float stego on the 8-bit grid."""

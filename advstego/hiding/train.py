@@ -190,7 +190,16 @@ class Trainer:
         self.ddp_pair, self.ddp_disc = DDP(self.pair), DDP(self.disc)
 
     def _autocast(self):
-        return torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.cfg.amp_bf16)
+        return torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.bf16)
+
+    @property
+    def bf16(self) -> bool:
+        """amp_bf16 where the device has native bf16 (elsewhere it would be far slower)."""
+        from ..distributed import native_bf16
+
+        if not hasattr(self, "_bf16"):
+            self._bf16 = bool(self.cfg.amp_bf16) and native_bf16(self.dev)
+        return self._bf16
 
     def schedule(self, step: int, total: int):
         for group in self.opt_g.param_groups:

@@ -6,6 +6,7 @@ rotations, so the net can only learn the embedding change, not the content.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,12 @@ class CnnDetector(Detector):
         opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
         start, best = 0, None  # best: (val PE, epoch, state) of the selected net
         ckpt = Path(run) if run else None
+        fp = _fingerprint(self.config(), c, s, val)
+        if ckpt and ckpt.exists() and weights.load(ckpt)[1].get("fingerprint") != fp:
+            if not quiet:  # another run's checkpoint: never resumed as this one
+                print(f"advstego: notice: {ckpt}: a checkpoint of other settings or data; "
+                      "training from scratch", file=sys.stderr)
+            ckpt.unlink()
         if ckpt and ckpt.exists():
             tensors, meta = weights.load(ckpt, "detector-checkpoint")
             weights.load_module_state(self.net, weights.unprefixed(tensors, "net"), ckpt)
@@ -206,6 +213,7 @@ class CnnDetector(Detector):
                 weights.save(ckpt, {**weights.prefixed(self.net.state_dict(), "net"), **t_opt,
                                     **kept},
                              {"kind": "detector-checkpoint", "epoch": epoch + 1, "opt": m_opt,
+                              "fingerprint": fp,
                               "log": self.log, "config": self.config(),
                               "best": list(best[:2]) if best else None})
         bar.close()
@@ -262,3 +270,16 @@ class CnnDetector(Detector):
 
 cnn_detector("xunet")(XuNetLike)
 cnn_detector("srnet")(SRNetLike)
+
+
+def _fingerprint(config: dict, c, s, val) -> str:
+    """What a checkpoint must match to be resumed: the settings and every training image."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    for x in (c, s, *(val or ())):
+        for img in (x if isinstance(x, (list, tuple)) else [x]):
+            arr = img.numpy() if torch.is_tensor(img) else np.asarray(img)
+            h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()

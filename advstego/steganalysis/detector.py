@@ -28,7 +28,15 @@ def load_detector(path) -> Detector:
         cls, _ = DETECTORS.get(str(name))
     except InputError:
         raise InputError(f"{path}: unknown detector type {name!r}") from None
-    return cls.from_state(tensors, meta["config"], path)
+    config = meta.get("config")
+    if not isinstance(config, dict):
+        raise InputError(f"{path}: detector file without its config")
+    try:
+        return cls.from_state(tensors, config, path)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{path}: detector file does not fit a {name} "
+                         f"({str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__})"
+                         ) from None
 
 
 def evaluate_detector(det: Detector, covers, stegos) -> dict:
