@@ -1,0 +1,350 @@
+"""The defects of the second reliability probe, one test each: one line `advstego: error: …`,
+exit 2, nothing lost or half-written."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from advstego.errors import InputError
+from advstego.images import read_image, write_image
+from conftest import assert_clean_error, textured
+
+
+def _sum(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def detector_file(tmp_path_factory):
+    from advstego.data.synthetic import synthetic_covers
+    from advstego.steganalysis.cnn import CnnDetector
+
+    where = tmp_path_factory.mktemp("det") / "det.safetensors"
+    c = synthetic_covers(8, size=32, seed=1)
+    CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True).save(where)
+    return where
+
+
+@pytest.fixture
+def pair(tmp_path, rng):
+    cover = write_image(tmp_path / "cover.png", textured(rng, 64, 64))
+    secret = write_image(tmp_path / "secret.png", textured(rng, 64, 64))
+    return cover, secret
+
+
+# ---- high ---------------------------------------------------------------------------------
+
+def test_an_output_that_is_an_input_is_refused(tmp_path, cli, pair, detector_file):
+    cover, secret = pair
+    before = {p: _sum(p) for p in pair}
+    (tmp_path / "link.png").symlink_to(cover)
+    for out in (cover, secret, tmp_path / "link.png"):
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", out, "--key", "k")
+        assert_clean_error(r, "also an input")
+    assert {p: _sum(p) for p in pair} == before
+    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.png", "--key", "k")
+    assert r.returncode == 0, r.stderr
+    stego_sum = _sum(tmp_path / "s.png")
+    r = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "s.png", "--key", "k")
+    assert_clean_error(r, "also an input")
+    assert _sum(tmp_path / "s.png") == stego_sum
+    det = _sum(detector_file)
+    stegos = tmp_path / "st"
+    stegos.mkdir()
+    write_image(stegos / "a.png", textured(np.random.default_rng(1), 32, 32))
+    r = cli("detect", "test", "--detector", detector_file, "--covers", stegos, "--stegos", stegos,
+            "--split", "all", "--csv", detector_file)
+    assert_clean_error(r, "also an input")
+    assert _sum(detector_file) == det
+    r = cli("embed", "--method", "wow", "--in", stegos, "--out", stegos, "--force")
+    assert_clean_error(r, "also an input")
+
+
+def test_train_refuses_a_folder_it_did_not_make(tmp_path, cli, tiny_corpus):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name in ("config.json", "model.safetensors", "log.csv"):
+        (mine / name).write_text("the user's own " + name)
+    r = cli("train", "--data", tiny_corpus, "--out", mine, "--max-steps", "1")
+    assert_clean_error(r, "mine", "not an advstego run folder")
+    assert sorted(p.name for p in mine.iterdir()) == ["config.json", "log.csv",
+                                                       "model.safetensors"]
+    assert (mine / "log.csv").read_text() == "the user's own log.csv"
+    r = cli("demo", "--out", mine)
+    assert_clean_error(r, "not an advstego run folder")
+
+
+def test_a_missing_second_rank_is_a_bounded_wait(monkeypatch):
+    from advstego.distributed import process_group
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    with pytest.raises(InputError, match="MASTER_ADDR"):
+        with process_group("cpu"):
+            pass
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "29761")
+    monkeypatch.setenv("ADVSTEGO_SETUP_TIMEOUT", "2")
+    t = time.perf_counter()
+    with pytest.raises(InputError, match="did not join within 2 s"):
+        with process_group("cpu"):
+            pass
+    assert time.perf_counter() - t < 30
+    monkeypatch.setenv("WORLD_SIZE", "1")  # one process, with or without MASTER_ADDR
+    monkeypatch.delenv("MASTER_ADDR")
+    with process_group("cpu") as (rank, world, _):
+        assert (rank, world) == (0, 1)
+
+
+def test_a_crafted_stc_header_cannot_claim_a_huge_secret(tmp_path, cli, rng):
+    from advstego.hiding import message as msg
+    from advstego.hiding.classical import StcHider, _costs
+
+    cover = textured(rng, 128, 128)
+    h = StcHider(key="k")
+    sealed = msg.seal(msg.Payload(b"x" * 20, msg.IMAGE, 1, 65535, 65535, 1), "k")
+    rp, rm = _costs(cover, "suniward")
+    stego, _ = h._embed(cover, rp, rm, lambda attempt: (sealed, {}))
+    write_image(tmp_path / "bomb.png", stego)
+    r = cli("reveal", tmp_path / "bomb.png", "-o", tmp_path / "out.png", "--key", "k")
+    assert_clean_error(r, "65535x65535", "max-pixels")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_gray_stego_as_webp_reveals_in_its_own_mode(tmp_path, cli, pair):
+    cover, secret = pair
+    for method in ("gan", "stc"):
+        out = tmp_path / f"{method}.webp"
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", out, "--method", method,
+                "--key", "k")
+        assert r.returncode == 0, r.stderr
+        r = cli("reveal", out, "-o", tmp_path / f"{method}-r.png", "--method", method,
+                "--key", "k")
+        assert r.returncode == 0, r.stderr
+        revealed = read_image(tmp_path / f"{method}-r.png")
+        assert revealed.ndim == 2  # the gray model, not the RGB one
+        err = np.abs(revealed.astype(float) - read_image(secret).astype(float)).mean()
+        assert err < 40, (method, err)
+
+
+def test_reveal_finds_an_stc_message_whatever_the_method(tmp_path, cli, pair):
+    cover, secret = pair
+    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.png", "--key", "k")
+    assert r.returncode == 0
+    r = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r.png", "--method", "gan",
+            "--key", "k")
+    assert r.returncode == 0 and "holds an STC message" in r.stderr
+    r2 = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r2.png", "--key", "k")
+    assert _sum(tmp_path / "r.png") == _sum(tmp_path / "r2.png")
+    for method in ("gan", "lsb"):  # no way to check a key: said plainly
+        r = cli("reveal", cover, "-o", tmp_path / f"{method}.png", "--method", method)
+        assert r.returncode == 0 and "cannot verify the key" in r.stderr
+
+
+# ---- medium -------------------------------------------------------------------------------
+
+def test_os_errors_on_output_are_one_line(tmp_path, cli, pair):
+    cover, secret = pair
+    (tmp_path / "afile").write_text("x")
+    for out, words in ((tmp_path / ("n" * 300 + ".png"), ["name too long"]),
+                       (tmp_path / "afile" / "x.png", ["does not exist"]),
+                       (tmp_path / "x.pbm", [".pbm"])):
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", out, "--key", "k")
+        assert_clean_error(r, *words)
+    r = subprocess.run([sys.executable, "-m", "advstego", "data", "prepare", "--source",
+                        "debian-photos", "--size", "32", "--out", tmp_path / "c"],
+                       capture_output=True, text=True,
+                       env={**os.environ, "ADVSTEGO_CACHE": str(tmp_path / "afile" / "cache")})
+    assert_clean_error(r, "afile")
+
+
+def test_malformed_model_and_detector_files(tmp_path, cli, pair, detector_file):
+    from advstego import weights
+    from advstego.hiding.model import HidingModel
+
+    cover, _ = pair
+    t, meta = weights.load(HidingModel.load().save(tmp_path / "m.safetensors"))
+    from safetensors.torch import save_file
+    for bad in ([1, 2], "a string"):
+        save_file(t, str(tmp_path / "bad.safetensors"), metadata={"advstego": json.dumps(bad)})
+        r = cli("reveal", cover, "-o", tmp_path / "r.png", "--method", "gan", "--model",
+                tmp_path / "bad.safetensors")
+        assert_clean_error(r, "bad.safetensors", "not a JSON object")
+    nan = {k: v.clone() for k, v in t.items()}
+    next(v for v in nan.values() if v.is_floating_point()).view(-1)[0] = float("nan")
+    weights.save(tmp_path / "nan.safetensors", nan, meta)
+    r = cli("hide", "--cover", cover, "--secret", cover, "-o", tmp_path / "s.png", "--method",
+            "gan", "--model", tmp_path / "nan.safetensors")
+    assert_clean_error(r, "NaN or Inf")
+    assert not (tmp_path / "s.png").exists()
+    dt, dmeta = weights.load(detector_file)
+    weights.save(tmp_path / "d.safetensors", dt, {k: v for k, v in dmeta.items()
+                                                  if k != "config"})
+    r = cli("detect", "test", "--detector", tmp_path / "d.safetensors", "--covers", tmp_path,
+            "--stegos", tmp_path, "--split", "all")
+    assert_clean_error(r, "d.safetensors", "without its config")
+
+
+def test_a_leftover_checkpoint_of_other_data_is_not_resumed(tmp_path):
+    from advstego.data.synthetic import synthetic_covers
+    from advstego.steganalysis.cnn import CnnDetector
+
+    a, b = synthetic_covers(8, size=32, seed=1), synthetic_covers(8, size=32, seed=2)
+    ck = tmp_path / "det.ckpt"
+    CnnDetector("xunet", epochs=3).fit(a[:4], a[4:], run=ck, quiet=True, stop_after=2)
+    same = CnnDetector("xunet", epochs=3).fit(a[:4], a[4:], run=ck, quiet=True)
+    assert len(same.log) == 3  # resumed: 2 epochs from the checkpoint, 1 more
+    fresh = CnnDetector("xunet", epochs=3).fit(b[:4], b[4:], run=ck, quiet=True)
+    scratch = CnnDetector("xunet", epochs=3).fit(b[:4], b[4:], quiet=True)
+    assert fresh.log == scratch.log  # other data: trained from scratch, not resumed
+
+
+def test_the_corpus_key_follows_its_photos(tmp_path, rng):
+    from advstego.data.sources import fingerprint, folder_photos
+
+    for i in range(3):
+        write_image(tmp_path / f"p{i}.png", textured(rng, 40, 40))
+    keys = [fingerprint(folder_photos(tmp_path))]
+    time.sleep(0.01)
+    write_image(tmp_path / "p0.png", 255 - read_image(tmp_path / "p0.png"))  # inverted
+    keys.append(fingerprint(folder_photos(tmp_path)))
+    write_image(tmp_path / "p3.png", textured(rng, 40, 40))  # added
+    keys.append(fingerprint(folder_photos(tmp_path)))
+    (tmp_path / "p1.png").unlink()  # deleted
+    keys.append(fingerprint(folder_photos(tmp_path)))
+    assert len(set(keys)) == 4
+
+
+def test_photo_names_that_collide_stay_apart(tmp_path, cli, rng):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a b.png", "a_b.png", "x.png", "x.bmp"):
+        write_image(src / name, textured(rng, 64, 64))
+    r = cli("data", "prepare", "--source", src, "--size", "32", "--gray", "--max-tiles", "1",
+            "--out", tmp_path / "c")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    files = [e["file"] for e in m["images"]]
+    assert len(files) == len(set(files)) == 4
+    assert len({e["photo"] for e in m["images"]}) == 4
+    assert len(list((tmp_path / "c" / "images").iterdir())) == 4
+
+
+@pytest.mark.parametrize("data,words", [
+    ({"min_std": float("nan")}, ["finite"]),
+    ({"min_std": float("inf")}, ["finite"]),
+    ({"fractions": [0.5, -0.2, 0.7]}, ["negative"]),
+    ({"fractions": ["a", 0.5, 0.5]}, ["numbers"]),
+    ({"fractions": [0.5, 0.5]}, ["three fractions"]),
+    ({"max_tiles": -3}, ["negative"]),
+])
+def test_config_values_are_checked_up_front(tmp_path, data, words):
+    from advstego.experiments.config import load_config
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"preset": "quick", "data": data}))
+    with pytest.raises(InputError) as exc:
+        load_config(str(path))
+    for w in words:
+        assert w in str(exc.value)
+    path.write_text(json.dumps({"preset": "quick", "attacks": {}}))
+    with pytest.raises(InputError, match="at least one"):
+        load_config(str(path))
+
+
+def test_a_second_command_in_a_locked_folder_is_refused(tmp_path):
+    from advstego.paths import claim_run_folder, release_locks
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from advstego.paths import claim_run_folder; "
+        f"claim_run_folder({str(tmp_path / 'run')!r}, 'experiment', {{}}); print('held', "
+        "flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(InputError, match="another advstego command"):
+            claim_run_folder(tmp_path / "run", "experiment", {})
+    finally:
+        holder.kill()
+        holder.wait()
+    claim_run_folder(tmp_path / "run", "experiment", {})  # free again once it ended
+    release_locks()
+
+
+def test_a_truncated_stage_marker_rebuilds_the_stage(tmp_path):
+    from advstego.experiments.cache import Stages
+
+    st = Stages(tmp_path, quiet=True)
+    calls = []
+
+    def fn(folder):
+        calls.append(1)
+        return {"n": len(calls)}
+
+    st.run("s", {"a": 1}, [], fn)
+    marker = tmp_path / "stages" / "s" / "stage.json"
+    marker.write_text(marker.read_text()[:25])
+    _, result, _ = st.run("s", {"a": 1}, [], fn)
+    assert result == {"n": 2} and json.loads(marker.read_text())["result"] == {"n": 2}
+
+
+def test_adversarial_costs_on_an_rgb_cover_are_refused_at_once(tmp_path, cli, rng):
+    c = write_image(tmp_path / "c.png", textured(rng, 64, 64, 3))
+    t = time.perf_counter()
+    r = cli("hide", "--cover", c, "--secret", c, "-o", tmp_path / "s.png", "--adversarial",
+            "--key", "k")
+    assert_clean_error(r, "gray covers only")
+    assert time.perf_counter() - t < 10 and not (tmp_path / "s.png").exists()
+
+
+# ---- low ----------------------------------------------------------------------------------
+
+def test_a_gray_gif_cover_is_gray(tmp_path, cli, pair):
+    from PIL import Image
+
+    cover, secret = pair
+    Image.open(cover).convert("P").save(tmp_path / "c.gif")
+    r = cli("hide", "--cover", tmp_path / "c.gif", "--secret", secret, "-o", tmp_path / "s.png",
+            "--method", "gan")
+    assert r.returncode == 0, r.stderr
+    assert read_image(tmp_path / "s.png").ndim == 2
+
+
+def test_python_api_inputs_are_named(rng):
+    from advstego.hiding.lsb import LsbHider
+    from advstego.hiding.model import HidingModel
+
+    gray = HidingModel.load()
+    rgb = textured(rng, 32, 32, 3)
+    with pytest.raises(InputError, match="RGB"):
+        gray.hide(rgb, rgb)
+    with pytest.raises(InputError, match="integer"):
+        LsbHider("4")
+    with pytest.raises(InputError, match="empty"):
+        gray.hide(np.zeros((0, 0), np.uint8), np.zeros((0, 0), np.uint8))
+    four = np.zeros((32, 32, 4), np.uint8)
+    with pytest.raises(InputError, match="shape"):
+        LsbHider(4, channels=3).hide(four, four)
+
+
+def test_bf16_only_where_the_device_has_it(monkeypatch):
+    import torch
+
+    from advstego import distributed
+    from advstego.hiding.config import make_config
+    from advstego.hiding.model import HidingModel
+
+    assert make_config("quick").amp_bf16 is False
+    monkeypatch.setattr(distributed, "_native_bf16", lambda device: False)
+    m = HidingModel.load(bf16=True)
+    with m._autocast():
+        assert not torch.is_autocast_enabled("cpu")
+    monkeypatch.setattr(distributed, "_native_bf16", lambda device: True)
+    with m._autocast():
+        assert torch.is_autocast_enabled("cpu")
