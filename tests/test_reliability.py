@@ -348,3 +348,16 @@ def test_bf16_only_where_the_device_has_it(monkeypatch):
     monkeypatch.setattr(distributed, "_native_bf16", lambda device: True)
     with m._autocast():
         assert torch.is_autocast_enabled("cpu")
+
+
+def test_a_warden_that_learned_nothing_is_named():
+    """The committed quick run's CNN called every image a cover on the control: said so."""
+    from pathlib import Path
+
+    from advstego.experiments.report import learned_nothing, tables_text
+
+    r = json.loads((Path(__file__).parents[1] / "results" / "quick" / "results.json").read_text())
+    assert "S-UNIWARD (CNN)" in learned_nothing(r)
+    text = tables_text(r)
+    assert text.startswith("note: a warden learned nothing") and "(learned nothing: all cover)" \
+        in text

@@ -38,6 +38,29 @@ def _fmt(v, digits=4):
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
+def _pe(v: dict, digits=4) -> str:
+    """A warden's PE, marked where it learned nothing: one answer for every image."""
+    if not v:
+        return "–"
+    text = _fmt(v.get("PE"), digits)
+    fa, md = v.get("P_FA"), v.get("P_MD")
+    if fa == 0 and md == 1:
+        return text + " (learned nothing: all cover)"
+    if fa == 1 and md == 0:
+        return text + " (learned nothing: all stego)"
+    return text
+
+
+def learned_nothing(r) -> list[str]:
+    """Rows of Tables 0 and 2 where a warden gave one answer for every image."""
+    out = []
+    for m, v in (r.get("table2") or {}).items():
+        for w in ("SRM", "CNN"):
+            if "learned nothing" in _pe(v.get(w) or {}):
+                out.append(f"{m} ({w})")
+    return out
+
+
 def _per_image(v: dict) -> str:
     """The attack's own seconds per attacked image (its wardens' training not counted)."""
     secs = v.get("attack_seconds")
@@ -79,7 +102,7 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     for name, p in PAPER.items():
         t1.append([f"paper, GAN on {name}", "", "", "", f"{p['stego_psnr']}",
                    f"{p['secret_psnr']}", "", ""])
-    t2 = [[m, _fmt(v["SRM"]["PE"]), _fmt(v["SRM"]["PE_min"]), _fmt(v["CNN"]["PE"]),
+    t2 = [[m, _pe(v["SRM"]), _fmt(v["SRM"]["PE_min"]), _pe(v["CNN"]),
            _fmt(v["CNN"]["PE_min"]), _fmt(v["CNN"]["w_vn"])] for m, v in r["table2"].items()]
     for label, v in r["table3"].items():
         t2.append([f"{attacked} + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
@@ -160,8 +183,8 @@ def calibration_table(r) -> list:
         cnn = v["CNN"]
         sel = cnn.get("selected")
         srm = v["SRM"]
-        out.append([label, _fmt(srm["PE"]), _fmt(srm["P_FA"], 3), _fmt(srm["P_MD"], 3),
-                    _fmt(cnn["PE"]), _fmt(cnn["P_FA"], 3), _fmt(cnn["P_MD"], 3),
+        out.append([label, _pe(srm), _fmt(srm["P_FA"], 3), _fmt(srm["P_MD"], 3),
+                    _pe(cnn), _fmt(cnn["P_FA"], 3), _fmt(cnn["P_MD"], 3),
                     f"{sel['epoch']} ({sel['val_pe']:.3f})" if sel else "–"])
     return [("Table 0 - warden calibration: PE on held-out photos (control: 0.5 expected)",
              ["stegos", "SRM+FLD PE", "P_FA", "P_MD", "CNN PE", "P_FA", "P_MD",
@@ -263,7 +286,9 @@ def figure_frontier(r, path):
 
 def tables_text(r) -> str:
     """All tables as plain text, for the terminal."""
-    out = []
+    blind = learned_nothing(r)
+    out = [f"note: a warden learned nothing on {', '.join(blind)} (one answer for every image): "
+           "its PE there says nothing about security"] if blind else []
     for title, head, rows in tables(r):
         out += ["", title, "  ".join(head)] + ["  ".join(row) for row in rows]
     return "\n".join(out)
@@ -383,6 +408,11 @@ def _write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
              f"on 8-bit PNG files. Wardens, trained from scratch for every method: "
              f"{_wardens_text(cfg)}. Attacks on the {r['attacked']} row's stegos. Rows "
              "labelled 'paper' are the paper's published figures, not ours.")
+    blind = learned_nothing(r)
+    if blind:
+        intro += (f" **A warden learned nothing on {len(blind)} row(s)** ({', '.join(blind)}): "
+                  "it gave one answer for every image, so its PE of about 0.5 there says "
+                  "nothing about security (too few images or epochs; see Table 0).")
     md = [f"# advstego report\n\n{intro}\n"]
     md += [_md_table(*t) for t in tbls + stage_table(r)]
     for title, file in figures:

@@ -134,10 +134,27 @@ def _dispatch(f0, f1, f2, f3, f4, f5, f6, f7):
 _COMPILED = {}
 
 
+def _cached_on_disk(name: str) -> bool:
+    """Whether numba's disk cache holds this module's function `name` (else: a compile)."""
+    import os
+    from pathlib import Path
+
+    here = Path(__file__)
+    places = [here.parent / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    return any(any(p.rglob(f"{here.stem}.{name}-*.nbi")) for p in places if p.is_dir())
+
+
 def _compiled_viterbi():
     """_viterbi compiled by numba (cached on disk), on first use: extraction needs no numba."""
     if "viterbi" not in _COMPILED:
         import numba
+
+        if not _cached_on_disk("_viterbi"):
+            import sys
+            print("advstego: compiling the STC coder once (numba; later runs load it)",
+                  file=sys.stderr, flush=True)
 
         inline = numba.njit(inline="always")
         globals()["_step"] = inline(_dispatch(*(inline(_step_for(lo)) for lo in range(8))))
