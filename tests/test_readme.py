@@ -43,3 +43,12 @@ def test_user_facing_text_has_no_development_history():
     for f in files:
         hits = words.findall(f.read_text())
         assert not hits, (f.name, hits)
+
+
+def test_the_python_example_runs_as_written():
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Python\n\n```python\n(.*?)```", text, re.S).group(1)
+    scope = {}
+    exec(compile(block, "README.md", "exec"), scope)  # noqa: S102 - our own README
+    assert scope["secret_back"].shape == scope["secret"].shape
+    assert scope["stego"].dtype == scope["stego_gan"].dtype == "uint8"

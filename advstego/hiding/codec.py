@@ -33,10 +33,18 @@ _OPTIONS = {"JPEG": {"optimize": True}, "WEBP": {"method": 4}, "AVIF": {"speed":
             "JXL": {"effort": 5}}
 
 
+class EncoderError(InputError):
+    """A codec's encoder failed on this image at some quality."""
+
+
 def _encode(img: Image.Image, codec: str, quality: int) -> bytes:
     _, fmt, _, _ = CODECS[codec]
     buf = io.BytesIO()
-    img.save(buf, format=fmt, quality=quality, **_OPTIONS[fmt])
+    try:
+        img.save(buf, format=fmt, quality=quality, **_OPTIONS[fmt])
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. libjxl on some images
+        raise EncoderError(f"the {codec} encoder failed on the secret at quality {quality} "
+                           f"({str(exc)[:60]}); try another --codec") from None
     return buf.getvalue()
 
 
@@ -97,7 +105,10 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
             break
         tried = []  # (psnr, codec) at this size
         for c in names:
-            got = _fit(img, c, budget)
+            try:
+                got = _fit(img, c, budget)
+            except EncoderError:
+                continue  # this codec cannot encode this secret: the others still can
             if not got:
                 continue
             p = psnr(secret, decompress(got[0], mode, secret.shape[:2]))
