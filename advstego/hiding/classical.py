@@ -21,7 +21,7 @@ from ..embedding.costs import cost_adjusted
 from ..errors import InputError
 from . import codec as codecs
 from . import message as msg
-from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
+from .base import DEFAULT_KEY, Hider, as_batch, key_seed, unbatch
 from .registry import HIDERS
 
 COSTS = ("suniward", "wow", "hill")
@@ -214,7 +214,8 @@ class StcHider(Hider):
     def hide(self, covers, secrets):
         cv, single = as_batch(covers, self.cover_channels, "cover")
         sc, _ = as_batch(secrets, self.secret_channels, "secret")
-        check_pair(cv, sc, smaller_ok=True)
+        if len(cv) != len(sc):  # any secret size: the codec fits it to the payload
+            raise InputError(f"{len(cv)} covers but {len(sc)} secrets")
         self.last = []
         return unbatch(np.stack([self._hide_one(c, s) for c, s in zip(cv, sc)]), single)
 
