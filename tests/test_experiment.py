@@ -11,6 +11,7 @@ import pytest
 from conftest import assert_clean_error, run_cli
 
 STC, SMALL = "STC-S-UNIWARD + WEBP 0.4 bpp", "LSB-4 + secret 32x32"
+CONTROLS = ("S-UNIWARD, another key", "S-UNIWARD at 0.3 bpp")  # the quick preset's controls
 TINY = {"preset": "quick",
         "data": {"max_tiles": 3},
         "hiders": {"GAN": {"hider": "gan", "train": {"preset": "quick", "epochs": 1,
@@ -60,7 +61,7 @@ def test_every_table_and_figure_is_written(tiny_run):
               "figure3_grid.png", "figure4_frontier.png"):
         assert (out / f).stat().st_size > 0, f
     assert set(res["table1"]) == {"GAN", "LSB-4", STC, SMALL}
-    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", STC, SMALL}
+    assert set(res["table2"]) == {"GAN", "LSB-4", "S-UNIWARD", STC, SMALL, *CONTROLS}
     assert set(res["table3"]) == set(TINY["attacks"])
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "Table 3" in html
@@ -93,6 +94,29 @@ def test_wardens_report_consistent_errors(tiny_run):
     # the transfer CNN is a third warden, trained on the attacked row's stegos only
     assert set(res["table2"]["GAN"]) == {"SRM", "CNN", "CNN-srnet"}
     assert set(res["table2"]["LSB-4"]) == {"SRM", "CNN"}
+
+
+def test_each_pe_has_an_interval_by_photo_and_the_controls_are_paired_differences(tiny_run):
+    folder, res = tiny_run
+    corpus = json.loads((folder / "run" / "stages" / "corpus" / "corpus" /
+                         "manifest.json").read_text())
+    test = [e for e in corpus["images"] if e["split"] == "test"]
+    for v in res["table2"].values():
+        for d in (v["SRM"], v["CNN"]):
+            pe, lo, hi = d["interval"]["PE"]
+            assert pe == pytest.approx(d["PE"]) and lo <= pe <= hi
+            assert d["interval"]["n_photos"] == len({e["photo"] for e in test})
+            assert d["interval"]["n_images"] == 2 * len(test) == len(d["calls"]["decisions"])
+    null = [c for c in res["comparisons"] if c["role"] == "A/A null"]
+    pos = [c for c in res["comparisons"] if c["role"] == "positive control"]
+    assert [c["warden"] for c in null] == [c["warden"] for c in pos] == ["SRM", "CNN"]
+    for c in null + pos:
+        a, b = (res["table2"][x][c["warden"]]["PE"] for x in (c["a"], c["b"]))
+        assert c["diff"] == pytest.approx(b - a) and c["low"] <= c["diff"] <= c["high"]
+        assert 0 <= c["p"] <= 1 and c["min_detectable"] >= 0
+    assert {c["b"] for c in null + pos} == set(CONTROLS)
+    md = (folder / "run" / "report.md").read_text()
+    assert "Table 2c - paired differences" in md and "positive control" in md
 
 
 def test_attacks_are_measured_on_the_saved_files(tiny_run):

@@ -18,6 +18,7 @@ class Corpus:
         m = load_manifest(folder)
         self.mode = m["mode"]  # gray | rgb
         self.split = {e["file"]: e["split"] for e in m["images"]}
+        self.photo = {e["file"]: e.get("photo", e["file"]) for e in m["images"]}
         self._pairs = {s: [tuple(p) for p in ps] for s, ps in m["pairs"].items()}
         self.partner = {}
         for pairs in self._pairs.values():

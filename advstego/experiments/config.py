@@ -28,7 +28,7 @@ from .preset_files import read_preset, uncommented
 
 PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
 TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size",
-          "games"}
+          "games", "controls"}
 ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
 NUMBER = (int, float)
 NUMBER_LISTS = {"fractions", "lambdas"}
@@ -71,6 +71,9 @@ def schema() -> dict:
         "baselines": "rows", "wardens": "rows", "transfer": "rows", "attacks": "rows",
         "harden": {**dataclass_schema(HardenConfig), "preset": (str,)},
         "games": "rows",  # label -> a harden --method stc game (HardenConfig settings): Table 6
+        # a baselines row judged again with another key (A/A: no difference) and at a lower
+        # payload (a difference the design must resolve); compare: more [a, b] row pairs
+        "controls": {"of": (str,), "payload": NUMBER}, "compare": (list,),
     }
 
 
@@ -175,10 +178,11 @@ def _check_rows(cfg: dict):
         _row_settings(cls, name, row, {"images": (int,), "retrain": (bool,)})
     for label, row in cfg.get("baselines", {}).items():
         if not isinstance(row, dict) or row.get("method") not in METHODS or \
-                set(row) != {"method", "payload"}:
+                not {"method", "payload"} <= set(row) <= {"method", "payload", "key"}:
             raise InputError(f"config: baselines.{label} must be {{\"method\": "
-                             f"{' | '.join(METHODS)}, \"payload\": bpp}}")
+                             f"{' | '.join(METHODS)}, \"payload\": bpp[, \"key\": n]}}")
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
+        _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
     from ..hiding.registry import COSTS
     from .harden_config import HardenConfig
 
@@ -267,9 +271,32 @@ def _check_references(cfg: dict):
         if row not in rows:
             raise InputError(f"config: secret_size.rows: {row!r} is not a hiders row "
                              f"({', '.join(rows)})")
+    ctl = cfg.get("controls")
+    if ctl is not None and (ctl.get("of") not in cfg.get("baselines", {}) or "payload" not in ctl):
+        raise InputError(f"config: controls must be {{\"of\": a baselines row "
+                         f"({', '.join(cfg.get('baselines', {}))}), \"payload\": bpp}}")
+    small = cfg.get("secret_size", {})
+    known = rows + list(cfg.get("baselines", {})) + list(control_rows(cfg)) + [
+        f"{r} + secret {small.get('size')}x{small.get('size')}" for r in small.get("rows", [])]
+    for pair in cfg.get("compare", []):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(x in known for x in pair)):
+            raise InputError(f"config: compare: {pair!r} must be two rows of the tables "
+                             f"({', '.join(known)})")
     from ..hiding.model import SHIPPED
     for label, row in cfg.get("hiders", {}).items():
         spec = row.get("model")
         if spec is not None and not (spec in SHIPPED or Path(spec).is_file()):
             raise InputError(f"config: hiders.{label}: {spec!r} is not a shipped hiding model "
                              f"({', '.join(SHIPPED)}) nor a model file")
+
+
+def control_rows(cfg: dict) -> dict:
+    """The controls' baselines rows: label -> (row, [reference row, role])."""
+    ctl = cfg.get("controls")
+    if not ctl:
+        return {}
+    of = ctl["of"]
+    base = cfg["baselines"][of]
+    return {f"{of}, another key": ({**base, "key": base.get("key", 0) + 1}, [of, "A/A null"]),
+            f"{of} at {ctl['payload']:g} bpp": ({**base, "payload": ctl["payload"]},
+                                                [of, "positive control"])}

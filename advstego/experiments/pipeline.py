@@ -43,6 +43,7 @@ from ..steganalysis.detector import (build_detector, control_halves, detection_s
 from .cache import Stages
 from .games import load_game
 from .harden import harden
+from .config import ROLES, control_rows
 from .harden_config import game_settings
 from .harden_config import make_config as harden_config
 from .report import write_report
@@ -175,7 +176,9 @@ def choose_methods(ex: Experiment, corpus: Corpus, corpus_done: Done) -> tuple[d
         label = f"{of} + secret {small['size']}x{small['size']}"
         methods[label] = Method(label, {"secret_size": small["size"], "of": m.settings},
                                 m.deps, hider=SmallSecret(m.hider, small["size"]))
-    for label, row in ex.cfg.get("baselines", {}).items():
+    rows = {**ex.cfg.get("baselines", {}),
+            **{k: row for k, (row, _) in control_rows(ex.cfg).items()}}
+    for label, row in rows.items():
         methods[label] = Method(label, dict(row), [], baseline=row)
     return methods, trained
 
@@ -192,8 +195,9 @@ def make_stegos(ex: Experiment, corpus: Corpus, corpus_done: Done, methods: dict
                 if m.hider is not None:
                     s = m.hider.hide(cover, corpus.read(corpus.partner[f]))
                 else:
+                    key = m.baseline.get("key", 0)  # another key: other changes, same costs
                     s = simulate(cover, m.baseline["method"], m.baseline["payload"],
-                                 seed=ex.seed + zlib.crc32(f.encode()))
+                                 seed=ex.seed + zlib.crc32(f.encode()) + 7919 * key)
                 (tmp / f).parent.mkdir(parents=True, exist_ok=True)
                 write_image(tmp / f, s)
             return {"stegos": len(files)}
@@ -234,6 +238,7 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
     cost in detect stages where never measured), so that the ranks share them all, longest
     first."""
     cfg, covers, beside = ex.cfg, _splits(corpus, corpus.folder), beside or {}
+    photos = [corpus.photo[f] for f in corpus.files("test")] * 2  # covers, then stegos
     if ex.ranks.world > 1:
         share_features(ex, corpus, corpus_done, stegos)
     out = {}
@@ -252,7 +257,8 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
                 res[tag] = fit_and_measure(det, (covers["train"], s["train"]),
                                            (covers["test"], s["test"]),
                                            val=(covers["val"], s["val"]),
-                                           run=tmp / f"{slug(tag)}.ckpt", quiet=ex.quiet)
+                                           run=tmp / f"{slug(tag)}.ckpt", quiet=ex.quiet,
+                                           photos=photos)
                 det.save(tmp / f"{slug(tag)}.safetensors")
             return res
         out[label] = ex.stage(f"detect-{slug(label)}", "detect",
@@ -512,6 +518,23 @@ def simulated_rows(methods: dict) -> dict:
     return out
 
 
+def comparisons(cfg: dict, table2: dict) -> list[dict]:
+    """Paired ΔPE (b minus a, same test photos, same photo draws) for each warden: the
+    controls' (A/A null, positive control) and the config's `compare` pairs."""
+    from ..steganalysis.detector import arm
+    from ..stats import paired
+
+    todo = [(ref, label, role) for label, (_, (ref, role)) in control_rows(cfg).items()]
+    todo += [(a, b, "compare") for a, b in cfg.get("compare", [])]
+    out = []
+    for a, b, role in todo:
+        for w in ROLES:
+            ca, cb = (table2.get(x, {}).get(w, {}).get("calls") for x in (a, b))
+            row = {"a": a, "b": b, "warden": w, "role": role}
+            out.append({**row, **paired(arm(ca), arm(cb))} if ca and cb else row)
+    return out
+
+
 def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     """The paper's experiment and ours, stage by stage; every stage cached and resumable.
 
@@ -555,6 +578,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
                "wall_seconds": round(wall, 1), "stages": stages, "invocations": runs,
                "wall_seconds_total": round(sum(x["wall_seconds"] for x in runs), 1),
                "busy_seconds": busy_seconds(stages, ex.stages.invocation, ex.ranks.world)}
+    results["comparisons"] = comparisons(cfg, results["table2"])
     if hardening:
         results["hardening"] = hardening
     if games:

@@ -38,11 +38,15 @@ def _fmt(v, digits=4):
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
-def _pe(v: dict, digits=4) -> str:
-    """A warden's PE, marked where it learned nothing: one answer for every image."""
+def _pe(v: dict, digits=4, key="PE") -> str:
+    """A warden's PE with its 95% interval by photo where the run has one, marked where the
+    warden learned nothing: one answer for every image."""
     if not v:
         return "–"
-    text = _fmt(v.get("PE"), digits)
+    iv = (v.get("interval") or {}).get(key)
+    text = f"{iv[0]:.3f} [{iv[1]:.3f}, {iv[2]:.3f}]" if iv else _fmt(v.get(key), digits)
+    if key != "PE":
+        return text
     fa, md = v.get("P_FA"), v.get("P_MD")
     if fa == 0 and md == 1:
         return text + " (learned nothing: all cover)"
@@ -93,7 +97,7 @@ def _transfer(v: dict):
     return next(iter(t.values()), None) if t else v.get("PE_other_cnn")
 
 
-def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
+def _tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     r = _legacy(r)
     attacked = r["attacked"]
     t1 = [[m, str(v["pairs"]), f"{v['cover_mse']:.2e}", f"{v['secret_mse']:.2e}",
@@ -102,11 +106,13 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     for name, p in PAPER.items():
         t1.append([f"paper, GAN on {name}", "", "", "", f"{p['stego_psnr']}",
                    f"{p['secret_psnr']}", "", ""])
-    t2 = [[m, _pe(v["SRM"]), _fmt(v["SRM"]["PE_min"]), _pe(v["CNN"]),
-           _fmt(v["CNN"]["PE_min"]), _fmt(v["CNN"]["w_vn"])] for m, v in r["table2"].items()]
+    t2 = [[m, _pe(v["SRM"]), _pe(v["SRM"], key="PE_min"), _pe(v["CNN"]),
+           _pe(v["CNN"], key="PE_min"), _fmt(v["CNN"]["w_vn"]), _n(v["SRM"])]
+          for m, v in r["table2"].items()]
     for label, v in r["table3"].items():
         t2.append([f"{attacked} + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
-                   _fmt(v["PE_cnn"]["PE"]), _fmt(v["PE_cnn"]["PE_min"]), _fmt(v["PE_cnn"]["w_vn"])])
+                   _fmt(v["PE_cnn"]["PE"]), _fmt(v["PE_cnn"]["PE_min"]), _fmt(v["PE_cnn"]["w_vn"]),
+                   "no interval"])
     t2b = [[label, _fmt(v["flip_rate"], 3), _fmt(v["missed_after"], 3),
             _fmt(v.get("PE_cnn_retrained", {}).get("PE")),
             _fmt((_transfer(v) or {}).get("PE")), _fmt(v["PE_srm"]["PE"])]
@@ -115,14 +121,18 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
            f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
            _fmt(v["queries"], 1), _per_image(v)] for label, v in r["table3"].items()]
-    t4 = [[m, _fmt(x, 2), _fmt(y, 2), _fmt(pe_s), _fmt(pe_c)]
+    t2v = r["table2"]
+    t4 = [[m, _fmt(x, 2), _fmt(y, 2), _pe(t2v[m]["SRM"]) if m in t2v else _fmt(pe_s),
+           _pe(t2v[m]["CNN"]) if m in t2v else _fmt(pe_c)]
           for m, x, y, pe_s, pe_c in frontier_points(r)]
     return calibration_table(r) + [
         ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
          ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
           "stego SSIM", "secret SSIM"], t1),
-        ("Table 2 - detection error PE on held-out covers + stegos (0.5 = undetectable)",
-         ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn"], t2),
+        ("Table 2 - detection error PE on held-out covers + stegos (0.5 = undetectable; "
+         "[95% interval resampling photos])",
+         ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn",
+          "test photos / images"], t2),
         ("Table 2b - attacks against a warden who adapts",
          [f"attack on {attacked} stegos", "flipped (of those the fixed CNN called stego)",
           "called cover after (all)", "PE retrained CNN",
@@ -134,7 +144,66 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
          "(simulated = conseal's simulator at the STC row's payload, carrying no secret; "
          "hardening rounds: their own fresh wardens, Table 5)",
          ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"], t4),
-    ] + hardening_table(r) + games_table(r)
+    ] + comparison_table(r) + hardening_table(r) + games_table(r)
+
+
+def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Every table; a title says where its PEs are points without an interval."""
+    out = []
+    for title, head, rows in _tables(r):
+        cols = [i for i, h in enumerate(head) if "PE" in h and "Δ" not in h and "resolvable" not in h]
+        cells = [row[i] for row in rows for i in cols if i < len(row) and row[i] not in ("–", "")]
+        if cells and not all("[" in c for c in cells):
+            title += (" - no interval" if not any("[" in c for c in cells) else
+                      " - PEs without [interval] are single points")
+        out.append((title, head, rows))
+    return out
+
+
+def _n(v: dict) -> str:
+    iv = v.get("interval")
+    return f"{iv['n_photos']} / {iv['n_images']}" if iv else "no interval"
+
+
+def comparison_caption(r) -> str:
+    """What the controls say of the design: can it see a difference, and does it invent one?"""
+    rows = [c for c in r.get("comparisons", []) if "diff" in c]
+    pos = [c for c in rows if c["role"] == "positive control"]
+    null = [c for c in rows if c["role"] == "A/A null"]
+    out = []
+    if pos and not all(c["resolved"] for c in pos):
+        miss = ", ".join(c["warden"] for c in pos if not c["resolved"])
+        out.append(f"the positive control is not resolved for {miss}: with these photos and "
+                   "seeds the design cannot answer its question there")
+    elif pos:
+        out.append("the positive control is resolved for every warden")
+    if null and any(c["resolved"] for c in null):
+        out.append("the A/A null is resolved (an interval excluding 0 where nothing differs): "
+                   "the intervals are too narrow")
+    elif null:
+        out.append("the A/A null's intervals cover 0")
+    return "; ".join(out)
+
+
+def comparison_table(r) -> list:
+    """Table 2c: paired ΔPE between rows of Table 2 on the same test photos."""
+    rows = []
+    for c in r.get("comparisons", []):
+        if "diff" not in c:
+            rows.append([f"{c['b']} − {c['a']}", c["warden"], c["role"], "no interval", "", "",
+                         ""])
+            continue
+        rows.append([f"{c['b']} − {c['a']}", c["warden"], c["role"],
+                     f"{c['diff']:+.3f} [{c['low']:+.3f}, {c['high']:+.3f}]", f"{c['p']:.3f}",
+                     "resolved" if c["resolved"] else "not resolved",
+                     f"{c['min_detectable']:.3f}"])
+    if not rows:
+        return []
+    cap = comparison_caption(r)
+    return [("Table 2c - paired differences of PE (same test photos, same photo draws; "
+             "95% interval, two-sided p" + (f"; {cap}" if cap else "") + ")",
+             ["b − a", "warden", "role", "ΔPE [95%]", "p", "", "smallest resolvable ΔPE "
+              "(80% power)"], rows)]
 
 
 def games_table(r) -> list:

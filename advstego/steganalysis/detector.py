@@ -61,15 +61,46 @@ def detection_summary(det: Detector, covers, stegos) -> dict:
     return {k: v for k, v in e.items() if k not in ("scores", "labels", "decisions")}
 
 
-def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True) -> dict:
+def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True,
+                    photos=None) -> dict:
     """The one way a warden is judged: fit on (covers, stegos) of the training photos
     (selected on the validation photos' pairs, where the detector selects), then
-    detection_summary on the test photos' (covers, stegos), with the epoch it chose."""
+    detection_summary on the test photos' (covers, stegos), with the epoch it chose.
+
+    photos: the photo of each test image (covers, then stegos): the errors then carry 95%
+    intervals that resample photos ("interval") and the calls a paired comparison needs."""
     det.fit(*train, run=run, quiet=quiet, val=val if val and len(val[0]) else None)
-    out = detection_summary(det, *test)
+    e = evaluate_detector(det, *test)
+    out = {k: v for k, v in e.items() if k not in ("scores", "labels", "decisions")}
+    if photos is not None:
+        from .. import stats  # scipy.stats: only where intervals are asked for
+        out["calls"] = calls(e, photos)
+        out["interval"] = stats.interval(arm(out["calls"]))
     if getattr(det, "selected", None):
         out["selected"] = det.selected
     return out
+
+
+def calls(e: dict, photos) -> dict:
+    """A warden's per-image calls in a results file: labels and decisions as 0/1 strings,
+    scores rounded, each image's photo (as an index into the photo names)."""
+    names, idx = np.unique(np.asarray(photos, dtype=str), return_inverse=True)
+    if idx.size != len(e["labels"]):
+        raise ValueError("one photo per test image")
+    return {"labels": "".join(map(str, np.asarray(e["labels"], int))),
+            "decisions": "".join(map(str, np.asarray(e["decisions"], int))),
+            "scores": [round(float(x), 6) for x in np.asarray(e["scores"]).ravel()],
+            "photo_names": names.tolist(), "photos": idx.tolist()}
+
+
+def arm(c: dict | list):
+    """The stats.Arm of one warden's calls, or of several seeds' on the same images."""
+    from .. import stats
+    cs = c if isinstance(c, list) else [c]
+    names = np.asarray(cs[0]["photo_names"])
+    return stats.Arm(np.array(list(cs[0]["labels"]), int), names[cs[0]["photos"]],
+                     np.array([list(x["decisions"]) for x in cs], int),
+                     np.array([x["scores"] for x in cs], float))
 
 
 def control_halves(covers, seed: int = 0) -> tuple[list, list]:
