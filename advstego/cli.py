@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import warnings
+from pathlib import Path
 
 from .errors import InputError
 
@@ -549,27 +550,52 @@ def detect_train_args(p):
     p.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
     p.add_argument("--epochs", type=COUNT, default=30, help="CNN epochs")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=COUNT, default=1,
+                   help="train N detectors from scratch (seeds seed..seed+N-1): OUTPUT, then "
+                        "OUTPUT-seed1, ...; `detect test` averages them, with an interval")
     p.add_argument("--device", default="cpu")
+
+
+def seed_files(output, n: int) -> list[Path]:
+    """OUTPUT for the first seed, then OUTPUT with -seed1, -seed2, ... before its suffix."""
+    out = Path(output)
+    return [out] + [out.with_name(f"{out.stem}-seed{k}{out.suffix}") for k in range(1, n)]
 
 
 @command("detect train", "train a detector on covers and their stegos", detect_train_args)
 def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
-    _check_out(a.output, a.covers, a.stegos)
+    files = seed_files(a.output, a.seeds)
+    for f in files:
+        _check_out(f, a.covers, a.stegos)
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    det = build_detector(a.detector, seed=a.seed, epochs=a.epochs, device=a.device)
-    det.fit(covers, stegos, run=str(a.output) + ".ckpt")
-    det.save(a.output)
-    print(f"{a.output}: {a.detector} trained on {len(names)} cover/stego pairs")
+    for k, f in enumerate(files):
+        det = build_detector(a.detector, seed=a.seed + k, epochs=a.epochs, device=a.device)
+        det.fit(covers, stegos, run=str(f) + ".ckpt")
+        det.save(f)
+        print(f"{f}: {a.detector} (seed {a.seed + k}) trained on {len(names)} cover/stego "
+              "pairs")
 
 
 def detect_test_args(p):
-    p.add_argument("--detector", required=True, help="a trained detector file")
+    p.add_argument("--detector", required=True, nargs="+",
+                   help="a trained detector file; several (e.g. the seeds of `detect train "
+                        "--seeds`): their mean, with an interval that holds their spread")
     p.add_argument("--covers", required=True)
     p.add_argument("--stegos", required=True)
     p.add_argument("--split", default="test", help="train | val | test | all")
-    p.add_argument("--csv", help="write per-image scores here")
+    p.add_argument("--csv", help="write per-image scores here (of the first detector)")
+
+
+def _photos_of(covers_dir, names) -> tuple[list, str]:
+    """Each test image's photo from the corpus manifest, or each image its own photo."""
+    if (Path(covers_dir) / "manifest.json").is_file():
+        from .data.corpus import Corpus
+
+        photo = Corpus(covers_dir).photo
+        return [photo.get(n, n) for n in names], "photos"
+    return list(names), "images (no manifest: each image its own photo)"
 
 
 @command("detect test", "P_FA, P_MD, PE, w/Vn on covers and their stegos", detect_test_args)
@@ -577,18 +603,31 @@ def cmd_detect_test(a):
     import csv
     import io
 
+    from . import stats
     from .files import write_text_atomic
-    from .steganalysis.detector import evaluate_detector, load_detector, load_pairs
+    from .steganalysis.detector import arm, calls, evaluate_detector, load_detector, load_pairs
 
     if a.csv:
-        _check_out(a.csv, a.detector, a.covers, a.stegos)
-    det = load_detector(a.detector)
+        _check_out(a.csv, *a.detector, a.covers, a.stegos)
+    dets = [load_detector(d) for d in a.detector]
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    r = evaluate_detector(det, covers, stegos)
-    print(f"{det.name}: {len(names)} covers + {len(names)} stegos")
+    runs = [evaluate_detector(det, covers, stegos) for det in dets]
+    photos, unit = _photos_of(a.covers, names)
+    judged = arm([calls(r, photos * 2) for r in runs])
+    iv = stats.interval(judged) if len(judged.photos) > 1 else None
+    r = {k: sum(x[k] for x in runs) / len(runs) for k in ("P_FA", "P_MD", "PE", "w_vn",
+                                                           "PE_min")}
+    who = dets[0].name + (f" x {len(dets)} seeds (mean)" if len(dets) > 1 else "")
+    print(f"{who}: {len(names)} covers + {len(names)} stegos")
     print(f"  P_FA {r['P_FA']:.4f}  P_MD {r['P_MD']:.4f}  PE {r['PE']:.4f}  "
           f"w/Vn {r['w_vn']:.4f}  PE_min {r['PE_min']:.4f}")
+    if iv:
+        print(f"  95% interval, resampling {iv['n_photos']} {unit}: PE {stats.fmt(iv['PE'])}  "
+              f"P_FA {stats.fmt(iv['P_FA'])}  P_MD {stats.fmt(iv['P_MD'])}")
+    else:
+        print("  no interval: every test image comes from one photo")
     if a.csv:
+        r = runs[0]
         rows = [["image", "label", "prob_stego", "decision"]]
         for i, (lab, p, d) in enumerate(zip(r["labels"], r["scores"], r["decisions"])):
             rows.append([names[i % len(names)], "stego" if lab else "cover", f"{p:.6f}", int(d)])

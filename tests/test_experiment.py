@@ -147,6 +147,23 @@ def test_a_rerun_reuses_every_stage(own_copy):
     assert "whole run: 2 invocation(s)" in (tmp / "run" / "report.md").read_text()
 
 
+def test_warden_seeds_train_each_row_s_wardens_again_and_average_them(own_copy):
+    tmp, res = own_copy
+    two = _run({**TINY, "seeds": 2}, tmp, tmp / "run")
+    detect = {f for f in res["stages_ran"] if f.startswith("detect-")}
+    assert detect <= set(two["stages_ran"])  # and what reads their wardens (the attacks)
+    assert not any(f.startswith(("corpus", "stegos-", "train")) for f in two["stages_ran"])
+    for label, v in two["table2"].items():
+        for w in ("SRM", "CNN"):
+            d = v[w]
+            assert len(d["seeds"]) == 2 and d["seeds"][0] == res["table2"][label][w]["PE"]
+            assert d["PE"] == pytest.approx(sum(d["seeds"]) / 2)
+            assert d["interval"]["seeds"] == 2 and len(d["calls"]) == 2
+    stage = tmp / "run" / "stages" / "detect-LSB-4"
+    assert (stage / "CNN.safetensors").exists() and (stage / "CNN-seed1.safetensors").exists()
+    assert all("diff" in c for c in two["comparisons"])
+
+
 def test_a_changed_setting_reruns_only_what_depends_on_it(own_copy):
     tmp, res = own_copy
     attacks = {**TINY["attacks"], "FGSM eps=0.005": {"attack": "fgsm", "eps": 0.005}}

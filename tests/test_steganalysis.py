@@ -5,6 +5,8 @@ fields with mild sensor noise) so they are fast and deterministic; the real-phot
 figures are measured by the larger run in the README.
 """
 
+import json
+
 import numpy as np
 import pytest
 
@@ -111,12 +113,24 @@ def test_cli_embed_detect_train_and_test(tmp_path, cli, tiny_corpus):
     assert len(names) == len(c) == len(s) > 0
     model = tmp_path / "x.safetensors"
     r = cli("detect", "train", "--detector", "xunet", "--epochs", "1", "--covers", tiny_corpus,
-            "--stegos", stegos, "-o", model)
+            "--stegos", stegos, "-o", model, "--seeds", "2")
     assert r.returncode == 0, r.stderr
+    second = tmp_path / "x-seed1.safetensors"
+    assert second.exists() and model.read_bytes() != second.read_bytes()  # two trainings
     r = cli("detect", "test", "--detector", model, "--covers", tiny_corpus, "--stegos", stegos,
             "--csv", tmp_path / "scores.csv")
     assert r.returncode == 0, r.stderr
     assert "PE" in r.stdout and "w/Vn" in r.stdout
+    n_photos = len({e["photo"] for e in json.loads((tiny_corpus / "manifest.json").read_text())[
+        "images"] if e["split"] == "test"})
+    assert (f"95% interval, resampling {n_photos} photos: PE " in r.stdout if n_photos > 1
+            else "no interval: every test image comes from one photo" in r.stdout)
+    r = cli("detect", "test", "--detector", model, "--covers", tiny_corpus, "--stegos", stegos,
+            "--split", "all")
+    assert r.returncode == 0 and "95% interval, resampling" in r.stdout, r.stderr
+    both = cli("detect", "test", "--detector", model, second, "--covers", tiny_corpus,
+               "--stegos", stegos)
+    assert both.returncode == 0 and "x 2 seeds (mean)" in both.stdout, both.stderr
     rows = (tmp_path / "scores.csv").read_text().splitlines()
     assert rows[0] == "image,label,prob_stego,decision" and len(rows) > 2
     # bad input

@@ -33,7 +33,7 @@ ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, an
 NUMBER = (int, float)
 NUMBER_LISTS = {"fractions", "lambdas"}
 POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
-            "batch", "levels", "maxiter", "popsize", "images", "stc_h", "crop"}
+            "batch", "levels", "maxiter", "popsize", "images", "stc_h", "crop", "seeds"}
 
 
 # ---- the schema -------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def schema() -> dict:
     from .harden_config import HardenConfig
 
     return {
-        "preset": (str,), "seed": (int,),
+        "preset": (str,), "seed": (int,), "seeds": (int,),  # seeds: wardens per row
         "data": {**dataclass_schema(PrepareConfig), "root": (str,)},
         "hiders": "rows", "attacked": (str,),
         "secret_size": {"size": (int,), "rows": (list,)},

@@ -38,7 +38,7 @@ from ..files import write_text_atomic
 from ..images import read_image, write_image
 from ..metrics import mse, psnr_from_mse
 from ..progress import progress
-from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
+from ..steganalysis.detector import (arm, build_detector, control_halves, detection_summary,
                                      fit_and_measure)
 from .cache import Stages
 from .games import load_game
@@ -253,19 +253,38 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
             s = _splits(corpus, st.folder)
             res = {}
             for tag, row in {**cfg["wardens"], **transfer}.items():
-                det = warden(ex, row)
-                res[tag] = fit_and_measure(det, (covers["train"], s["train"]),
-                                           (covers["test"], s["test"]),
-                                           val=(covers["val"], s["val"]),
-                                           run=tmp / f"{slug(tag)}.ckpt", quiet=ex.quiet,
-                                           photos=photos)
-                det.save(tmp / f"{slug(tag)}.safetensors")
+                res[tag] = judge(ex, row, tmp / slug(tag), (covers["train"], s["train"]),
+                                 (covers["test"], s["test"]), (covers["val"], s["val"]), photos)
             return res
+        seeds = {"seeds": cfg["seeds"]} if cfg.get("seeds", 1) > 1 else {}
         out[label] = ex.stage(f"detect-{slug(label)}", "detect",
-                              {"wardens": cfg["wardens"], "transfer": transfer},
+                              {"wardens": cfg["wardens"], "transfer": transfer, **seeds},
                               [st], build, mode="async", owner=owners[f"detect-{slug(label)}"])
     out["control"] = control_wardens(ex, corpus, corpus_done, owner=owners["control"])
     return _finished(ex, out)
+
+
+def judge(ex: Experiment, row: dict, path: Path, train, test, val, photos) -> dict:
+    """A warden row trained from scratch with each of the run's `seeds` (path.safetensors,
+    then path-seed1.safetensors, ...) and tested: one seed's summary, or the mean over seeds
+    with each seed's PE, all their calls and the two-level interval."""
+    runs = []
+    for k in range(ex.cfg.get("seeds", 1)):
+        stem = str(path) + (f"-seed{k}" if k else "")
+        det = warden(ex, row, seed_offset=k)
+        runs.append(fit_and_measure(det, train, test, val=val, run=Path(stem + ".ckpt"),
+                                    quiet=ex.quiet, photos=photos))
+        det.save(stem + ".safetensors")
+    if len(runs) == 1:
+        return runs[0]
+    from ..stats import interval
+
+    out = {k: float(np.mean([r[k] for r in runs])) for k in ("P_FA", "P_MD", "PE", "PE_min",
+                                                             "w_vn")}
+    out.update(n=runs[0]["n"], seeds=[r["PE"] for r in runs], calls=[r["calls"] for r in runs])
+    if "interval" in runs[0]:
+        out["interval"] = interval(arm(out["calls"]))
+    return out
 
 
 def _finished(ex: Experiment, stages: dict) -> dict:
@@ -521,7 +540,6 @@ def simulated_rows(methods: dict) -> dict:
 def comparisons(cfg: dict, table2: dict) -> list[dict]:
     """Paired ΔPE (b minus a, same test photos, same photo draws) for each warden: the
     controls' (A/A null, positive control) and the config's `compare` pairs."""
-    from ..steganalysis.detector import arm
     from ..stats import paired
 
     todo = [(ref, label, role) for label, (_, (ref, role)) in control_rows(cfg).items()]
@@ -531,7 +549,8 @@ def comparisons(cfg: dict, table2: dict) -> list[dict]:
         for w in ROLES:
             ca, cb = (table2.get(x, {}).get(w, {}).get("calls") for x in (a, b))
             row = {"a": a, "b": b, "warden": w, "role": role}
-            out.append({**row, **paired(arm(ca), arm(cb))} if ca and cb else row)
+            ok = ca and cb and len(arm(ca).photos) > 1
+            out.append({**row, **paired(arm(ca), arm(cb))} if ok else row)
     return out
 
 

@@ -150,7 +150,12 @@ def _tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
 def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     """Every table; a title says where its PEs are points without an interval."""
     out = []
+    few = min((d["interval"]["n_photos"] for v in (r.get("table2") or {}).values()
+               for d in v.values() if isinstance(d, dict) and d.get("interval")), default=None)
     for title, head, rows in _tables(r):
+        if title.startswith(("Table 2 ", "Table 2c")) and few is not None and few < FEW_PHOTOS:
+            title += (f" - only {few} test photos: intervals from so few photos are rough "
+                      "(they undercover)")
         cols = [i for i, h in enumerate(head) if "PE" in h and "Δ" not in h and "resolvable" not in h]
         cells = [row[i] for row in rows for i in cols if i < len(row) and row[i] not in ("–", "")]
         if cells and not all("[" in c for c in cells):
@@ -158,6 +163,9 @@ def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
                       " - PEs without [interval] are single points")
         out.append((title, head, rows))
     return out
+
+
+FEW_PHOTOS = 20  # below this a bootstrap over photos is too coarse to trust
 
 
 def _n(v: dict) -> str:
@@ -196,7 +204,7 @@ def comparison_table(r) -> list:
         rows.append([f"{c['b']} − {c['a']}", c["warden"], c["role"],
                      f"{c['diff']:+.3f} [{c['low']:+.3f}, {c['high']:+.3f}]", f"{c['p']:.3f}",
                      "resolved" if c["resolved"] else "not resolved",
-                     f"{c['min_detectable']:.3f}"])
+                     f"{c['min_detectable']:.3f}" if c["se"] > 0 else "– (identical calls)"])
     if not rows:
         return []
     cap = comparison_caption(r)

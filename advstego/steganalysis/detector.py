@@ -75,7 +75,8 @@ def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True,
     if photos is not None:
         from .. import stats  # scipy.stats: only where intervals are asked for
         out["calls"] = calls(e, photos)
-        out["interval"] = stats.interval(arm(out["calls"]))
+        if len(set(photos)) > 1:  # an interval resamples photos: one photo has none
+            out["interval"] = stats.interval(arm(out["calls"]))
     if getattr(det, "selected", None):
         out["selected"] = det.selected
     return out
