@@ -220,8 +220,17 @@ def test_table6_names_the_strategies_and_marks_the_final_one(tmp_path):
         "S-UNIWARD 0.4 bpp", "ADV-EMB on S-UNIWARD 0.4 bpp", "min-max on S-UNIWARD 0.4 bpp, round 2"]
     assert rows[2][0].endswith("**final**") and rows[0][1] == "–" and rows[1][1] == "0.3000"
     assert rows[0][5] == "0.5000" and rows[1][5] == "–"
+    assert "chosen on the test photos" in title and "biased upward" in title
     figure_rounds([game], tmp_path / "f.png")
     assert (tmp_path / "f.png").stat().st_size > 1000
+    # rounds that kept validation figures: the final strategy is chosen there, not on test
+    for k, val in enumerate([(0.30, 0.20), (0.10, 0.10), (0.20, 0.12)]):
+        m = json.loads((run / f"round-{k}" / "metrics.json").read_text())
+        m["val"] = {"pe_fresh_xunet": val[0], "pe_srm": val[1]}
+        (run / f"round-{k}" / "metrics.json").write_text(json.dumps(m))
+    game = load_game(run)
+    assert game["final"] == 0  # best on validation (0.20), though round 2 is best on test
+    assert "chosen on the validation photos" in table6([game])[0]
 
 
 def test_an_experiment_config_takes_games_rows(tmp_path):
@@ -262,3 +271,9 @@ def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
     assert again == games  # the stage is reused
     [(title, head, rows)] = games_table({"games": games})
     assert title.startswith("Table 6") and len(rows) == 2 and rows[1][0].startswith("ADV-EMB")
+    assert "chosen on the validation photos" in title
+    for x in g["rounds"]:  # validation figures for the choice; test calls for the intervals
+        assert set(x["val"]) == {"pe_fresh_xunet", "pe_srm"}
+        n = 2 * len(Corpus(corpus128).files("test"))
+        assert len(x["judged"]["srm"]["calls"]["decisions"]) == n
+        assert len(x["judged"]["fresh_xunet"]["calls"]["decisions"]) == n

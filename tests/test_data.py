@@ -156,3 +156,12 @@ def test_debian_collect_skips_transparent_and_names_by_wallpaper(tmp_path, rng):
     assert sorted(p.name for p in out.iterdir()) == [
         "plasma-workspace-wallpapers__Alpha.png", "plasma-workspace-wallpapers__Beta.png"]
     assert Image.open(out / "plasma-workspace-wallpapers__Beta.png").size == (30, 20)
+
+
+def test_debian_photos_come_from_wallpaper_packages_only():
+    from advstego.data.debian import PACKAGES
+
+    # educational and game data packages (gcompris, palapeli-data, ...) are reserved for
+    # independent evaluation: the corpus never takes from them
+    assert PACKAGES and all("wallpaper" in p or "background" in p for p in PACKAGES)
+    assert not any(w in p for p in PACKAGES for w in ("gcompris", "palapeli", "-data", "edu"))

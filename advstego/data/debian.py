@@ -19,14 +19,18 @@ from PIL import Image
 
 from ..errors import InputError
 
+# Desktop background and wallpaper packages only: photos from educational or game data
+# packages (e.g. gcompris, palapeli-data) and npm data packages are reserved for independent
+# evaluation. Checked and left out (drawings and renders, not photos): gnome-backgrounds,
+# lomiri-wallpapers, ukui-wallpapers, sway-backgrounds. docs/data.md lists what each gives.
 PACKAGES = {
     "lomiri-wallpapers-16.04": ["usr/share/backgrounds"],
+    "lomiri-wallpapers-20.04": ["usr/share/backgrounds"],
     "mate-backgrounds": ["usr/share/backgrounds/mate/nature"],
     "plasma-workspace-wallpapers": ["usr/share/wallpapers"],
-    "palapeli-data": ["usr/share/palapeli/collection"],
 }
 PHOTO_EXT = {".jpg", ".jpeg", ".png"}
-DONE = ".complete-v2"  # bump when the collection rules change
+DONE = ".complete-v3"  # bump when the collection rules change
 
 
 def _candidates(tree: Path, package: str) -> list[Path]:

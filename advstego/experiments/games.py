@@ -3,7 +3,7 @@
 A game is one `advstego harden --method stc` run folder (config.json, round-K/metrics.json).
 Its round 0 is the plain cost (S-UNIWARD, HILL ...), round 1 ADV-EMB against the round-0
 wardens, round k > 1 the min-max strategy after k rounds; the final strategy is the round
-whose worst fresh warden has the highest PE (metrics.best_round).
+whose worst fresh warden has the highest PE on the validation photos (metrics.best_round).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..metrics import best_round
+from ..metrics import best_round, chosen_on
 
 COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
 
@@ -41,28 +41,61 @@ def _f(v, digits=4):
 
 HEAD = ["strategy", "PE frozen warden attacked (best of the pool)", "PE retrained Xu-Net",
         "PE retrained SRNet", "PE retrained SRM+FLD", "PE control (covers vs covers)",
-        "secret PSNR", "stego PSNR", "embed s/img"]
+        "ΔPE Xu-Net vs round 0", "ΔPE SRM+FLD vs round 0", "secret PSNR", "stego PSNR",
+        "embed s/img"]
+
+
+def _pe(x: dict, key: str, judged: str) -> str:
+    """A round's test PE, with its interval by photo where the round kept its calls."""
+    iv = ((x.get("judged") or {}).get(judged) or {}).get("interval")
+    return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else _f(x.get(key))
+
+
+def _delta(x: dict, first: dict, judged: str) -> str:
+    """Paired ΔPE of a round against round 0 on the same test photos: interval, resolved."""
+    a, b = ((r.get("judged") or {}).get(judged) for r in (first, x))
+    if x is first or not (a and b):
+        return "–"
+    from ..stats import paired
+    from ..steganalysis.detector import arm
+
+    if len(arm(a["calls"]).photos) < 2:
+        return "–"
+    d = paired(arm(a["calls"]), arm(b["calls"]))
+    return (f"{d['diff']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] "
+            f"{'resolved' if d['resolved'] else 'not resolved'}")
 
 
 def table6(games: list[dict]) -> tuple[str, list, list]:
     """(title, head, rows) of every round of every game; the final strategy marked."""
-    rows = []
+    rows, where = [], set()
     for g in games:
         cfg, control = g["config"], g["rounds"][0].get("pe_control") if g["rounds"] else None
+        where.add(chosen_on(g["rounds"]))
         for x in g["rounds"]:
             k = x["round"]
             name = strategy_name(cfg, k) + (" **final**" if k == g["final"] and k else "")
             rows.append([name, _f(min(x["pe_earlier"]) if x["pe_earlier"] else None),
-                         _f(x.get("pe_fresh_xunet")), _f(x.get("pe_fresh_srnet")),
-                         _f(x["pe_srm"]), _f(control if k == 0 else None),
+                         _pe(x, "pe_fresh_xunet", "fresh_xunet"),
+                         _pe(x, "pe_fresh_srnet", "fresh_srnet"), _pe(x, "pe_srm", "srm"),
+                         _f(control if k == 0 else None),
+                         _delta(x, g["rounds"][0], "fresh_xunet"),
+                         _delta(x, g["rounds"][0], "srm"),
                          _f(x["secret_psnr"], 2), _f(x["stego_psnr"], 2),
                          _f(x.get("embed_seconds"), 3)])
     c = games[0]["config"] if games else {}
+    kept = [bool(x.get("judged")) for g in games for x in g["rounds"]]
+    shown = ("[95% interval by photo]; ΔPE paired on the same photos" if kept and all(kept) else
+             "(no interval: rounds measured before per-image calls were kept are single "
+             "points)")
+    chosen = ("the final strategy chosen on the validation photos" if where == {"val"} else
+              "the final strategy chosen on the test photos (these rounds predate validation "
+              "figures: biased upward)")
     title = ("Table 6 - STC strategies against wardens who retrain: each row's wardens are "
              f"trained from scratch on its stegos ({'/'.join(c.get('wardens', []))} "
              f"{c.get('warden_epochs')} epochs, validation-selected; {c.get('srm')}); the "
              "frozen column is the best of the earlier wardens the costs were made against; "
-             "PE on the test photos, 8-bit PNG stegos")
+             f"PE on the test photos {shown}, 8-bit PNG stegos; {chosen}")
     return title, HEAD, rows
 
 

@@ -43,10 +43,10 @@ from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
 from ..hiding.train import TrainConfig, load_split, sample_batch, step_seed
 from ..images import read_image, write_image
-from ..metrics import best_round, pe_fresh, pe_worst_fresh
+from ..metrics import best_round, chosen_on, pe_fresh, pe_worst_fresh
 from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
-                                     fit_and_measure, load_detector)
+                                     fit_and_measure, load_detector, measure)
 from ..tensors import quantize, straight_through
 from .harden_config import HardenConfig, game_settings, make_config  # noqa: F401
 
@@ -204,7 +204,8 @@ class StcPlayer:
         return (f"STC + {cfg.cost} costs + JPEG secret at {cfg.payload:g} bpp; round k embeds "
                 f"with adversarial costs (ADV-EMB, alpha {cfg.alpha:g}, {cfg.search} "
                 "embeddings a search) against the wardens of rounds 0 .. k-1; final strategy: "
-                f"round {best_round(rows, cfg.wardens)} (highest PE of its worst fresh warden)")
+                f"round {best_round(rows, cfg.wardens)} (highest PE of its worst fresh warden "
+                f"on the {'validation' if chosen_on(rows) == 'val' else 'test'} photos)")
 
     def __init__(self, game: Game):
         from ..hiding.classical import StcHider
@@ -263,14 +264,24 @@ def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=Fa
     covers, secrets = game.covers["test"], game.secrets["test"]
     fid = fidelity(player.hider, covers, secrets, st["test"])
     row["stego_psnr"], row["secret_psnr"] = fid["stego_psnr"], fid["secret_psnr"]
+    # test figures with their calls (intervals, paired differences between rounds); the same
+    # wardens on the validation photos, where the final strategy is chosen
+    photos = [game.corpus.photo[f] for f in game.files["test"]] * 2
+    judged, row["val"] = {}, {}
     for arch in cfg.wardens:
         w = game.fresh_warden(arch, k, st)
         w.save(folder / f"warden-{arch}.safetensors")
-        row[f"pe_fresh_{arch}"] = _pe(w, covers, st["test"])
+        judged[f"fresh_{arch}"] = measure(w, covers, st["test"], photos)
+        row[f"pe_fresh_{arch}"] = judged[f"fresh_{arch}"]["PE"]
+        row["val"][f"pe_fresh_{arch}"] = _pe(w, game.covers["val"], st["val"])
     row["pe_earlier"] = [_pe(w, covers, st["test"]) for w in pool]
     srm = build_detector(cfg.srm, seed=cfg.seed, L=cfg.srm_L, d_sub=cfg.srm_d_sub)
-    row["pe_srm"] = fit_and_measure(srm, (game.covers["train"], st["train"]),
-                                    (covers, st["test"]))["PE"]
+    judged["srm"] = fit_and_measure(srm, (game.covers["train"], st["train"]),
+                                    (covers, st["test"]), photos=photos)
+    row["pe_srm"] = judged["srm"]["PE"]
+    row["val"]["pe_srm"] = _pe(srm, game.covers["val"], st["val"])
+    row["judged"] = {k2: {"calls": v["calls"], "interval": v.get("interval")}
+                     for k2, v in judged.items()}
     if k == 0:
         row["pe_control"] = game.control()
     row["seconds"] = round(time.perf_counter() - t0, 1)

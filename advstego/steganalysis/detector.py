@@ -13,7 +13,8 @@ from .base import KIND, Detector
 from .registry import DETECTORS
 
 __all__ = ["Detector", "DETECTORS", "build_detector", "load_detector", "evaluate_detector",
-           "detection_summary", "fit_and_measure", "control_halves", "load_pairs"]
+           "detection_summary", "fit_and_measure", "measure", "calls", "arm", "control_halves",
+           "load_pairs"]
 
 
 def build_detector(name: str, **settings) -> Detector:
@@ -64,21 +65,26 @@ def detection_summary(det: Detector, covers, stegos) -> dict:
 def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True,
                     photos=None) -> dict:
     """The one way a warden is judged: fit on (covers, stegos) of the training photos
-    (selected on the validation photos' pairs, where the detector selects), then
-    detection_summary on the test photos' (covers, stegos), with the epoch it chose.
-
-    photos: the photo of each test image (covers, then stegos): the errors then carry 95%
-    intervals that resample photos ("interval") and the calls a paired comparison needs."""
+    (selected on the validation photos' pairs, where the detector selects), then `measure`
+    on the test photos' (covers, stegos), with the epoch it chose."""
     det.fit(*train, run=run, quiet=quiet, val=val if val and len(val[0]) else None)
-    e = evaluate_detector(det, *test)
+    out = measure(det, *test, photos=photos)
+    if getattr(det, "selected", None):
+        out["selected"] = det.selected
+    return out
+
+
+def measure(det: Detector, covers, stegos, photos=None) -> dict:
+    """detection_summary of a trained warden; with photos (the photo of each image: covers,
+    then stegos) also its calls, for paired comparisons, and 95% intervals that resample
+    photos ("interval")."""
+    e = evaluate_detector(det, covers, stegos)
     out = {k: v for k, v in e.items() if k not in ("scores", "labels", "decisions")}
     if photos is not None:
         from .. import stats  # scipy.stats: only where intervals are asked for
         out["calls"] = calls(e, photos)
         if len(set(photos)) > 1:  # an interval resamples photos: one photo has none
             out["interval"] = stats.interval(arm(out["calls"]))
-    if getattr(det, "selected", None):
-        out["selected"] = det.selected
     return out
 
 
