@@ -48,9 +48,12 @@ def _numbers(n, kind=float, low=None):
         try:
             vals = [kind(x) for x in parts]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: give {n} comma-separated numbers")
-        if len(vals) != n or any(v != v or (low is not None and v < low) for v in vals):
-            raise argparse.ArgumentTypeError(f"{text!r}: give {n} comma-separated numbers"
+            raise argparse.ArgumentTypeError(f"{text!r}: give comma-separated numbers")
+        counts = n if isinstance(n, tuple) else (n,)
+        if len(vals) not in counts or any(v != v or (low is not None and v < low)
+                                          for v in vals):
+            raise argparse.ArgumentTypeError(f"{text!r}: give {' or '.join(map(str, counts))} "
+                                             "comma-separated numbers"
                                              + (f" >= {low}" if low is not None else ""))
         return tuple(vals)
     return parse
@@ -111,8 +114,9 @@ def prepare_args(p):
     p.add_argument("--min-std", type=_number(float, 0), default=10.0, help="drop flatter tiles")
     p.add_argument("--max-tiles", type=COUNT0, default=0, help="per photo (0: all)")
     p.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
-    p.add_argument("--split", type=_numbers(3, float, 0), default=(0.7, 0.15, 0.15),
-                   help="train,val,test fractions")
+    p.add_argument("--split", type=_numbers((3, 4), float, 0), default=(0.7, 0.15, 0.15),
+                   help="train,val,test fractions, or alice,train,val,test: a fourth part of "
+                        "the photos for the wardens an adversary attacks (harden)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help="replace a non-empty --out")
@@ -130,7 +134,8 @@ def cmd_data_prepare(a):
         source = f"{source}:{a.root}"
     fractions = a.split
     if abs(sum(fractions) - 1) > 1e-6:
-        raise InputError(f"--split {a.split!r}: give three fractions summing to 1, e.g. 0.7,0.15,0.15")
+        raise InputError(f"--split {a.split!r}: give three or four fractions summing to 1, "
+                         "e.g. 0.7,0.15,0.15")
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
                         max_tiles=a.max_tiles, fractions=fractions, seed=a.seed)

@@ -71,7 +71,7 @@ def textured(rng, h, w, c=None):
     return np.clip(base + rng.normal(0, 20, shape), 0, 255).astype(np.uint8)
 
 
-def six_photo_tiles(tmp_path_factory, name, size, max_tiles):
+def six_photo_tiles(tmp_path_factory, name, size, max_tiles, fractions=(0.7, 0.15, 0.15)):
     """Six sample photos as size x size gray tiles, split by photo."""
     from advstego.data.prepare import PrepareConfig, prepare
     from advstego.data.sources import sample_photos
@@ -80,8 +80,8 @@ def six_photo_tiles(tmp_path_factory, name, size, max_tiles):
     photos = [p for p in sample_photos() if p.name in (
         "skimage-camera", "skimage-astronaut", "skimage-coffee", "skimage-chelsea",
         "pywt-ascent", "sklearn-china")]
-    prepare(photos, PrepareConfig(size=size, mode="gray", max_tiles=max_tiles), out,
-            convert_rgb=True)
+    prepare(photos, PrepareConfig(size=size, mode="gray", max_tiles=max_tiles,
+                                  fractions=fractions), out, convert_rgb=True)
     return out
 
 

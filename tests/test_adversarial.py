@@ -152,6 +152,34 @@ def test_harden_stc_rounds_resume_and_a_strategy_to_hide_with(tmp_path, cli, cor
     assert r.returncode == 0, r.stderr[-2000:]
 
 
+def test_a_corpus_split_four_ways_gives_alice_her_own_wardens(tmp_path, cli, tmp_path_factory):
+    from conftest import six_photo_tiles
+
+    from advstego.data.corpus import Corpus
+
+    data = six_photo_tiles(tmp_path_factory, "alice", size=128, max_tiles=2,
+                           fractions=(0.2, 0.4, 0.2, 0.2))
+    c = Corpus(data)
+    photos = {s: {c.photo[f] for f in c.files(s)} for s in ("alice", "train", "val", "test")}
+    assert all(photos.values())  # four disjoint parts, by photo
+    assert sum(map(len, photos.values())) == len(set().union(*photos.values())) == 6
+    r = cli("data", "info", data)
+    assert r.returncode == 0 and "alice" in r.stdout
+    out = tmp_path / "h"
+    r = cli("harden", "--data", data, "--out", out, "--rounds", "1", *FAST)
+    assert r.returncode == 0, r.stderr[-3000:]
+    # Alice's round-0 warden (her photos) is what round 1's costs attack; Eve's judges
+    assert (out / "round-0" / "alice-xunet.safetensors").exists()
+    assert (out / "round-0" / "warden-xunet.safetensors").exists()
+    strategy = json.loads((out / "strategy" / "strategy.json").read_text())
+    if strategy["round"]:
+        pool = (out / "strategy" / "round-0-xunet.safetensors").read_bytes()
+        assert pool == (out / "round-0" / "alice-xunet.safetensors").read_bytes()
+    r = cli("data", "prepare", "--source", "sample", "--size", "64", "--gray", "--split",
+            "0.5,0.5", "--out", tmp_path / "bad")
+    assert r.returncode == 2 and "3 or 4" in r.stderr
+
+
 def test_harden_stc_bad_wardens(tmp_path, cli, corpus128):
     from conftest import assert_clean_error
 

@@ -26,6 +26,13 @@ from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
 SPLITS = ("train", "val", "test")
+ALICE = "alice"  # a fourth part: the photos of the wardens an adversary attacks
+ALL_SPLITS = (ALICE, *SPLITS)
+
+
+def split_names(fractions) -> tuple:
+    """train, val, test for three fractions; alice, train, val, test for four."""
+    return SPLITS if len(fractions) == 3 else ALL_SPLITS
 
 
 @dataclass
@@ -79,19 +86,22 @@ def crops(img: np.ndarray, cfg: PrepareConfig, where: str):
 
 
 def assign_splits(groups: list[str], fractions, seed: int) -> dict[str, str]:
-    """Seeded split of whole groups (photos); each split gets one when there are enough."""
+    """Seeded split of whole groups (photos); each split gets one when there are enough.
+    Rounding goes to the training part."""
+    names = split_names(fractions)
     groups = sorted(set(groups))
     rng = random.Random(seed)
     rng.shuffle(groups)
     n = len(groups)
     counts = [int(round(f * n)) for f in fractions]
-    if n >= len(SPLITS):
-        for i in range(len(SPLITS)):
+    if n >= len(names):
+        for i in range(len(names)):
             if fractions[i] > 0 and counts[i] == 0:
                 counts[i] = 1
-    counts[0] = max(0, n - sum(counts[1:]))
+    t = names.index("train")
+    counts[t] = max(0, n - sum(counts) + counts[t])
     out, i = {}, 0
-    for split, c in zip(SPLITS, counts):
+    for split, c in zip(names, counts):
         for g in groups[i:i + c]:
             out[g] = split
         i += c
@@ -119,9 +129,10 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
         raise InputError(f"max_tiles {cfg.max_tiles!r}, resize {cfg.resize!r} and min_std "
                          f"{cfg.min_std!r} must be numbers >= 0")
     fr = cfg.fractions
-    if len(fr) != 3 or any(not isinstance(f, (int, float)) or not 0 <= f <= 1 for f in fr) \
-            or abs(sum(fr) - 1) > 1e-6:
-        raise InputError(f"fractions {fr!r}: three fractions (train, val, test) summing to 1")
+    if len(fr) not in (3, 4) or any(not isinstance(f, (int, float)) or not 0 <= f <= 1
+                                    for f in fr) or abs(sum(fr) - 1) > 1e-6:
+        raise InputError(f"fractions {fr!r}: three fractions (train, val, test) or four "
+                         "(alice, train, val, test) summing to 1")
     output_folder(out)
     if out.exists() and any(out.iterdir()):
         if not force:
@@ -166,6 +177,9 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             e["split"] = split_of[e["photo"]]
         pairs = {s: make_pairs([e["file"] for e in entries if e["split"] == s], cfg.seed + i)
                  for i, s in enumerate(SPLITS)}
+        if len(cfg.fractions) == 4:  # after the others: their pairs stay as they were
+            pairs[ALICE] = make_pairs([e["file"] for e in entries if e["split"] == ALICE],
+                                      cfg.seed + len(SPLITS))
         manifest = {
             "advstego": __version__,
             "stage": "data prepare",
@@ -227,12 +241,12 @@ def check_manifest(m, folder: Path) -> dict:
         if not isinstance(e, dict) or "file" not in e:
             raise InputError(f"{where}: an image entry without a file")
         inside(e["file"], folder, "file")
-        if e.get("split") not in SPLITS:
-            raise InputError(f"{where}: {e['file']!r} has no split (train, val or test)")
+        if e.get("split") not in ALL_SPLITS:
+            raise InputError(f"{where}: {e['file']!r} has no split (alice, train, val or test)")
         e.setdefault("photo", e["file"])
         files.add(e["file"])
     for split, pairs in m["pairs"].items():
-        if split not in SPLITS or not isinstance(pairs, list) or not all(
+        if split not in ALL_SPLITS or not isinstance(pairs, list) or not all(
                 isinstance(p, list) and len(p) == 2 and p[0] in files and p[1] in files
                 for p in pairs):
             raise InputError(f"{where}: bad pairs for split {split!r}")
@@ -242,7 +256,7 @@ def check_manifest(m, folder: Path) -> dict:
 def summary(folder) -> dict:
     m = load_manifest(folder)
     out = {"size": m["size"], "mode": m["mode"], "images": len(m["images"]), "splits": {}}
-    for s in SPLITS:
+    for s in [x for x in ALL_SPLITS if x != ALICE or x in m["pairs"]]:
         imgs = [e for e in m["images"] if e["split"] == s]
         out["splits"][s] = {"images": len(imgs), "photos": len({e["photo"] for e in imgs}),
                             "pairs": len(m["pairs"].get(s, []))}

@@ -196,9 +196,9 @@ def _check_rows(cfg: dict):
         if section in cfg and not cfg[section]:
             raise InputError(f"config: {section} must name at least one row")
     fr = cfg.get("data", {}).get("fractions")
-    if fr is not None and (len(fr) != 3 or abs(sum(fr) - 1) > 1e-6):
+    if fr is not None and (len(fr) not in (3, 4) or abs(sum(fr) - 1) > 1e-6):
         raise InputError(f"config: data.fractions must be three fractions (train, val, test) "
-                         f"summing to 1, not {fr!r}")
+                         f"or four (alice, train, val, test) summing to 1, not {fr!r}")
     if "wardens" in cfg and set(cfg["wardens"]) != set(ROLES):
         raise InputError(f"config: wardens must name exactly {' and '.join(ROLES)}")
 

@@ -47,6 +47,7 @@ from ..metrics import best_round, chosen_on, pe_fresh, pe_worst_fresh
 from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector, measure)
+from ..data.prepare import ALICE
 from ..tensors import quantize, straight_through
 from .harden_config import HardenConfig, game_settings, make_config  # noqa: F401
 
@@ -115,22 +116,35 @@ class Game:
         self.files = {s: c.files(s) for s in ("train", "val", "test")}
         if not all(self.files.values()):
             raise InputError(f"{data}: harden needs train, val and test photos")
+        # a corpus split four ways: the wardens the hider attacks train on their own photos
+        # (alice), apart from those of the wardens that judge it (train)
+        self.alice = bool(c.files(ALICE))
+        if self.alice:
+            self.files[ALICE] = c.files(ALICE)
         self.covers = {s: c.read_all(c.folder, f) for s, f in self.files.items()}
         self.secrets = {s: [c.read(c.partner[x]) for x in f] for s, f in self.files.items()}
         self.data = data
-        self.easy = None  # the wardens' curriculum stegos, made on first use
+        self.easy = {}  # the wardens' curriculum stegos by split, made on first use
 
-    def fresh_warden(self, arch, k, stegos):
-        cfg, w = self.cfg, _cnn(arch, self.cfg, self.cfg.seed + 1000 * k, self.device)
+    @property
+    def pool_prefix(self) -> str:
+        """The file stem of the wardens a round adds to the pool the next rounds attack."""
+        return "alice" if self.alice else "warden"
+
+    def fresh_warden(self, arch, k, stegos, split="train"):
+        """A CNN trained from scratch on the split's covers and stegos (train: the judging
+        warden; alice: the one the next rounds attack), selected on the validation photos."""
+        seed = self.cfg.seed + 1000 * k + (500 if split == ALICE else 0)
+        cfg, w = self.cfg, _cnn(arch, self.cfg, seed, self.device)
         val = (self.covers["val"], stegos["val"])
         if not cfg.warden_warmup:
-            return w.fit(self.covers["train"], stegos["train"], quiet=True, val=val)
-        if self.easy is None:
+            return w.fit(self.covers[split], stegos[split], quiet=True, val=val)
+        if split not in self.easy:
             from ..embedding import simulate
 
-            self.easy = [simulate(c, "suniward", cfg.warden_easy, seed=cfg.seed + i)
-                         for i, c in enumerate(self.covers["train"])]
-        return w.fit_curriculum(self.covers["train"], self.easy, stegos["train"],
+            self.easy[split] = [simulate(c, "suniward", cfg.warden_easy, seed=cfg.seed + i)
+                                for i, c in enumerate(self.covers[split])]
+        return w.fit_curriculum(self.covers[split], self.easy[split], stegos[split],
                                 cfg.warden_warmup, quiet=True, val=val)
 
     def control(self) -> float:
@@ -254,7 +268,7 @@ def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=Fa
     row = {"round": k, "wardens_in_loss": len(earlier)}
     pool = [load_detector(f) for f in earlier]
     row.update(player.play(k, earlier, pool, folder, quiet))
-    st = {s: player.stegos(s)[0] for s in ("train", "val")}
+    st = {s: player.stegos(s)[0] for s in ("train", "val") + ((ALICE,) if game.alice else ())}
     test, info = player.stegos("test")
     row.update(info)
     (folder / "test").mkdir()
@@ -271,6 +285,8 @@ def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=Fa
     for arch in cfg.wardens:
         w = game.fresh_warden(arch, k, st)
         w.save(folder / f"warden-{arch}.safetensors")
+        if game.alice:  # the warden the next rounds attack: trained on Alice's photos
+            game.fresh_warden(arch, k, st, ALICE).save(folder / f"alice-{arch}.safetensors")
         judged[f"fresh_{arch}"] = measure(w, covers, st["test"], photos)
         row[f"pe_fresh_{arch}"] = judged[f"fresh_{arch}"]["PE"]
         row["val"][f"pe_fresh_{arch}"] = _pe(w, game.covers["val"], st["val"])
@@ -325,12 +341,21 @@ def write_outputs(out: Path, rows: list, cfg: HardenConfig):
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
 
 
-def copy_pool(run: Path, k: int, wardens, dst: Path):
-    """Copy the wardens round k's costs were made against (rounds 0 .. k-1) into dst."""
+def pool_files(run: Path, k: int, wardens) -> list[Path]:
+    """The warden files round k's costs were made against (rounds 0 .. k-1): Alice's own
+    wardens where the corpus has her photos, else the judging ones."""
+    out = []
     for j in range(k):
         for a in wardens:
-            shutil.copyfile(run / f"round-{j}" / f"warden-{a}.safetensors",
-                            dst / f"round-{j}-{a}.safetensors")
+            f = run / f"round-{j}" / f"alice-{a}.safetensors"
+            out.append(f if f.exists() else run / f"round-{j}" / f"warden-{a}.safetensors")
+    return out
+
+
+def copy_pool(run: Path, k: int, wardens, dst: Path):
+    """Copy the wardens round k's costs were made against into dst."""
+    for f in pool_files(run, k, wardens):
+        shutil.copyfile(f, dst / f"{f.parent.name}-{f.stem.split('-', 1)[1]}.safetensors")
 
 
 def write_strategy(out: Path, rows: list, cfg: HardenConfig):
@@ -367,7 +392,7 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False) -> list[dict
             with atomic_folder(folder) as tmp:
                 row = play_round(game, player, k, tmp, earlier, quiet)
         rows.append(row)
-        earlier += [folder / f"warden-{a}.safetensors" for a in cfg.wardens]
+        earlier = pool_files(out, k + 1, cfg.wardens)
         write_outputs(out, rows, cfg)
         if isinstance(player, StcPlayer):
             write_strategy(out, rows, cfg)
