@@ -739,8 +739,11 @@ def harden_args(p):
                       ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
                       ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE),
                       ("payload", POSITIVE), ("alpha", POSITIVE), ("search", COUNT),
-                      ("warden-warmup", COUNT0), ("warden-easy", POSITIVE)):
+                      ("warden-warmup", COUNT0), ("warden-easy", POSITIVE), ("seeds", COUNT)):
         p.add_argument(f"--{name}", type=typ)
+    p.add_argument("--codec", choices=("auto", "jpeg", "webp", "avif", "jxl"),
+                   help="stc: the secret's codec")
+    p.add_argument("--key", help="stc: the embedding key (another key: an A/A control)")
     p.add_argument("--device", default="cpu")
 
 
@@ -754,7 +757,8 @@ def cmd_harden(a):
 
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
         "method", "model", "cost", "rounds", "steps", "batch", "crop", "warden_epochs", "seed",
-        "lr", "l_adv", "tau", "payload", "alpha", "search", "warden_warmup", "warden_easy")})
+        "lr", "l_adv", "tau", "payload", "alpha", "search", "warden_warmup", "warden_easy",
+        "seeds", "codec", "key")})
     _distinct(a.out, a.data, a.model)
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder

@@ -166,11 +166,19 @@ def test_a_corpus_split_four_ways_gives_alice_her_own_wardens(tmp_path, cli, tmp
     r = cli("data", "info", data)
     assert r.returncode == 0 and "alice" in r.stdout
     out = tmp_path / "h"
-    r = cli("harden", "--data", data, "--out", out, "--rounds", "1", *FAST)
+    r = cli("harden", "--data", data, "--out", out, "--rounds", "1", "--seeds", "2",
+            "--codec", "jpeg", *FAST)
     assert r.returncode == 0, r.stderr[-3000:]
-    # Alice's round-0 warden (her photos) is what round 1's costs attack; Eve's judges
+    # Alice's round-0 warden (her photos) is what round 1's costs attack; Eve's judge
     assert (out / "round-0" / "alice-xunet.safetensors").exists()
     assert (out / "round-0" / "warden-xunet.safetensors").exists()
+    # two judging seeds: each trained from scratch, the figure their mean
+    assert (out / "round-0" / "warden-xunet-seed1.safetensors").exists()
+    m = json.loads((out / "round-0" / "metrics.json").read_text())
+    fresh = m["judged"]["fresh_xunet"]
+    assert len(fresh["calls"]) == 2 and m["pe_fresh_xunet"] == pytest.approx(
+        sum(fresh["seeds"]) / 2)
+    assert len(m["judged"]["srm"]["calls"]) == 2
     strategy = json.loads((out / "strategy" / "strategy.json").read_text())
     if strategy["round"]:
         pool = (out / "strategy" / "round-0-xunet.safetensors").read_bytes()

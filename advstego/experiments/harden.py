@@ -46,7 +46,7 @@ from ..images import read_image, write_image
 from ..metrics import best_round, chosen_on, pe_fresh, pe_worst_fresh
 from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
-                                     fit_and_measure, load_detector, measure)
+                                     arm, fit_and_measure, load_detector, measure)
 from ..data.prepare import ALICE
 from ..tensors import quantize, straight_through
 from .harden_config import HardenConfig, game_settings, make_config  # noqa: F401
@@ -131,10 +131,11 @@ class Game:
         """The file stem of the wardens a round adds to the pool the next rounds attack."""
         return "alice" if self.alice else "warden"
 
-    def fresh_warden(self, arch, k, stegos, split="train"):
+    def fresh_warden(self, arch, k, stegos, split="train", rep=0):
         """A CNN trained from scratch on the split's covers and stegos (train: the judging
-        warden; alice: the one the next rounds attack), selected on the validation photos."""
-        seed = self.cfg.seed + 1000 * k + (500 if split == ALICE else 0)
+        warden; alice: the one the next rounds attack), selected on the validation photos;
+        rep: another training seed of the judging warden."""
+        seed = self.cfg.seed + 1000 * k + (500 if split == ALICE else 0) + 100_000 * rep
         cfg, w = self.cfg, _cnn(arch, self.cfg, seed, self.device)
         val = (self.covers["val"], stegos["val"])
         if not cfg.warden_warmup:
@@ -225,7 +226,8 @@ class StcPlayer:
         from ..hiding.classical import StcHider
 
         self.game, cfg = game, game.cfg
-        self.settings = {"cost": cfg.cost, "payload": cfg.payload}
+        self.settings = {"cost": cfg.cost, "payload": cfg.payload, "codec": cfg.codec,
+                         **({"key": cfg.key} if cfg.key else {})}
         self.hider = StcHider(**self.settings)
         self.pool: list = []  # warden files the round's costs are made against
 
@@ -261,6 +263,20 @@ def player_for(method: str):
                      "adversarial costs")
 
 
+def _seed_mean(runs: list[dict]) -> dict:
+    """One judging warden's test figures, or the mean of several seeds' with all their calls
+    and the interval that holds their spread."""
+    if len(runs) == 1:
+        return runs[0]
+    from ..stats import interval
+
+    out = {"PE": float(np.mean([r["PE"] for r in runs])), "seeds": [r["PE"] for r in runs],
+           "calls": [r["calls"] for r in runs]}
+    if runs[0].get("interval"):
+        out["interval"] = interval(arm(out["calls"]))
+    return out
+
+
 def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=False) -> dict:
     """One round into folder: the hider's move (k > 0), stegos, fresh wardens, measurements.
     earlier: the warden files of rounds 0 .. k-1."""
@@ -283,20 +299,29 @@ def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=Fa
     photos = [game.corpus.photo[f] for f in game.files["test"]] * 2
     judged, row["val"] = {}, {}
     for arch in cfg.wardens:
-        w = game.fresh_warden(arch, k, st)
-        w.save(folder / f"warden-{arch}.safetensors")
+        runs, val = [], []
+        for rep in range(cfg.seeds):  # the judging wardens: trained from scratch, each seed
+            w = game.fresh_warden(arch, k, st, rep=rep)
+            w.save(folder / f"warden-{arch}{f'-seed{rep}' if rep else ''}.safetensors")
+            runs.append(measure(w, covers, st["test"], photos))
+            val.append(_pe(w, game.covers["val"], st["val"]))
+        judged[f"fresh_{arch}"] = _seed_mean(runs)
+        row[f"pe_fresh_{arch}"] = judged[f"fresh_{arch}"]["PE"]
+        row["val"][f"pe_fresh_{arch}"] = float(np.mean(val))
         if game.alice:  # the warden the next rounds attack: trained on Alice's photos
             game.fresh_warden(arch, k, st, ALICE).save(folder / f"alice-{arch}.safetensors")
-        judged[f"fresh_{arch}"] = measure(w, covers, st["test"], photos)
-        row[f"pe_fresh_{arch}"] = judged[f"fresh_{arch}"]["PE"]
-        row["val"][f"pe_fresh_{arch}"] = _pe(w, game.covers["val"], st["val"])
     row["pe_earlier"] = [_pe(w, covers, st["test"]) for w in pool]
-    srm = build_detector(cfg.srm, seed=cfg.seed, L=cfg.srm_L, d_sub=cfg.srm_d_sub)
-    judged["srm"] = fit_and_measure(srm, (game.covers["train"], st["train"]),
-                                    (covers, st["test"]), photos=photos)
+    runs, val = [], []
+    for rep in range(cfg.seeds):
+        srm = build_detector(cfg.srm, seed=cfg.seed + 100_000 * rep, L=cfg.srm_L,
+                             d_sub=cfg.srm_d_sub)
+        runs.append(fit_and_measure(srm, (game.covers["train"], st["train"]),
+                                    (covers, st["test"]), photos=photos))
+        val.append(_pe(srm, game.covers["val"], st["val"]))
+    judged["srm"] = _seed_mean(runs)
     row["pe_srm"] = judged["srm"]["PE"]
-    row["val"]["pe_srm"] = _pe(srm, game.covers["val"], st["val"])
-    row["judged"] = {k2: {"calls": v["calls"], "interval": v.get("interval")}
+    row["val"]["pe_srm"] = float(np.mean(val))
+    row["judged"] = {k2: {x: v[x] for x in ("calls", "interval", "seeds") if x in v}
                      for k2, v in judged.items()}
     if k == 0:
         row["pe_control"] = game.control()

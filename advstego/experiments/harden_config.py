@@ -22,6 +22,9 @@ class HardenConfig:
     model: str = "v2"          # gan: the starting hider, a shipped name or a model file
     payload: float = 0.4       # stc: bits per pixel of the compressed secret
     cost: str = "suniward"     # stc: the costs modulated
+    codec: str = "auto"        # stc: the secret's codec (auto: the best within the bytes)
+    key: str = ""              # stc: the embedding key ("": the hider's default); another
+                               # key is an A/A control: the same strategy, other changes
     alpha: float = 2.0         # stc: ADV-EMB cost scaling
     search: int = 4            # stc: embeddings per image after the plain one (ADV-EMB search)
     rounds: int = 2            # hardening rounds after round 0
@@ -35,6 +38,7 @@ class HardenConfig:
     tau: float = 1.0           # its temperature (-> 0: the max, large: the mean)
     wardens: tuple = (DEFAULT_CNN,)  # CNN wardens (detector names) trained fresh each round
     warden_epochs: int = 3
+    seeds: int = 1             # judging wardens trained from scratch a round (their mean)
     warden_warmup: int = 0       # curriculum: epochs on S-UNIWARD stegos at warden_easy bpp
     warden_easy: float = 1.0     # first (0: none), then warden_epochs on the round's stegos
     srm: str = DEFAULT_FEATURES  # the feature warden of the transfer check (not in the loss)
@@ -65,7 +69,7 @@ def make_config(preset: str = "quick", **overrides) -> HardenConfig:
         raise InputError(f"harden payload {cfg.payload} / alpha {cfg.alpha}: give a payload in "
                          "(0, 1.2] and alpha above 1")
     for name, low in (("rounds", 0), ("steps", 1), ("batch", 1), ("crop", 8),
-                      ("warden_epochs", 1), ("search", 1)):
+                      ("warden_epochs", 1), ("search", 1), ("seeds", 1)):
         if getattr(cfg, name) < low:
             raise InputError(f"harden {name} {getattr(cfg, name)}: at least {low}")
     return cfg
