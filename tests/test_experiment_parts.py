@@ -58,11 +58,8 @@ def test_no_registry_name_is_a_literal_in_the_experiment_code():
     folder = Path(__file__).resolve().parents[1] / "advstego" / "experiments"
     for py in folder.glob("*.py"):
         tree = ast.parse(py.read_text())
-        legacy = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
-                  and f.name == "_legacy" for n in ast.walk(f)}  # old results' config keys
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and id(node) not in legacy:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert node.value not in names, (py.name, node.value)
 
 

@@ -71,34 +71,13 @@ def _per_image(v: dict) -> str:
     return "–" if secs is None else f"{secs / max(1, v['images_attacked']):.3f}"
 
 
-def _legacy(r: dict) -> dict:
-    """A results.json written before rows were named by registry entries (the committed
-    runs): the keys the tables read now, derived from its old config."""
-    if "baselines" in r and "simulated" in r:
-        return r
-    cfg, r = r["config"], dict(r)
-    pay = cfg.get("baselines", {})
-    r["baselines"] = {method_label(m): {"method": m, "payload": p} for m, p in pay.items()}
-    stc = cfg.get("stc", {})
-    r["simulated"] = {}
-    for m, p in pay.items():
-        rows = [stc_label(m, codec, q) for codec, q in stc.get("rows", [])
-                if q == p and stc.get("cost", "suniward") == m]
-        row = next((x for x in rows if x in r["table1"]), None)
-        if row:
-            r["simulated"][method_label(m)] = row
-    r.setdefault("attacked", "GAN")
-    return r
-
-
 def _transfer(v: dict):
-    """The first transfer warden's summary of an attack row (older runs: PE_other_cnn)."""
+    """The first transfer warden's summary of an attack row."""
     t = v.get("PE_transfer") or {}
-    return next(iter(t.values()), None) if t else v.get("PE_other_cnn")
+    return next(iter(t.values()), None) if t else None
 
 
 def _tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
-    r = _legacy(r)
     attacked = r["attacked"]
     t1 = [[m, str(v["pairs"]), f"{v['cover_mse']:.2e}", f"{v['secret_mse']:.2e}",
            f"{v['stego_psnr']:.2f}", f"{v['secret_psnr']:.2f}", f"{v['stego_ssim']:.4f}",
@@ -250,7 +229,6 @@ def calibration_table(r) -> list:
     """The wardens on the classical baselines and on covers vs covers (the control)."""
     if "control" not in r:
         return []
-    r = _legacy(r)
     rows = [("control: covers vs covers", r["control"])]
     rows += [(f"{m} {b['payload']:g} bpp", r["table2"][m]) for m, b in r["baselines"].items()
              if m in r["table2"]]
@@ -298,20 +276,10 @@ def stage_table(r) -> list:
               "made in invocation"], rows)]
 
 
-def method_label(method: str) -> str:
-    """Table name of an embedding method or STC cost: suniward -> S-UNIWARD."""
-    return {"suniward": "S-UNIWARD"}.get(method, method.upper())
-
-
-def stc_label(cost: str, codec: str, payload: float) -> str:
-    return f"STC-{method_label(cost)} + {codec.upper()} {payload:g} bpp"
-
-
 def frontier_points(r):
     """(system, secret PSNR, stego PSNR, PE SRM+FLD, PE CNN) of every hider with a Table 1
     row, each simulated embedding placed at the secret PSNR of the STC row with its cost and
     payload, and each hardening round (its own fresh wardens)."""
-    r = _legacy(r)
     pts = [(m, v["secret_psnr"], v["stego_psnr"], r["table2"][m]["SRM"]["PE"],
             r["table2"][m]["CNN"]["PE"]) for m, v in r["table1"].items() if m in r["table2"]]
     for name, row in r["simulated"].items():
