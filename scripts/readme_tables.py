@@ -397,12 +397,24 @@ TABLES = {
 }
 
 
+SHORT_NO_INTERVAL = "*PE without an interval: single points of a run that predates them.*"
+
+
+def _mark_points(body: str) -> str:
+    """A table with PE columns but no [interval] in it says so under it."""
+    lines = body.splitlines()
+    head = next((x for x in lines if x.startswith("|")), "")
+    if "PE" not in head or "no interval" in body.lower() or " [" in body:
+        return body
+    return body + "\n\n" + SHORT_NO_INTERVAL
+
+
 def render(readme: str) -> str:
     for name, make in TABLES.items():
         pat = re.compile(rf"(<!-- table:{name} -->\n).*?(<!-- /table:{name} -->)", re.S)
         if not pat.search(readme):
             continue
-        body = make()
+        body = _mark_points(make())
         readme = pat.sub(lambda m: m.group(1) + body + "\n" + m.group(2), readme)
     return readme
 
