@@ -10,6 +10,7 @@ holds both the photos' and the training's noise. docs/methods.md states the meth
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +76,7 @@ class Arm:
         """(k, seeds, B): the first k of self.names' errors under photo weights (B, P)."""
         c = self.per_photo()
         nc, ns = weights @ c["covers"], weights @ c["stegos"]  # (B,)
+        nc, ns = np.where(nc > 0, nc, np.nan), np.where(ns > 0, ns, np.nan)  # none: no figure
         fa = (weights @ c["fa"].T).T / nc  # (seeds, B)
         md = (weights @ c["md"].T).T / ns
         out = [fa, md, (fa + md) / 2]
@@ -103,9 +105,10 @@ class Arm:
             at = np.r_[0, np.flatnonzero(np.diff(block)) + 1, len(y)][keep]  # images above
             up_c = np.vstack([np.zeros(p), np.cumsum(onehot[order] * (y == 0)[:, None], 0)])
             up_s = np.vstack([np.zeros(p), np.cumsum(onehot[order] * (y == 1)[:, None], 0)])
-            fa = w @ up_c[at].T.astype(np.float32) / (w @ up_c[-1].astype(np.float32))[:, None]
-            hit = w @ up_s[at].T.astype(np.float32) / (w @ up_s[-1].astype(np.float32))[:, None]
-            out.append(((fa + 1 - hit) / 2).min(axis=1).astype(np.float64))
+            with np.errstate(divide="ignore", invalid="ignore"):  # no cover or stego drawn
+                fa = w @ up_c[at].T.astype(np.float32) / (w @ up_c[-1].astype(np.float32))[:, None]
+                hit = w @ up_s[at].T.astype(np.float32) / (w @ up_s[-1].astype(np.float32))[:, None]
+                out.append(((fa + 1 - hit) / 2).min(axis=1).astype(np.float64))
         return np.stack(out)
 
 
@@ -146,14 +149,20 @@ def _distribution(arms: list[Arm], n_resamples: int, seed: int, k: int):
         raise ValueError("an interval needs test images from at least two photos")
     point = statistic(np.arange(p)).reshape(len(arms), k)
     batch = max(1, min(n_resamples, 2_000_000 // max(1, arms[0].labels.size)))  # memory
-    res = sps.bootstrap((np.arange(p),), statistic, n_resamples=n_resamples, vectorized=True,
-                        method="percentile", random_state=seed, batch=batch)
+    with warnings.catch_warnings():  # scipy's own interval of draws with no figure (nan):
+        warnings.simplefilter("ignore", sps.DegenerateDataWarning)  # ours leaves them out
+        res = sps.bootstrap((np.arange(p),), statistic, n_resamples=n_resamples,
+                            vectorized=True, method="percentile", random_state=seed,
+                            batch=batch)
     return point, res.bootstrap_distribution.reshape(len(arms), k, n_resamples)
 
 
 def _percentile(draws: np.ndarray, level: float):
+    """The interval's ends; a draw with no cover or no stego at all (possible where a photo
+    holds only one kind, as in the cover-vs-cover control) is left out."""
     a = (1 - level) / 2
-    return np.quantile(draws, a, axis=-1), np.quantile(draws, 1 - a, axis=-1)
+    with np.errstate(invalid="ignore"):
+        return np.nanquantile(draws, a, axis=-1), np.nanquantile(draws, 1 - a, axis=-1)
 
 
 def interval(arm: Arm, level=LEVEL, n_resamples=RESAMPLES, seed=0) -> dict:
@@ -181,6 +190,7 @@ def paired(a: Arm, b: Arm, name="PE", level=LEVEL, n_resamples=RESAMPLES, seed=0
     i = NAMES.index(name)
     point, draws = _distribution([a, b], n_resamples, seed, i + 1)
     d = draws[1, i] - draws[0, i]
+    d = d[np.isfinite(d)]
     lo, hi = _percentile(d, level)
     p = min(1.0, 2 * min(np.mean(d <= 0), np.mean(d >= 0)))
     se = float(np.std(d, ddof=1))
@@ -196,6 +206,7 @@ def unpaired(a: Arm, b: Arm, name="PE", level=LEVEL, n_resamples=RESAMPLES, seed
     pa, da = _distribution([a], n_resamples, seed, i + 1)
     pb, db = _distribution([b], n_resamples, seed + 1, i + 1)
     d = db[0, i] - da[0, i]
+    d = d[np.isfinite(d)]
     lo, hi = _percentile(d, level)
     se = float(np.std(d, ddof=1))
     return {"diff": float(pb[0, i] - pa[0, i]), "low": float(lo), "high": float(hi),

@@ -121,3 +121,14 @@ def test_pe_min_under_photo_weights_is_the_weighted_threshold_search():
         for w, g in zip(weights, got):  # each tile as often as its photo is drawn
             rep = np.repeat(np.arange(n), w[arm._ids].astype(int))
             assert g == pytest.approx(pe_min(labels[rep], scores[rep]), abs=1e-6)
+
+
+def test_a_photo_with_only_covers_or_only_stegos_leaves_no_nan_in_the_interval():
+    # the cover-vs-cover control: random halves, so a photo may sit in one half only
+    rng = np.random.default_rng(8)
+    photos = np.r_[np.zeros(4), np.ones(4), np.full(4, 2), np.full(4, 3)]
+    labels = np.r_[np.zeros(4), np.ones(4), np.zeros(2), np.ones(2), np.zeros(2), np.ones(2)]
+    r = stats.interval(stats.Arm(labels, photos, rng.integers(0, 2, 16), rng.random(16)),
+                       n_resamples=500)
+    for k in ("P_FA", "P_MD", "PE", "PE_min"):
+        assert np.all(np.isfinite(r[k])) and r[k][1] <= r[k][0] <= r[k][2], (k, r[k])

@@ -38,8 +38,8 @@ from ..files import write_text_atomic
 from ..images import read_image, write_image
 from ..metrics import mse, psnr_from_mse
 from ..progress import progress
-from ..steganalysis.detector import (arm, build_detector, control_halves, detection_summary,
-                                     fit_and_measure)
+from ..steganalysis.detector import (arm, build_detector, control_halves, fit_and_measure,
+                                     measure)
 from .cache import Stages
 from .games import load_game
 from .harden import harden
@@ -320,8 +320,11 @@ def control_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, owner=0) 
     def build(tmp):
         halves = {s: control_halves(corpus.read_all(corpus.folder, sorted(corpus.files(s))),
                                     ex.seed + i) for i, s in enumerate(SPLITS)}
+        test = sorted(corpus.files("test"))  # the test halves' photos, drawn the same way
+        a, b = control_halves(test, ex.seed + SPLITS.index("test"))
+        photos = [corpus.photo[f] for f in a + b]
         return {tag: fit_and_measure(warden(ex, row), halves["train"], halves["test"],
-                                     val=halves["val"], quiet=ex.quiet)
+                                     val=halves["val"], quiet=ex.quiet, photos=photos)
                 for tag, row in ex.cfg["wardens"].items()}
     return ex.stage("control", "control", {"wardens": ex.cfg["wardens"]}, [corpus_done], build,
                     mode="async", owner=owner)
@@ -363,9 +366,10 @@ def attack_one(ex: Experiment, corpus: Corpus, hider, stegos: dict, wardens: dic
     p_before, p_after = cnn.prob_stego(src), cnn.prob_stego(adv)
     out.update(flip_rates(p_before, p_after))
     out["prob_before"], out["prob_after"] = p_before.tolist(), p_after.tolist()
-    out["PE_cnn"] = detection_summary(cnn, covers, adv)
-    out["PE_srm"] = detection_summary(wardens["SRM"], covers, adv)
-    out["PE_transfer"] = {tag: detection_summary(w, covers, adv) for tag, w in wardens.items()
+    photos = [corpus.photo[f] for f in files] * 2  # intervals by photo, as Table 2's
+    out["PE_cnn"] = measure(cnn, covers, adv, photos)
+    out["PE_srm"] = measure(wardens["SRM"], covers, adv, photos)
+    out["PE_transfer"] = {tag: measure(w, covers, adv, photos) for tag, w in wardens.items()
                           if tag not in ("CNN", "SRM")}
     if retrain:  # a warden who knows the scheme retrains on attacked stegos
         t = time.perf_counter()
@@ -377,7 +381,7 @@ def attack_one(ex: Experiment, corpus: Corpus, hider, stegos: dict, wardens: dic
         out["PE_cnn_retrained"] = fit_and_measure(
             warden(ex, ex.cfg["wardens"]["CNN"], seed_offset=1),
             (cover_split["train"], adv_train), (covers, adv),
-            val=(cover_split["val"], adv_val), quiet=ex.quiet)
+            val=(cover_split["val"], adv_val), quiet=ex.quiet, photos=photos)
     out["attack_seconds"] = round(attack_s, 2)  # the attack alone, not its wardens
     return out
 

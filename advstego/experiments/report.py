@@ -89,12 +89,11 @@ def _tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
            _pe(v["CNN"], key="PE_min"), _fmt(v["CNN"]["w_vn"]), _n(v["SRM"])]
           for m, v in r["table2"].items()]
     for label, v in r["table3"].items():
-        t2.append([f"{attacked} + {label}", _fmt(v["PE_srm"]["PE"]), _fmt(v["PE_srm"]["PE_min"]),
-                   _fmt(v["PE_cnn"]["PE"]), _fmt(v["PE_cnn"]["PE_min"]), _fmt(v["PE_cnn"]["w_vn"]),
-                   "no interval"])
+        t2.append([f"{attacked} + {label}", _pe(v["PE_srm"]), _pe(v["PE_srm"], key="PE_min"),
+                   _pe(v["PE_cnn"]), _pe(v["PE_cnn"], key="PE_min"), _fmt(v["PE_cnn"]["w_vn"]),
+                   _n(v["PE_srm"])])
     t2b = [[label, _fmt(v["flip_rate"], 3), _fmt(v["missed_after"], 3),
-            _fmt(v.get("PE_cnn_retrained", {}).get("PE")),
-            _fmt((_transfer(v) or {}).get("PE")), _fmt(v["PE_srm"]["PE"])]
+            _pe(v.get("PE_cnn_retrained") or {}), _pe(_transfer(v) or {}), _pe(v["PE_srm"])]
            for label, v in r["table3"].items()]
     t3 = [[label, str(v["images"]), f"{v['cover_mse']:.2e}", f"{v['cover_psnr']:.2f}",
            f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
@@ -201,6 +200,13 @@ def games_table(r) -> list:
     return [table6(games)] if games else []
 
 
+def _judged(x: dict, arch) -> str:
+    """A game round's fresh CNN (arch) or SRM+FLD (None) PE, with its interval if kept."""
+    key, pe = ("srm", x["pe_srm"]) if arch is None else (f"fresh_{arch}", x[f"pe_fresh_{arch}"])
+    iv = ((x.get("judged") or {}).get(key) or {}).get("interval")
+    return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else _fmt(pe)
+
+
 def hardening_table(r) -> list:
     """Table 5: the min-max game round by round (experiments/harden.py)."""
     h = r.get("hardening")
@@ -212,9 +218,9 @@ def hardening_table(r) -> list:
         ft = x.get("finetune") or {}
         rows.append([str(x["round"]), str(x["wardens_in_loss"]), _fmt(ft.get("adv")),
                      _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
-                     _fmt(pe_fresh(x, h["config"]["wardens"])),
+                     _judged(x, min(h["config"]["wardens"], key=lambda a: x[f"pe_fresh_{a}"])),
                      _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
-                     _fmt(x["pe_srm"]), _fmt(x.get("pe_control")), _fmt(x.get("seconds"), 1)])
+                     _judged(x, None), _fmt(x.get("pe_control")), _fmt(x.get("seconds"), 1)])
     c = h["config"]
     return [(f"Table 5 - min-max hardening of {c['model']}: {c['rounds']} rounds of "
              f"{c['steps']} steps against every earlier {arch} (smooth max, tau {c['tau']:g}, "
