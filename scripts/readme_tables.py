@@ -95,6 +95,12 @@ def verbatim(name: str) -> str:
     return "```\n" + (path.read_text().rstrip() if path.exists() else "(not measured)") + "\n```"
 
 
+def _markdown(name: str) -> str:
+    """A script's saved markdown tables, as written."""
+    path = ROOT / name
+    return path.read_text().rstrip() if path.exists() else "(not run)"
+
+
 def experiment_tables(name: str, only: tuple = ()) -> str:
     """The tables of an experiment's results.json (as in its report.md); only: those whose
     title starts with one of these."""
@@ -390,6 +396,8 @@ TABLES = {
     "games-targets-0.2": lambda: games_targets(0.2),
     "adversarial-speed": lambda: verbatim("results/adversarial_speed.txt"),
     "game-noise": lambda: verbatim("results/game_noise.txt"),
+    "codec-security": lambda: verbatim("results/codec_security.txt"),
+    "study": lambda: _markdown("results/study/study.md"),
     "games-curriculum": lambda: harden_csv("results/games/variants/curriculum-0.2.csv"),
     "warden-curriculum": lambda: verbatim("results/warden_curriculum.txt"),
     "games-single-gradient": lambda: harden_csv("results/games/variants/single-gradient-0.4.csv"),
