@@ -32,7 +32,8 @@ def _seed_sd(calls) -> float | None:
 
 
 def plan(v_photo: float, photos: int, sd: float, target: float, seeds=range(1, 11)):
-    """[(seeds, fewest photos reaching target or None)]."""
+    """[(seeds, fewest photos reaching target or None)]; a deterministic warden (sd 0)
+    needs one seed."""
     z = min_detectable(1.0)
     out = []
     for s in seeds:
@@ -68,7 +69,7 @@ def main():
         print(f"\n{y} − {x} [{role}, {w}]: ΔPE {p['diff']:+.3f} [{p['low']:+.3f}, "
               f"{p['high']:+.3f}] on {photos} photos / {p['n_images']} images; now "
               f"resolvable: {p['min_detectable']:.3f}; seed SD {sd:g}")
-        for s, need in plan(v_photo, photos, sd, a.target):
+        for s, need in plan(v_photo, photos, sd, a.target, range(1, 11) if sd else [1]):
             now = min_detectable(math.sqrt(v_photo + 2 * sd ** 2 / s))
             print(f"  {s:2d} seed(s): {now:.3f} with these photos; {a.target:g} needs "
                   + (f"{need} photos" if need else "more seeds (the seed spread alone exceeds it)"))
