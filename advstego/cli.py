@@ -250,7 +250,7 @@ def cmd_hide(a):
         raise InputError(f"--file: --method {a.method} carries images only (use --method stc)")
     hider, cover = _hider_and_image(a, a.cover, a.convert)
     if a.adversarial or a.wardens:
-        if not getattr(hider, "takes_adversarial_costs", False):
+        if not hider.takes_adversarial_costs:
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
                              "(use --method stc)")
         if cover.ndim == 3:
@@ -269,7 +269,7 @@ def cmd_hide(a):
             raise InputError(f"{src}: no such file")
         stego = hider.hide_file(cover, _read_bytes(src), src.name)
     else:
-        any_size = getattr(hider, "any_secret_size", False)
+        any_size = hider.any_secret_size
         secret = read_image(a.secret, None if any_size else mode_of(hider.secret_channels),
                             convert=a.convert)
         if any_size:
@@ -288,7 +288,7 @@ def cmd_hide(a):
     from .hiding.codec import psnr
 
     report["stego_psnr"] = round(psnr(cover, stego), 2)
-    info = (getattr(hider, "last", None) or [{}])[-1]
+    info = (hider.last or [{}])[-1]
     report |= {k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
                if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
                         "secret_psnr", "capacity_used", "changes")}

@@ -168,8 +168,7 @@ def _check_rows(cfg: dict):
     from ..hiding.config import TrainConfig
 
     for name, cls, row in each("hiders", "hider", HIDERS):  # a trainable hider's row may train
-        trainable = {"train": dataclass_schema(TrainConfig)} if getattr(cls, "trainable",
-                                                                        False) else {}
+        trainable = {"train": dataclass_schema(TrainConfig)} if cls.trainable else {}
         _row_settings(cls, name, row, trainable)
     for section in ("wardens", "transfer"):
         for name, cls, row in each(section, "detector", DETECTORS):

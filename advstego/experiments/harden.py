@@ -255,9 +255,9 @@ class StcPlayer:
 def player_for(method: str):
     """A trainable hider is fine-tuned; a hider that takes adversarial costs gets them."""
     cls, _ = HIDERS.get(method)
-    if getattr(cls, "trainable", False):
+    if cls.trainable:
         return GanPlayer
-    if getattr(cls, "takes_adversarial_costs", False):
+    if cls.takes_adversarial_costs:
         return StcPlayer
     raise InputError(f"harden --method {method}: plays a trainable hider or one that takes "
                      "adversarial costs")

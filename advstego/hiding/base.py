@@ -61,11 +61,20 @@ def check_pair(covers: np.ndarray, secrets: np.ndarray, smaller_ok: bool = False
 
 
 class Hider:
-    """What every hiding method offers."""
+    """What every hiding method offers, and the capabilities it declares (False unless a
+    subclass says otherwise: callers read these, they never probe)."""
     name = "hider"
     cover_channels = 1
     secret_channels = 1
     options: dict = {}  # command-line settings: name -> (type, default, minimum, help)
+    trainable = False  # an experiment row may train one (hiding/config.py)
+    takes_adversarial_costs = False  # its embedding takes an Adversary's cost modulation
+    any_secret_size = False  # carries a secret smaller than its cover as it is
+    last: tuple = ()  # what the last hide did, one dict an image, where a hider reports it
+
+    def secret_view(self, secrets):
+        """What a revealed secret is compared with (a smaller secret's hider: its size)."""
+        return secrets
 
     @classmethod
     def from_options(cls, settings: dict, channels: int) -> "Hider":  # pragma: no cover

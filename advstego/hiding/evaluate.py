@@ -82,7 +82,7 @@ class ResidualSpectrum:
 def fidelity(hider: Hider, covers, secrets, stegos) -> dict:
     """Table 1 row of saved stegos: the receiver reveals what the file holds (compared with
     the secret it should get: a smaller one for a SmallSecret hider)."""
-    view = getattr(hider, "secret_view", lambda s: s)
+    view = hider.secret_view
     return summarize([pair_metrics(c, view(s), st, hider.reveal(st))
                       for c, s, st in zip(covers, secrets, stegos)])
 

@@ -70,7 +70,7 @@ class SmallSecret(Hider):
                 a, b = divmod(j, f)
                 virtual[:, a::f, b::f] = p
             out = self.inner.hide(cv, virtual.astype(np.uint8))
-        elif getattr(self.inner, "any_secret_size", False):
+        elif self.inner.any_secret_size:
             out = self.inner.hide(cv, small)
         else:
             out = self.inner.hide(cv, enlarge(small, f))

@@ -16,6 +16,7 @@ KIND = "detector"
 
 class Detector:
     name = "detector"
+    selected = None  # where a detector selects an epoch on validation photos: which one
 
     def fit(self, covers, stegos, run=None, quiet=False, val=None) -> "Detector":  # pragma: no cover
         """Train on paired covers and stegos; run: a checkpoint path, where it can resume;

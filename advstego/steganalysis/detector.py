@@ -69,7 +69,7 @@ def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True,
     on the test photos' (covers, stegos), with the epoch it chose."""
     det.fit(*train, run=run, quiet=quiet, val=val if val and len(val[0]) else None)
     out = measure(det, *test, photos=photos)
-    if getattr(det, "selected", None):
+    if det.selected:
         out["selected"] = det.selected
     return out
 
