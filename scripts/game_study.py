@@ -17,6 +17,7 @@
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,23 @@ def _pe(judged: dict) -> str:
     return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else "–"
 
 
+def caption(comparisons: list) -> str:
+    """What the controls say of the design, warden by warden, and how many tests were made."""
+    out = []
+    for w in WARDENS.values():
+        pos = [c for c in comparisons if c["warden"] == w and c["role"] == "positive control"]
+        null = [c for c in comparisons if c["warden"] == w and c["role"] == "A/A null"]
+        if pos:
+            out.append(f"{w}: the positive control is " + (
+                "resolved" if pos[0]["resolved"] else
+                "not resolved: this design cannot answer a question of that size for it"))
+        if null:
+            out.append(f"{w}: the A/A null {'is resolved (the intervals are too narrow)' if null[0]['resolved'] else 'covers 0'}")
+    out.append(f"{len(comparisons)} paired tests at α = 0.05 each: about one in twenty "
+               "resolves by chance where nothing differs")
+    return "*" + "; ".join(out) + ".*"
+
+
 def report(a):
     gs = {n: load_game(a.out / n) for n in ("plain", "aa", "positive") if (a.out / n).exists()}
     base = gs["plain"]["rounds"][0]
@@ -97,7 +115,15 @@ def report(a):
                       f"{d['high']:+.3f}] | {d['p']:.3f} | "
                       f"{'resolved' if d['resolved'] else 'not resolved'} | "
                       f"{d['min_detectable']:.3f} | {need[0]} / {need[1]} |")
+    md += ["", caption(out["comparisons"])]
     a.report.mkdir(parents=True, exist_ok=True)
+    if a.report.resolve() != a.out.resolve():  # the games' records beside the tables
+        for name in gs:
+            for f in sorted((a.out / name).glob("round-*/metrics.json")) + [
+                    a.out / name / "config.json", a.out / name / "harden.csv"]:
+                dst = a.report / name / f.relative_to(a.out / name)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, dst)
     (a.report / "study.json").write_text(json.dumps(out, indent=1) + "\n")
     (a.report / "study.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
