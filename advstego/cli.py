@@ -267,7 +267,7 @@ def cmd_hide(a):
         src = Path(a.file)
         if not src.is_file():
             raise InputError(f"{src}: no such file")
-        stego = hider.hide_file(cover, _read_bytes(src), src.name)
+        stego, info = hider.hide_file(cover, _read_bytes(src), src.name)
     else:
         any_size = hider.any_secret_size
         secret = read_image(a.secret, None if any_size else mode_of(hider.secret_channels),
@@ -283,12 +283,11 @@ def cmd_hide(a):
             print(f"advstego: notice: secret resized from {sw}x{sh} to {cw}x{ch}",
                   file=sys.stderr)
             secret = np.array(Image.fromarray(secret).resize((cw, ch), Image.Resampling.LANCZOS))
-        stego = hider.hide(cover, secret)
+        stego, info = hider.hide_info(cover, secret)
     write_image(out, stego, allow_lossy=a.force_lossy)
     from .hiding.codec import psnr
 
     report["stego_psnr"] = round(psnr(cover, stego), 2)
-    info = (hider.last or [{}])[-1]
     report |= {k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
                if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
                         "secret_psnr", "capacity_used", "changes")}

@@ -15,11 +15,23 @@ from .files import atomic_path
 META_KEY = "advstego"
 
 
+def _tensor(name, v):
+    """A torch tensor of a state entry: torch as it is, a NumPy array converted; else refused."""
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        v = torch.from_numpy(np.ascontiguousarray(v))
+    if not isinstance(v, torch.Tensor):
+        raise InputError(f"cannot save {name!r}: a state entry must be a torch tensor or a "
+                         f"NumPy array, not {type(v).__name__}")
+    return v.detach().contiguous().cpu()
+
+
 def save(path, tensors: dict, meta: dict) -> Path:
     """Write tensors and a JSON-able dict atomically to one .safetensors file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    tensors = {k: _tensor(k, v) for k, v in tensors.items()}
     with atomic_path(path) as tmp:
         save_file(tensors, tmp, metadata={META_KEY: json.dumps(meta)})
     return path

@@ -33,14 +33,12 @@ def main():
     secrets = [c.read(c.partner[f]) for f in files]
     plain, adv = StcHider(payload=0.4), StcHider(payload=0.4, adversary=Adversary.load(a.wardens))
     plain.hide(covers[0], secrets[0]), adv.hide(covers[0], secrets[0])  # compile, warm up
-    times = {}
+    times, infos = {}, {}
     for name, h in (("plain", plain), ("adversarial", adv)):
-        h.last = []
         t0 = time.perf_counter()
-        for cv, sc in zip(covers, secrets):
-            h.hide(cv, sc)
+        infos[name] = [h.hide_info(cv, sc)[1] for cv, sc in zip(covers, secrets)]
         times[name] = (time.perf_counter() - t0) / len(covers)
-    info = [x["adversarial"] for x in adv.last]
+    info = [x["adversarial"] for x in infos["adversarial"]]
     size = "x".join(map(str, covers[0].shape))
     print(f"{a.corpus}: {len(covers)} test tiles of {size}, 0.4 bpp, 1 thread")
     print(f"plain STC        {times['plain']:.3f} s/img")

@@ -56,12 +56,12 @@ def main():
         for i, f in enumerate(progress(files, desc=f"stc {split}", unit="img")):
             cover, secret = read(f), read(partner[f])
             t = time.perf_counter()
-            stego = hider.hide(cover, secret)
+            stego, got = hider.hide_info(cover, secret)
             t_hide += time.perf_counter() - t
             t = time.perf_counter()
             rev = hider.reveal(stego)
             t_rev += time.perf_counter() - t
-            b = hider.last[0]["message_bits"]
+            b = got["message_bits"]
             covers.append(cover), real.append(stego), bits.append(b)
             sim.append(simulate(cover, a.cost, b / cover.size, seed=i + (10 ** 6 if split == "test" else 0)))
             c_mse.append(mse(cover, stego)), s_mse.append(mse(secret, rev))

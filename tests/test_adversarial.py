@@ -17,6 +17,7 @@ class Mean:
     """A differentiable 'warden' whose stego margin is sign * (mean grey level - level)."""
 
     name = "mean"
+    differentiable = True
 
     def __init__(self, sign=1.0, level=0.0):
         self.sign, self.level = sign, level
@@ -61,8 +62,8 @@ def test_adversarial_stego_reveals_bit_exact_and_moves_against_the_gradient(rng)
     y0 = plain.hide(cover, secret)
     # a warden that calls brighter images stego, and never cover: the search runs to the end
     adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)], search=3))
-    y1 = adv.hide(cover, secret)
-    info = adv.last[-1]["adversarial"]
+    y1, info = adv.hide_info(cover, secret)
+    info = info["adversarial"]
     assert info["embeddings"] == 4 and not info["fooled"]  # plain + 3: never a cover
     assert info["beta"] == 1.0  # the lowest score: every element adjustable
     # the receiver is unchanged: the same secret bytes, bit for bit
@@ -78,15 +79,14 @@ def test_search_stops_at_the_smallest_beta_that_fools(rng):
     y0 = StcHider(payload=0.4).hide(cover, secret)
     level = y0.mean() / 255 - 0.02  # plain is a stego to it; darker stegos are covers
     adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, level)], search=4))
-    adv.hide(cover, secret)
-    info = adv.last[-1]["adversarial"]
+    info = adv.hide_info(cover, secret)[1]["adversarial"]
     assert info["score_plain"] > 0
     if info["fooled"]:
         assert info["score"] < 0 and 0 < info["beta"] <= 1
     # a warden fooled by the plain stego: no search at all
     easy = StcHider(payload=0.4, adversary=Adversary([Mean(-1.0, 0.0)]))
-    assert np.array_equal(easy.hide(cover, secret), y0)
-    assert easy.last[-1]["adversarial"]["embeddings"] == 1
+    y, info = easy.hide_info(cover, secret)
+    assert np.array_equal(y, y0) and info["adversarial"]["embeddings"] == 1
 
 
 def test_only_differentiable_wardens_make_costs():

@@ -361,3 +361,17 @@ def test_a_warden_that_learned_nothing_is_named():
     text = tables_text(r)
     assert text.startswith("note: a warden learned nothing") and "(learned nothing: all cover)" \
         in text
+
+
+def test_a_detector_state_of_numpy_arrays_saves_and_anything_else_is_one_line(tmp_path):
+    import numpy as np
+    import pytest
+
+    from advstego import weights
+    from advstego.errors import InputError
+
+    weights.save(tmp_path / "a.safetensors", {"w": np.arange(4.0)}, {"kind": "detector"})
+    assert weights.load(tmp_path / "a.safetensors")[0]["w"].tolist() == [0, 1, 2, 3]
+    with pytest.raises(InputError, match="'w'.*torch tensor or a NumPy array"):
+        weights.save(tmp_path / "b.safetensors", {"w": [1, 2]}, {"kind": "detector"})
+    assert not (tmp_path / "b.safetensors").exists()

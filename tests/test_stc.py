@@ -77,8 +77,7 @@ def _photo_pair(rng, c=None):
 def test_hider_extracts_the_codec_bytes_exactly(channels, rng):
     cover, secret = _photo_pair(rng, None if channels == 1 else 3)
     hider = StcHider("suniward", "jpeg", 0.4, channels=channels)
-    stego = hider.hide(cover, secret)
-    info = hider.last[0]
+    stego, info = hider.hide_info(cover, secret)
     assert info["bytes"] + OVERHEAD <= 0.4 * cover.size / 8  # the payload budget is kept
     assert np.abs(stego.astype(int) - cover).max() <= 1
     data, _, _ = codec.compress(secret, "jpeg", int(0.4 * cover.size // 8) - OVERHEAD)
@@ -133,7 +132,8 @@ def test_a_file_round_trips_with_its_name(rng):
     cover = textured(rng, 128, 128)
     data = bytes(rng.integers(0, 256, 300, dtype=np.uint8))
     h = StcHider(key="k", payload=0.4)
-    stego = h.hide_file(cover, data, "blob.bin")
+    stego, info = h.hide_file(cover, data, "blob.bin")
+    assert info["kind"] == "file" and info["bytes"] >= len(data)
     got = StcHider(key="k").reveal_payload(stego)
     assert (got.name, got.data) == ("blob.bin", data)
     with pytest.raises(InputError, match="fit"):
@@ -146,8 +146,8 @@ def test_auto_codec_keeps_the_best_decoding_within_the_budget(rng):
     got = {}
     for c in ("auto", "jpeg"):
         h = StcHider(codec=c, payload=0.6)
-        st = h.hide(cover, secret)
-        got[c] = (psnr(secret, h.reveal(st)), h.last[0])
+        st, info = h.hide_info(cover, secret)
+        got[c] = (psnr(secret, h.reveal(st)), info)
     assert got["auto"][0] >= got["jpeg"][0] - 1e-9
     assert got["auto"][1]["bytes"] <= StcHider(payload=0.6).budget(cover.size)
     assert abs(got["auto"][0] - got["auto"][1]["secret_psnr"]) < 1e-9

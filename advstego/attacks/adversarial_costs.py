@@ -73,7 +73,7 @@ class Adversary:
             raise InputError("adversarial costs need at least one CNN warden")
         if not alpha > 1:
             raise InputError(f"--alpha {alpha}: the cost scaling must be above 1")
-        bad = [w.name for w in wardens if not hasattr(w, "logits")]
+        bad = [w.name for w in wardens if not w.differentiable]
         if bad:
             raise InputError(f"adversarial costs need differentiable (CNN) wardens, not "
                              f"{', '.join(bad)}")
@@ -195,8 +195,8 @@ def _build(settings: dict, wardens: list, alpha: float, search: int, threads: in
 def _hide(pair):
     cover, secret = pair
     hider, t0 = _HIDER["stc"], time.perf_counter()
-    stego = hider.hide(cover, secret)
-    return stego, {**hider.last[-1], "seconds": time.perf_counter() - t0}
+    stego, info = hider.hide_info(cover, secret)
+    return stego, {**info, "seconds": time.perf_counter() - t0}
 
 
 def hide_all(settings: dict, wardens: list, alpha: float, search: int, covers, secrets,

@@ -32,7 +32,7 @@ PARTIAL = "attack.partial.jsonl"
 
 
 def _cnn(detector):
-    if not hasattr(detector, "logits"):
+    if not detector.differentiable:
         raise InputError(f"this attack needs a CNN detector's gradients; {detector.name} has "
                          "none (use xunet or srnet)")
     return detector

@@ -48,18 +48,20 @@ def run_demo(out):
               f"({psnr(c, stego):.2f} dB) -> {tag}revealed.png ({psnr(s, revealed):.2f} dB)")
     model = models["gray"]
     stc = StcHider(payload=0.4)  # the classical hider: what the deep one has to beat
-    write_image(out / "stc-stego.png", stc.hide(cover, secret))
-    stego = read_image(out / "stc-stego.png", "gray")
+    stego, info = stc.hide_info(cover, secret)
+    write_image(out / "stc-stego.png", stego)
+    stego = read_image(out / "stc-stego.png", "gray")  # what the receiver gets
     revealed = stc.reveal(stego)
     write_image(out / "stc-revealed.png", revealed)
     print(f"  {out}/cover.png + secret.png -> stc-stego.png ({psnr(cover, stego):.2f} dB) -> "
-          f"stc-revealed.png ({psnr(secret, revealed):.2f} dB): the secret as JPEG, embedded by "
-          "STC with S-UNIWARD costs at 0.4 bpp")
+          f"stc-revealed.png ({psnr(secret, revealed):.2f} dB): the secret as "
+          f"{info['codec'].upper()}, embedded by STC with S-UNIWARD costs at 0.4 bpp")
     adv = StcHider(payload=0.4, adversary=Adversary.load())  # the shipped wardens
-    write_image(out / "stc-adv-stego.png", adv.hide(cover, secret))
+    stego_adv, info = adv.hide_info(cover, secret)
+    write_image(out / "stc-adv-stego.png", stego_adv)
     stego_adv = read_image(out / "stc-adv-stego.png", "gray")
     same = np.array_equal(stc.reveal(stego_adv), revealed)
-    a = adv.last[-1]["adversarial"]
+    a = info["adversarial"]
     print(f"  ... with adversarial costs against the shipped wardens: stc-adv-stego.png "
           f"({psnr(cover, stego_adv):.2f} dB; the pool's score {a['score_plain']:+.2f} -> "
           f"{a['score']:+.2f}, {'a cover' if a['fooled'] else 'still a stego'} to it; the "

@@ -299,7 +299,7 @@ def share_features(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: di
     trains. A stage of its own, so that its time is in the stage table."""
     det = warden(ex, ex.cfg["wardens"]["SRM"],
                  workers=max(1, (os.cpu_count() or 1) // ex.ranks.world))
-    if not hasattr(det, "features"):
+    if not det.extracts_features:
         return
     files = [f for s in SPLITS for f in corpus.files(s)]
     jobs = [corpus.folder / f for f in files] + [d.folder / f for d in stegos.values()

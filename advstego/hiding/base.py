@@ -46,6 +46,22 @@ def unbatch(x, single: bool):
     return x[0] if single else x
 
 
+def shrink(images: np.ndarray, size: int) -> np.ndarray:
+    """(N, H, W[, C]) uint8 -> (N, size, size[, C]): the rounded mean of each f x f block."""
+    n, h, w = images.shape[:3]
+    if h != w or h % size:
+        raise InputError(f"secret_size {size}: the images ({w}x{h}) must be square and a "
+                         "multiple of it")
+    f = h // size
+    x = images.reshape(n, size, f, size, f, *images.shape[3:]).astype(np.float64)
+    return np.clip(np.rint(x.mean((2, 4))), 0, 255).astype(np.uint8)
+
+
+def enlarge(images: np.ndarray, f: int) -> np.ndarray:
+    """Each pixel repeated over an f x f block."""
+    return np.repeat(np.repeat(images, f, 1), f, 2)
+
+
 def check_pair(covers: np.ndarray, secrets: np.ndarray, smaller_ok: bool = False):
     """Batches (N, H, W[, 3]) of one size (smaller_ok: a smaller secret too); a cover smaller
     than its secret is named as such."""
@@ -70,11 +86,25 @@ class Hider:
     trainable = False  # an experiment row may train one (hiding/config.py)
     takes_adversarial_costs = False  # its embedding takes an Adversary's cost modulation
     any_secret_size = False  # carries a secret smaller than its cover as it is
-    last: tuple = ()  # what the last hide did, one dict an image, where a hider reports it
+    has_float_path = False  # a network: hide_float / reveal_float before 8-bit rounding
 
     def secret_view(self, secrets):
         """What a revealed secret is compared with (a smaller secret's hider: its size)."""
         return secrets
+
+    def hide_small(self, covers, small, factor: int):
+        """Batches of covers and of secrets `factor` times smaller (SmallSecret): as they are
+        where the hider takes any size, else enlarged (each pixel over its block)."""
+        return self.hide(covers, small if self.any_secret_size else enlarge(small, factor))
+
+    def reveal_small(self, stegos, factor: int, size: int):
+        """What hide_small hid: the revealed secret, shrunk to size x size."""
+        revealed = self.reveal(stegos)
+        return revealed if revealed.shape[1] == size else shrink(revealed, size)
+
+    def hide_info(self, cover, secret) -> tuple[np.ndarray, dict]:
+        """One stego and what it took (a hider that reports nothing: {})."""
+        return self.hide(cover, secret), {}
 
     @classmethod
     def from_options(cls, settings: dict, channels: int) -> "Hider":  # pragma: no cover

@@ -84,7 +84,6 @@ class StcHider(Hider):
         self.cover_channels = self.secret_channels = channels
         what = f"q{quality}" if quality is not None else f"{payload:g}"
         self.plain_name = f"stc-{cost}-{codec}-{what}"
-        self.last: list[dict] = []  # per image: quality, bytes, size, changes, distortion
 
     @property
     def name(self) -> str:
@@ -133,7 +132,7 @@ class StcHider(Hider):
         return sealed, {"kind": "image", "codec": codec, "quality": q, "bytes": len(data),
                         "encoded_size": list(size), "secret_psnr": codecs.psnr(secret, back)}
 
-    def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
+    def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> tuple[np.ndarray, dict]:
         n = cover.size
         if n < 8 * LENGTHS_ELEMENTS:
             raise InputError(f"cover of {n} elements is too small for STC (at least "
@@ -164,8 +163,7 @@ class StcHider(Hider):
             info["capacity_used"] = info["message_bits"] / (CAPACITY * (n - LENGTHS_ELEMENTS))
         else:
             info["capacity_used"] = info["message_bits"] / (self.payload * n)
-        self.last.append(info)
-        return out
+        return out, info
 
     def _embed(self, cover, rp, rm, message) -> tuple[np.ndarray, dict]:
         """The stego of one cover with these costs, and what it took."""
@@ -201,10 +199,9 @@ class StcHider(Hider):
         return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
                      "message_bits": int(bits.size)}
 
-    def hide_file(self, cover: np.ndarray, data: bytes, name: str) -> np.ndarray:
-        """One stego carrying a file's bytes and its name."""
+    def hide_file(self, cover: np.ndarray, data: bytes, name: str) -> tuple[np.ndarray, dict]:
+        """One stego carrying a file's bytes and its name, and what it took."""
         cv, _ = as_batch(cover, self.cover_channels, "cover")
-        self.last = []
         n = cv[0].size
         if len(data) > self.budget(n, name):
             raise InputError(f"{name}: {len(data)} bytes, but {max(self.budget(n, name), 0)} fit "
@@ -216,8 +213,16 @@ class StcHider(Hider):
         sc, _ = as_batch(secrets, self.secret_channels, "secret")
         if len(cv) != len(sc):  # any secret size: the codec fits it to the payload
             raise InputError(f"{len(cv)} covers but {len(sc)} secrets")
-        self.last = []
-        return unbatch(np.stack([self._hide_one(c, s) for c, s in zip(cv, sc)]), single)
+        return unbatch(np.stack([self._hide_one(c, s)[0] for c, s in zip(cv, sc)]), single)
+
+    def hide_info(self, cover, secret) -> tuple[np.ndarray, dict]:
+        """One stego and what it took: codec, quality, bytes, secret PSNR, capacity used,
+        changes, distortion (and the adversary's search, where there is one)."""
+        cv, _ = as_batch(cover, self.cover_channels, "cover")
+        sc, _ = as_batch(secret, self.secret_channels, "secret")
+        if len(cv) != 1 or len(sc) != 1:
+            raise InputError("hide_info takes one cover and one secret")
+        return self._hide_one(cv[0], sc[0])
 
     # ---- reveal --------------------------------------------------------------------
     def extract(self, stego: np.ndarray) -> msg.Payload:

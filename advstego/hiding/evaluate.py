@@ -102,7 +102,7 @@ def evaluate(hider: Hider, data, split: str = "test", limit: int = 0, out=None) 
     (work / "stegos").mkdir(parents=True, exist_ok=True)
     (work / "revealed").mkdir(exist_ok=True)
     rows, spectrum = [], ResidualSpectrum()
-    floats = hasattr(hider, "hide_float")  # a network: also measure its float stegos
+    floats = hider.has_float_path  # a network: also measure its float stegos
     for cover_f, secret_f in progress(pairs, desc="evaluate", unit="pair"):
         cover = read_image(data / cover_f, mode_of(hider.cover_channels), convert=True)
         secret = read_image(data / secret_f, mode_of(hider.secret_channels), convert=True)

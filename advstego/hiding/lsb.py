@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .base import Hider, as_batch, check_pair, unbatch
+from .base import Hider, as_batch, check_pair, enlarge, unbatch
 from .registry import HIDERS
 
 
@@ -57,6 +57,28 @@ class LsbHider(Hider):
     def reveal(self, stegos):
         st, single = as_batch(stegos, self.cover_channels, "stego")
         return unbatch(lsb_reveal(st, self.bits), single)
+
+    def hide_small(self, covers, small, factor: int):
+        """A secret pixel's bits spread over its f x f block of cover pixels, k bits a pixel:
+        f*f*k bits a secret pixel (LSB-2 with f = 2 carries all 8, exactly)."""
+        k, f = self.bits, factor
+        parts = [(small.astype(np.int64) << (j * k)) & 0xFF for j in range(f * f)]
+        virtual = enlarge(small, f).astype(np.int64)
+        for j, p in enumerate(parts):  # block pixel (a, b) carries bit group j = a f + b
+            a, b = divmod(j, f)
+            virtual[:, a::f, b::f] = p
+        return self.hide(covers, virtual.astype(np.uint8))
+
+    def reveal_small(self, stegos, factor: int, size: int):
+        k, f = self.bits, factor
+        total = f * f * k
+        bits = self.reveal(stegos).astype(np.int64) >> (8 - k)
+        acc = np.zeros(bits[:, ::f, ::f].shape, np.int64)
+        for j in range(f * f):
+            a, b = divmod(j, f)
+            acc = (acc << k) | bits[:, a::f, b::f]
+        out = acc >> (total - 8) if total >= 8 else (acc << (8 - total)) | (1 << (7 - total))
+        return out.astype(np.uint8)
 
     def describe(self):
         return {"name": self.name, "method": "lsb", "bits": self.bits}

@@ -29,6 +29,7 @@ class HidingModel(Hider):
 
     Encoder + decoder of a trained GAN, with its JSON config."""
     trainable = True  # an experiment row may train one (hiding/config.py) instead of loading
+    has_float_path = True  # hide_float / reveal_float: the stego before 8-bit rounding
     options = {"model": (str, None, None, "a .safetensors hiding model, or a shipped one: "
                          f"{', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by the cover)"),
                "device": (str, "cpu", None, "cpu | cuda | auto"),

@@ -17,6 +17,14 @@ KIND = "detector"
 class Detector:
     name = "detector"
     selected = None  # where a detector selects an epoch on validation photos: which one
+    differentiable = False  # logits(x) with gradients: gradient attacks, adversarial costs
+    extracts_features = False  # features(images): cached per image, shared by ranks
+
+    @classmethod
+    def from_state(cls, tensors: dict, config: dict, where) -> "Detector":  # pragma: no cover
+        """The detector saved by save() (where: its file, for errors); state() gives
+        (tensors: name -> torch tensor, config: JSON-able dict)."""
+        raise NotImplementedError
 
     def fit(self, covers, stegos, run=None, quiet=False, val=None) -> "Detector":  # pragma: no cover
         """Train on paired covers and stegos; run: a checkpoint path, where it can resume;

@@ -102,6 +102,7 @@ def _augment_pairs(c, s, g):
 
 
 class CnnDetector(Detector):
+    differentiable = True
     def __init__(self, arch="xunet", width=0, epochs=30, batch=16, lr=1e-3, seed=0,
                  device="cpu", channels=1):
         if arch not in NETS:

@@ -19,6 +19,7 @@ FEATURE_ORDER = "submodels-sorted"  # see srm.features
 @DETECTORS.register("srm-fld", q1=False)
 @DETECTORS.register("srmq1-fld", q1=True)
 class SrmFld(Detector):
+    extracts_features = True
     def __init__(self, q1: bool = False, seed: int = 0, workers: int = 0,
                  L="automatic", d_sub="automatic"):
         self.q1, self.seed, self.workers = q1, seed, workers
