@@ -24,8 +24,22 @@ def _tree_sum(root):
     return h.hexdigest()
 
 
+@pytest.fixture(scope="module")
+def detector_bytes():
+    """A trained Xu-Net's file, made once for the module's tests."""
+    import tempfile
+    from pathlib import Path
+
+    from advstego.data.synthetic import synthetic_covers
+    from advstego.steganalysis.cnn import CnnDetector
+    c = synthetic_covers(8, size=32, seed=1)
+    with tempfile.TemporaryDirectory() as d:
+        CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True).save(Path(d) / "d.st")
+        return (Path(d) / "d.st").read_bytes()
+
+
 @pytest.fixture
-def world(tmp_path, rng):
+def world(tmp_path, rng, detector_bytes):
     """A victim folder beside the work, a small corpus, stegos and a detector file."""
     victim = tmp_path / "victim"
     victim.mkdir()
@@ -39,11 +53,7 @@ def world(tmp_path, rng):
     stegos.mkdir()
     for i in range(3):
         write_image(stegos / f"{i}.png", textured(rng, 32, 32))
-    from advstego.data.synthetic import synthetic_covers
-    from advstego.steganalysis.cnn import CnnDetector
-    c = synthetic_covers(8, size=32, seed=1)
-    det = CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True)
-    det.save(tmp_path / "det.safetensors")
+    (tmp_path / "det.safetensors").write_bytes(detector_bytes)
     return tmp_path
 
 
