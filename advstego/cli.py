@@ -725,24 +725,18 @@ def cmd_experiment(a):
 
 
 def harden_args(p):
-    from .experiments.harden_config import harden_presets
+    import typing
+
+    from .experiments.harden_config import FLAGS, HardenConfig, harden_presets
 
     p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
     p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
-    p.add_argument("--method", choices=("gan", "stc"),
-                   help="gan: fine-tune the deep hider (default); stc: adversarial STC costs")
-    p.add_argument("--model", help="gan: starting hider, a shipped name (v2, v1) or a model file")
-    p.add_argument("--cost", choices=("suniward", "wow", "hill"), help="stc: the costs modulated")
-    for name, typ in (("rounds", COUNT0), ("steps", COUNT), ("batch", COUNT),
-                      ("crop", _number(int, 8)), ("warden-epochs", COUNT), ("seed", int),
-                      ("lr", POSITIVE), ("l-adv", _number(float, 0)), ("tau", POSITIVE),
-                      ("payload", POSITIVE), ("alpha", POSITIVE), ("search", COUNT),
-                      ("warden-warmup", COUNT0), ("warden-easy", POSITIVE), ("seeds", COUNT)):
-        p.add_argument(f"--{name}", type=typ)
-    p.add_argument("--codec", choices=("auto", "jpeg", "webp", "avif", "jxl"),
-                   help="stc: the secret's codec")
-    p.add_argument("--key", help="stc: the embedding key (another key: an A/A control)")
+    hints = typing.get_type_hints(HardenConfig)
+    for name, (text, low, open_, choices) in FLAGS.items():  # one spec: harden_config.FLAGS
+        kind = hints[name]
+        typ = kind if low is None or kind is str else _number(kind, low, low_open=open_)
+        p.add_argument(f"--{name.replace('_', '-')}", type=typ, choices=choices, help=text)
     p.add_argument("--device", default="cpu")
 
 
@@ -751,13 +745,10 @@ def harden_args(p):
 def cmd_harden(a):
     from .distributed import pick_device
     from .experiments.harden import harden
-    from .experiments.harden_config import game_settings, make_config
+    from .experiments.harden_config import FLAGS, game_settings, make_config
     from .paths import claim_run_folder
 
-    cfg = make_config(a.preset, **{k: getattr(a, k) for k in (
-        "method", "model", "cost", "rounds", "steps", "batch", "crop", "warden_epochs", "seed",
-        "lr", "l_adv", "tau", "payload", "alpha", "search", "warden_warmup", "warden_easy",
-        "seeds", "codec", "key")})
+    cfg = make_config(a.preset, **{k: getattr(a, k) for k in FLAGS})
     _distinct(a.out, a.data, a.model)
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder

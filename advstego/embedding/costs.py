@@ -13,6 +13,7 @@ import functools
 import numpy as np
 
 WET = 10 ** 8  # conseal's wet cost for S-UNIWARD
+COSTS = ("suniward", "wow", "hill")  # the cost functions: the one table of their names
 
 
 # The Daubechies-8 high-pass filter to conseal's ten decimals (conseal.tools.spatial.

@@ -17,14 +17,13 @@ import struct
 
 import numpy as np
 
-from ..embedding.costs import cost_adjusted
+from ..embedding.costs import COSTS, cost_adjusted
 from ..errors import InputError
 from . import codec as codecs
 from . import message as msg
 from .base import DEFAULT_KEY, Hider, as_batch, key_seed, unbatch
 from .registry import HIDERS
 
-COSTS = ("suniward", "wow", "hill")
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
 CAPACITY = 1.58  # bits per element: log2(3), the most a ±1 change can carry
 MAX_PAYLOAD = 1.2  # the double-layered ±1 code starts failing at about 1.3 bpp
