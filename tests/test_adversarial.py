@@ -61,7 +61,8 @@ def test_adversarial_stego_reveals_bit_exact_and_moves_against_the_gradient(rng)
     plain = StcHider(payload=0.4)
     y0 = plain.hide(cover, secret)
     # a warden that calls brighter images stego, and never cover: the search runs to the end
-    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)], search=3))
+    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)], search=3,
+                                                    scheme="joint"))
     y1, info = adv.hide_info(cover, secret)
     info = info["adversarial"]
     assert info["embeddings"] == 4 and not info["fooled"]  # plain + 3: never a cover
@@ -78,7 +79,8 @@ def test_search_stops_at_the_smallest_beta_that_fools(rng):
     cover, secret = _pair(rng)
     y0 = StcHider(payload=0.4).hide(cover, secret)
     level = y0.mean() / 255 - 0.02  # plain is a stego to it; darker stegos are covers
-    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, level)], search=4))
+    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, level)], search=4,
+                                                    scheme="joint"))
     info = adv.hide_info(cover, secret)[1]["adversarial"]
     assert info["score_plain"] > 0
     if info["fooled"]:
@@ -87,6 +89,50 @@ def test_search_stops_at_the_smallest_beta_that_fools(rng):
     easy = StcHider(payload=0.4, adversary=Adversary([Mean(-1.0, 0.0)]))
     y, info = easy.hide_info(cover, secret)
     assert np.array_equal(y, y0) and info["adversarial"]["embeddings"] == 1
+
+
+def test_published_adv_emb_keeps_the_smallest_sigma_that_fools(rng):
+    """Tang et al.: the common group first, σ ascending, the smallest fooling σ kept; the
+    receiver reads both parts (a second head format beside the one-part one)."""
+    cover, secret = _pair(rng)
+    plain = StcHider(payload=0.4)
+    y0 = plain.hide(cover, secret)
+    level = y0.mean() / 255 - 0.00015  # the plain stego is a stego to it, barely
+    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, level)]))
+    y, info = adv.hide_info(cover, secret)
+    a = info["adversarial"]
+    assert a["scheme"] == "published" and a["fooled"] and a["score_plain"] > 0 > a["score"]
+    tried = a["tried"]
+    assert [s for s, _ in tried] == [k / 10 for k in range(1, len(tried) + 1)]  # ascending
+    assert all(score >= 0 for _, score in tried[:-1]) and tried[-1] == [a["sigma"], a["score"]]
+    assert info["sigma"] == a["sigma"] and not np.array_equal(y, y0)
+    assert np.array_equal(plain.reveal(y), plain.reveal(y0))  # the same secret, bit for bit
+    assert plain.extract(y) == plain.extract(y0)
+
+
+def test_published_adv_emb_falls_back_to_the_plain_stego(rng):
+    cover, secret = _pair(rng)
+    y0 = StcHider(payload=0.4).hide(cover, secret)
+    never = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)]))
+    y, info = never.hide_info(cover, secret)
+    assert np.array_equal(y, y0)  # never fooled: the plain stego, not a modulated one
+    a = info["adversarial"]
+    assert not a["fooled"] and a["sigma"] == 0 and len(a["tried"]) == 9
+
+
+def test_published_adv_emb_takes_the_gradient_at_the_intermediate_stego(rng):
+    cover, secret = _pair(rng)
+    y0 = StcHider(payload=0.4).hide(cover, secret)
+    adversary = Adversary([Mean(1.0, -1.0)])
+    seen, gradient = [], adversary.gradient
+    adversary.gradient = lambda image: (seen.append(image.copy()), gradient(image))[1]
+    StcHider(payload=0.4, adversary=adversary).hide_info(cover, secret)
+    assert len(seen) == 9  # one gradient per σ, each at its own intermediate stego
+    changed = [int(np.sum(m != cover)) for m in seen]
+    plain_changes = int(np.sum(y0 != cover))
+    # only the common group (1 − σ of the elements) is embedded: fewer changes as σ grows
+    assert all(0 < c < plain_changes for c in changed[1:])
+    assert changed == sorted(changed, reverse=True)
 
 
 def test_only_differentiable_wardens_make_costs():

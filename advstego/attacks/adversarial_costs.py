@@ -33,7 +33,9 @@ from ..errors import InputError
 from ..progress import progress
 
 ALPHA = 2.0   # the paper's default cost scaling
-SEARCH = 4    # embeddings per image after the plain one
+SEARCH = 4    # embeddings per image after the plain one (the joint scheme)
+SIGMAS = tuple(k / 10 for k in range(1, 10))  # the published scheme's adjustable shares
+SCHEMES = ("published", "joint")
 WET = 1e7
 
 
@@ -68,7 +70,11 @@ def shipped_strategy() -> Path:
 class Adversary:
     """A pool of differentiable wardens and the β search against them."""
 
-    def __init__(self, wardens, alpha: float = ALPHA, search: int = SEARCH, seed: int = 0):
+    def __init__(self, wardens, alpha: float = ALPHA, search: int = SEARCH, seed: int = 0,
+                 scheme: str = "published"):
+        if scheme not in SCHEMES:
+            raise InputError(f"adversarial scheme {scheme!r}: known are {', '.join(SCHEMES)}")
+        self.scheme = scheme
         if not wardens:
             raise InputError("adversarial costs need at least one CNN warden")
         if not alpha > 1:
@@ -165,6 +171,36 @@ class Adversary:
         return y, info
 
 
+    def embed_published(self, plain, rho_p, rho_m, two_parts):
+        """ADV-EMB as Tang et al. publish it: σ = 0.1, 0.2, ... 0.9, each a stego whose common
+        group (1 − σ) is embedded first with the plain costs and whose adjustable group (σ) gets
+        the costs modulated by the gradient at that intermediate stego; the smallest σ whose
+        stego the pool calls a cover wins; none: the plain stego. Returns (stego, adversarial
+        info, the stego's own info: {} for the plain one)."""
+        s0 = self.score(plain)
+        info = {"scheme": "published", "sigma": 0.0, "score_plain": s0, "score": s0,
+                "fooled": s0 < 0, "embeddings": 1, "tried": []}
+        if s0 < 0:
+            return plain, info, {}
+        everything = np.ones(plain.shape, bool)
+
+        def adjust(mid):
+            _, g = self.gradient(mid)
+            return modulate(rho_p, rho_m, g, everything, self.alpha)
+        for sigma in SIGMAS:
+            try:
+                y, got = two_parts(sigma, adjust)
+            except ValueError:  # a part does not fit its group at this σ
+                continue
+            s = self.score(y)
+            info["embeddings"] += 1
+            info["tried"].append([sigma, s])
+            if s < 0:
+                info.update(sigma=sigma, score=s, fooled=True)
+                return y, info, got
+        return plain, info, {}
+
+
 def _scale(g):
     return float(np.abs(g).mean()) or 1.0
 
@@ -176,7 +212,8 @@ def _scale(g):
 _HIDER = {}
 
 
-def _build(settings: dict, wardens: list, alpha: float, search: int, threads: int = 1):
+def _build(settings: dict, wardens: list, alpha: float, search: int, threads: int = 1,
+           scheme: str = "published"):
     """The worker's hider; threads 0 leaves torch's thread count alone."""
     from ..hiding.classical import StcHider
 
@@ -188,7 +225,7 @@ def _build(settings: dict, wardens: list, alpha: float, search: int, threads: in
 
         if threads:
             torch.set_num_threads(threads)
-        adversary = Adversary([load_detector(f) for f in wardens], alpha, search)
+        adversary = Adversary([load_detector(f) for f in wardens], alpha, search, scheme=scheme)
     _HIDER["stc"] = StcHider(**settings, adversary=adversary)
 
 
@@ -200,7 +237,8 @@ def _hide(pair):
 
 
 def hide_all(settings: dict, wardens: list, alpha: float, search: int, covers, secrets,
-             workers: int = 0, quiet: bool = False) -> tuple[list, list]:
+             workers: int = 0, quiet: bool = False,
+             scheme: str = "published") -> tuple[list, list]:
     """(stegos, per-image info with its embed seconds) of every cover/secret pair with the
     STC hider of these settings; wardens: warden files for adversarial costs (none: plain)."""
     pairs = list(zip(covers, secrets))
@@ -209,10 +247,10 @@ def hide_all(settings: dict, wardens: list, alpha: float, search: int, covers, s
     bar = dict(total=len(pairs), desc="stc" + ("-adv" if wardens else ""), unit="img",
                disable=True if quiet else None)
     if workers == 1:
-        _build(settings, wardens, alpha, search, threads=0)
+        _build(settings, wardens, alpha, search, threads=0, scheme=scheme)
         out = [_hide(p) for p in progress(pairs, **bar)]
     else:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_build,
-                                 initargs=(settings, wardens, alpha, search)) as pool:
+                                 initargs=(settings, wardens, alpha, search, 1, scheme)) as pool:
             out = list(progress(pool.map(_hide, pairs, chunksize=8), **bar))
     return [np.asarray(s) for s, _ in out], [i for _, i in out]

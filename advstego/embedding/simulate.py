@@ -78,7 +78,7 @@ def _adversarial(cover, method, payload, seed, adversary):
     def embed(p, m):  # the same seed every time: only the costs differ
         return _ternary(cover, (p, m), payload, seed)
 
-    return adversary.embed(rp, rm, embed, seed)[0]
+    return adversary.embed(rp, rm, embed, seed)[0]  # a simulator has one group: the joint scheme
 
 
 _ADVERSARY = {}

@@ -243,12 +243,14 @@ class StcPlayer:
 
         g = self.game
         stegos, infos = hide_all(self.settings, [str(f) for f in self.pool], g.cfg.alpha,
-                                 g.cfg.search, g.covers[split], g.secrets[split], quiet=True)
+                                 g.cfg.search, g.covers[split], g.secrets[split], quiet=True,
+                                 scheme=g.cfg.scheme)
         adv = [i["adversarial"] for i in infos if "adversarial" in i]
         out = {"embed_seconds": float(np.mean([i["seconds"] for i in infos]))}
         if adv:
+            # the adjustable share: β of the joint scheme, σ of the published one (0: plain)
             out.update(fooled=float(np.mean([a["fooled"] for a in adv])),
-                       beta=float(np.mean([a["beta"] for a in adv])))
+                       beta=float(np.mean([a.get("beta", a.get("sigma", 0.0)) for a in adv])))
         return stegos, out
 
 

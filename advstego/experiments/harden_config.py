@@ -28,6 +28,7 @@ class HardenConfig:
     codec: str = "auto"
     key: str = ""
     alpha: float = 2.0
+    scheme: str = "published"
     search: int = 4
     rounds: int = 2
     steps: int = 60
@@ -63,6 +64,10 @@ FLAGS = {
               ("auto", "jpeg", "webp", "avif", "jxl")),
     "key": ("stc: the embedding key (another key: an A/A control)", None, False, None),
     "alpha": ("stc: ADV-EMB cost scaling (above 1)", 1, True, None),
+    "scheme": ("stc: published: ADV-EMB as Tang et al. (common group first, sigma 0.1 .. "
+               "0.9, plain when none fools); joint: one code over all elements, the gradient "
+               "summed over stegos (this toolkit's earlier variant)", None, False,
+               ("published", "joint")),
     "search": ("stc: embeddings per image after the plain one (ADV-EMB search)", 1, False,
                None),
     "rounds": ("rounds after round 0 (more extend a run)", 0, False, None),

@@ -42,6 +42,9 @@ def _bits(data: bytes) -> np.ndarray:
 
 
 LENGTHS = struct.Struct(">IIB")  # layer-1 bits, layer-2 bits, constraint height h
+# a stego in two parts (ADV-EMB as published): a mark, sigma in tenths, each part's layer
+# bits (common group, then adjustable group), h; read when the one-part head holds nothing
+TWO_PARTS, TWO_MARK = struct.Struct(">BBIIIIB"), 0xA2
 
 
 def _lengths_bits(m1: int, m2: int, h: int) -> np.ndarray:
@@ -155,6 +158,15 @@ class StcHider(Hider):
 
         if self.adversary is None:
             out, info = embed(rp, rm), tried[0][1]
+        elif self.adversary.scheme == "published":
+            plain = embed(rp, rm)
+            base = tried[0][1]
+            data = messages[base["attempt"]][0]
+
+            def two_parts(sigma, adjust):
+                return self._embed_two(cover, rp, rm, data, sigma, adjust)
+            out, adv, got = self.adversary.embed_published(plain, rp, rm, two_parts)
+            info = {**base, **got, "adversarial": adv}
         else:
             out, adv = self.adversary.embed(rp, rm, embed, key_seed(self.key))
             info = {**next(i for y, i in tried if y is out), "adversarial": adv}
@@ -196,7 +208,42 @@ class StcHider(Hider):
         out[order] = np.concatenate([y_head, y])
         out = out.reshape(cover.shape).astype(np.uint8)
         return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
-                     "message_bits": int(bits.size)}
+                     "message_bits": int(bits.size), "attempt": attempt}
+
+    def _embed_two(self, cover, rp, rm, data: bytes, sigma: float, adjust):
+        """ADV-EMB as published: the message split (1 − σ) / σ over a keyed common group and
+        adjustable group; the common part embedded first with the plain costs, then
+        adjust(intermediate stego) -> (ρ+1, ρ−1) gives the adjustable group's costs, and the
+        rest of the message goes there. Returns (stego, its info); ValueError when a part
+        does not fit."""
+        from . import stc
+
+        n, r = cover.size, LENGTHS_ELEMENTS
+        seed, order = key_seed(self.key), self._order(n)
+        x = cover.reshape(-1).astype(np.int64)[order]
+        rpo, rmo = rp.reshape(-1)[order], rm.reshape(-1)[order]
+        bits = _bits(data)
+        nc = int(round((1 - sigma) * (n - r)))
+        lc = int(round((1 - sigma) * bits.size))
+        if lc > CAPACITY * nc or bits.size - lc > CAPACITY * (n - r - nc):
+            raise ValueError(f"sigma {sigma:g}: a part exceeds its group's capacity")
+        yc, m1c, m2c, dc = stc.embed_ternary(x[r:r + nc], rpo[r:r + nc], rmo[r:r + nc],
+                                             bits[:lc], self.h, seed + 2)
+        mid = np.empty(n, np.int64)
+        mid[order] = np.concatenate([x[:r], yc, x[r + nc:]])
+        ap, am = adjust(mid.reshape(cover.shape).astype(np.uint8))  # at the intermediate stego
+        ap, am = ap.reshape(-1)[order], am.reshape(-1)[order]
+        ya, m1a, m2a, da = stc.embed_ternary(x[r + nc:], ap[r + nc:], am[r + nc:], bits[lc:],
+                                             self.h, seed + 3)
+        head = x[:r]
+        lsb, d1 = stc.embed_bits(head & 1, np.minimum(rpo[:r], rmo[:r]), _bits(TWO_PARTS.pack(
+            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, self.h)), LENGTHS_H, seed + 1)
+        step = np.where(rpo[:r] <= rmo[:r], 1, -1)
+        out = np.empty(n, np.int64)
+        out[order] = np.concatenate([head + np.where(lsb != (head & 1), step, 0), yc, ya])
+        out = out.reshape(cover.shape).astype(np.uint8)
+        return out, {"changes": int(np.sum(out != cover)), "distortion": dc + da + d1,
+                     "message_bits": int(bits.size), "sigma": sigma}
 
     def hide_file(self, cover: np.ndarray, data: bytes, name: str) -> tuple[np.ndarray, dict]:
         """One stego carrying a file's bytes and its name, and what it took."""
@@ -236,14 +283,17 @@ class StcHider(Hider):
             raise none
         seed, order = key_seed(self.key), self._order(n)
         y = stego.reshape(-1).astype(np.int64)[order]
-        lengths = np.packbits(stc.extract_bits((y[:r] & 1).astype(np.uint8), 8 * LENGTHS.size,
-                                               LENGTHS_H, seed + 1)).tobytes()
-        m1, m2, h = LENGTHS.unpack(lengths)
-        if not (8 * msg.V1.size <= m1 + m2 <= CAPACITY * (n - r) and 0 < m1 <= n - r
-                and m2 <= n - r and (m1 + m2) % 8 == 0 and 7 <= h <= 12):
+        p = None
+        for read in (self._one_part, self._two_parts):  # the head says which; its tag decides
+            bits = read(y, n, seed)
+            if bits is not None:
+                try:
+                    p = msg.unseal(np.packbits(bits).tobytes(), self.key)
+                    break
+                except msg.NoMessage:
+                    continue
+        if p is None:
             raise none
-        bits = stc.extract_ternary(y[r:], m1, m2, h, seed + 2)
-        p = msg.unseal(np.packbits(bits).tobytes(), self.key)
         if p.kind == msg.IMAGE:
             if not (p.height and p.width and p.channels in (1, 3)) or p.codec not in codecs.NAMES:
                 raise none
@@ -253,6 +303,43 @@ class StcHider(Hider):
         elif p.kind != msg.FILE:
             raise none
         return p
+
+    @staticmethod
+    def _head(y, size: int, seed: int) -> bytes:
+        from . import stc
+
+        return np.packbits(stc.extract_bits((y[:LENGTHS_ELEMENTS] & 1).astype(np.uint8),
+                                            8 * size, LENGTHS_H, seed + 1)).tobytes()
+
+    @staticmethod
+    def _fits(m1, m2, elements) -> bool:
+        return 0 <= m1 <= elements and 0 <= m2 <= elements and m1 + m2 <= CAPACITY * elements
+
+    def _one_part(self, y, n: int, seed: int):
+        """The message bits of a one-part stego, or None where its head holds none."""
+        from . import stc
+
+        r = LENGTHS_ELEMENTS
+        m1, m2, h = LENGTHS.unpack(self._head(y, LENGTHS.size, seed))
+        if not (8 * msg.V1.size <= m1 + m2 and m1 > 0 and self._fits(m1, m2, n - r)
+                and (m1 + m2) % 8 == 0 and 7 <= h <= 12):
+            return None
+        return stc.extract_ternary(y[r:], m1, m2, h, seed + 2)
+
+    def _two_parts(self, y, n: int, seed: int):
+        """The message bits of a two-part stego (ADV-EMB as published), or None."""
+        from . import stc
+
+        r = LENGTHS_ELEMENTS
+        mark, tenths, m1c, m2c, m1a, m2a, h = TWO_PARTS.unpack(
+            self._head(y, TWO_PARTS.size, seed))
+        nc = int(round((1 - tenths / 10) * (n - r)))
+        if not (mark == TWO_MARK and 1 <= tenths <= 9 and 7 <= h <= 12 and m1c > 0
+                and self._fits(m1c, m2c, nc) and self._fits(m1a, m2a, n - r - nc)
+                and (m1c + m2c + m1a + m2a) % 8 == 0):
+            return None
+        return np.concatenate([stc.extract_ternary(y[r:r + nc], m1c, m2c, h, seed + 2),
+                               stc.extract_ternary(y[r + nc:], m1a, m2a, h, seed + 3)])
 
     def reveal_payload(self, stego: np.ndarray):
         """A revealed image (uint8 array) or a file's Payload, from one stego."""
