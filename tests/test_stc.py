@@ -113,6 +113,17 @@ def test_a_stego_of_the_first_format_still_reveals():
         StcHider(key="other").reveal(stego)
 
 
+def test_a_one_part_stego_still_reveals_beside_the_two_part_format():
+    """tests/data/stc-v2-stego.png: a sealed (version 2) message in one part, the only
+    format before ADV-EMB's two-part stegos; the receiver reads both."""
+    here = Path(__file__).parent / "data"
+    stego = read_image(here / "stc-v2-stego.png", "gray")
+    assert np.array_equal(StcHider(key="two-part-era").reveal(stego),
+                          read_image(here / "stc-v2-revealed.png", "gray"))
+    with pytest.raises(InputError, match="no advstego message"):
+        StcHider(key="other").reveal(stego)
+
+
 def test_the_message_is_sealed_with_the_key(rng):
     """Version 2: AES-GCM under a key stretched by scrypt; a wrong key or one flipped bit of
     the message fails its tag, and the same secret and key give the same message."""
