@@ -51,6 +51,24 @@ def _lengths_bits(m1: int, m2: int, h: int) -> np.ndarray:
     return _bits(LENGTHS.pack(m1, m2, h))
 
 
+def _head(x, rp, rm, head_bits, seed: int) -> tuple[np.ndarray, float]:
+    """The reserved elements (keyed order) carrying a head (the layer lengths and h) in their
+    LSB plane, each flip in its cheaper direction; (their values, distortion)."""
+    from . import stc
+
+    r = LENGTHS_ELEMENTS
+    head = x[:r]
+    lsb, d = stc.embed_bits(head & 1, np.minimum(rp[:r], rm[:r]), head_bits, LENGTHS_H, seed + 1)
+    return head + np.where(lsb != (head & 1), np.where(rp[:r] <= rm[:r], 1, -1), 0), d
+
+
+def _unorder(parts, order, shape) -> np.ndarray:
+    """The image whose elements in keyed order are the parts, concatenated."""
+    out = np.empty(len(order), np.int64)
+    out[order] = np.concatenate(parts)
+    return out.reshape(shape).astype(np.uint8)
+
+
 @HIDERS.register("stc")
 class StcHider(Hider):
     """the secret compressed (AVIF/JPEG XL/JPEG/WebP) and embedded by syndrome-trellis codes
@@ -193,20 +211,13 @@ class StcHider(Hider):
                     raise ValueError(f"{len(data)} bytes exceed the capacity")
                 y, m1, m2, dist = stc.embed_ternary(x[r:], rp[r:], rm[r:], bits, self.h,
                                                     seed + 2)
-                # the layer lengths and h: LSB plane of the reserved elements, cheaper direction
-                head = x[:r]
-                lsb, d1 = stc.embed_bits(head & 1, np.minimum(rp[:r], rm[:r]),
-                                         _lengths_bits(m1, m2, self.h), LENGTHS_H, seed + 1)
+                y_head, d1 = _head(x, rp, rm, _lengths_bits(m1, m2, self.h), seed)
                 break
             except ValueError as exc:
                 if self.quality is not None or attempt == 5:
                     raise InputError(f"STC embedding failed ({exc}): lower --payload or "
                                      "--quality") from None
-        step = np.where(rp[:r] <= rm[:r], 1, -1)
-        y_head = head + np.where(lsb != (head & 1), step, 0)
-        out = np.empty(n, np.int64)
-        out[order] = np.concatenate([y_head, y])
-        out = out.reshape(cover.shape).astype(np.uint8)
+        out = _unorder([y_head, y], order, cover.shape)
         return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
                      "message_bits": int(bits.size), "attempt": attempt}
 
@@ -229,19 +240,14 @@ class StcHider(Hider):
             raise ValueError(f"sigma {sigma:g}: a part exceeds its group's capacity")
         yc, m1c, m2c, dc = stc.embed_ternary(x[r:r + nc], rpo[r:r + nc], rmo[r:r + nc],
                                              bits[:lc], self.h, seed + 2)
-        mid = np.empty(n, np.int64)
-        mid[order] = np.concatenate([x[:r], yc, x[r + nc:]])
-        ap, am = adjust(mid.reshape(cover.shape).astype(np.uint8))  # at the intermediate stego
+        mid = _unorder([x[:r], yc, x[r + nc:]], order, cover.shape)
+        ap, am = adjust(mid)  # the adjustable group's costs, at the intermediate stego
         ap, am = ap.reshape(-1)[order], am.reshape(-1)[order]
         ya, m1a, m2a, da = stc.embed_ternary(x[r + nc:], ap[r + nc:], am[r + nc:], bits[lc:],
                                              self.h, seed + 3)
-        head = x[:r]
-        lsb, d1 = stc.embed_bits(head & 1, np.minimum(rpo[:r], rmo[:r]), _bits(TWO_PARTS.pack(
-            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, self.h)), LENGTHS_H, seed + 1)
-        step = np.where(rpo[:r] <= rmo[:r], 1, -1)
-        out = np.empty(n, np.int64)
-        out[order] = np.concatenate([head + np.where(lsb != (head & 1), step, 0), yc, ya])
-        out = out.reshape(cover.shape).astype(np.uint8)
+        y_head, d1 = _head(x, rpo, rmo, _bits(TWO_PARTS.pack(
+            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, self.h)), seed)
+        out = _unorder([y_head, yc, ya], order, cover.shape)
         return out, {"changes": int(np.sum(out != cover)), "distortion": dc + da + d1,
                      "message_bits": int(bits.size), "sigma": sigma}
 
