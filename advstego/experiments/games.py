@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from ..metrics import best_round, chosen_on
+from ..stats import fmt
 
 COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
 
@@ -45,10 +46,11 @@ HEAD = ["strategy", "PE frozen warden attacked (best of the pool)", "PE retraine
         "embed s/img"]
 
 
-def _pe(x: dict, key: str, judged: str) -> str:
-    """A round's test PE, with its interval by photo where the round kept its calls."""
+def round_pe(x: dict, key: str, judged: str) -> str:
+    """A round's test PE (row key), with its interval by photo where the round kept the calls
+    of that warden (judged key: fresh_ARCH or srm)."""
     iv = ((x.get("judged") or {}).get(judged) or {}).get("interval")
-    return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else _f(x.get(key))
+    return fmt(iv["PE"]) if iv else _f(x.get(key))
 
 
 def _delta(x: dict, first: dict, judged: str) -> str:
@@ -59,9 +61,10 @@ def _delta(x: dict, first: dict, judged: str) -> str:
     from ..stats import paired
     from ..steganalysis.detector import arm
 
-    if len(arm(a["calls"]).photos) < 2:
+    arms = arm(a["calls"]), arm(b["calls"])
+    if len(arms[0].photos) < 2:
         return "–"
-    d = paired(arm(a["calls"]), arm(b["calls"]))
+    d = paired(*arms)
     return (f"{d['diff']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] "
             f"{'resolved' if d['resolved'] else 'not resolved'}")
 
@@ -76,8 +79,9 @@ def table6(games: list[dict]) -> tuple[str, list, list]:
             k = x["round"]
             name = strategy_name(cfg, k) + (" **final**" if k == g["final"] and k else "")
             rows.append([name, _f(min(x["pe_earlier"]) if x["pe_earlier"] else None),
-                         _pe(x, "pe_fresh_xunet", "fresh_xunet"),
-                         _pe(x, "pe_fresh_srnet", "fresh_srnet"), _pe(x, "pe_srm", "srm"),
+                         round_pe(x, "pe_fresh_xunet", "fresh_xunet"),
+                         round_pe(x, "pe_fresh_srnet", "fresh_srnet"),
+                         round_pe(x, "pe_srm", "srm"),
                          _f(control if k == 0 else None),
                          _delta(x, g["rounds"][0], "fresh_xunet"),
                          _delta(x, g["rounds"][0], "srm"),

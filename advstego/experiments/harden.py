@@ -46,7 +46,7 @@ from ..images import read_image, write_image
 from ..metrics import best_round, chosen_on, pe_fresh, pe_worst_fresh
 from ..progress import progress
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
-                                     arm, fit_and_measure, load_detector, measure)
+                                     fit_and_measure, load_detector, measure, seed_mean)
 from ..data.prepare import ALICE
 from ..tensors import quantize, straight_through
 from .harden_config import HardenConfig, game_settings, make_config  # noqa: F401
@@ -125,11 +125,6 @@ class Game:
         self.secrets = {s: [c.read(c.partner[x]) for x in f] for s, f in self.files.items()}
         self.data = data
         self.easy = {}  # the wardens' curriculum stegos by split, made on first use
-
-    @property
-    def pool_prefix(self) -> str:
-        """The file stem of the wardens a round adds to the pool the next rounds attack."""
-        return "alice" if self.alice else "warden"
 
     def fresh_warden(self, arch, k, stegos, split="train", rep=0):
         """A CNN trained from scratch on the split's covers and stegos (train: the judging
@@ -265,20 +260,6 @@ def player_for(method: str):
                      "adversarial costs")
 
 
-def _seed_mean(runs: list[dict]) -> dict:
-    """One judging warden's test figures, or the mean of several seeds' with all their calls
-    and the interval that holds their spread."""
-    if len(runs) == 1:
-        return runs[0]
-    from ..stats import interval
-
-    out = {"PE": float(np.mean([r["PE"] for r in runs])), "seeds": [r["PE"] for r in runs],
-           "calls": [r["calls"] for r in runs]}
-    if runs[0].get("interval"):
-        out["interval"] = interval(arm(out["calls"]))
-    return out
-
-
 def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=False) -> dict:
     """One round into folder: the hider's move (k > 0), stegos, fresh wardens, measurements.
     earlier: the warden files of rounds 0 .. k-1."""
@@ -307,7 +288,7 @@ def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=Fa
             w.save(folder / f"warden-{arch}{f'-seed{rep}' if rep else ''}.safetensors")
             runs.append(measure(w, covers, st["test"], photos))
             val.append(_pe(w, game.covers["val"], st["val"]))
-        judged[f"fresh_{arch}"] = _seed_mean(runs)
+        judged[f"fresh_{arch}"] = seed_mean(runs)
         row[f"pe_fresh_{arch}"] = judged[f"fresh_{arch}"]["PE"]
         row["val"][f"pe_fresh_{arch}"] = float(np.mean(val))
         if game.alice:  # the warden the next rounds attack: trained on Alice's photos
@@ -320,7 +301,7 @@ def play_round(game: Game, player, k: int, folder: Path, earlier: list, quiet=Fa
         runs.append(fit_and_measure(srm, (game.covers["train"], st["train"]),
                                     (covers, st["test"]), photos=photos))
         val.append(_pe(srm, game.covers["val"], st["val"]))
-    judged["srm"] = _seed_mean(runs)
+    judged["srm"] = seed_mean(runs)
     row["pe_srm"] = judged["srm"]["PE"]
     row["val"]["pe_srm"] = float(np.mean(val))
     row["judged"] = {k2: {x: v[x] for x in ("calls", "interval", "seeds") if x in v}

@@ -39,7 +39,7 @@ from ..images import read_image, write_image
 from ..metrics import mse, psnr_from_mse
 from ..progress import progress
 from ..steganalysis.detector import (arm, build_detector, control_halves, fit_and_measure,
-                                     measure)
+                                     measure, seed_mean)
 from .cache import Stages
 from .games import load_game
 from .harden import harden
@@ -275,16 +275,7 @@ def judge(ex: Experiment, row: dict, path: Path, train, test, val, photos) -> di
         runs.append(fit_and_measure(det, train, test, val=val, run=Path(stem + ".ckpt"),
                                     quiet=ex.quiet, photos=photos))
         det.save(stem + ".safetensors")
-    if len(runs) == 1:
-        return runs[0]
-    from ..stats import interval
-
-    out = {k: float(np.mean([r[k] for r in runs])) for k in ("P_FA", "P_MD", "PE", "PE_min",
-                                                             "w_vn")}
-    out.update(n=runs[0]["n"], seeds=[r["PE"] for r in runs], calls=[r["calls"] for r in runs])
-    if "interval" in runs[0]:
-        out["interval"] = interval(arm(out["calls"]))
-    return out
+    return seed_mean(runs)
 
 
 def _finished(ex: Experiment, stages: dict) -> dict:
@@ -553,8 +544,8 @@ def comparisons(cfg: dict, table2: dict) -> list[dict]:
         for w in ROLES:
             ca, cb = (table2.get(x, {}).get(w, {}).get("calls") for x in (a, b))
             row = {"a": a, "b": b, "warden": w, "role": role}
-            ok = ca and cb and len(arm(ca).photos) > 1
-            out.append({**row, **paired(arm(ca), arm(cb))} if ok else row)
+            arms = [arm(ca), arm(cb)] if ca and cb else []
+            out.append({**row, **paired(*arms)} if arms and len(arms[0].photos) > 1 else row)
     return out
 
 

@@ -15,6 +15,8 @@ from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image
 from ..metrics import pe_fresh
+from ..stats import fmt
+from .games import round_pe
 
 # The paper's published figures (its Table 1), labelled as the paper's.
 PAPER = {"BOSSbase": {"stego_psnr": 19.8, "secret_psnr": 21.8},
@@ -44,7 +46,7 @@ def _pe(v: dict, digits=4, key="PE") -> str:
     if not v:
         return "–"
     iv = (v.get("interval") or {}).get(key)
-    text = f"{iv[0]:.3f} [{iv[1]:.3f}, {iv[2]:.3f}]" if iv else _fmt(v.get(key), digits)
+    text = fmt(iv) if iv else _fmt(v.get(key), digits)
     if key != "PE":
         return text
     fa, md = v.get("P_FA"), v.get("P_MD")
@@ -200,13 +202,6 @@ def games_table(r) -> list:
     return [table6(games)] if games else []
 
 
-def _judged(x: dict, arch) -> str:
-    """A game round's fresh CNN (arch) or SRM+FLD (None) PE, with its interval if kept."""
-    key, pe = ("srm", x["pe_srm"]) if arch is None else (f"fresh_{arch}", x[f"pe_fresh_{arch}"])
-    iv = ((x.get("judged") or {}).get(key) or {}).get("interval")
-    return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else _fmt(pe)
-
-
 def hardening_table(r) -> list:
     """Table 5: the min-max game round by round (experiments/harden.py)."""
     h = r.get("hardening")
@@ -216,11 +211,13 @@ def hardening_table(r) -> list:
     rows = []
     for x in h["rounds"]:
         ft = x.get("finetune") or {}
+        best = min(h["config"]["wardens"], key=lambda a: x[f"pe_fresh_{a}"])  # = pe_fresh
         rows.append([str(x["round"]), str(x["wardens_in_loss"]), _fmt(ft.get("adv")),
                      _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
-                     _judged(x, min(h["config"]["wardens"], key=lambda a: x[f"pe_fresh_{a}"])),
+                     round_pe(x, f"pe_fresh_{best}", f"fresh_{best}"),
                      _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
-                     _judged(x, None), _fmt(x.get("pe_control")), _fmt(x.get("seconds"), 1)])
+                     round_pe(x, "pe_srm", "srm"), _fmt(x.get("pe_control")),
+                     _fmt(x.get("seconds"), 1)])
     c = h["config"]
     return [(f"Table 5 - min-max hardening of {c['model']}: {c['rounds']} rounds of "
              f"{c['steps']} steps against every earlier {arch} (smooth max, tau {c['tau']:g}, "

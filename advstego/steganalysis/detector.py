@@ -13,8 +13,8 @@ from .base import KIND, Detector
 from .registry import DETECTORS
 
 __all__ = ["Detector", "DETECTORS", "build_detector", "load_detector", "evaluate_detector",
-           "detection_summary", "fit_and_measure", "measure", "calls", "arm", "control_halves",
-           "load_pairs"]
+           "detection_summary", "fit_and_measure", "measure", "seed_mean", "calls", "arm",
+           "control_halves", "load_pairs"]
 
 
 def build_detector(name: str, **settings) -> Detector:
@@ -58,8 +58,7 @@ def evaluate_detector(det: Detector, covers, stegos) -> dict:
 
 def detection_summary(det: Detector, covers, stegos) -> dict:
     """evaluate_detector's errors without the per-image arrays (for results files)."""
-    e = evaluate_detector(det, covers, stegos)
-    return {k: v for k, v in e.items() if k not in ("scores", "labels", "decisions")}
+    return measure(det, covers, stegos)
 
 
 def fit_and_measure(det: Detector, train, test, val=None, run=None, quiet=True,
@@ -85,6 +84,22 @@ def measure(det: Detector, covers, stegos, photos=None) -> dict:
         out["calls"] = calls(e, photos)
         if len(set(photos)) > 1:  # an interval resamples photos: one photo has none
             out["interval"] = stats.interval(arm(out["calls"]))
+    return out
+
+
+def seed_mean(runs: list[dict]) -> dict:
+    """One warden row's figures from its seeds' `measure`s: one seed's as they are; several:
+    the mean of each error, each seed's PE, all their calls and the interval that holds
+    their spread (where the runs have intervals)."""
+    if len(runs) == 1:
+        return runs[0]
+    from .. import stats
+
+    out = {k: float(np.mean([r[k] for r in runs])) for k in ("P_FA", "P_MD", "PE", "PE_min",
+                                                             "w_vn") if k in runs[0]}
+    out.update(n=runs[0]["n"], seeds=[r["PE"] for r in runs], calls=[r["calls"] for r in runs])
+    if "interval" in runs[0]:
+        out["interval"] = stats.interval(arm(out["calls"]))
     return out
 
 
