@@ -103,23 +103,16 @@ def test_wrong_key_or_no_message_is_refused(rng):
             hider.reveal(img)
 
 
-def test_a_stego_of_the_first_format_still_reveals():
-    """tests/data/stc-v1-stego.png was written by the version-1 format (JPEG, CRC32)."""
+@pytest.mark.parametrize("name, key", [
+    ("stc-v1", "old-format"),  # version 1: a JPEG/WebP secret behind a CRC32 header
+    ("stc-v2", "two-part-era"),  # a sealed (version 2) message in one part, the only format
+])                             # before ADV-EMB's two-part stegos; the receiver reads both
+def test_a_stego_of_an_earlier_format_still_reveals(name, key):
+    """tests/data/NAME-stego.png and the secret it revealed when it was written."""
     here = Path(__file__).parent / "data"
-    stego = read_image(here / "stc-v1-stego.png", "gray")
-    assert np.array_equal(StcHider(key="old-format").reveal(stego),
-                          read_image(here / "stc-v1-revealed.png", "gray"))
-    with pytest.raises(InputError, match="no advstego message"):
-        StcHider(key="other").reveal(stego)
-
-
-def test_a_one_part_stego_still_reveals_beside_the_two_part_format():
-    """tests/data/stc-v2-stego.png: a sealed (version 2) message in one part, the only
-    format before ADV-EMB's two-part stegos; the receiver reads both."""
-    here = Path(__file__).parent / "data"
-    stego = read_image(here / "stc-v2-stego.png", "gray")
-    assert np.array_equal(StcHider(key="two-part-era").reveal(stego),
-                          read_image(here / "stc-v2-revealed.png", "gray"))
+    stego = read_image(here / f"{name}-stego.png", "gray")
+    assert np.array_equal(StcHider(key=key).reveal(stego),
+                          read_image(here / f"{name}-revealed.png", "gray"))
     with pytest.raises(InputError, match="no advstego message"):
         StcHider(key="other").reveal(stego)
 
