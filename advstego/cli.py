@@ -233,6 +233,9 @@ def hide_args(p):
                         "against retrained wardens they bring no gain (results/README.md)")
     p.add_argument("--wardens", help="STC: adversarial costs against these: a folder of CNN "
                                      "wardens or an `advstego harden --method stc` run")
+    p.add_argument("--scheme", choices=("published", "joint", "backpack"),
+                   help="STC: the adversarial scheme (default: the strategy's, else published "
+                        "ADV-EMB)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     hider_args(p)
 
@@ -249,6 +252,8 @@ def cmd_hide(a):
     if a.file and a.method != "stc":
         raise InputError(f"--file: --method {a.method} carries images only (use --method stc)")
     hider, cover = _hider_and_image(a, a.cover, a.convert)
+    if a.scheme and not (a.adversarial or a.wardens):
+        raise InputError("--scheme goes with --adversarial or --wardens")
     if a.adversarial or a.wardens:
         if not hider.takes_adversarial_costs:
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
@@ -258,7 +263,8 @@ def cmd_hide(a):
                              "covers only (use --convert, or leave out --adversarial)")
         from .attacks.adversarial_costs import Adversary
 
-        hider.adversary = Adversary.load(a.wardens)
+        hider.adversary = Adversary.load(a.wardens, **({"scheme": a.scheme} if a.scheme
+                                                        else {}))
     _public_key_warning(a)
     report = {"output": str(out), "method": a.method, "hider": hider.name}
     if a.file:
@@ -291,6 +297,10 @@ def cmd_hide(a):
     report |= {k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
                if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
                         "secret_psnr", "capacity_used", "changes")}
+    if "adversarial" in info:  # the adversary's search: its scheme, whether the pool is fooled
+        adv = info["adversarial"]
+        report["adversarial"] = {k: adv[k] for k in ("scheme", "fooled", "score_plain", "score",
+                                                     "sigma", "beta", "embeddings") if k in adv}
     if a.json:
         print(json.dumps(report))
         return
@@ -727,16 +737,19 @@ def cmd_experiment(a):
 def harden_args(p):
     import typing
 
-    from .experiments.harden_config import FLAGS, HardenConfig, harden_presets
+    from .game.config import FLAGS, HardenConfig, harden_presets
 
     p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
     p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
     hints = typing.get_type_hints(HardenConfig)
-    for name, (text, low, open_, choices) in FLAGS.items():  # one spec: harden_config.FLAGS
+    for name, (text, low, open_, choices) in FLAGS.items():  # one spec: game/config.FLAGS
         kind = hints[name]
         typ = kind if low is None or kind is str else _number(kind, low, low_open=open_)
         p.add_argument(f"--{name.replace('_', '-')}", type=typ, choices=choices, help=text)
+    p.add_argument("--round0", help="stc: start from the finished round 0 of this run (the "
+                                    "plain stegos and wardens), a game that differs only in "
+                                    "its adversarial settings")
     p.add_argument("--device", default="cpu")
 
 
@@ -744,16 +757,16 @@ def harden_args(p):
                    "(resumable)", harden_args)
 def cmd_harden(a):
     from .distributed import pick_device
-    from .experiments.harden import harden
-    from .experiments.harden_config import FLAGS, game_settings, make_config
+    from .game.play import harden
+    from .game.config import FLAGS, game_settings, make_config
     from .paths import claim_run_folder
 
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in FLAGS})
-    _distinct(a.out, a.data, a.model)
+    _distinct(a.out, a.data, a.model, a.round0)
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
     claim_run_folder(a.out, "harden", game_settings(cfg) | {"data": str(a.data)})
-    harden(a.data, a.out, cfg, device=device)
+    harden(a.data, a.out, cfg, device=device, round0=a.round0)
     print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}"
           + (", strategy/ (the final round's wardens)" if cfg.method == "stc" else ""))
 

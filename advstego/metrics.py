@@ -90,32 +90,3 @@ def pe_min(labels, scores) -> float:
     md = 1 - np.concatenate([[0], np.cumsum(y == 1)]) / n1
     cut = np.concatenate([[True], s[1:] != s[:-1], [True]])  # only between distinct scores
     return float(np.min(((fa + md) / 2)[cut]))
-
-
-def pe_fresh(row: dict, wardens) -> float:
-    """The one definition of a hardening round's "PE of a fresh warden": the lowest PE among
-    the wardens trained from scratch on that round's stegos (the one that sees them best)."""
-    return min(row[f"pe_fresh_{a}"] for a in wardens)
-
-
-def pe_worst_fresh(row: dict, wardens, split: str = "test") -> float:
-    """The lowest PE among all wardens trained from scratch on a round's stegos: the CNNs of
-    pe_fresh and the SRM+FLD (the final strategy of a game maximises it); split "val": the
-    same wardens on the validation photos' stegos."""
-    if split == "val":
-        return min(pe_fresh(row["val"], wardens), row["val"]["pe_srm"])
-    return min(pe_fresh(row, wardens), row["pe_srm"])
-
-
-def chosen_on(rows: list) -> str:
-    """Where a game's final strategy is chosen: "val" (the validation photos), or "test" for
-    rounds measured before validation figures were kept (biased upward: reported so)."""
-    return "val" if rows and all("val" in r for r in rows) else "test"
-
-
-def best_round(rows: list, wardens) -> int | None:
-    """A game's final strategy: the round whose worst fresh warden has the highest PE on the
-    validation photos (the test photos are touched once, for the reported figure)."""
-    split = chosen_on(rows)
-    return max(range(len(rows)), key=lambda k: pe_worst_fresh(rows[k], wardens, split),
-               default=None)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advstego.attacks.adversarial_costs import hide_all
+from advstego.game.embed import hide_all
 from advstego.data.corpus import Corpus
 from advstego.steganalysis.detector import build_detector, detection_summary
 
@@ -36,8 +36,9 @@ def main():
     for k in a.rounds:
         pool = [str(run / f"round-{j}" / f"warden-{w}.safetensors") for j in range(k)
                 for w in cfg["wardens"]]
-        st = {s: hide_all({"cost": cfg["cost"], "payload": cfg["payload"]}, pool, cfg["alpha"],
-                          cfg["search"], cov[s], sec[s], quiet=True)[0] for s in cov}
+        st = {s: hide_all({"cost": cfg["cost"], "payload": cfg["payload"]}, pool, cov[s], sec[s],
+                          quiet=True, scheme=cfg.get("scheme", "joint"), alpha=cfg["alpha"],
+                          search=cfg["search"])[0] for s in cov}
         game = json.loads((run / f"round-{k}" / "metrics.json").read_text())["pe_fresh_xunet"]
         pes = []
         for i in range(a.seeds):

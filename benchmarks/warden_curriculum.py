@@ -17,7 +17,7 @@ import numpy as np
 
 from advstego.data.corpus import Corpus
 from advstego.embedding import simulate
-from advstego.attacks.adversarial_costs import hide_all
+from advstego.game.embed import hide_all
 from advstego.steganalysis.detector import build_detector, detection_summary, fit_and_measure
 
 
@@ -32,7 +32,7 @@ def main():
     split = {s: c.files(s) for s in ("train", "val", "test")}
     cov = {s: c.read_all(c.folder, f) for s, f in split.items()}
     sec = {s: [c.read(c.partner[x]) for x in f] for s, f in split.items()}
-    stc = {s: hide_all({"payload": 0.4}, [], 2.0, 1, cov[s], sec[s], quiet=True)[0]
+    stc = {s: hide_all({"payload": 0.4}, [], cov[s], sec[s], quiet=True)[0]
            for s in cov}
     rng = np.random.default_rng(0)
     lsb1 = {s: [(x & 254) | rng.integers(0, 2, x.shape, dtype=np.uint8) for x in cov[s]]

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from advstego.experiments.games import load_game, strategy_name  # noqa: E402
+from advstego.game.tables import load_game, strategy_name  # noqa: E402
 from advstego.stats import min_detectable, paired  # noqa: E402
 from advstego.steganalysis.detector import arm  # noqa: E402
 
@@ -35,11 +35,23 @@ WARDENS = {"fresh_xunet": "Xu-Net", "srm": "SRM+FLD"}
 
 
 def games(a) -> dict:
+    """name -> harden arguments; the adversarial games share the plain game's round 0."""
     common = ["--method", "stc", "--preset", "offline-stc", "--codec", "jpeg",
               "--warden-epochs", str(a.epochs), "--seeds", str(a.seeds)]
-    return {"plain": common + ["--rounds", str(a.rounds)],
+    shared = ["--round0", str(a.out / "plain")]
+    return {"plain": common + ["--rounds", str(a.rounds), "--scheme", "joint"],
             "aa": common + ["--rounds", "0", "--key", "another key"],
-            "positive": common + ["--rounds", "0", "--payload", "0.3"]}
+            "positive": common + ["--rounds", "0", "--payload", "0.3"],
+            "published": common + ["--rounds", "1", "--scheme", "published", *shared],
+            "minmax": common + ["--rounds", str(a.minmax_rounds), "--play", "minmax",
+                                "--scheme", "published", *shared],
+            "backpack": common + ["--rounds", str(a.backpack_rounds), "--play", "minmax",
+                                  "--scheme", "backpack", "--backpack-steps",
+                                  str(a.backpack_steps), *shared]}
+
+
+def _rounds(args) -> int:
+    return int(args[args.index("--rounds") + 1])
 
 
 def run(a):
@@ -49,6 +61,8 @@ def run(a):
                                    "128", "--gray", "--max-tiles", str(a.tiles), "--split",
                                    SPLIT, "--out", corpus], check=True)
     for name, args in games(a).items():
+        if (a.out / name / f"round-{_rounds(args)}" / "metrics.json").exists():
+            continue  # finished: its records stay as they are
         print(f"[study] {name}", flush=True)
         subprocess.run(ADVSTEGO + ["harden", "--data", corpus, "--out", a.out / name, *args],
                        check=True)
@@ -136,6 +150,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--minmax-rounds", type=int, default=4)
+    ap.add_argument("--backpack-rounds", type=int, default=2)
+    ap.add_argument("--backpack-steps", type=int, default=10)
     ap.add_argument("--report", type=Path)
     a = ap.parse_args()
     if a.report:

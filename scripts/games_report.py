@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GAMES = ROOT / "results" / "games"
 sys.path.insert(0, str(ROOT))
 
-from advstego.experiments.games import figure_rounds, load_game, table6  # noqa: E402
+from advstego.game.tables import figure_rounds, load_game, table6  # noqa: E402
 
 
 def add(run: Path, name: str):

@@ -126,7 +126,7 @@ def harden_targets(name: str = "results/offline/results.json") -> str:
     h = r.get("hardening")
     if not h:
         return "(not run)"
-    from advstego.metrics import pe_fresh
+    from advstego.game.rules import pe_fresh
 
     wardens = h["config"]["wardens"]
     arch = "/".join(wardens)
@@ -310,7 +310,7 @@ def games_targets(payload: float = 0.4) -> str:
     """The adversarial-embedding targets against the S-UNIWARD game at this payload."""
     from games_report import games
 
-    from advstego.metrics import pe_worst_fresh
+    from advstego.game.rules import pe_worst_fresh
 
     gs = [g for g in games() if g["config"]["cost"] == "suniward"
           and g["config"]["payload"] == payload and len(g["rounds"]) > 1]
@@ -357,7 +357,7 @@ def games_summary() -> str:
     if not gs:
         return "(not run)"
     g = max(gs, key=lambda g: g["config"]["payload"])
-    from advstego.experiments.games import strategy_name
+    from advstego.game.tables import strategy_name
 
     md = ["| strategy (128² gray, held-out photos) | PE frozen warden attacked | PE retrained "
           "Xu-Net | PE retrained SRM+FLD | secret PSNR | embed s/img |", "|---|---|---|---|---|---|"]

@@ -4,7 +4,7 @@
 
 RUN is an `advstego harden` folder (or an experiment's out/harden/<settings>); OUT is where
 the model goes (advstego/models/gray-hardened.safetensors ships it as `hardened`). Without
-ROUND the round chosen is the one whose fresh warden errs most (metrics.pe_fresh) among the
+ROUND the round chosen is the one whose fresh warden errs most (game/rules.pe_fresh) among the
 rounds whose revealed secret keeps at least 30 dB; the last round if none does. The model
 carries the game's settings and the round's measurements.
 """
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from advstego.hiding.model import HidingModel
-from advstego.metrics import pe_fresh
+from advstego.game.rules import pe_fresh
 
 
 def choose(rows: list[dict], wardens) -> dict:

@@ -15,8 +15,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from advstego.experiments.games import load_game
-from advstego.experiments.harden import copy_pool
+from advstego.game.tables import load_game
+from advstego.game.play import copy_pool
 
 
 def main():

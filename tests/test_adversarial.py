@@ -146,7 +146,7 @@ def test_only_differentiable_wardens_make_costs():
 
 
 def test_pe_of_fresh_wardens_and_the_final_round():
-    from advstego.metrics import best_round, pe_fresh, pe_worst_fresh
+    from advstego.game.rules import best_round, pe_fresh, pe_worst_fresh
 
     rows = [{"pe_fresh_xunet": 0.20, "pe_fresh_srnet": 0.30, "pe_srm": 0.15},
             {"pe_fresh_xunet": 0.35, "pe_fresh_srnet": 0.25, "pe_srm": 0.12},
@@ -280,7 +280,7 @@ def test_embed_with_adversarial_costs_resumes_and_refuses_bad_wardens(tmp_path, 
 
 
 def test_table6_names_the_strategies_and_marks_the_final_one(tmp_path):
-    from advstego.experiments.games import figure_rounds, load_game, table6
+    from advstego.game.tables import figure_rounds, load_game, table6
 
     run = tmp_path / "g"
     cfg = {"cost": "suniward", "payload": 0.4, "wardens": ["xunet"], "warden_epochs": 6,

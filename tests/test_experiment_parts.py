@@ -19,7 +19,7 @@ def test_every_field_of_every_config_can_be_set_from_a_config_file(tmp_path):
     """The schema is generated from the dataclasses: no field is missing, none is extra."""
     from advstego.data.prepare import PrepareConfig
     from advstego.experiments.config import load_config
-    from advstego.experiments.harden import HardenConfig
+    from advstego.game.config import HardenConfig
     from advstego.hiding.config import TrainConfig
 
     train = _set_every_field(TrainConfig, {}) | {"arch": "ukey", "secret_gray": True}

@@ -51,7 +51,8 @@ def test_rounds_of_another_game_are_not_resumed(tmp_path, tiny_corpus):
     import pytest
 
     from advstego.errors import InputError
-    from advstego.experiments.harden import harden, make_config
+    from advstego.game.config import make_config
+    from advstego.game.play import harden
 
     out = tmp_path / "h"
     out.mkdir()

@@ -21,21 +21,16 @@ gradients of successive stegos are summed, as iterative attacks do, before β is
 
 from __future__ import annotations
 
-import os
-import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
-from ..progress import progress
 
 ALPHA = 2.0   # the paper's default cost scaling
 SEARCH = 4    # embeddings per image after the plain one (the joint scheme)
 SIGMAS = tuple(k / 10 for k in range(1, 10))  # the published scheme's adjustable shares
-SCHEMES = ("published", "joint")
+SCHEMES = ("published", "joint", "backpack")  # backpack: attacks/backpack.py
 WET = 1e7
 
 
@@ -62,18 +57,45 @@ def warden_files(where) -> list[Path]:
     return files
 
 
+def strategy_settings(folder) -> dict:
+    """make_adversary's settings a harden run's strategy.json records (none: published)."""
+    import json
+
+    try:
+        info = json.loads((Path(folder) / "strategy.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    keep = {"scheme": str, "alpha": float, "search": int, "steps": int, "lr": float}
+    return {k: t(info[k]) for k, t in keep.items()
+            if k in info and isinstance(info[k], (str, int, float)) and (
+                k != "scheme" or info[k] in SCHEMES)}
+
+
 def shipped_strategy() -> Path:
     """The wardens of the shipped adversarial strategy (documented in results/)."""
     return Path(__file__).resolve().parent.parent / "models" / "stc-adversarial"
 
 
+def make_adversary(wardens, scheme: str = "published", alpha: float = ALPHA,
+                   search: int = SEARCH, steps: int = 20, lr: float = 0.1, seed: int = 0):
+    """The adversary of a scheme against these wardens: ADV-EMB (published, joint) or
+    Backpack (its steps and learning rate)."""
+    if scheme not in SCHEMES:
+        raise InputError(f"adversarial scheme {scheme!r}: known are {', '.join(SCHEMES)}")
+    if scheme == "backpack":
+        from .backpack import Backpack
+
+        return Backpack(wardens, steps=steps, lr=lr, seed=seed)
+    return Adversary(wardens, alpha, search, seed, scheme)
+
+
 class Adversary:
-    """A pool of differentiable wardens and the β search against them."""
+    """A pool of differentiable wardens and the search against them (ADV-EMB)."""
 
     def __init__(self, wardens, alpha: float = ALPHA, search: int = SEARCH, seed: int = 0,
                  scheme: str = "published"):
-        if scheme not in SCHEMES:
-            raise InputError(f"adversarial scheme {scheme!r}: known are {', '.join(SCHEMES)}")
+        if scheme not in ("published", "joint"):
+            raise InputError(f"ADV-EMB scheme {scheme!r}: published or joint")
         self.scheme = scheme
         if not wardens:
             raise InputError("adversarial costs need at least one CNN warden")
@@ -87,13 +109,24 @@ class Adversary:
         for w in self.wardens:
             w.net.eval().requires_grad_(False)
 
-    @classmethod
-    def load(cls, where=None, **settings) -> "Adversary":
-        """The pool of a strategy folder or harden run (None: the shipped strategy)."""
+    @staticmethod
+    def load(where=None, **settings) -> "Adversary":
+        """The adversary (make_adversary's settings) against the wardens of a strategy folder
+        or harden run (None: the shipped strategy)."""
         from ..steganalysis.detector import load_detector
 
         files = warden_files(where or shipped_strategy())
-        return cls([load_detector(f) for f in files], **settings)
+        return make_adversary([load_detector(f) for f in files],
+                              **{**strategy_settings(files[0].parent), **settings})
+
+    def attack(self, cover, plain, rp, rm, embed, two_parts, key_seed: int, bits: int):
+        """The adversarial stego of a cover, given its plain stego and costs: embed(ρ+1,
+        ρ−1) -> a one-part stego; two_parts(σ, adjust) -> a two-part one (and its info);
+        bits: the message's length. Returns (stego, adversarial info, the stego's own info:
+        {} where embed made it)."""
+        if self.scheme == "published":
+            return self.embed_published(plain, rp, rm, two_parts)
+        return (*self.embed(rp, rm, embed, key_seed), {})
 
     def _margins(self, x):
         import torch
@@ -203,54 +236,3 @@ class Adversary:
 
 def _scale(g):
     return float(np.abs(g).mean()) or 1.0
-
-
-# ---- many STC stegos at once, spread over processes --------------------------------------
-# Each worker builds its own hider and loads the wardens from their safetensors files (one
-# torch thread each: two workers on two cores do not oversubscribe).
-
-_HIDER = {}
-
-
-def _build(settings: dict, wardens: list, alpha: float, search: int, threads: int = 1,
-           scheme: str = "published"):
-    """The worker's hider; threads 0 leaves torch's thread count alone."""
-    from ..hiding.classical import StcHider
-
-    adversary = None
-    if wardens:
-        import torch
-
-        from ..steganalysis.detector import load_detector
-
-        if threads:
-            torch.set_num_threads(threads)
-        adversary = Adversary([load_detector(f) for f in wardens], alpha, search, scheme=scheme)
-    _HIDER["stc"] = StcHider(**settings, adversary=adversary)
-
-
-def _hide(pair):
-    cover, secret = pair
-    hider, t0 = _HIDER["stc"], time.perf_counter()
-    stego, info = hider.hide_info(cover, secret)
-    return stego, {**info, "seconds": time.perf_counter() - t0}
-
-
-def hide_all(settings: dict, wardens: list, alpha: float, search: int, covers, secrets,
-             workers: int = 0, quiet: bool = False,
-             scheme: str = "published") -> tuple[list, list]:
-    """(stegos, per-image info with its embed seconds) of every cover/secret pair with the
-    STC hider of these settings; wardens: warden files for adversarial costs (none: plain)."""
-    pairs = list(zip(covers, secrets))
-    # a pool of spawned processes pays off for a few dozen images or more
-    workers = workers or (1 if len(pairs) < 32 else min(len(pairs), os.cpu_count() or 1))
-    bar = dict(total=len(pairs), desc="stc" + ("-adv" if wardens else ""), unit="img",
-               disable=True if quiet else None)
-    if workers == 1:
-        _build(settings, wardens, alpha, search, threads=0, scheme=scheme)
-        out = [_hide(p) for p in progress(pairs, **bar)]
-    else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_build,
-                                 initargs=(settings, wardens, alpha, search, 1, scheme)) as pool:
-            out = list(progress(pool.map(_hide, pairs, chunksize=8), **bar))
-    return [np.asarray(s) for s, _ in out], [i for _, i in out]

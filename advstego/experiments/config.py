@@ -61,7 +61,7 @@ def dataclass_schema(cls, leave_out=("seed",)) -> dict:
 def schema() -> dict:
     """Every key a config may hold ("rows": a table whose rows name a registry entry)."""
     from ..data.prepare import PrepareConfig
-    from .harden_config import HardenConfig
+    from ..game.config import HardenConfig
 
     return {
         "preset": (str,), "seed": (int,), "seeds": (int,),  # seeds: wardens per row
@@ -183,7 +183,7 @@ def _check_rows(cfg: dict):
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
     from ..hiding.registry import COSTS
-    from .harden_config import HardenConfig
+    from ..game.config import HardenConfig
 
     game = {**dataclass_schema(HardenConfig), "preset": (str,)}
     for label, row in cfg.get("games", {}).items():

@@ -41,11 +41,11 @@ from ..progress import progress
 from ..steganalysis.detector import (arm, build_detector, control_halves, fit_and_measure,
                                      measure, seed_mean)
 from .cache import Stages
-from .games import load_game
-from .harden import harden
+from ..game.tables import load_game
+from ..game.play import harden
 from .config import ROLES, control_rows
-from .harden_config import game_settings
-from .harden_config import make_config as harden_config
+from ..game.config import game_settings
+from ..game.config import make_config as harden_config
 from .report import write_report
 
 VERSIONS = {"corpus": 2, "train": 1, "stegos": 3, "fidelity": 2, "detect": 3, "attack": 3,

@@ -14,9 +14,9 @@ from .. import __version__
 from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image
-from ..metrics import pe_fresh
+from ..game.rules import pe_fresh
 from ..stats import fmt
-from .games import round_pe
+from ..game.tables import round_pe
 
 # The paper's published figures (its Table 1), labelled as the paper's.
 PAPER = {"BOSSbase": {"stego_psnr": 19.8, "secret_psnr": 21.8},
@@ -196,14 +196,14 @@ def comparison_table(r) -> list:
 
 def games_table(r) -> list:
     """Table 6: the STC strategies (plain, ADV-EMB, min-max) against retrained wardens."""
-    from .games import table6
+    from ..game.tables import table6
 
     games = list((r.get("games") or {}).values())
     return [table6(games)] if games else []
 
 
 def hardening_table(r) -> list:
-    """Table 5: the min-max game round by round (experiments/harden.py)."""
+    """Table 5: the min-max game round by round (game/play.py)."""
     h = r.get("hardening")
     if not h:
         return []
@@ -290,7 +290,7 @@ def frontier_points(r):
             payload = r["baselines"][name]["payload"]
             pts.append((f"{name} {payload:g} bpp (simulated)", r["table1"][row]["secret_psnr"],
                         None, r["table2"][name]["SRM"]["PE"], r["table2"][name]["CNN"]["PE"]))
-    from .games import frontier_points as game_points
+    from ..game.tables import frontier_points as game_points
 
     return pts + hardening_points(r) + game_points(list((r.get("games") or {}).values()))
 
@@ -441,7 +441,7 @@ def _write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
                ("Figure 3 - cover, stego, residual, secret, revealed, residual", "figure3_grid.png"),
                ("Figure 4 - security-capacity frontier (Table 4)", "figure4_frontier.png")]
     if r.get("games"):
-        from .games import figure_rounds
+        from ..game.tables import figure_rounds
 
         figure_rounds(list(r["games"].values()), out / "figure5_rounds.png")
         figures.append(("Figure 5 - PE per round of the STC games (Table 6): fresh wardens "

@@ -174,20 +174,20 @@ class StcHider(Hider):
             tried.append(self._embed(cover, p, m, message))
             return tried[-1][0]
 
-        if self.adversary is None:
-            out, info = embed(rp, rm), tried[0][1]
-        elif self.adversary.scheme == "published":
-            plain = embed(rp, rm)
-            base = tried[0][1]
-            data = messages[base["attempt"]][0]
+        out, info = embed(rp, rm), tried[0][1]
+        if self.adversary is not None:
+            data = messages[info["attempt"]][0]
+            plain = out
+
+            def again(p, m):  # the plain costs: the plain stego, not embedded twice
+                return plain if p is rp and m is rm else embed(p, m)
 
             def two_parts(sigma, adjust):
                 return self._embed_two(cover, rp, rm, data, sigma, adjust)
-            out, adv, got = self.adversary.embed_published(plain, rp, rm, two_parts)
-            info = {**base, **got, "adversarial": adv}
-        else:
-            out, adv = self.adversary.embed(rp, rm, embed, key_seed(self.key))
-            info = {**next(i for y, i in tried if y is out), "adversarial": adv}
+            out, adv, got = self.adversary.attack(cover, plain, rp, rm, again, two_parts,
+                                                  key_seed(self.key), info["message_bits"])
+            mine = next((i for y, i in tried if y is out), info)
+            info = {**mine, **got, "adversarial": adv}
         if isinstance(secret, msg.Payload) or self.payload is None:
             info["capacity_used"] = info["message_bits"] / (CAPACITY * (n - LENGTHS_ELEMENTS))
         else:

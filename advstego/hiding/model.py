@@ -19,7 +19,7 @@ KIND = "hiding-model"
 BUILTIN = "builtin"
 # Models shipped in advstego/models, by name and cover channels; "builtin" is DEFAULT.
 SHIPPED = {"v1": {1: "gray-v1"}, "v2": {1: "gray-v2", 3: "rgb-v2"},
-           "hardened": {1: "gray-hardened"}}  # v2 after min-max hardening (experiments/harden.py)
+           "hardened": {1: "gray-hardened"}}  # v2 after min-max hardening (game/play.py)
 DEFAULT = "v2"
 
 

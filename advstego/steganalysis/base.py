@@ -34,6 +34,11 @@ class Detector:
     def prob_stego(self, images) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def scores(self, images) -> np.ndarray:
+        """A score of each image, higher meaning stego, that does not saturate where the
+        detector has a finer one than its probability (a CNN: the logit margin)."""
+        return np.asarray(self.prob_stego(images), np.float64)
+
     def predict(self, images) -> np.ndarray:
         """Hard decisions, 1 = stego."""
         return (self.prob_stego(images) > 0.5).astype(int)

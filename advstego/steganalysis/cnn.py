@@ -246,6 +246,15 @@ class CnnDetector(Detector):
                for i in range(0, len(x), batch)]
         return torch.cat(out).cpu().numpy().astype(np.float64)
 
+    @torch.no_grad()
+    def scores(self, images, batch=64):
+        """logit(stego) - logit(cover) of each image."""
+        self.net.eval()
+        x = self._check_channels(_stack(images))
+        out = [(lg := self.net(self._input(x[i:i + batch])))[:, 1] - lg[:, 0]
+               for i in range(0, len(x), batch)]
+        return torch.cat(out).cpu().numpy().astype(np.float64)
+
     def state(self):
         return weights.prefixed(self.net.state_dict(), "net"), {**self.config(), "log": self.log,
                                                                 "selected": self.selected}

@@ -3,7 +3,7 @@
 A game is one `advstego harden --method stc` run folder (config.json, round-K/metrics.json).
 Its round 0 is the plain cost (S-UNIWARD, HILL ...), round 1 ADV-EMB against the round-0
 wardens, round k > 1 the min-max strategy after k rounds; the final strategy is the round
-whose worst fresh warden has the highest PE on the validation photos (metrics.best_round).
+whose worst fresh warden has the highest PE on the validation photos (rules.best_round).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..metrics import best_round, chosen_on
+from .rules import best_round, chosen_on
 from ..stats import fmt
 
 COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}

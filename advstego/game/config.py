@@ -1,44 +1,35 @@
-"""The settings of a min-max hardening game (`advstego harden`, the experiment's `harden`
-stage): HardenConfig and its presets (presets/harden.json). No torch here."""
+"""The settings of a game (`advstego harden`, the experiment's `harden` and `games` stages):
+HardenConfig, its presets (presets.json) and FLAGS, one spec of every field. The settings
+common to the game come first, then each player's own (MOVES): a game's identity is the
+common settings and its player's, so a GAN-only field never splits an STC game. No torch."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import InputError
 from ..embedding.costs import COSTS as COST_NAMES
 from ..hiding.registry import COSTS, TRAINABLE
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
-from .preset_files import read_preset
 
 
 def harden_presets() -> dict:
-    """name -> HardenConfig settings (presets/harden.json)."""
-    return read_preset("harden")
+    """name -> HardenConfig settings (presets.json, its "_" comments left out)."""
+    from importlib import resources
+
+    text = (resources.files("advstego.game") / "presets.json").read_text()
+    return {k: {f: x for f, x in v.items() if not f.startswith("_")}
+            for k, v in json.loads(text).items() if not k.startswith("_")}
 
 
 @dataclass
 class HardenConfig:
     """Each field: (its default, and in FLAGS its flag's help and limits): one spec for the
     command line (cli.py builds `harden`'s flags from FLAGS), config files and presets."""
+    # the game
     method: str = TRAINABLE
-    model: str = "v2"
-    payload: float = 0.4
-    cost: str = "suniward"
-    codec: str = "auto"
-    key: str = ""
-    alpha: float = 2.0
-    scheme: str = "published"
-    search: int = 4
     rounds: int = 2
-    steps: int = 60
-    batch: int = 8
-    crop: int = 64
-    lr: float = 1e-4
-    la: float = 1.0
-    lc: float = 1.0
-    l_adv: float = 0.01
-    tau: float = 1.0
     wardens: tuple = (DEFAULT_CNN,)  # CNN wardens (detector names) trained fresh each round
     warden_epochs: int = 3
     seeds: int = 1
@@ -49,6 +40,41 @@ class HardenConfig:
     srm_d_sub: int | str = 600   # search of L and d_sub: minutes even at 64x64)
     seed: int = 0
     preset: str = "quick"
+    # the deep hider's move (gan)
+    model: str = "v2"
+    steps: int = 60
+    batch: int = 8
+    crop: int = 64
+    lr: float = 1e-4
+    la: float = 1.0
+    lc: float = 1.0
+    l_adv: float = 0.01
+    tau: float = 1.0
+    # the STC hider's move (stc)
+    payload: float = 0.4
+    cost: str = "suniward"
+    codec: str = "auto"
+    key: str = ""
+    alpha: float = 2.0
+    scheme: str = "published"
+    search: int = 4
+    play: str = "pool"
+    backpack_steps: int = 20
+    backpack_lr: float = 0.1
+
+
+# each player's own fields; every other field is common to the game
+MOVES = {TRAINABLE: ("model", "steps", "batch", "crop", "lr", "la", "lc", "l_adv", "tau"),
+         COSTS: ("payload", "cost", "codec", "key", "alpha", "scheme", "search", "play",
+                 "backpack_steps", "backpack_lr")}
+
+
+# the settings round 0 (the plain hider) does not depend on: games that differ only in them
+# can share it (harden --round0)
+ROUND0_FREE = ("alpha", "scheme", "search", "play", "backpack_steps", "backpack_lr")
+
+# the value a field had in the runs written before it existed (their config.json lacks it)
+BEFORE = {"scheme": "joint", "play": "pool"}
 
 
 # field -> (help, minimum (None: any), the minimum excluded?, choices): the flags of
@@ -66,10 +92,19 @@ FLAGS = {
     "alpha": ("stc: ADV-EMB cost scaling (above 1)", 1, True, None),
     "scheme": ("stc: published: ADV-EMB as Tang et al. (common group first, sigma 0.1 .. "
                "0.9, plain when none fools); joint: one code over all elements, the gradient "
-               "summed over stegos (this toolkit's earlier variant)", None, False,
-               ("published", "joint")),
-    "search": ("stc: embeddings per image after the plain one (ADV-EMB search)", 1, False,
+               "summed over stegos (this toolkit's earlier variant); backpack: the costs "
+               "optimised through a differentiable embedding simulator (Bernard et al. 2022)",
+               None, False, ("published", "joint", "backpack")),
+    "search": ("stc: embeddings per image after the plain one (joint scheme)", 1, False,
                None),
+    "play": ("stc: pool: round k's costs against every earlier warden; minmax: against the "
+             "latest, then each image keeps the candidate of rounds 0..k that the earlier "
+             "wardens (CNN and SRM+FLD) score lowest (Bernard et al. 2021)", None, False,
+             ("pool", "minmax")),
+    "backpack_steps": ("stc: Adam steps on one image's costs (backpack scheme)", 1, False,
+                       None),
+    "backpack_lr": ("stc: their learning rate on the log-costs (backpack scheme)", 0, True,
+                    None),
     "rounds": ("rounds after round 0 (more extend a run)", 0, False, None),
     "steps": ("gan: fine-tuning steps a round", 1, False, None),
     "batch": ("gan: batch size", 1, False, None),
@@ -89,8 +124,18 @@ FLAGS = {
 
 
 def game_settings(cfg: HardenConfig) -> dict:
-    """The settings that make a game: all but rounds (more rounds extend a game)."""
-    return {k: v for k, v in asdict(cfg).items() if k != "rounds"}
+    """The settings that make a game: the common ones and its player's own, all but rounds
+    (more rounds extend a game)."""
+    other = {f for m, own in MOVES.items() if m != cfg.method for f in own}
+    return {k: v for k, v in asdict(cfg).items() if k != "rounds" and k not in other}
+
+
+def same_game(had: dict, cfg: HardenConfig) -> bool:
+    """Whether a run's config.json (had) is the game of cfg: the same common settings and
+    player's own; fields it predates take their earlier value (BEFORE) or their default."""
+    same, default = game_settings(cfg), asdict(HardenConfig())
+    had = {k: had.get(k, BEFORE.get(k, default[k])) for k in same}
+    return json.loads(json.dumps(had)) == json.loads(json.dumps(same))
 
 
 def make_config(preset: str = "quick", **overrides) -> HardenConfig:

@@ -1,0 +1,10 @@
+"""The game: a hider against wardens who retrain (`advstego harden`, Tables 5 and 6).
+
+config.py   HardenConfig: the common settings and each player's own, one spec (FLAGS)
+players.py  the players behind one move() signature: the deep hider, STC with adversarial
+            costs (ADV-EMB as published or joint, Backpack)
+embed.py    many STC stegos at once, spread over processes
+rules.py    the PE of fresh wardens, the choice of the final round, the min-max choice
+play.py     the rounds: moves, stegos, fresh wardens, measurements, resumable
+tables.py   Table 6 and the round figure
+"""

@@ -1,0 +1,63 @@
+"""The rules of the game: the PE of a round's fresh wardens, the choice of the final round
+(on the validation photos), and the min-max choice of each image's stego (Bernard, Bas,
+Klein, Pevný, "Explicit optimization of min max steganographic game", IEEE TIFS 2021).
+
+Min-max: round k adds one candidate stego per image (made against the latest warden); each
+image keeps the candidate of rounds 0 .. k whose highest score among the earlier wardens
+f_0 .. f_k-1 is lowest. The wardens' scores are put on one scale by the covers: a score
+becomes the share of the wardens' own covers (Alice's photos) scoring below it, so a CNN's
+logit margin and the FLD ensemble's vote are compared as the false-alarm rate they imply.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pe_fresh(row: dict, wardens) -> float:
+    """The one definition of a hardening round's "PE of a fresh warden": the lowest PE among
+    the wardens trained from scratch on that round's stegos (the one that sees them best)."""
+    return min(row[f"pe_fresh_{a}"] for a in wardens)
+
+
+def pe_worst_fresh(row: dict, wardens, split: str = "test") -> float:
+    """The lowest PE among all wardens trained from scratch on a round's stegos: the CNNs of
+    pe_fresh and the SRM+FLD (the final strategy of a game maximises it); split "val": the
+    same wardens on the validation photos' stegos."""
+    if split == "val":
+        return min(pe_fresh(row["val"], wardens), row["val"]["pe_srm"])
+    return min(pe_fresh(row, wardens), row["pe_srm"])
+
+
+def chosen_on(rows: list) -> str:
+    """Where a game's final strategy is chosen: "val" (the validation photos), or "test" for
+    rounds measured before validation figures were kept (biased upward: reported so)."""
+    return "val" if rows and all("val" in r for r in rows) else "test"
+
+
+def best_round(rows: list, wardens) -> int | None:
+    """A game's final strategy: the round whose worst fresh warden has the highest PE on the
+    validation photos (the test photos are touched once, for the reported figure)."""
+    split = chosen_on(rows)
+    return max(range(len(rows)), key=lambda k: pe_worst_fresh(rows[k], wardens, split),
+               default=None)
+
+
+# ---- min-max: each image's candidate -------------------------------------------------------
+
+def cover_quantile(cover_scores, s) -> np.ndarray:
+    """The share of the covers' scores below each score (ties count half): 0.5 is a typical
+    cover, 1 beyond every cover."""
+    c = np.sort(np.asarray(cover_scores, np.float64))
+    s = np.asarray(s, np.float64)
+    return (np.searchsorted(c, s, "left") + np.searchsorted(c, s, "right")) / (2 * len(c))
+
+
+def choose_per_image(q: np.ndarray) -> np.ndarray:
+    """q[j, w, i]: warden w's cover quantile of image i's candidate from round j. Returns,
+    per image, the round whose highest quantile over the wardens is lowest (the earliest on a
+    tie: the plain stego before an adversarial one)."""
+    q = np.asarray(q, np.float64)
+    if q.ndim != 3 or 0 in q.shape:
+        raise ValueError(f"choose_per_image takes rounds x wardens x images, not {q.shape}")
+    return q.max(1).argmin(0)

@@ -1,0 +1,137 @@
+"""The game package: its players, the min-max choice of each image's stego, Backpack."""
+
+import inspect
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import six_photo_tiles, textured
+from test_adversarial import Mean
+from advstego.attacks.backpack import (Backpack, change_probabilities, entropy_bits,
+                                       sample_changes, solve_lambda)
+from advstego.game.rules import choose_per_image, cover_quantile
+from advstego.hiding.classical import StcHider
+
+
+def test_the_players_share_one_signature():
+    from advstego.game.players import GanPlayer, StcPlayer
+
+    for name in ("move", "stegos", "resume", "own_columns", "about"):
+        sigs = {str(inspect.signature(getattr(p, name))) for p in (GanPlayer, StcPlayer)}
+        assert len(sigs) == 1, (name, sigs)
+    assert GanPlayer.fields[0] == StcPlayer.fields[0] == "round"
+
+
+def test_cover_quantiles_put_wardens_on_one_scale():
+    covers = [0.0, 1.0, 2.0, 3.0]
+    assert cover_quantile(covers, [-1, 1, 1.5, 9]).tolist() == [0.0, 0.375, 0.5, 1.0]
+    # a CNN margin and an FLD vote: different units, the same meaning once quantiled
+    assert cover_quantile(np.array(covers) * 100, [150]) == cover_quantile(covers, [1.5])
+
+
+def test_each_image_keeps_the_candidate_its_worst_warden_scores_lowest():
+    # rounds x wardens x images
+    q = np.array([[[0.9, 0.2, 0.5], [0.1, 0.3, 0.5]],    # round 0 (plain)
+                  [[0.4, 0.1, 0.5], [0.6, 0.9, 0.5]],    # round 1
+                  [[0.5, 0.2, 0.4], [0.5, 0.2, 0.4]]])   # round 2
+    # image 0: max 0.9 / 0.6 / 0.5 -> round 2; image 1: 0.3 / 0.9 / 0.2 -> round 2;
+    # image 2: 0.5 / 0.5 / 0.4 -> round 2
+    assert choose_per_image(q).tolist() == [2, 2, 2]
+    q[2, :, 1] = 0.3  # a tie between round 0 and round 2: the earlier (plain) one
+    assert choose_per_image(q).tolist()[1] == 0
+    with pytest.raises(ValueError):
+        choose_per_image(np.zeros((2, 3)))
+
+
+def test_backpack_lambda_carries_the_payload_and_its_gradient_is_implicit():
+    g = torch.Generator().manual_seed(0)
+    cp = (torch.rand(400, generator=g, dtype=torch.float64) * 5 + 0.5).requires_grad_(True)
+    cm = (torch.rand(400, generator=g, dtype=torch.float64) * 5 + 0.5).requires_grad_(True)
+    bits = 0.4 * 400
+    lam = solve_lambda(cp, cm, bits)
+    assert float(entropy_bits(lam.detach(), cp.detach(), cm.detach())) == pytest.approx(bits,
+                                                                                         rel=1e-6)
+    # dλ/dρ by the implicit function theorem matches a finite difference
+    lam.backward()
+    i, eps = 7, 1e-5
+    up = cp.detach().clone()
+    up[i] += eps
+    fd = (float(solve_lambda(up, cm.detach(), bits)) - lam.item()) / eps
+    assert cp.grad[i].item() == pytest.approx(fd, rel=1e-3)
+
+
+def test_backpack_gradient_reaches_the_costs():
+    """The loss of the wardens flows back through the Gumbel draws and the probabilities to
+    every dry cost."""
+    g = torch.Generator().manual_seed(1)
+    theta = torch.zeros(2, 32, 32, dtype=torch.float64, requires_grad=True)
+    base = torch.full((2, 32, 32), 3.0, dtype=torch.float64)
+    cp, cm = base[0] * theta[0].exp(), base[1] * theta[1].exp()
+    delta = sample_changes(change_probabilities(cp, cm, 0.4 * 1024), 8, g)
+    assert set(torch.unique(delta.detach()).tolist()) <= {-1.0, 0.0, 1.0}  # hard draws
+    x = torch.full((8, 1, 32, 32), 128.0, dtype=torch.float64)
+    margin = Mean(1.0, 0.5).logits(((x + delta[:, None]) / 255).float())[:, 1]
+    margin.mean().backward()
+    grad = theta.grad
+    assert torch.isfinite(grad).all() and (grad != 0).float().mean() > 0.9
+    # raising the mean is what this warden sees: +1 made dearer (ρ+1 up), −1 cheaper
+    assert grad[0].mean() < 0 < grad[1].mean()
+
+
+def test_backpack_stegos_extract_bit_exact_and_fool_where_the_plain_one_does_not(rng):
+    cover, secret = textured(rng, 128, 128), textured(np.random.default_rng(5), 128, 128)
+    plain = StcHider(payload=0.4)
+    y0 = plain.hide(cover, secret)
+    level = y0.mean() / 255 - 0.0002  # the plain stego is a stego to it, barely
+    hider = StcHider(payload=0.4, adversary=Backpack([Mean(1.0, level)], steps=10, check=2))
+    y, info = hider.hide_info(cover, secret)
+    a = info["adversarial"]
+    assert a["scheme"] == "backpack" and a["score_plain"] > 0 > a["score"] and a["fooled"]
+    assert a["simulated"][1] < a["simulated"][0]  # the simulator's margin fell
+    assert not np.array_equal(y, y0) and np.abs(y.astype(int) - cover).max() == 1
+    assert plain.extract(y) == plain.extract(y0)  # the same message, bit for bit
+    # a warden it cannot fool: the plain stego (the lowest score seen) is kept
+    never = StcHider(payload=0.4, adversary=Backpack([Mean(1.0, -1.0)], steps=4, check=2))
+    y, info = never.hide_info(cover, secret)
+    assert np.array_equal(y, y0) and not info["adversarial"]["fooled"]
+
+
+def test_minmax_game_shares_round0_chooses_per_image_and_hides_with_backpack(
+        tmp_path, cli, tmp_path_factory):
+    data = six_photo_tiles(tmp_path_factory, "mm", size=128, max_tiles=2,
+                           fractions=(0.2, 0.4, 0.2, 0.2))
+    fast = ["--method", "stc", "--warden-epochs", "1", "--codec", "jpeg"]
+    plain = tmp_path / "plain"
+    r = cli("harden", "--data", data, "--out", plain, "--rounds", "0", *fast)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path / "bp"
+    r = cli("harden", "--data", data, "--out", out, "--rounds", "1", "--play", "minmax",
+            "--scheme", "backpack", "--backpack-steps", "4", "--round0", plain, *fast)
+    assert r.returncode == 0, r.stderr[-3000:]
+    # round 0 is the plain game's, bit for bit; completed with what min-max reads
+    assert (out / "round-0" / "metrics.json").read_bytes() == \
+        (plain / "round-0" / "metrics.json").read_bytes()
+    assert (out / "round-0" / "alice-srm.safetensors").exists()
+    m = json.loads((out / "round-1" / "metrics.json").read_text())
+    n_test = len(list((out / "round-1" / "test").glob("*.png")))
+    assert len(m["chosen"]["rounds"]) == 2 and sum(m["chosen"]["rounds"]) == n_test
+    assert m["wardens_in_loss"] == 1  # the latest warden only
+    cand = np.load(out / "round-1" / "candidates.npz")
+    assert set(cand.files) == {"alice", "train", "val", "test"} and len(cand["test"]) == n_test
+    strategy = json.loads((out / "strategy" / "strategy.json").read_text())
+    assert strategy["scheme"] == "backpack" and strategy["play"] == "minmax"
+    # another game's settings are refused as round 0's source
+    r = cli("harden", "--data", data, "--out", tmp_path / "x", "--rounds", "1",
+            "--payload", "0.3", "--round0", plain, *fast)
+    assert r.returncode == 2 and "other settings" in r.stderr
+    # hide with the round-0 wardens and Backpack; reveal reads the one-part stego
+    cover = sorted((data / "images").glob("*.png"))[0]
+    stego = tmp_path / "s.png"
+    r = cli("hide", "--method", "stc", "--wardens", plain / "round-0", "--scheme", "backpack",
+            "--cover", cover, "--secret", cover, "-o", stego, "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)["adversarial"]["scheme"] == "backpack"
+    r = cli("reveal", "--method", "stc", stego, "-o", tmp_path / "r.png")
+    assert r.returncode == 0, r.stderr[-2000:]
