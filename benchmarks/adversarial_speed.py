@@ -1,11 +1,11 @@
 """Embed time of STC with adversarial costs against plain STC, one process, one thread.
 
     .venv/bin/python benchmarks/adversarial_speed.py CORPUS [--images 20] [--wardens DIR]
-        [--scheme published|joint] [--json F]
+        [--scheme published|joint|backpack] [--steps 10] [--json F]
 
 Hides each test tile's partner in it at 0.4 bpp (the secret as JPEG: the codec's search is
 not what is timed): plain, then with ADV-EMB costs (the scheme given) against the shipped
-wardens (or DIR); prints seconds per image, the ratio, the embeddings used and how many
+wardens (or DIR), or Backpack (--steps Adam steps); prints seconds per image, the ratio, the embeddings used and how many
 stegos the pool calls a cover.
 """
 
@@ -27,7 +27,8 @@ def main():
     ap.add_argument("--images", type=int, default=20)
     ap.add_argument("--wardens")
     ap.add_argument("--json", help="also write the figures here")
-    ap.add_argument("--scheme", default="published", choices=("published", "joint"))
+    ap.add_argument("--scheme", default="published", choices=("published", "joint", "backpack"))
+    ap.add_argument("--steps", type=int, default=10, help="Backpack's Adam steps")
     a = ap.parse_args()
     torch.set_num_threads(1)
     c = Corpus(a.corpus)
@@ -35,7 +36,8 @@ def main():
     covers = c.read_all(c.folder, files)
     secrets = [c.read(c.partner[f]) for f in files]
     plain = StcHider(payload=0.4, codec="jpeg")
-    adv = StcHider(payload=0.4, codec="jpeg", adversary=Adversary.load(a.wardens, scheme=a.scheme))
+    adv = StcHider(payload=0.4, codec="jpeg", adversary=Adversary.load(a.wardens, scheme=a.scheme,
+                                                                   steps=a.steps))
     plain.hide(covers[0], secrets[0]), adv.hide(covers[0], secrets[0])  # compile, warm up
     times, infos = {}, {}
     for name, h in (("plain", plain), ("adversarial", adv)):
@@ -53,6 +55,7 @@ def main():
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"images": len(covers), "size": size, "scheme": a.scheme,
+                       **({"steps": a.steps} if a.scheme == "backpack" else {}),
                        "plain_s": times["plain"],
                        "adversarial_s": times["adversarial"],
                        "ratio": times["adversarial"] / times["plain"],

@@ -1,18 +1,30 @@
-"""The adversarial-costs study with its controls, on one four-part corpus, resumable.
+"""The adversarial-embedding study with its controls, on one four-part corpus, resumable.
 
-    .venv/bin/python scripts/game_study.py --out runs/study [--tiles 30] [--rounds 1] [--seeds 2]
+    .venv/bin/python scripts/game_study.py --out runs/study [--tiles 30] [--seeds 2]
+        [--minmax-rounds 4] [--backpack-rounds 2] [--backpack-steps 10]
     .venv/bin/python scripts/game_study.py --out runs/study --report results/study
 
 1. corpus: debian-photos as 128² gray tiles (at most --tiles a photo), split by photo into
    alice (the wardens the costs attack), train (the judging wardens), val (every choice),
    test (the reported figures).
-2. three `advstego harden --method stc` games on it (each resumes where it stopped):
-   plain: S-UNIWARD 0.4 bpp, then --rounds of adversarial costs (ADV-EMB, min-max);
-   aa: the same plain costs with another key (A/A null: its ΔPE must cover 0);
-   positive: plain costs at 0.3 bpp (positive control: its ΔPE must be resolved).
-3. --report DIR: study.md and study.json: each strategy's PE with its 95% interval by photo
-   (judging wardens: --seeds Xu-Nets and SRM+FLDs, each trained from scratch), the paired
-   ΔPE of each comparison on the same test photos, and the photos a target ΔPE would need.
+2. `advstego harden --method stc` games on it (each resumes where it stopped; the
+   adversarial ones share the plain game's round 0, --round0):
+   plain: S-UNIWARD 0.4 bpp (P0), then --rounds of the joint ADV-EMB variant (A2);
+   published: one round of ADV-EMB as published against Alice's round-0 warden (A1);
+   minmax: min-max with ADV-EMB as published (Bernard 2021), --minmax-rounds (M1);
+   backpack: min-max with Backpack, --backpack-rounds (B1);
+   aa: P0 with another key (C0, A/A null: its ΔPE must cover 0);
+   positive: S-UNIWARD 0.3 bpp (C1, positive control: its ΔPE must be resolved).
+3. --report DIR: study.md and study.json: each arm's PE with its 95% interval by photo
+   (judging wardens: --seeds Xu-Nets and SRM+FLDs, each trained from scratch on that arm's
+   stegos), the paired ΔPE of each arm against P0 on the same test photos, the frozen
+   warden's PE, stego PSNR, embed seconds, and the photos a target ΔPE would need.
+
+Pre-registered (fixed before the runs): the arms and their reported rounds are ARMS below
+(M1 round 4, B1 round 2; a game stopped earlier reports its last round and says so); the
+judges are SRM+FLD (primary) and Xu-Net; each comparison is b − P0, paired by test image;
+the answer per arm and judge is a gain (interval above 0), a loss (below 0) or "no
+difference larger than X" (X: the interval's larger end in size).
 """
 
 import argparse
@@ -73,6 +85,16 @@ def _pe(judged: dict) -> str:
     return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else "–"
 
 
+# label, game, the round reported, role: fixed before the runs
+ARMS = [("P0: S-UNIWARD 0.4 bpp", "plain", 0, "baseline"),
+        ("A1: ADV-EMB as published", "published", 1, "strategy"),
+        ("A2: ADV-EMB, joint variant", "plain", 1, "strategy"),
+        ("M1: min-max with A1", "minmax", 4, "strategy"),
+        ("B1: min-max with Backpack", "backpack", 2, "strategy"),
+        ("C1: S-UNIWARD 0.3 bpp (positive control)", "positive", 0, "positive control"),
+        ("C0: P0 with another key (A/A null)", "aa", 0, "A/A null")]
+
+
 def caption(comparisons: list) -> str:
     """What the controls say of the design, warden by warden, and how many tests were made."""
     out = []
@@ -90,46 +112,89 @@ def caption(comparisons: list) -> str:
     return "*" + "; ".join(out) + ".*"
 
 
+def answer(d: dict) -> str:
+    """A gain, a loss, or no difference larger than the interval allows."""
+    if d["low"] > 0:
+        return f"gain ({d['diff']:+.3f})"
+    if d["high"] < 0:
+        return f"loss ({d['diff']:+.3f})"
+    return f"no difference larger than {max(abs(d['low']), abs(d['high'])):.3f}"
+
+
+def _arms(gs: dict) -> list:
+    """(label, round metrics, note) of each arm whose game has run."""
+    out = []
+    for label, game, k, role in ARMS:
+        rounds = gs.get(game, {}).get("rounds") or []
+        if len(rounds) < (2 if k else 1):  # not played yet
+            continue
+        got = min(k, len(rounds) - 1)
+        note = "" if got == k else f" (round {got}; {k} pre-registered, the run stopped earlier)"
+        out.append((label + (f", round {got}" if game in ("minmax", "backpack") else ""),
+                    rounds[got], role, note))
+    return out
+
+
+def _f(v, fmt=".3f"):
+    return "–" if v is None else format(v, fmt)
+
+
 def report(a):
-    gs = {n: load_game(a.out / n) for n in ("plain", "aa", "positive") if (a.out / n).exists()}
-    base = gs["plain"]["rounds"][0]
+    gs = {n: load_game(a.out / n) for n in ("plain", "aa", "positive", "published", "minmax",
+                                             "backpack") if (a.out / n).exists()}
+    arms = _arms(gs)
+    base = arms[0][1]
     n = base["judged"]["srm"]["interval"]
-    rows = [(strategy_name(gs["plain"]["config"], x["round"]), x) for x in gs["plain"]["rounds"]]
-    for name, label in (("aa", "S-UNIWARD 0.4 bpp, another key (A/A null)"),
-                        ("positive", "S-UNIWARD 0.3 bpp (positive control)")):
-        if name in gs and gs[name]["rounds"]:
-            rows.append((label, gs[name]["rounds"][0]))
     out = {"photos": n["n_photos"], "images": n["n_images"], "seeds": n.get("seeds", 1),
-           "strategies": {}, "comparisons": []}
+           "arms": {}, "comparisons": [], "rounds": {}}
     md = [f"Test: {n['n_photos']} photos / {n['n_images']} images (covers + stegos); judging "
-          f"wardens: {out['seeds']} seed(s) each, trained from scratch; 95% intervals resample "
-          "photos (and seeds).", "",
-          "| strategy | PE Xu-Net | PE SRM+FLD | PE Xu-Net on val | PE SRM+FLD on val |",
-          "|---|---|---|---|---|"]
-    for label, x in rows:
-        out["strategies"][label] = {w: x["judged"][k].get("interval") for k, w in WARDENS.items()}
-        md.append(f"| {label} | {_pe(x['judged']['fresh_xunet'])} | {_pe(x['judged']['srm'])} | "
-                  f"{x['val']['pe_fresh_xunet']:.3f} | {x['val']['pe_srm']:.3f} |")
-    final = gs["plain"]["final"]
-    md += ["", f"Final strategy (chosen on the validation photos): "
-               f"{strategy_name(gs['plain']['config'], final)}.", "",
-           "| comparison (b − a) | warden | ΔPE [95%] | p | | smallest resolvable ΔPE "
-           "(80% power) | photos for ΔPE 0.03 / 0.05 |", "|---|---|---|---|---|---|---|"]
-    for label, x in rows[1:]:
-        role = ("A/A null" if "A/A" in label else "positive control" if "positive" in label
-                else "strategy")
-        for k, w in WARDENS.items():
+          f"wardens: {out['seeds']} seed(s) each, trained from scratch on each arm's stegos; "
+          "95% intervals resample photos (and seeds). Arms and reported rounds fixed before "
+          "the runs (scripts/game_study.py).", "",
+          "| arm | PE SRM+FLD | PE Xu-Net | PE frozen warden attacked | stego PSNR | embed s/img "
+          "| PE SRM+FLD on val | PE Xu-Net on val |", "|---|---|---|---|---|---|---|---|"]
+    for label, x, role, note in arms:
+        out["arms"][label] = {w: x["judged"][k].get("interval") for k, w in WARDENS.items()}
+        frozen = min(x["pe_earlier"]) if x.get("pe_earlier") else None
+        md.append(f"| {label}{note} | {_pe(x['judged']['srm'])} | "
+                  f"{_pe(x['judged']['fresh_xunet'])} | {_f(frozen)} | {x['stego_psnr']:.2f} | "
+                  f"{_f(x.get('embed_seconds'))} | {x['val']['pe_srm']:.3f} | "
+                  f"{x['val']['pe_fresh_xunet']:.3f} |")
+    md += ["", "| comparison (b − P0) | warden | ΔPE [95%] | p | | answer | smallest resolvable "
+               "ΔPE (80% power) | photos for ΔPE 0.03 / 0.05 |", "|---|---|---|---|---|---|---|---|"]
+    for label, x, role, _ in arms[1:]:
+        for k, w in (("srm", "SRM+FLD"), ("fresh_xunet", "Xu-Net")):
             d = paired(arm(base["judged"][k]["calls"]), arm(x["judged"][k]["calls"]))
             # the photos that bring the smallest resolvable ΔPE to a target (photo part only;
             # the seed part shrinks with more seeds)
             need = [int(n["n_photos"] * (d["min_detectable"] / t) ** 2) + 1 for t in (0.03, 0.05)]
-            out["comparisons"].append({"b": label, "a": rows[0][0], "warden": w, "role": role,
-                                       **d, "photos_needed": need})
-            md.append(f"| {label} − {rows[0][0]} | {w} | {d['diff']:+.3f} [{d['low']:+.3f}, "
+            out["comparisons"].append({"b": label, "a": arms[0][0], "warden": w, "role": role,
+                                       **d, "answer": answer(d), "photos_needed": need})
+            md.append(f"| {label} | {w} | {d['diff']:+.3f} [{d['low']:+.3f}, "
                       f"{d['high']:+.3f}] | {d['p']:.3f} | "
-                      f"{'resolved' if d['resolved'] else 'not resolved'} | "
+                      f"{'resolved' if d['resolved'] else 'not resolved'} | {answer(d)} | "
                       f"{d['min_detectable']:.3f} | {need[0]} / {need[1]} |")
     md += ["", caption(out["comparisons"])]
+    # every round of the min-max games (exploratory: not among the pre-registered tests)
+    for game in ("minmax", "backpack"):
+        rs = (gs.get(game) or {}).get("rounds") or []
+        if len(rs) < 2:
+            continue
+        md += ["", f"Every round of the {game} game (exploratory; round 0 is P0): PE with "
+                   "its interval, the share of test stegos kept from each round.", "",
+               "| round | PE SRM+FLD | PE Xu-Net | PE frozen (latest warden) | stego PSNR | "
+               "test stegos from rounds 0..k | PE worst fresh on val |", "|---|---|---|---|---|---|---|"]
+        out["rounds"][game] = []
+        for x in rs:
+            kept = (x.get("chosen") or {}).get("rounds")
+            frozen = x["pe_earlier"][-1] if x.get("pe_earlier") else None
+            worst = min(x["val"]["pe_srm"], x["val"]["pe_fresh_xunet"])
+            out["rounds"][game].append({"round": x["round"], "kept": kept,
+                                        "pe_srm": x["pe_srm"], "pe_xunet": x["pe_fresh_xunet"]})
+            md.append(f"| {x['round']} | {_pe(x['judged']['srm'])} | "
+                      f"{_pe(x['judged']['fresh_xunet'])} | {_f(frozen)} | "
+                      f"{x['stego_psnr']:.2f} | {' / '.join(map(str, kept)) if kept else '–'} | "
+                      f"{worst:.3f} |")
     a.report.mkdir(parents=True, exist_ok=True)
     if a.report.resolve() != a.out.resolve():  # the games' records beside the tables
         for name in gs:
@@ -147,7 +212,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--tiles", type=int, default=30)
-    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of the joint variant (A2)")
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--minmax-rounds", type=int, default=4)
