@@ -74,16 +74,6 @@ def command(name: str, help: str, arguments=None):
     return add
 
 
-def _add_options(q, options: dict, prefix=""):
-    """Flags from a registry member's options: name -> (type, default, minimum, help)."""
-    for k, (typ, default, _, hlp) in options.items():
-        flag = "--" + k.replace("_", "-")
-        if typ is bool:
-            q.add_argument(flag, action="store_true", help=prefix + hlp)
-        else:
-            q.add_argument(flag, type=typ, default=default, help=prefix + hlp)
-
-
 def _check_out(path, *inputs):
     """An output file that is none of the command's inputs."""
     from .paths import output_file
@@ -177,11 +167,12 @@ def cmd_data_info(a):
 
 def hider_args(p, default="stc"):
     from .hiding.registry import HIDERS, hider_options
+    from .options import add_flags
 
     p.add_argument("--method", choices=HIDERS.names(), default=default,
                    help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
                                   for n in HIDERS.names()) + f" (default {default})")
-    _add_options(p, hider_options())
+    add_flags(p, hider_options())
 
 
 def _hider(a, channels=1):
@@ -261,10 +252,10 @@ def cmd_hide(a):
         if cover.ndim == 3:
             raise InputError(f"{a.cover}: --adversarial / --wardens: the wardens judge gray "
                              "covers only (use --convert, or leave out --adversarial)")
-        from .attacks.adversarial_costs import Adversary
+        from .attacks.strategy import load_adversary
 
-        hider.adversary = Adversary.load(a.wardens, **({"scheme": a.scheme} if a.scheme
-                                                        else {}))
+        hider.adversary = load_adversary(a.wardens, **({"scheme": a.scheme} if a.scheme
+                                                       else {}))
     _public_key_warning(a)
     report = {"output": str(out), "method": a.method, "hider": hider.name}
     if a.file:
@@ -543,11 +534,11 @@ def cmd_embed(a):
     _distinct(a.out, a.input, a.wardens)
     wardens, load = None, None
     if a.adversarial or a.wardens:
-        from .attacks.adversarial_costs import Adversary, shipped_strategy
+        from .attacks.strategy import load_adversary, shipped_strategy
 
         from pathlib import Path
 
-        wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), Adversary.load
+        wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), load_adversary
     n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force, wardens,
                      load)
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp"
@@ -562,7 +553,7 @@ def detect_train_args(p):
     p.add_argument("--stegos", required=True)
     p.add_argument("--split", default="train", help="train | val | test | all")
     p.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
-    p.add_argument("--epochs", type=COUNT, default=30, help="CNN epochs")
+    p.add_argument("--epochs", type=COUNT, help="a CNN's epochs (default 30)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", type=COUNT, default=1,
                    help="train N detectors from scratch (seeds seed..seed+N-1): OUTPUT, then "
@@ -585,7 +576,8 @@ def cmd_detect_train(a):
         _check_out(f, a.covers, a.stegos)
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
     for k, f in enumerate(files):
-        det = build_detector(a.detector, seed=a.seed + k, epochs=a.epochs, device=a.device)
+        det = build_detector(a.detector, seed=a.seed + k, device=a.device,
+                             **({"epochs": a.epochs} if a.epochs is not None else {}))
         det.fit(covers, stegos, run=str(f) + ".ckpt")
         det.save(f)
         print(f"{f}: {a.detector} (seed {a.seed + k}) trained on {len(names)} cover/stego "
@@ -655,11 +647,9 @@ def cmd_detect_test(a):
 
 def attack_args(p, name):
     from .attacks.registry import ATTACKS
+    from .options import add_flags
 
-    _add_options(p, ATTACKS.get(name)[0].options)
-    if name == "fgsm":  # the earlier spelling of fgsm-uint8
-        p.add_argument("--uint8", action="store_true", help="the same as `attack fgsm-uint8`")
-        _add_options(p, ATTACKS.get("fgsm-uint8")[0].options, prefix="--uint8: ")
+    add_flags(p, ATTACKS.get(name)[0].options)
     p.add_argument("--detector", required=True, help="a trained detector file")
     p.add_argument("--in", dest="input", required=True, help="folder of stegos")
     p.add_argument("--out", required=True)
@@ -674,7 +664,7 @@ def cmd_attack(a):
 
     _distinct(a.out, a.input, a.detector)
     det = load_detector(a.detector)
-    kind = "fgsm-uint8" if a.attack == "fgsm" and a.uint8 else a.attack
+    kind = a.attack
     cls, _ = ATTACKS.get(kind)
     params = {k: getattr(a, k) for k in cls.options}
     s = attack_folder(kind, det, a.input, a.out, force=a.force, **params)
@@ -735,18 +725,13 @@ def cmd_experiment(a):
 
 
 def harden_args(p):
-    import typing
-
-    from .game.config import FLAGS, HardenConfig, harden_presets
+    from .game.config import FLAGS, harden_presets
+    from .options import add_flags
 
     p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
     p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
-    hints = typing.get_type_hints(HardenConfig)
-    for name, (text, low, open_, choices) in FLAGS.items():  # one spec: game/config.FLAGS
-        kind = hints[name]
-        typ = kind if low is None or kind is str else _number(kind, low, low_open=open_)
-        p.add_argument(f"--{name.replace('_', '-')}", type=typ, choices=choices, help=text)
+    add_flags(p, FLAGS, defaults=False)  # one spec: game/config.FLAGS (preset, then flags)
     p.add_argument("--round0", help="stc: start from the finished round 0 of this run (the "
                                     "plain stegos and wardens), a game that differs only in "
                                     "its adversarial settings")

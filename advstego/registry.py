@@ -4,20 +4,23 @@ A class joins its family with a decorator in its own module, `@HIDERS.register("
 the family's table names that module (`"lsb": "advstego.hiding.lsb"`): listing the names
 imports nothing, and looking one up imports its module only. So `--help` and a hider that
 needs no network never load torch.
-`create(name, **settings)` passes on the settings its constructor takes.
+A member lists its settings in `options` (name -> options.Option): `create(name,
+**settings)` checks them against it, refusing an unknown or out-of-range one by name, and
+builds the member with them (a family whose members take their settings later, as attacks
+do in run(), builds them bare).
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 
 from .errors import InputError
+from .options import check
 
 
 class Registry:
-    def __init__(self, family: str, members: dict[str, str]):
-        self.family = family
+    def __init__(self, family: str, members: dict[str, str], construct: bool = True):
+        self.family, self.construct = family, construct
         self.members = dict(members)  # name -> the module that registers it
         self._items: dict[str, tuple[type, dict]] = {}
 
@@ -43,9 +46,8 @@ class Registry:
         return self._items[name]
 
     def create(self, name: str, **settings):
-        """An instance; settings its constructor does not take are left out."""
-        cls, defaults = self.get(name)
-        params = inspect.signature(cls.__init__).parameters
-        takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        kw = {k: v for k, v in settings.items() if takes_any or k in params}
-        return cls(**{**kw, **defaults})
+        """An instance built with its checked settings (their defaults where not given) and
+        its fixed ones; an unknown or out-of-range setting is refused, by name."""
+        cls, fixed = self.get(name)
+        checked = check(f"{self.family} {name}", cls.options, settings)
+        return cls(**checked, **fixed) if self.construct else cls()

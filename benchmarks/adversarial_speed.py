@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from advstego.attacks.adversarial_costs import Adversary
+from advstego.attacks.strategy import load_adversary
 from advstego.data.corpus import Corpus
 from advstego.hiding.classical import StcHider
 
@@ -36,7 +36,7 @@ def main():
     covers = c.read_all(c.folder, files)
     secrets = [c.read(c.partner[f]) for f in files]
     plain = StcHider(payload=0.4, codec="jpeg")
-    adv = StcHider(payload=0.4, codec="jpeg", adversary=Adversary.load(a.wardens, scheme=a.scheme,
+    adv = StcHider(payload=0.4, codec="jpeg", adversary=load_adversary(a.wardens, scheme=a.scheme,
                                                                    steps=a.steps))
     plain.hide(covers[0], secrets[0]), adv.hide(covers[0], secrets[0])  # compile, warm up
     times, infos = {}, {}

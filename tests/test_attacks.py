@@ -86,7 +86,7 @@ def test_cli_attacks_write_pngs_and_csv(tmp_path, cli, lsb_detector):
             "--detector", model, "--in", src, "--out", tmp_path / "op")
     assert r.returncode == 0, r.stderr
     assert "flipped" in r.stdout
-    r = cli("attack", "fgsm", "--uint8", "--levels", "2", "--detector", model, "--in", src,
+    r = cli("attack", "fgsm-uint8", "--levels", "2", "--detector", model, "--in", src,
             "--out", tmp_path / "fg2")  # the earlier spelling
     assert r.returncode == 0 and list(csv.DictReader(open(tmp_path / "fg2" / "attack.csv"))) \
         and read_image(tmp_path / "fg2" / "0.png").shape == stegos[0].shape

@@ -1,5 +1,5 @@
 """The package's shape: no import cycle, and no module imports a higher layer
-(data -> hiding/embedding -> steganalysis -> attacks -> experiments -> cli)."""
+(data -> hiding/embedding -> steganalysis -> attacks -> game -> experiments -> cli)."""
 
 import ast
 from pathlib import Path
@@ -8,7 +8,7 @@ import advstego
 
 ROOT = Path(advstego.__file__).parent
 LAYERS = {"data": 1, "hiding": 2, "embedding": 2, "steganalysis": 3, "attacks": 4,
-          "experiments": 5, "cli": 6, "__main__": 6}
+          "game": 4.5, "experiments": 5, "cli": 6, "__main__": 6}
 
 
 def _module(path: Path) -> str:

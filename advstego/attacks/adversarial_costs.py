@@ -1,27 +1,25 @@
 """Adversarial embedding costs (ADV-EMB: Tang, Tan, Li, Huang, IEEE TIFS 2019) for STC.
 
 An attack inside the embedding: it needs the wardens, so it lives above steganalysis; the
-STC hider (hiding/classical.py) and the simulators (embedding/) take an Adversary made here.
+STC hider (hiding/classical.py) and the simulators (embedding/) take an adversary made here
+or by Backpack (backpack.py); strategy.py loads a strategy's wardens and builds either.
 
 The pool of CNN wardens scores an image by the smooth max over wardens of the margin
 logit(stego) − logit(cover); it is called a cover when every margin is below 0. Its gradient
 g with respect to the pixels says which ±1 change raises the score: where g > 0 a +1 change
 does, so in the adjustable group ρ+1 is multiplied by α and ρ−1 divided by α; where g < 0
-the other way round. The adjustable group is a keyed random fraction β of the elements.
+the other way round.
 
-One STC code over all elements carries the message (the receiver needs nothing new: it reads
-the syndrome, whatever the costs were). So where ADV-EMB embeds the common group first and
-takes the gradient at that intermediate stego, we take it at the plain stego (the whole
-message embedded with unmodulated costs) and embed the whole message again with the
-modulated costs. One gradient fools few stegos of a CNN warden (the changes are fixed in
-number; only their signs move, and the warden's gradient changes with them), so the
-gradients of successive stegos are summed, as iterative attacks do, before β is shrunk
-(Adversary.embed).
+scheme "published" (the default, Adversary.embed_published): as Tang et al. publish it —
+the message split (1 − σ) / σ over a keyed common group and adjustable group, the common
+part embedded first with the plain costs, the gradient taken at that intermediate stego,
+σ = 0.1 .. 0.9 ascending, the smallest fooling σ kept, the plain stego when none fools; the
+receiver reads both parts (a second head format). scheme "joint" (this toolkit's earlier
+variant, Adversary.embed): one STC code over all elements, the gradient at the plain stego
+summed over successive stegos, then a bisection on the adjustable share β.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 
@@ -44,51 +42,6 @@ def modulate(rho_p, rho_m, grad, group, alpha: float = ALPHA):
     return np.where(wet_p, rho_p, rp), np.where(wet_m, rho_m, rm)
 
 
-def warden_files(where) -> list[Path]:
-    """The warden files of a strategy: a folder of *.safetensors, or a harden run whose
-    strategy/ folder holds them."""
-    where = Path(where)
-    if (where / "strategy").is_dir():
-        where = where / "strategy"
-    files = sorted(where.glob("*.safetensors")) if where.is_dir() else []
-    if not files:
-        raise InputError(f"--wardens {where}: no warden files (*.safetensors) there; give a "
-                         "folder of wardens or an `advstego harden --method stc` run")
-    return files
-
-
-def strategy_settings(folder) -> dict:
-    """make_adversary's settings a harden run's strategy.json records (none: published)."""
-    import json
-
-    try:
-        info = json.loads((Path(folder) / "strategy.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    keep = {"scheme": str, "alpha": float, "search": int, "steps": int, "lr": float}
-    return {k: t(info[k]) for k, t in keep.items()
-            if k in info and isinstance(info[k], (str, int, float)) and (
-                k != "scheme" or info[k] in SCHEMES)}
-
-
-def shipped_strategy() -> Path:
-    """The wardens of the shipped adversarial strategy (documented in results/)."""
-    return Path(__file__).resolve().parent.parent / "models" / "stc-adversarial"
-
-
-def make_adversary(wardens, scheme: str = "published", alpha: float = ALPHA,
-                   search: int = SEARCH, steps: int = 20, lr: float = 0.1, seed: int = 0):
-    """The adversary of a scheme against these wardens: ADV-EMB (published, joint) or
-    Backpack (its steps and learning rate)."""
-    if scheme not in SCHEMES:
-        raise InputError(f"adversarial scheme {scheme!r}: known are {', '.join(SCHEMES)}")
-    if scheme == "backpack":
-        from .backpack import Backpack
-
-        return Backpack(wardens, steps=steps, lr=lr, seed=seed)
-    return Adversary(wardens, alpha, search, seed, scheme)
-
-
 class Adversary:
     """A pool of differentiable wardens and the search against them (ADV-EMB)."""
 
@@ -108,16 +61,6 @@ class Adversary:
         self.wardens, self.alpha, self.search, self.seed = list(wardens), alpha, search, seed
         for w in self.wardens:
             w.net.eval().requires_grad_(False)
-
-    @staticmethod
-    def load(where=None, **settings) -> "Adversary":
-        """The adversary (make_adversary's settings) against the wardens of a strategy folder
-        or harden run (None: the shipped strategy)."""
-        from ..steganalysis.detector import load_detector
-
-        files = warden_files(where or shipped_strategy())
-        return make_adversary([load_detector(f) for f in files],
-                              **{**strategy_settings(files[0].parent), **settings})
 
     def attack(self, cover, plain, rp, rm, embed, two_parts, key_seed: int, bits: int):
         """The adversarial stego of a cover, given its plain stego and costs: embed(ρ+1,

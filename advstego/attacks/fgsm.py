@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..images import from_tensor, to_tensor
+from ..options import Option
 from .base import Attack, AttackResult
 from .registry import ATTACKS
 
@@ -111,7 +112,7 @@ class Fgsm(Attack):
     """The paper's one FGSM step, rounded to uint8."""
     name = "fgsm"
     needs_gradients = True
-    options = {"eps": (float, 0.003, 0.0, "step on [0, 1]")}
+    options = {"eps": Option(float, 0.003, 0.0, "step on [0, 1]")}
 
     def run(self, detector, stegos, settings):
         return AttackResult(list(fgsm(detector, stegos, settings["eps"])), [0] * len(stegos))
@@ -123,8 +124,8 @@ class FgsmUint8(Attack):
     name = "fgsm-uint8"
     version = 2  # 2: steps by the max-scaled gradient (1: sign steps)
     needs_gradients = True
-    options = {"levels": (int, 2, 1, "L-inf budget in grey levels"),
-               "steps": (int, 60, 1, "most PGD steps per image")}
+    options = {"levels": Option(int, 2, 1, "L-inf budget in grey levels"),
+               "steps": Option(int, 60, 1, "most PGD steps per image")}
 
     def run(self, detector, stegos, settings):
         adv, steps = fgsm_uint8(detector, stegos, settings["levels"], settings["steps"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..options import Option
 from .base import Attack, AttackResult
 from .registry import ATTACKS
 
@@ -15,8 +16,8 @@ from .registry import ATTACKS
 class RandomNoise(Attack):
     """Control: uniform random ±levels noise, no detector query"""
     name = "noise"
-    options = {"levels": (int, 2, 1, "L-inf budget in grey levels"),
-               "seed": (int, 0, None, "noise seed")}
+    options = {"levels": Option(int, 2, 1, "L-inf budget in grey levels"),
+               "seed": Option(int, 0, None, "noise seed")}
 
     def run(self, detector, stegos, settings):
         rng = np.random.default_rng(settings["seed"])

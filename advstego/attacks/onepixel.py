@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..options import Option
 from .base import Attack, AttackResult
 from .registry import ATTACKS
 
@@ -61,10 +62,10 @@ class OnePixel(Attack):
     """Black box: differential evolution on p pixels, only P(stego) is queried."""
     name = "onepixel"
     chunk = 1
-    options = {"pixels": (int, 1, 1, "pixels changed"),
-               "maxiter": (int, 50, 1, "DE generations"),
-               "popsize": (int, 20, 1, "DE population multiplier"),
-               "seed": (int, 500, None, "DE seed")}
+    options = {"pixels": Option(int, 1, 1, "pixels changed"),
+               "maxiter": Option(int, 50, 1, "DE generations"),
+               "popsize": Option(int, 20, 1, "DE population multiplier"),
+               "seed": Option(int, 500, None, "DE seed")}
 
     def run(self, detector, stegos, settings):
         rs = [onepixel(detector.prob_stego, s, settings["pixels"], settings["maxiter"],

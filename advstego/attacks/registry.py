@@ -7,4 +7,4 @@ ATTACKS = Registry("attack", {
     "fgsm-uint8": "advstego.attacks.fgsm",
     "onepixel": "advstego.attacks.onepixel",
     "noise": "advstego.attacks.noise",
-})
+}, construct=False)  # an attack takes its settings in run()

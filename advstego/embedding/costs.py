@@ -13,7 +13,17 @@ import functools
 import numpy as np
 
 WET = 10 ** 8  # conseal's wet cost for S-UNIWARD
-COSTS = ("suniward", "wow", "hill")  # the cost functions: the one table of their names
+# the cost functions, the one table of their names: name -> (2-D uint8 image) -> (ρ+1, ρ−1)
+# with wet costs (WET) where a change would clip. A new cost is one function with @cost here.
+COSTS: dict = {}
+
+
+def cost(name: str):
+    """Function decorator: a cost function joins COSTS under name."""
+    def add(fn):
+        COSTS[name] = fn
+        return fn
+    return add
 
 
 # The Daubechies-8 high-pass filter to conseal's ten decimals (conseal.tools.spatial.
@@ -61,6 +71,7 @@ def suniward(x: np.ndarray, sigma: float = 1.0) -> np.ndarray:
     return rho
 
 
+@cost("suniward")
 def suniward_adjusted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ρ+1, ρ−1) as conseal.suniward.compute_cost_adjusted: wet where a change would clip."""
     rho = suniward(x)
@@ -71,10 +82,23 @@ def suniward_adjusted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return plus, minus
 
 
-def cost_adjusted(x: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ρ+1, ρ−1) of a 2-D uint8 image for method: suniward | wow | hill."""
-    if method == "suniward":
-        return suniward_adjusted(x)
-    import conseal
+def _conseal(module: str):
+    def adjusted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import conseal
 
-    return getattr(conseal, method).compute_cost_adjusted(x)
+        return getattr(conseal, module).compute_cost_adjusted(x)
+    adjusted.__doc__ = f"(ρ+1, ρ−1) of conseal's {module.upper()}, wet where a change would clip."
+    return adjusted
+
+
+cost("wow")(_conseal("wow"))
+cost("hill")(_conseal("hill"))
+
+
+def cost_adjusted(x: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ρ+1, ρ−1) of a 2-D uint8 image with a cost function of COSTS."""
+    if method not in COSTS:
+        from ..errors import InputError
+
+        raise InputError(f"unknown cost {method!r}; known: {', '.join(COSTS)}")
+    return COSTS[method](x)

@@ -30,10 +30,15 @@ class Stages:
         self.ran, self.reused = [], []
         self.invocation = 0  # which invocation of the run made a stage (set by the caller)
 
+    @staticmethod
+    def folder(root, name: str) -> Path:
+        """The folder of a run's stage (whether it finished or not)."""
+        return Path(root) / "stages" / name
+
     def seconds(self, name: str) -> float | None:
         """How long the stage took the last time it ran (whatever its settings were then):
         the cost to plan the next run by."""
-        marker = self.root / "stages" / name / "stage.json"
+        marker = self.folder(self.root, name) / "stage.json"
         try:
             return float(json.loads(marker.read_text())["seconds"])
         except (OSError, ValueError, KeyError, TypeError):

@@ -16,7 +16,6 @@ drift. Unknown keys and wrong types are refused by name before any work; keys st
 from __future__ import annotations
 
 import copy
-import inspect
 import json
 import types
 import typing
@@ -24,6 +23,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import InputError
+from ..options import types as option_types
 from .preset_files import read_preset, uncommented
 
 PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
@@ -114,28 +114,10 @@ def _check_section(cfg: dict, sch: dict, where: str):
             _check_value(name, k, v, want)
 
 
-def _default_type(default) -> tuple:
-    if isinstance(default, bool):
-        return (bool,)
-    if isinstance(default, int):
-        return (int,)
-    if isinstance(default, float):
-        return NUMBER
-    if isinstance(default, str):  # a name, or "automatic" where a number may stand
-        return (str, int, float)
-    return (object,)
-
-
-def _row_settings(cls, name: str, row: dict, extra: dict):
-    """A row's settings: the member's own (options, or constructor parameters) + extra."""
-    opts = getattr(cls, "options", None)
-    if opts is None:  # a detector: its constructor's parameters, typed by their defaults
-        params = inspect.signature(cls.__init__).parameters
-        opts = {p: _default_type(v.default) for p, v in params.items()
-                if p not in ("self", "seed", "device")}
-    else:
-        opts = {k: (NUMBER if t is float else (t,)) for k, (t, *_) in opts.items()}
-    known = {**opts, **extra}
+def _row_settings(cls, name: str, row: dict, extra: dict, run_wide=()):
+    """A row's settings: the member's own (its options, but those the run sets) + extra."""
+    own = {k: v for k, v in option_types(cls.options).items() if k not in run_wide}
+    known = {**own, **extra}
     for k, v in row.items():
         if k not in known:
             raise InputError(f"config: unknown key {name}.{k!r}; known here: {', '.join(known)}")
@@ -172,7 +154,7 @@ def _check_rows(cfg: dict):
         _row_settings(cls, name, row, trainable)
     for section in ("wardens", "transfer"):
         for name, cls, row in each(section, "detector", DETECTORS):
-            _row_settings(cls, name, row, {})
+            _row_settings(cls, name, row, {}, run_wide=("seed", "device"))
     for name, cls, row in each("attacks", "attack", ATTACKS):
         _row_settings(cls, name, row, {"images": (int,), "retrain": (bool,)})
     for label, row in cfg.get("baselines", {}).items():
@@ -182,14 +164,14 @@ def _check_rows(cfg: dict):
                              f"{' | '.join(METHODS)}, \"payload\": bpp[, \"key\": n]}}")
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
-    from ..hiding.registry import COSTS
+    from ..hiding.registry import ADVERSARIAL
     from ..game.config import HardenConfig
 
     game = {**dataclass_schema(HardenConfig), "preset": (str,)}
     for label, row in cfg.get("games", {}).items():
-        if not isinstance(row, dict) or row.get("method", COSTS) != COSTS:
+        if not isinstance(row, dict) or row.get("method", ADVERSARIAL) != ADVERSARIAL:
             raise InputError(f"config: games.{label} must be an object of harden settings "
-                             f"(method {COSTS})")
+                             f"(method {ADVERSARIAL})")
         _check_section(row, game, f"games.{label}.")
     for section in ("hiders", "attacks"):
         if section in cfg and not cfg[section]:

@@ -8,14 +8,14 @@ import numpy as np
 from PIL import Image
 
 from ..data.sources import sample_photos
-from ..attacks.adversarial_costs import Adversary
+from ..attacks.strategy import load_adversary
 from ..hiding.classical import StcHider
 from ..hiding.evaluate import evaluate, table1_text
 from ..hiding.lsb import LsbHider
 from ..hiding.model import HidingModel
 from ..images import read_image, write_image
 from ..metrics import psnr
-from .pipeline import run_experiment
+from .pipeline import corpus_folder, run_experiment
 from .config import load_config
 from .report import tables_text
 
@@ -56,7 +56,7 @@ def run_demo(out):
     print(f"  {out}/cover.png + secret.png -> stc-stego.png ({psnr(cover, stego):.2f} dB) -> "
           f"stc-revealed.png ({psnr(secret, revealed):.2f} dB): the secret as "
           f"{info['codec'].upper()}, embedded by STC with S-UNIWARD costs at 0.4 bpp")
-    adv = StcHider(payload=0.4, adversary=Adversary.load())  # the shipped wardens
+    adv = StcHider(payload=0.4, adversary=load_adversary())  # the shipped wardens
     stego_adv, info = adv.hide_info(cover, secret)
     write_image(out / "stc-adv-stego.png", stego_adv)
     stego_adv = read_image(out / "stc-adv-stego.png", "gray")
@@ -71,7 +71,7 @@ def run_demo(out):
           "SRM+FLD and CNN wardens, FGSM and One Pixel attacks, report")
     r = run_experiment(load_config("quick"), out / "experiment", device="cpu")
     print(tables_text(r))
-    corpus = out / "experiment" / "stages" / "corpus" / "corpus"
+    corpus = corpus_folder(out / "experiment")
     print("\n[demo] 3. the shipped model and LSB-4 on the same held-out pairs")
     print(table1_text([evaluate(model, corpus), evaluate(LsbHider(4), corpus)]))
     print(f"\n[demo] report: {out / 'experiment' / 'report.html'}")

@@ -30,7 +30,7 @@ from ..embedding import simulate
 from ..hiding.config import make_config
 from ..hiding.evaluate import fidelity
 from ..hiding.model import SHIPPED, builtin_path
-from ..hiding.registry import COSTS, load_hider
+from ..hiding.registry import ADVERSARIAL, load_hider
 from ..hiding.small import SmallSecret
 from ..hiding.train import train
 from ..errors import InputError
@@ -38,9 +38,11 @@ from ..files import write_text_atomic
 from ..images import read_image, write_image
 from ..metrics import mse, psnr_from_mse
 from ..progress import progress
+from ..steganalysis.registry import DETECTORS
 from ..steganalysis.detector import (arm, build_detector, control_halves, fit_and_measure,
                                      measure, seed_mean)
 from .cache import Stages
+from .provenance import busy_seconds, invocations, past_invocations, stage_times
 from ..game.tables import load_game
 from ..game.play import harden
 from .config import ROLES, control_rows
@@ -114,6 +116,11 @@ def _row(row: dict, key: str) -> tuple[str, dict]:
 
 # ---- stages, in order -------------------------------------------------------------------
 
+def corpus_folder(run) -> Path:
+    """The corpus a run prepared (its corpus stage's)."""
+    return Stages.folder(run, "corpus") / "corpus"
+
+
 def make_corpus(ex: Experiment) -> tuple[Corpus, Done]:
     d = ex.cfg["data"]
 
@@ -133,7 +140,7 @@ def make_corpus(ex: Experiment) -> tuple[Corpus, Done]:
     source = f"{d['source']}:{d['root']}" if "root" in d else d["source"]
     sources = fingerprint(photos_for(source))  # a changed photo rebuilds the corpus
     done = ex.stage("corpus", "corpus", {**d, "sources": sources}, [], build)
-    return Corpus(done.folder / "corpus"), done
+    return Corpus(corpus_folder(ex.out)), done
 
 
 def train_hider(ex: Experiment, corpus: Corpus, corpus_done: Done, label: str,
@@ -229,23 +236,26 @@ def _splits(corpus: Corpus, folder) -> dict:
     return {s: corpus.read_all(folder, corpus.files(s)) for s in SPLITS}
 
 
+def stage_owners(ex: Experiment, stegos: dict, hc) -> dict:
+    """The rank of each stage of the wardens' group (every detect stage, the control, and
+    the game where there is one), longest first: a round of the game costs about five detect
+    stages where never measured (committed offline run: 3,959 s for its three rounds beside
+    detect stages of about 225 s)."""
+    names = [f"detect-{slug(k)}" for k in stegos] + ["control"] + (["harden"] if hc else [])
+    return ex.stages.owners(names, {"harden": 5.0 * (hc.rounds + 1)} if hc else {})
+
+
 def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dict,
-                  beside: dict = None) -> dict:
+                  owners: dict) -> dict:
     """Table 2: both wardens (SRM, CNN) trained from scratch on each method's training
     stegos, selected on the validation photos' stegos, tested on the test photos; the
     attacked row's also meets the transfer wardens. label -> Done (its folder holds them).
-    beside: other stages started in the same group, name -> (start(owner) -> Done, their
-    cost in detect stages where never measured), so that the ranks share them all, longest
-    first."""
-    cfg, covers, beside = ex.cfg, _splits(corpus, corpus.folder), beside or {}
+    owners: stage_owners."""
+    cfg, covers = ex.cfg, _splits(corpus, corpus.folder)
     photos = [corpus.photo[f] for f in corpus.files("test")] * 2  # covers, then stegos
     if ex.ranks.world > 1:
         share_features(ex, corpus, corpus_done, stegos)
     out = {}
-    owners = ex.stages.owners([f"detect-{slug(k)}" for k in stegos] + ["control", *beside],
-                              {n: w for n, (_, w) in beside.items()})
-    for name, (start, _) in beside.items():
-        out[name] = start(owners[name])
     for label, st in stegos.items():  # each method's wardens on one rank, longest first
         transfer = cfg.get("transfer", {}) if label == cfg["attacked"] else {}
 
@@ -288,10 +298,10 @@ def share_features(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: di
     """Under torchrun: each rank extracts the features (SRM) of its share of every image the
     feature warden reads; the feature cache on disk then serves them to the rank that
     trains. A stage of its own, so that its time is in the stage table."""
-    det = warden(ex, ex.cfg["wardens"]["SRM"],
-                 workers=max(1, (os.cpu_count() or 1) // ex.ranks.world))
-    if not det.extracts_features:
+    row = ex.cfg["wardens"]["SRM"]
+    if not DETECTORS.get(row["detector"])[0].extracts_features:
         return
+    det = warden(ex, row, workers=max(1, (os.cpu_count() or 1) // ex.ranks.world))
     files = [f for s in SPLITS for f in corpus.files(s)]
     jobs = [corpus.folder / f for f in files] + [d.folder / f for d in stegos.values()
                                                   for f in files]
@@ -429,7 +439,7 @@ def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
     for label, row in (ex.cfg.get("games") or {}).items():
         if corpus.mode != "gray":
             raise InputError("config: games play on gray corpora for now")
-        spec = {**row, "method": COSTS}
+        spec = {**row, "method": ADVERSARIAL}
         hc = harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
         work = ex.out / "games" / hashlib.sha1(json.dumps(
             [game_settings(hc), corpus_done.key, VERSIONS["harden"]], sort_keys=True,
@@ -444,77 +454,6 @@ def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
 
 
 # ---- results ------------------------------------------------------------------------------
-
-def stage_times(ex: Experiment, corpus: Corpus, ran: list) -> dict:
-    """Seconds each stage took in the invocation that made it (a reused stage keeps its
-    time), the ranks it ran on, and how many images it handled where it handles images one
-    by one. ran: the stages any rank ran in this invocation."""
-    n = sum(len(corpus.files(s)) for s in SPLITS)
-    out = {}
-    for name, d in ex.done.items():
-        meta = json.loads((d.folder / "stage.json").read_text())
-        res, images = meta["result"], None
-        if name.startswith("stegos-"):
-            images = res["stegos"]
-        elif name == "srm-features":
-            images = res["images"]
-        elif name.startswith("attack-"):
-            images = res["images_attacked"]
-        elif name.startswith("detect-") or name == "control":
-            images = 2 * n
-        out[name] = {"seconds": round(meta.get("seconds", 0.0), 2), "images": images,
-                     "seconds_per_image": round(meta["seconds"] / images, 4) if images else None,
-                     "ranks": meta.get("ranks"), "rank": meta.get("rank"),
-                     "invocation": meta.get("invocation"), "reused": name not in ran}
-    return out
-
-
-def past_invocations(out: Path) -> list[dict]:
-    """The invocations recorded in invocations.json, and any that made stages but never got
-    there (killed): those are rebuilt from their stages' files, from the first stage's start
-    to the last one's seal, a lower bound of their wall time (marked interrupted)."""
-    path = out / "invocations.json"
-    past = json.loads(path.read_text()) if path.exists() else []
-    known, spans = {p["invocation"] for p in past}, {}
-    for marker in sorted((out / "stages").glob("*/stage.json")):
-        meta = json.loads(marker.read_text())
-        k = meta.get("invocation")
-        if k is None or k in known:
-            continue
-        end = marker.stat().st_mtime
-        span = spans.setdefault(k, {"start": end, "end": end, "ranks": 1, "stages": []})
-        span["start"] = min(span["start"], end - meta.get("seconds", 0.0))
-        span["end"] = max(span["end"], end)
-        span["ranks"] = max(span["ranks"], meta.get("ranks") or 1)
-        span["stages"].append(marker.parent.name)
-    for k, sp in sorted(spans.items()):
-        past.append({"invocation": k, "ranks": sp["ranks"],
-                     "wall_seconds": round(sp["end"] - sp["start"], 1),
-                     "stages_ran": sp["stages"], "interrupted": True,
-                     "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(sp["start"]))})
-    return sorted(past, key=lambda p: p["invocation"])
-
-
-def invocations(ex: Experiment, past: list, wall: float, ran: list) -> list[dict]:
-    """Every invocation of this run folder so far, this one appended (rank 0 writes it):
-    the whole run's wall time is their sum, whatever a resume reused."""
-    this = {"invocation": ex.stages.invocation, "ranks": ex.ranks.world,
-            "wall_seconds": round(wall, 1), "stages_ran": ran,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - wall))}
-    return [*past, this]
-
-
-def busy_seconds(stages: dict, invocation: int, world: int) -> list[float]:
-    """Seconds each rank spent in the stages it ran alone in this invocation (the stages all
-    ranks share count for every rank): how well the ranks were balanced."""
-    busy = [0.0] * world
-    for v in stages.values():
-        if v["reused"] or v["invocation"] != invocation:
-            continue
-        for r in (range(world) if v["ranks"] == world and world > 1 else [v["rank"] or 0]):
-            busy[r] += v["seconds"]
-    return [round(b, 1) for b in busy]
-
 
 def simulated_rows(methods: dict) -> dict:
     """Baseline label -> the Table 1 row it is placed at on the frontier: a hider with the
@@ -565,12 +504,11 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     stegos = make_stegos(ex, corpus, corpus_done, methods)
     table1 = measure_fidelity(ex, corpus, methods, stegos)
     hc = _harden_settings(ex, corpus)
-    # a round of the game costs about five detect stages or more (committed offline run:
-    # 3,959 s for its three rounds beside detect stages of about 225 s)
-    beside = {"harden": (lambda owner: harden_hider(ex, corpus, corpus_done, hc, owner),
-                         5.0 * (hc.rounds + 1))} if hc else {}
-    detect = train_wardens(ex, corpus, corpus_done, stegos, beside)
-    hardening = {"config": asdict(hc), **detect.pop("harden").result} if hc else None
+    owners = stage_owners(ex, stegos, hc)  # the game runs on its rank beside the wardens
+    game = harden_hider(ex, corpus, corpus_done, hc, owners["harden"]) if hc else None
+    detect = train_wardens(ex, corpus, corpus_done, stegos, owners)
+    hardening = ({"config": asdict(hc), **_finished(ex, {"harden": game})["harden"].result}
+                 if hc else None)
     attacked = cfg["attacked"]
     attacks = attack_stegos(ex, corpus, methods[attacked].hider, stegos[attacked],
                             detect[attacked])

@@ -6,11 +6,13 @@ common settings and its player's, so a GAN-only field never splits an STC game. 
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import InputError
-from ..embedding.costs import COSTS as COST_NAMES
-from ..hiding.registry import COSTS, TRAINABLE
+from ..options import Option, convert
+from ..embedding.costs import COSTS
+from ..hiding.registry import ADVERSARIAL, TRAINABLE
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
 
 
@@ -65,7 +67,7 @@ class HardenConfig:
 
 # each player's own fields; every other field is common to the game
 MOVES = {TRAINABLE: ("model", "steps", "batch", "crop", "lr", "la", "lc", "l_adv", "tau"),
-         COSTS: ("payload", "cost", "codec", "key", "alpha", "scheme", "search", "play",
+         ADVERSARIAL: ("payload", "cost", "codec", "key", "alpha", "scheme", "search", "play",
                  "backpack_steps", "backpack_lr")}
 
 
@@ -77,15 +79,21 @@ ROUND0_FREE = ("alpha", "scheme", "search", "play", "backpack_steps", "backpack_
 BEFORE = {"scheme": "joint", "play": "pool"}
 
 
-# field -> (help, minimum (None: any), the minimum excluded?, choices): the flags of
-# `advstego harden` and the checks of make_config
-FLAGS = {
+def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
+    """The field's option: its type and default from the dataclass, the rest given here."""
+    f = next(f for f in fields(HardenConfig) if f.name == name)
+    typ = typing.get_type_hints(HardenConfig)[name]
+    return Option(typ, f.default, minimum, text, choices, above)
+
+
+# field -> Option (options.py): the flags of `advstego harden` and the checks of make_config
+_FLAGS = {
     "method": ("gan: fine-tune the deep hider (default); stc: adversarial STC costs", None,
-               False, (TRAINABLE, COSTS)),
+               False, (TRAINABLE, ADVERSARIAL)),
     "model": ("gan: the starting hider, a shipped name (v2, v1) or a model file", None, False,
               None),
     "payload": ("stc: bits per pixel of the compressed secret", 0, True, None),
-    "cost": ("stc: the costs modulated", None, False, COST_NAMES),
+    "cost": ("stc: the costs modulated", None, False, tuple(COSTS)),
     "codec": ("stc: the secret's codec (auto: the best within the bytes)", None, False,
               ("auto", "jpeg", "webp", "avif", "jxl")),
     "key": ("stc: the embedding key (another key: an A/A control)", None, False, None),
@@ -121,6 +129,8 @@ FLAGS = {
     "warden_easy": ("the curriculum's payload", 0, True, None),
     "seed": ("seed of the wardens and the search", None, False, None),
 }
+FLAGS = {k: _flag(k, text, low, above, choices) for k, (text, low, above, choices)
+         in _FLAGS.items()}
 
 
 def game_settings(cfg: HardenConfig) -> dict:
@@ -148,13 +158,8 @@ def make_config(preset: str = "quick", **overrides) -> HardenConfig:
         raise InputError(f"unknown harden settings: {', '.join(sorted(bad))}")
     cfg = HardenConfig(**{**vals, "preset": preset})
     cfg.wardens = tuple(cfg.wardens)
-    for name, (_, low, open_, choices) in FLAGS.items():
-        v = getattr(cfg, name)
-        if choices and v not in choices:
-            raise InputError(f"harden {name} {v!r}: known are {', '.join(choices)}")
-        if low is not None and (v <= low if open_ else v < low):
-            raise InputError(f"harden {name} {v}: must be {'above' if open_ else 'at least'} "
-                             f"{low}")
+    for name, opt in FLAGS.items():
+        setattr(cfg, name, convert("harden", name, opt, getattr(cfg, name)))
     if cfg.payload > 1.2:
         raise InputError(f"harden payload {cfg.payload}: give a payload in (0, 1.2]")
     return cfg

@@ -26,7 +26,7 @@ def _build(settings: dict, wardens: list, adversarial: dict, threads: int = 1):
     if wardens:
         import torch
 
-        from ..attacks.adversarial_costs import make_adversary
+        from ..attacks.strategy import make_adversary
         from ..steganalysis.detector import load_detector
 
         if threads:

@@ -30,7 +30,7 @@ from ..data.prepare import ALICE
 from ..errors import InputError
 from ..files import atomic_folder, write_text_atomic
 from ..hiding.evaluate import fidelity
-from ..hiding.registry import COSTS
+from ..hiding.registry import ADVERSARIAL
 from ..images import read_image, write_image
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector, measure, seed_mean)
@@ -148,7 +148,7 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
     run, its stegos (min-max: each image's choice among the rounds' candidates), fresh
     wardens, measurements."""
     cfg, t0 = game.cfg, time.perf_counter()
-    minmax = cfg.method == COSTS and cfg.play == "minmax"
+    minmax = cfg.method == ADVERSARIAL and cfg.play == "minmax"
     earlier = pool_files(run, k, cfg.wardens)
     # min-max: the move attacks the latest wardens; otherwise every earlier one
     attacked = earlier[-len(cfg.wardens):] if minmax else earlier
@@ -325,14 +325,14 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
         if (folder / "metrics.json").exists():  # finished earlier: resume after it
             row = json.loads((folder / "metrics.json").read_text())
             player.resume(folder)
-            if k == 0 and cfg.method == COSTS and cfg.play == "minmax":
+            if k == 0 and cfg.method == ADVERSARIAL and cfg.play == "minmax":
                 complete_round0(game, player, folder)
         else:
             with atomic_folder(folder) as tmp:
                 row = play_round(game, player, k, tmp, out, quiet)
         rows.append(row)
         write_outputs(out, rows, cfg)
-        if cfg.method == COSTS:
+        if cfg.method == ADVERSARIAL:
             write_strategy(out, rows, cfg)
         if not quiet:
             print(" | ".join(f"{k}={v}" for k, v in _csv_row(row, cfg).items()), flush=True)

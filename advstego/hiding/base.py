@@ -82,7 +82,7 @@ class Hider:
     name = "hider"
     cover_channels = 1
     secret_channels = 1
-    options: dict = {}  # command-line settings: name -> (type, default, minimum, help)
+    options: dict = {}  # its settings: name -> options.Option (type, default, minimum, help, choices)
     trainable = False  # an experiment row may train one (hiding/config.py)
     takes_adversarial_costs = False  # its embedding takes an Adversary's cost modulation
     any_secret_size = False  # carries a secret smaller than its cover as it is

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..embedding.costs import COSTS, cost_adjusted
 from ..errors import InputError
+from ..options import Option
 from . import codec as codecs
 from . import message as msg
 from .base import DEFAULT_KEY, Hider, as_batch, key_seed, unbatch
@@ -74,14 +75,15 @@ class StcHider(Hider):
     """the secret compressed (AVIF/JPEG XL/JPEG/WebP) and embedded by syndrome-trellis codes
 
     Secret compressed to `payload` bits per cover element (or at a fixed `quality`)."""
-    options = {"cost": (str, "suniward", None, "STC: suniward | wow | hill costs"),
-               "codec": (str, codecs.AUTO, None, "STC: the secret's codec: auto (the one that "
-                  f"decodes best within the payload) | {' | '.join(codecs.CODECS)}"),
-               "payload": (float, 0.4, None, "STC: bits per cover pixel (per channel for RGB); "
-                                             "the secret gets the best quality that fits"),
-               "quality": (int, None, None, "STC: a fixed codec quality instead"),
-               "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
-               "stc_h": (int, 10, None, "STC: constraint height (7..12)")}
+    options = {"cost": Option(str, "suniward", None, "STC: the costs", tuple(COSTS)),
+               "codec": Option(str, codecs.AUTO, None, "STC: the secret's codec: auto (the one "
+                               f"that decodes best within the payload) | "
+                               f"{' | '.join(codecs.CODECS)}", (codecs.AUTO, *codecs.CODECS)),
+               "payload": Option(float, 0.4, 0, "STC: bits per cover pixel (per channel for "
+                                 "RGB); the secret gets the best quality that fits", above=True),
+               "quality": Option(int, None, 1, "STC: a fixed codec quality instead"),
+               "key": Option(str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
+               "stc_h": Option(int, 10, 7, "STC: constraint height (7..12)")}
 
     @classmethod
     def from_options(cls, o, channels):

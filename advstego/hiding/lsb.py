@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from ..options import Option
 from .base import Hider, as_batch, check_pair, enlarge, unbatch
 from .registry import HIDERS
 
@@ -34,7 +35,7 @@ def lsb_reveal(stego: np.ndarray, bits: int) -> np.ndarray:
 @HIDERS.register("lsb")
 class LsbHider(Hider):
     """k-bit substitution of the secret's high bits"""
-    options = {"bits": (int, 4, 1, "LSB: bits per pixel (1..7)")}
+    options = {"bits": Option(int, 4, 1, "LSB: bits per pixel (1..7)")}
 
     @classmethod
     def from_options(cls, settings, channels):

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..images import from_tensor, to_tensor
+from ..options import Option
 from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
 from .registry import HIDERS
 
@@ -30,12 +31,14 @@ class HidingModel(Hider):
     Encoder + decoder of a trained GAN, with its JSON config."""
     trainable = True  # an experiment row may train one (hiding/config.py) instead of loading
     has_float_path = True  # hide_float / reveal_float: the stego before 8-bit rounding
-    options = {"model": (str, None, None, "a .safetensors hiding model, or a shipped one: "
-                         f"{', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by the cover)"),
-               "device": (str, "cpu", None, "cpu | cuda | auto"),
-               "key": (str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
-               "bf16": (bool, False, None, "bf16 autocast where the device has it natively "
-                                           "(AVX512-BF16/AMX CPU, CUDA GPU); ignored elsewhere")}
+    options = {"model": Option(str, None, None, "a .safetensors hiding model, or a shipped "
+                               f"one: {', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by "
+                               "the cover)"),
+               "device": Option(str, "cpu", None, "cpu | cuda | auto"),
+               "key": Option(str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
+               "bf16": Option(bool, False, None, "bf16 autocast where the device has it "
+                                                 "natively (AVX512-BF16/AMX CPU, CUDA GPU); "
+                                                 "ignored elsewhere")}
 
     @classmethod
     def from_options(cls, settings, channels):

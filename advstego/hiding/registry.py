@@ -1,12 +1,12 @@
 """The hider family: `@HIDERS.register(name)` on a Hider class, and its line here.
 
-Each class lists its command-line settings in `options` (name -> type, default, minimum,
-help) and builds itself from them with `from_options(settings, channels)`.
+Each class lists its settings in `options` (name -> options.Option) and builds itself from
+them, checked, with `from_options(settings, channels)`.
 """
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..options import check
 from ..registry import Registry
 
 HIDERS = Registry("hider", {
@@ -15,7 +15,7 @@ HIDERS = Registry("hider", {
     "stc": "advstego.hiding.classical",
 })
 
-TRAINABLE, COSTS = "gan", "stc"  # the hiders `advstego harden` plays: fine-tuned, adversarial costs
+TRAINABLE, ADVERSARIAL = "gan", "stc"  # the hiders `advstego harden` plays: fine-tuned, adversarial costs
 
 
 def hider_options() -> dict:
@@ -36,9 +36,4 @@ def load_hider(spec: str = "gan", channels: int = 1, **settings):
     elif spec not in HIDERS.members:
         spec, settings = "gan", {**settings, "model": spec}
     cls, _ = HIDERS.get(spec)
-    unknown = set(settings) - set(cls.options)
-    if unknown:
-        raise InputError(f"hider {spec}: unknown setting(s) {', '.join(sorted(unknown))}; "
-                         f"known: {', '.join(cls.options)}")
-    return cls.from_options({k: settings.get(k, v[1]) for k, v in cls.options.items()},
-                            channels)
+    return cls.from_options(check(f"hider {spec}", cls.options, settings), channels)

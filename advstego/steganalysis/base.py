@@ -19,6 +19,7 @@ class Detector:
     selected = None  # where a detector selects an epoch on validation photos: which one
     differentiable = False  # logits(x) with gradients: gradient attacks, adversarial costs
     extracts_features = False  # features(images): cached per image, shared by ranks
+    options: dict = {}  # its settings: name -> options.Option (Registry.create checks them)
 
     @classmethod
     def from_state(cls, tensors: dict, config: dict, where) -> "Detector":  # pragma: no cover

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..options import Option
 from .. import weights
 from ..distributed import pick_device
 from ..errors import InputError
@@ -103,6 +104,13 @@ def _augment_pairs(c, s, g):
 
 class CnnDetector(Detector):
     differentiable = True
+    options = {"width": Option(int, 0, 0, "channels of the first layers (0: the net's own)"),
+               "epochs": Option(int, 30, 1, "training epochs"),
+               "batch": Option(int, 16, 1, "pairs a step"),
+               "lr": Option(float, 1e-3, 0, "learning rate", above=True),
+               "seed": Option(int, 0, None, "initial weights and batches"),
+               "device": Option(str, "cpu", None, "cpu | cuda | auto"),
+               "channels": Option(int, 1, None, "1 gray, 3 RGB", (1, 3))}
     def __init__(self, arch="xunet", width=0, epochs=30, batch=16, lr=1e-3, seed=0,
                  device="cpu", channels=1):
         if arch not in NETS:

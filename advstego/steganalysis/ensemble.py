@@ -8,6 +8,7 @@ import torch
 
 from .. import weights
 from ..errors import InputError
+from ..options import Option, int_or_auto
 from .base import Detector
 from .features import srm_features
 from .registry import DETECTORS
@@ -20,8 +21,16 @@ FEATURE_ORDER = "submodels-sorted"  # see srm.features
 @DETECTORS.register("srmq1-fld", q1=True)
 class SrmFld(Detector):
     extracts_features = True
+    options = {"seed": Option(int, 0, None, "the ensemble's random subspaces"),
+               "workers": Option(int, 0, 0, "feature processes (0: one a core)"),
+               "L": Option(int_or_auto, "automatic", 1, "base learners (automatic: "
+                           "sealwatch's out-of-bag search)"),
+               "d_sub": Option(int_or_auto, "automatic", 1, "features a base learner "
+                               "(automatic: searched)"),
+               "device": Option(str, "cpu", None, "ignored: features and FLD run on the CPU")}
+
     def __init__(self, q1: bool = False, seed: int = 0, workers: int = 0,
-                 L="automatic", d_sub="automatic"):
+                 L="automatic", d_sub="automatic", device="cpu"):
         self.q1, self.seed, self.workers = q1, seed, workers
         self.L, self.d_sub = L, d_sub  # "automatic": sealwatch's OOB-driven search
         self.name = "srmq1-fld" if q1 else "srm-fld"

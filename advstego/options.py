@@ -1,0 +1,120 @@
+"""One option spec for every family (hiders, detectors, attacks, costs): a member lists its
+settings in `options`, name -> Option(type, default, minimum, help, choices, above).
+
+From that one spec: `check` fills defaults and refuses an unknown, mistyped, out-of-range
+or unlisted setting by name (Registry.create, load_hider, Attack.settings); `add_flags`
+makes the command-line flags (with their limits); `types` gives the experiment config's
+schema. No torch here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable, NamedTuple
+
+from .errors import InputError
+
+
+class Option(NamedTuple):
+    type: Callable           # int, float, str, bool, or a converter (int_or_auto)
+    default: object
+    minimum: float | None = None  # None: any
+    help: str = ""
+    choices: tuple | None = None
+    above: bool = False      # the minimum itself is refused (a value must be above it)
+
+
+def int_or_auto(v):
+    """An integer, or "automatic" (the library searches for it)."""
+    if v == "automatic":
+        return v
+    if isinstance(v, float) and not v.is_integer():
+        raise ValueError(v)
+    return int(v)
+
+
+def _name(typ) -> str:
+    return {int_or_auto: "an integer or 'automatic'"}.get(typ, getattr(typ, "__name__", "a value"))
+
+
+def _value(opt: Option, v):
+    """v as the option's type within its limits, or ValueError("must be ...")."""
+    if v is None and opt.default is None:
+        return None
+    if opt.type is bool:
+        if not isinstance(v, bool):
+            raise ValueError("must be true or false")
+    else:
+        if isinstance(v, bool) or (opt.type in (int, float) and isinstance(v, str)):
+            raise ValueError(f"must be {_name(opt.type)}")
+        try:
+            if opt.type is int and isinstance(v, float) and not v.is_integer():
+                raise ValueError(v)
+            v = opt.type(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be {_name(opt.type)}") from None
+    if isinstance(v, float) and v != v:
+        raise ValueError("must be a number, not nan")
+    if opt.minimum is not None and isinstance(v, (int, float)) and not isinstance(v, bool) \
+            and (v <= opt.minimum if opt.above else v < opt.minimum):
+        raise ValueError(f"must be {'above' if opt.above else 'at least'} {opt.minimum}")
+    if opt.choices and v not in opt.choices:
+        raise ValueError(f"must be one of {', '.join(map(str, opt.choices))}")
+    return v
+
+
+def convert(owner: str, key: str, opt: Option, v):
+    """v as the option's type, checked against its minimum and choices (InputError)."""
+    try:
+        return _value(opt, v)
+    except ValueError as exc:
+        raise InputError(f"{owner}: {key} {v!r} {exc}") from None
+
+
+def check(owner: str, options: dict, given: dict) -> dict:
+    """Every option's value: given ones converted and checked, the rest their defaults; a
+    name not in options is refused, with the known ones."""
+    unknown = sorted(set(given) - set(options))
+    if unknown:
+        raise InputError(f"{owner}: unknown setting{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(map(repr, unknown))}; known: {', '.join(options) or 'none'}")
+    return {k: convert(owner, k, o, given[k]) if k in given else o.default
+            for k, o in options.items()}
+
+
+def flag_type(opt: Option):
+    """An argparse type for the option: its conversion and limits, an error in one line."""
+    def parse(text):
+        try:
+            return _value(opt, text if opt.type in (str, int_or_auto) or text == "automatic"
+                          else _number(text, opt.type))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
+    parse.__name__ = _name(opt.type)
+    return parse
+
+
+def _number(text: str, typ):
+    try:
+        return typ(text)
+    except ValueError:
+        raise ValueError(f"must be {_name(typ)}") from None
+
+
+def add_flags(parser, options: dict, prefix: str = "", defaults: bool = True):
+    """A flag a setting (--name-with-dashes): a switch for bool, else typed and limited."""
+    for k, o in options.items():
+        flag = "--" + k.replace("_", "-")
+        if o.type is bool:
+            parser.add_argument(flag, action="store_true", help=prefix + o.help)
+        else:
+            parser.add_argument(flag, type=flag_type(o), choices=o.choices,
+                                default=o.default if defaults else None, help=prefix + o.help)
+
+
+def types(options: dict) -> dict:
+    """name -> the JSON types a config may give it (the experiment config's schema)."""
+    number = (int, float)
+    return {k: (bool,) if o.type is bool else number if o.type is float else
+            (int,) if o.type is int else (str, int) if o.type is int_or_auto else (str,)
+            for k, o in options.items()}
