@@ -139,6 +139,33 @@ def _f(v, fmt=".3f"):
     return "–" if v is None else format(v, fmt)
 
 
+def figure(comparisons: list, path: Path):
+    """ΔPE of each arm against P0 with its 95% interval, one panel per judge."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    judges = list(dict.fromkeys(c["warden"] for c in comparisons))
+    arms = list(dict.fromkeys(c["b"] for c in comparisons))
+    fig, axes = plt.subplots(1, len(judges), figsize=(4.2 * len(judges), 0.5 * len(arms) + 1.4),
+                             sharey=True, squeeze=False)
+    for ax, judge in zip(axes[0], judges):
+        for i, arm_ in enumerate(arms):
+            c = next(x for x in comparisons if x["b"] == arm_ and x["warden"] == judge)
+            color = "tab:green" if c["low"] > 0 else "tab:red" if c["high"] < 0 else "tab:gray"
+            ax.errorbar(c["diff"], i, xerr=[[c["diff"] - c["low"]], [c["high"] - c["diff"]]],
+                        fmt="o", color=color, capsize=3)
+        ax.axvline(0, color="k", lw=0.6)
+        ax.set_title(f"retrained {judge}")
+        ax.set_xlabel("ΔPE against P0 (95% interval by photo)")
+    axes[0][0].set_yticks(range(len(arms)))
+    axes[0][0].set_yticklabels([x.split(":")[0] for x in arms])
+    axes[0][0].invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 def report(a):
     gs = {n: load_game(a.out / n) for n in ("plain", "aa", "positive", "published", "minmax",
                                              "backpack") if (a.out / n).exists()}
@@ -203,6 +230,7 @@ def report(a):
                 dst = a.report / name / f.relative_to(a.out / name)
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(f, dst)
+    figure(out["comparisons"], a.report / "study.png")
     (a.report / "study.json").write_text(json.dumps(out, indent=1) + "\n")
     (a.report / "study.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))

@@ -369,8 +369,28 @@ def games_summary() -> str:
     return "\n".join(md + ["", NO_INTERVAL])
 
 
+def study_summary() -> str:
+    """The front door's answer: each adversarial arm of the pre-registered study against
+    plain costs, paired on the same test photos, by judge (results/study/study.json)."""
+    path = ROOT / "results" / "study" / "study.json"
+    if not path.exists():
+        return "(not run)"
+    s = json.loads(path.read_text())
+    rows = {}
+    for c in s["comparisons"]:
+        rows.setdefault(c["b"], {})[c["warden"]] = c
+    md = [f"| arm − P0 (S-UNIWARD 0.4 bpp), {s['photos']} test photos, judges retrained | "
+          "ΔPE SRM+FLD [95%] | ΔPE Xu-Net [95%] |", "|---|---|---|"]
+    for arm, by in rows.items():
+        cells = [f"{c['diff']:+.3f} [{c['low']:+.3f}, {c['high']:+.3f}]: {c['answer']}"
+                 for c in (by["SRM+FLD"], by["Xu-Net"])]
+        md.append(f"| {arm} | {cells[0]} | {cells[1]} |")
+    return "\n".join(md)
+
+
 TABLES = {
     "summary": summary,
+    "study-summary": study_summary,
     "speed-targets": speed_targets,
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
     "cli-speed": lambda: verbatim("results/cli_speed.txt"),

@@ -36,7 +36,11 @@ def test_harden_rounds_change_the_hider_the_warden_and_the_loss(tmp_path, cli, t
     for x in m:
         assert 20 < x["stego_psnr"] < 60 and x["secret_psnr"] > 10
     assert (out / "report.md").read_text().count("\n| ") == 4  # header + 3 rounds
-    assert len(list((out / "round-2" / "test").glob("*.png"))) > 0
+    from advstego.data.corpus import Corpus
+
+    n_test = len(Corpus(tiny_corpus).files("test"))  # every test pair's stego, each round
+    assert n_test and all(len(list((out / f"round-{k}" / "test").glob("*.png"))) == n_test
+                          for k in range(3))
 
 
 def test_harden_bad_input(tmp_path, cli, tiny_corpus):
