@@ -41,8 +41,22 @@ def test_each_image_keeps_the_candidate_its_worst_warden_scores_lowest():
     assert choose_per_image(q).tolist() == [2, 2, 2]
     q[2, :, 1] = 0.3  # a tie between round 0 and round 2: the earlier (plain) one
     assert choose_per_image(q).tolist()[1] == 0
+    # every candidate beyond the last cover (quantile 1): told apart by how far (robust z)
+    q1 = np.ones((3, 2, 1))
+    z = np.array([[[6.0], [2.0]], [[3.0], [4.0]], [[5.0], [1.0]]])  # worst: 6, 4, 5
+    assert choose_per_image(q1, z).tolist() == [1]
+    assert choose_per_image(q1).tolist() == [0]  # no z: the earliest
     with pytest.raises(ValueError):
         choose_per_image(np.zeros((2, 3)))
+
+
+def test_cover_z_measures_the_distance_beyond_the_covers():
+    from advstego.game.rules import cover_z
+
+    covers = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    z = cover_z(covers, [2.0, 10.0, 20.0])
+    assert z[0] == 0 and 0 < z[1] < z[2]  # beyond every cover, yet ordered
+    assert cover_z(np.zeros(4), [1.0]).tolist() == [1.0]  # no spread: unit scale
 
 
 def test_backpack_lambda_carries_the_payload_and_its_gradient_is_implicit():

@@ -36,7 +36,8 @@ from ..steganalysis.detector import (build_detector, control_halves, detection_s
                                      fit_and_measure, load_detector, measure, seed_mean)
 from .config import ROUND0_FREE, HardenConfig, game_settings, same_game
 from .players import _f, player_for
-from .rules import best_round, choose_per_image, cover_quantile, pe_fresh, pe_worst_fresh
+from .rules import (best_round, choose_per_image, cover_quantile, cover_z, pe_fresh,
+                    pe_worst_fresh)
 
 
 def _pe(det, covers, stegos) -> float:
@@ -126,9 +127,10 @@ def choose(game: Game, run: Path, k: int, st: dict) -> tuple[dict, dict]:
     on_covers = [w.scores(calib) for w in wardens]
     out, kept = {}, {}
     for s in st:
-        q = np.stack([[cover_quantile(c, w.scores(list(cand[s])))
-                       for w, c in zip(wardens, on_covers)] for cand in cands])
-        pick = choose_per_image(q)
+        raw = [[w.scores(list(cand[s])) for w in wardens] for cand in cands]
+        q = np.array([[cover_quantile(c, r) for c, r in zip(on_covers, rs)] for rs in raw])
+        z = np.array([[cover_z(c, r) for c, r in zip(on_covers, rs)] for rs in raw])
+        pick = choose_per_image(q, z)
         out[s] = [cands[j][s][i] for i, j in enumerate(pick)]
         kept[s] = np.bincount(pick, minlength=k + 1).tolist()
     return out, {"rounds": kept["test"], "by_split": kept}

@@ -6,7 +6,10 @@ Min-max: round k adds one candidate stego per image (made against the latest war
 image keeps the candidate of rounds 0 .. k whose highest score among the earlier wardens
 f_0 .. f_k-1 is lowest. The wardens' scores are put on one scale by the covers: a score
 becomes the share of the wardens' own covers (Alice's photos) scoring below it, so a CNN's
-logit margin and the FLD ensemble's vote are compared as the false-alarm rate they imply.
+logit margin and the FLD ensemble's projection are compared as the false-alarm rate they
+imply. That share stops at 1 beyond the last cover (a stego every warden sees clearly), so
+candidates tied there are told apart by how far beyond: the score's distance from the
+covers' median in units of their spread (robust z), the highest over the wardens.
 """
 
 from __future__ import annotations
@@ -53,11 +56,24 @@ def cover_quantile(cover_scores, s) -> np.ndarray:
     return (np.searchsorted(c, s, "left") + np.searchsorted(c, s, "right")) / (2 * len(c))
 
 
-def choose_per_image(q: np.ndarray) -> np.ndarray:
-    """q[j, w, i]: warden w's cover quantile of image i's candidate from round j. Returns,
-    per image, the round whose highest quantile over the wardens is lowest (the earliest on a
-    tie: the plain stego before an adversarial one)."""
+def cover_z(cover_scores, s) -> np.ndarray:
+    """How far each score lies from the covers' median, in units of their spread (1.4826
+    median absolute deviations; the standard deviation where that is 0)."""
+    c = np.asarray(cover_scores, np.float64)
+    med = np.median(c)
+    spread = 1.4826 * np.median(np.abs(c - med)) or float(np.std(c)) or 1.0
+    return (np.asarray(s, np.float64) - med) / spread
+
+
+def choose_per_image(q: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    """q[j, w, i]: warden w's cover quantile of image i's candidate from round j (z: its
+    cover_z). Returns, per image, the round whose highest quantile over the wardens is
+    lowest; among those tied, the one whose highest z is lowest; then the earliest (the
+    plain stego before an adversarial one)."""
     q = np.asarray(q, np.float64)
     if q.ndim != 3 or 0 in q.shape:
         raise ValueError(f"choose_per_image takes rounds x wardens x images, not {q.shape}")
-    return q.max(1).argmin(0)
+    worst = q.max(1)
+    tie = np.zeros_like(worst) if z is None else np.asarray(z, np.float64).max(1)
+    return np.array([np.lexsort((tie[:, i], worst[:, i]))[0] for i in range(q.shape[2])],
+                    dtype=np.int64)

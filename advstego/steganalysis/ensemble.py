@@ -66,6 +66,13 @@ class SrmFld(Detector):
         X = self.features(images).astype(np.float64)
         return (self.ensemble.predict_confidence(X) + 1) / 2
 
+    def scores(self, images):
+        """The base learners' projections w·x − b, summed (the vote before its sign): a
+        score that does not saturate as the vote does."""
+        self._check(images)
+        X = self.features(images).astype(np.float64)
+        return sum(np.ravel(b.predict(X)) for b in self.ensemble.base_learners)
+
     def predict(self, images):
         self._check(images)
         X = self.features(images).astype(np.float64)
