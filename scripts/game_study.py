@@ -34,6 +34,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -135,6 +137,21 @@ def _arms(gs: dict) -> list:
     return out
 
 
+def exact_share(run: Path, base: Path, key: str = "") -> float | None:
+    """The share of a round's test stegos whose revealed secret equals, bit for bit, the one
+    P0's stego of the same cover carries (None: the stegos are not on disk)."""
+    from advstego.hiding.classical import StcHider
+    from advstego.images import read_image
+
+    files = sorted((run / "test").glob("*.png"))
+    if not files or not (base / "test").is_dir():
+        return None
+    ours, p0 = StcHider(**({"key": key} if key else {})), StcHider()
+    same = [np.array_equal(ours.reveal(read_image(f, "gray")),
+                           p0.reveal(read_image(base / "test" / f.name, "gray"))) for f in files]
+    return float(np.mean(same))
+
+
 def _f(v, fmt=".3f"):
     return "–" if v is None else format(v, fmt)
 
@@ -179,13 +196,20 @@ def report(a):
           "95% intervals resample photos (and seeds). Arms and reported rounds fixed before "
           "the runs (scripts/game_study.py).", "",
           "| arm | PE SRM+FLD | PE Xu-Net | PE frozen warden attacked | stego PSNR | embed s/img "
-          "| PE SRM+FLD on val | PE Xu-Net on val |", "|---|---|---|---|---|---|---|---|"]
+          "| secret as P0's, bit for bit | PE SRM+FLD on val | PE Xu-Net on val |",
+          "|---|---|---|---|---|---|---|---|---|"]
+    base_dir = a.out / "plain" / "round-0"
     for label, x, role, note in arms:
-        out["arms"][label] = {w: x["judged"][k].get("interval") for k, w in WARDENS.items()}
+        game = next(g for lb, g, _, _ in ARMS if label.startswith(lb.split(":")[0] + ":"))
+        key = gs[game]["config"].get("key") or ""
+        same = (exact_share(a.out / game / f"round-{x['round']}", base_dir, key)
+                if game != "positive" else None)  # C1 carries fewer bytes: another secret
+        out["arms"][label] = {**{w: x["judged"][kk].get("interval") for kk, w in WARDENS.items()},
+                              "secret_exact": same}
         frozen = min(x["pe_earlier"]) if x.get("pe_earlier") else None
         md.append(f"| {label}{note} | {_pe(x['judged']['srm'])} | "
                   f"{_pe(x['judged']['fresh_xunet'])} | {_f(frozen)} | {x['stego_psnr']:.2f} | "
-                  f"{_f(x.get('embed_seconds'))} | {x['val']['pe_srm']:.3f} | "
+                  f"{_f(x.get('embed_seconds'))} | {_f(same)} | {x['val']['pe_srm']:.3f} | "
                   f"{x['val']['pe_fresh_xunet']:.3f} |")
     md += ["", "| comparison (b − P0) | warden | ΔPE [95%] | p | | answer | smallest resolvable "
                "ΔPE (80% power) | photos for ΔPE 0.03 / 0.05 |", "|---|---|---|---|---|---|---|---|"]
