@@ -39,8 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from advstego.game.tables import load_game, strategy_name  # noqa: E402
-from advstego.stats import min_detectable, paired  # noqa: E402
+from advstego.game.tables import load_game  # noqa: E402
+from advstego.stats import paired  # noqa: E402
 from advstego.steganalysis.detector import arm  # noqa: E402
 
 ADVSTEGO = [sys.executable, "-m", "advstego"]
