@@ -88,6 +88,10 @@ def test_detectors_save_load_same_scores(tmp_path, synth):
         again = load_detector(path)
         assert np.array_equal(again.prob_stego(covers[16:24]), p)
         assert np.array_equal(again.predict(covers[16:24]), det.predict(covers[16:24]))
+        # scores (the min-max choice's): the same after a reload, and finer than the vote
+        sc = det.scores(covers[16:24])
+        assert np.array_equal(again.scores(covers[16:24]), sc)
+        assert len(np.unique(sc)) >= len(np.unique(p))
     with pytest.raises(InputError, match="unknown detector"):
         build_detector("svm")
 
