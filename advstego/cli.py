@@ -220,8 +220,10 @@ def hide_args(p):
     p.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
     p.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
     p.add_argument("--adversarial", action="store_true",
-                   help="STC: adversarial costs (ADV-EMB) against the shipped wardens; measured "
-                        "against retrained wardens they bring no gain (results/README.md)")
+                   help="STC: adversarial costs (ADV-EMB) against the shipped wardens; in the "
+                        "study (results/README.md) no scheme (ADV-EMB, min-max, Backpack) beat "
+                        "plain costs against a retrained SRM+FLD, so plain costs stay the "
+                        "default")
     p.add_argument("--wardens", help="STC: adversarial costs against these: a folder of CNN "
                                      "wardens or an `advstego harden --method stc` run")
     p.add_argument("--scheme", choices=("published", "joint", "backpack"),

@@ -226,6 +226,11 @@ def report(a):
                       f"{'resolved' if d['resolved'] else 'not resolved'} | {answer(d)} | "
                       f"{d['min_detectable']:.3f} | {need[0]} / {need[1]} |")
     md += ["", caption(out["comparisons"])]
+    out["chosen_on_val"] = {n: g["final"] for n, g in gs.items()}
+    md += ["", "Chosen on the validation photos (the round whose worst fresh warden errs most; "
+               "not a pre-registered comparison): " + ", ".join(
+                   f"{n} game round {g['final']}" for n, g in gs.items()
+                   if len(g["rounds"]) > 1) + "."]
     # every round of the min-max games (exploratory: not among the pre-registered tests)
     for game in ("minmax", "backpack"):
         rs = (gs.get(game) or {}).get("rounds") or []

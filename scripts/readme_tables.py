@@ -388,8 +388,56 @@ def study_summary() -> str:
     return "\n".join(md)
 
 
+def study_targets() -> str:
+    """The targets of the adversarial-embedding study, from results/study/study.json and the
+    speed benchmarks' JSON."""
+    path = ROOT / "results" / "study" / "study.json"
+    if not path.exists():
+        return "(not run)"
+    s = json.loads(path.read_text())
+    comps = [c for c in s["comparisons"] if c["role"] == "strategy"]
+    rows = []
+
+    def row(what, value, goal, ok):
+        rows.append(f"| {what} | {value} | {goal} | {'met' if ok else '**not met**'} |")
+
+    row("test photos / test tiles (split by photo)", f"{s['photos']} / {s['images'] // 2}",
+        "≥ 150 / ≥ 2,000", s["photos"] >= 150 and s["images"] // 2 >= 2000)
+    for judge, goal in (("SRM+FLD", 0.03), ("Xu-Net", 0.05)):
+        md = {c["b"].split(":")[0]: c["min_detectable"] for c in comps if c["warden"] == judge}
+        worst = max(md.values())
+        row(f"smallest resolvable ΔPE, {judge} (80% power; per arm)",
+            ", ".join(f"{k} {v:.3f}" for k, v in md.items()), f"≤ {goal}", worst <= goal)
+    for role, want in (("A/A null", False), ("positive control", True)):
+        for c in (c for c in s["comparisons"] if c["role"] == role):
+            row(f"{role}, {c['warden']}: ΔPE [95%]", f"{c['diff']:+.3f} [{c['low']:+.3f}, "
+                f"{c['high']:+.3f}]", "resolved" if want else "covers 0", c["resolved"] == want)
+    best = max((c for c in comps if c["warden"] == "Xu-Net"), key=lambda c: c["diff"])
+    srm = next(c for c in comps if c["warden"] == "SRM+FLD" and c["b"] == best["b"])
+    row(f"moonshot: best arm ({best['b'].split(':')[0]}) − P0, retrained Xu-Net",
+        f"{best['diff']:+.3f} [{best['low']:+.3f}, {best['high']:+.3f}]",
+        "≥ +0.10, interval above 0", best["diff"] >= 0.10 and best["low"] > 0)
+    row("moonshot: the same arm, retrained SRM+FLD", f"{srm['diff']:+.3f} [{srm['low']:+.3f}, "
+        f"{srm['high']:+.3f}]", "interval above −0.01", srm["low"] > -0.01)
+    exact = {k.split(":")[0]: v.get("secret_exact") for k, v in s["arms"].items()
+             if v.get("secret_exact") is not None}
+    row("test stegos whose secret is P0's bit for bit",
+        ", ".join(f"{k} {v:.3f}" for k, v in exact.items()), "1.000 in every arm",
+        all(v == 1 for v in exact.values()))
+    for name, goal, limit, key in (("adversarial_speed_published", "≤ 3× plain STC", 3, "ratio"),
+                                   ("backpack_speed", "≤ 5 s a tile", 5, "adversarial_s")):
+        f = ROOT / "results" / f"{name}.json"
+        if f.exists():
+            b = json.loads(f.read_text())
+            row(f"{b['scheme']} embed time, 128² tile, one thread "
+                f"(benchmarks/adversarial_speed.py)", f"{b['adversarial_s']:.2f} s "
+                f"({b['ratio']:.1f}× plain)", goal, b[key] <= limit)
+    return "\n".join(["| target | measured | goal | |", "|---|---|---|---|", *rows])
+
+
 TABLES = {
     "summary": summary,
+    "study-targets": study_targets,
     "study-summary": study_summary,
     "speed-targets": speed_targets,
     "hiding-speed": lambda: verbatim("results/hiders/speed.txt"),
