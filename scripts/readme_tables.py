@@ -349,26 +349,6 @@ def games_targets(payload: float = 0.4) -> str:
             + "\n".join(rows))
 
 
-def games_summary() -> str:
-    """The front door's answer: plain STC against its adversarial strategies (0.4 bpp game)."""
-    from games_report import games
-
-    gs = [g for g in games() if g["config"]["cost"] == "suniward" and len(g["rounds"]) > 1]
-    if not gs:
-        return "(not run)"
-    g = max(gs, key=lambda g: g["config"]["payload"])
-    from advstego.game.tables import strategy_name
-
-    md = ["| strategy (128² gray, held-out photos) | PE frozen warden attacked | PE retrained "
-          "Xu-Net | PE retrained SRM+FLD | secret PSNR | embed s/img |", "|---|---|---|---|---|---|"]
-    for x in g["rounds"]:
-        early = f"{min(x['pe_earlier']):.3f}" if x["pe_earlier"] else "–"
-        md.append(f"| {strategy_name(g['config'], x['round'])} | {early} | "
-                  f"{x['pe_fresh_xunet']:.3f} | {x['pe_srm']:.3f} | {_f(x['secret_psnr'])} | "
-                  f"{x['embed_seconds']:.2f} |")
-    return "\n".join(md + ["", NO_INTERVAL])
-
-
 def study_summary() -> str:
     """The front door's answer: each adversarial arm of the pre-registered study against
     plain costs, paired on the same test photos, by judge (results/study/study.json)."""
@@ -459,7 +439,6 @@ TABLES = {
     "warden-curve": warden_curve,
     "hiders": lambda: hiders_table(_load(*HIDER_RESULTS)),
     "games": games_table,
-    "games-summary": games_summary,
     "games-targets": games_targets,
     "games-targets-0.2": lambda: games_targets(0.2),
     "adversarial-speed": lambda: verbatim("results/adversarial_speed.txt"),
