@@ -149,3 +149,15 @@ def test_minmax_game_shares_round0_chooses_per_image_and_hides_with_backpack(
     assert json.loads(r.stdout)["adversarial"]["scheme"] == "backpack"
     r = cli("reveal", "--method", "stc", stego, "-o", tmp_path / "r.png")
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_committed_games_are_in_the_current_schema():
+    """scripts/migrate_results.py ran once over results/: nothing left to migrate."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root / "scripts" / "migrate_results.py"), "--check"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "stale: none" in r.stdout, r.stdout + r.stderr

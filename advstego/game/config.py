@@ -76,7 +76,7 @@ MOVES = {TRAINABLE: ("model", "steps", "batch", "crop", "lr", "la", "lc", "l_adv
 ROUND0_FREE = ("alpha", "scheme", "search", "play", "backpack_steps", "backpack_lr")
 
 # the value a field had in the runs written before it existed (their config.json lacks it)
-BEFORE = {"scheme": "joint", "play": "pool"}
+BEFORE = {"scheme": "joint", "play": "pool", "codec": "jpeg"}
 
 
 def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
