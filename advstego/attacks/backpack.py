@@ -68,8 +68,6 @@ def sample_changes(logp, draws: int, generator) -> torch.Tensor:
 class Backpack(Adversary):
     """Costs optimised against a pool of differentiable wardens (Backpack)."""
 
-    scheme = "backpack"
-
     def __init__(self, wardens, steps: int = 20, lr: float = 0.1, draws: int = 4,
                  check: int = 5, seed: int = 0):
         super().__init__(wardens, seed=seed)

@@ -79,11 +79,13 @@ ROUND0_FREE = ("alpha", "scheme", "search", "play", "backpack_steps", "backpack_
 BEFORE = {"scheme": "joint", "play": "pool", "codec": "jpeg"}
 
 
+_HINTS = typing.get_type_hints(HardenConfig)
+_DEFAULTS = {f.name: f.default for f in fields(HardenConfig)}
+
+
 def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
     """The field's option: its type and default from the dataclass, the rest given here."""
-    f = next(f for f in fields(HardenConfig) if f.name == name)
-    typ = typing.get_type_hints(HardenConfig)[name]
-    return Option(typ, f.default, minimum, text, choices, above)
+    return Option(_HINTS[name], _DEFAULTS[name], minimum, text, choices, above)
 
 
 # field -> Option (options.py): the flags of `advstego harden` and the checks of make_config

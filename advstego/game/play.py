@@ -48,6 +48,10 @@ def _cnn(arch, cfg: HardenConfig, seed, device):
     return build_detector(arch, epochs=cfg.warden_epochs, seed=seed, device=device)
 
 
+def _srm(cfg: HardenConfig, seed):
+    return build_detector(cfg.srm, seed=seed, L=cfg.srm_L, d_sub=cfg.srm_d_sub)
+
+
 class Game:
     """The corpus, read once, and what every round needs."""
 
@@ -107,9 +111,7 @@ def alice_wardens(game: Game, k: int, st: dict, folder: Path, srm: bool):
         if not (folder / f"alice-{arch}.safetensors").exists():
             game.fresh_warden(arch, k, st, split).save(folder / f"alice-{arch}.safetensors")
     if srm and not (folder / "alice-srm.safetensors").exists():
-        cfg = game.cfg
-        det = build_detector(cfg.srm, seed=cfg.seed + 500 + 1000 * k, L=cfg.srm_L,
-                             d_sub=cfg.srm_d_sub)
+        det = _srm(game.cfg, game.cfg.seed + 500 + 1000 * k)
         det.fit(game.covers[split], st[split], quiet=True).save(folder / "alice-srm.safetensors")
 
 
@@ -141,10 +143,6 @@ def _save_candidates(folder: Path, st: dict):
         np.savez(f, **{s: np.stack(v) for s, v in st.items()})
 
 
-def _splits(game: Game) -> tuple:
-    return ("train", "val") + ((ALICE,) if game.alice else ()) + ("test",)
-
-
 def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False) -> dict:
     """One round into folder: the hider's move (k > 0) against the earlier wardens of the
     run, its stegos (min-max: each image's choice among the rounds' candidates), fresh
@@ -156,10 +154,10 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
     attacked = earlier[-len(cfg.wardens):] if minmax else earlier
     row = {"round": k, "wardens_in_loss": len(attacked)}
     row.update(player.move(k, attacked, folder, quiet))
-    st = {}
-    for s in _splits(game):
-        st[s], info = player.stegos(s)
-    row.update(info)  # the test split's
+    st, info = {}, {}
+    for s in game.files:
+        st[s], info[s] = player.stegos(s)
+    row.update(info["test"])
     if minmax:
         _save_candidates(folder, st)
         if k:
@@ -190,8 +188,7 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
     row["pe_earlier"] = [_pe(load_detector(f), covers, st["test"]) for f in earlier]
     runs, val = [], []
     for rep in range(cfg.seeds):
-        srm = build_detector(cfg.srm, seed=cfg.seed + 100_000 * rep, L=cfg.srm_L,
-                             d_sub=cfg.srm_d_sub)
+        srm = _srm(cfg, cfg.seed + 100_000 * rep)
         runs.append(fit_and_measure(srm, (game.covers["train"], st["train"]),
                                     (covers, st["test"]), photos=photos))
         val.append(_pe(srm, game.covers["val"], st["val"]))
@@ -213,7 +210,7 @@ def complete_round0(game: Game, player, folder: Path):
     if (folder / "candidates.npz").exists() and (folder / "alice-srm.safetensors").exists():
         return
     player.move(0, [], folder)
-    st = {s: player.stegos(s)[0] for s in _splits(game)}
+    st = {s: player.stegos(s)[0] for s in game.files}
     alice_wardens(game, 0, st, folder, srm=True)
     _save_candidates(folder, st)
 
