@@ -463,7 +463,7 @@ def train_args(p):
 @command("train", "train the GAN (torchrun-ready)", train_args)
 def cmd_train(a):
     from .hiding.config import make_config
-    from .hiding.train import train
+    from .game.gan import train
     from .paths import claim_run_folder, output_folder
 
     over = {k: getattr(a, k) for k in ("arch", "width", "blocks", "crop", "batch", "epochs",

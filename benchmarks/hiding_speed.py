@@ -17,7 +17,7 @@ import torch
 from advstego.data.prepare import PrepareConfig, prepare
 from advstego.data.sources import sample_photos
 from advstego.hiding.model import HidingModel
-from advstego.hiding.train import make_config, train
+from advstego.game.gan import make_config, train
 from advstego.metrics import psnr
 
 

@@ -22,7 +22,7 @@ for preset in $presets; do
   # the training API, not the CLI: the CLI's registries import the steganalysis libraries
   "$py" - "$corpus" "$out/$preset" "$preset" "$device" "$minutes" >"$out/$preset.log" 2>&1 <<'PY' &
 import sys
-from advstego.hiding.train import make_config, train
+from advstego.game.gan import make_config, train
 data, run, preset, device, minutes = sys.argv[1:]
 last, _ = train(data, run, make_config(preset), device=device, max_minutes=float(minutes))
 print(f"{run}: val stego {last['stego_psnr_uint8']:.2f} dB, secret {last['secret_psnr_uint8']:.2f} dB")

@@ -227,7 +227,7 @@ def test_device_auto_falls_back_to_the_cpu(world, cli):
 
 def test_crafted_checkpoint_metadata(tiny_corpus, tmp_path, cli):
     from advstego import weights
-    from advstego.hiding.train import make_config, train
+    from advstego.game.gan import make_config, train
     from conftest import TINY
     train(tiny_corpus, tmp_path / "run", make_config("quick", **TINY), device="cpu", quiet=True,
           max_steps=1)

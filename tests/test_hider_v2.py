@@ -7,7 +7,7 @@ import torch
 from advstego.errors import InputError
 from advstego.hiding.evaluate import ResidualSpectrum
 from advstego.hiding.nets import UNetDecoder, UNetEncoder, carrier, hiding_nets, set_key
-from advstego.hiding.train import HidePair, make_config
+from advstego.game.gan import HidePair, make_config
 from conftest import textured
 
 

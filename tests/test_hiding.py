@@ -6,7 +6,8 @@ from safetensors.torch import save_file
 from advstego.errors import InputError
 from advstego.hiding.model import HidingModel
 from advstego.hiding.registry import load_hider
-from advstego.hiding.nets import Decoder, Encoder, XuNetLike
+from advstego.hiding.nets import Decoder, Encoder
+from advstego.steganalysis.nets import XuNetLike
 from advstego.images import read_image, write_image
 from conftest import assert_clean_error, textured
 

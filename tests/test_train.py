@@ -9,7 +9,7 @@ import torch
 from advstego import weights
 from advstego.errors import InputError
 from advstego.hiding.model import HidingModel
-from advstego.hiding.train import make_config, train
+from advstego.game.gan import make_config, train
 from conftest import TINY, assert_clean_error
 
 
@@ -65,7 +65,7 @@ def test_train_cli_bad_input(tmp_path, cli, tiny_corpus):
 SCRIPT = textwrap.dedent("""
     import sys, torch
     from safetensors.torch import save_file
-    from advstego.hiding.train import make_config, train
+    from advstego.game.gan import make_config, train
     import torch.distributed as dist
     cfg = make_config("quick", width=8, blocks=1, disc_width=2, crop=32, batch=2, epochs=1,
                       steps_per_epoch=3, val_pairs=2)

@@ -32,7 +32,7 @@ from ..hiding.evaluate import fidelity
 from ..hiding.model import SHIPPED, builtin_path
 from ..hiding.registry import ADVERSARIAL, load_hider
 from ..hiding.small import SmallSecret
-from ..hiding.train import train
+from ..game.gan import train
 from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image, write_image

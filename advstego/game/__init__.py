@@ -1,5 +1,7 @@
-"""The game: a hider against wardens who retrain (`advstego harden`, Tables 5 and 6).
+"""A hider against wardens: the GAN that trains the deep hider against a discriminator
+(`advstego train`), and the game against wardens who retrain (`advstego harden`, Tables 5 and 6).
 
+gan.py      the GAN training loop (encoder + decoder against a Xu-Net discriminator)
 config.py   HardenConfig: the common settings and each player's own, one spec (FLAGS)
 players.py  the players behind one move() signature: the deep hider, STC with adversarial
             costs (ADV-EMB as published or joint, Backpack)

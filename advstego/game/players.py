@@ -30,7 +30,7 @@ from ..hiding.base import DEFAULT_KEY
 from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
 from ..hiding.registry import HIDERS
-from ..hiding.train import TrainConfig, load_split, sample_batch, step_seed
+from .gan import TrainConfig, load_split, sample_batch, step_seed
 from ..progress import progress
 from ..steganalysis.detector import load_detector
 from ..tensors import quantize, straight_through

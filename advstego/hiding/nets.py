@@ -1,4 +1,5 @@
-"""Hiding networks (cover + secret -> stego, stego -> secret) and a Xu-Net-style discriminator.
+"""Hiding networks (cover + secret -> stego, stego -> secret); the wardens' networks
+(the GAN's discriminator among them) live in steganalysis/nets.py.
 
 Architectures, picked by name (ARCHS, a model config's "arch"):
 - "block" (v1): works on 2x2 pixel blocks (pixel unshuffle -> convs -> pixel shuffle).
@@ -23,12 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Ker-Vitoux (KV) 5x5 high-pass kernel, the fixed front end of Xu-Net and SRM.
-KV = torch.tensor([[-1, 2, -2, 2, -1],
-                   [2, -6, 8, -6, 2],
-                   [-2, 8, -12, 8, -2],
-                   [2, -6, 8, -6, 2],
-                   [-1, 2, -2, 2, -1]], dtype=torch.float32) / 12.0
+class HidingNet(nn.Module):
+    """A hiding network (encoder or decoder). Keyed ones read their carrier from `key`."""
+    keyed = False
+    key = 0
 
 
 class ResBlock(nn.Module):
@@ -58,7 +57,7 @@ class BlockNet(nn.Module):
         return y[..., :h, :w]
 
 
-class Encoder(nn.Module):
+class Encoder(HidingNet):
     """v1 encoder (block)."""
     max_change = 0.1  # residual bound on [0, 1]: +-25 grey levels
 
@@ -74,7 +73,7 @@ class Encoder(nn.Module):
         return cover + self.max_change * r
 
 
-class Decoder(nn.Module):
+class Decoder(HidingNet):
     """v1 decoder (block)."""
 
     def __init__(self, cover_channels=1, secret_channels=1, width=64, blocks=4):
@@ -139,7 +138,7 @@ class UNet(nn.Module):
         return self.out(y)
 
 
-class UNetEncoder(nn.Module):
+class UNetEncoder(HidingNet):
     """v2 encoder (unet); `blocks` is the U-Net's depth. Keyed (ukey): r = tanh(a k + b),
     a and b from the U-Net, k the carrier of `self.key`."""
     max_change = Encoder.max_change
@@ -160,7 +159,7 @@ class UNetEncoder(nn.Module):
         return cover + self.max_change * torch.tanh(o)
 
 
-class UNetDecoder(nn.Module):
+class UNetDecoder(HidingNet):
     """v2 decoder (unet; keyed: reads with the carrier of `self.key`)."""
 
     def __init__(self, cover_channels=1, secret_channels=1, width=16, blocks=3, keyed=False):
@@ -186,7 +185,7 @@ def hiding_nets(arch: str, cover_channels: int, secret_channels: int, width: int
             dec(cover_channels, secret_channels, width, blocks, **extra))
 
 
-class PerChannel(nn.Module):
+class PerChannel(HidingNet):
     """A one-channel hiding net (encoder or decoder) run on each channel of an RGB image, each
     channel with its own key (key + c): RGB in RGB with the gray model, as conseal embeds
     RGB per channel. Independent carriers keep the channels' residuals uncorrelated."""
@@ -204,39 +203,7 @@ class PerChannel(nn.Module):
 
 
 def set_key(key: int, *nets):
-    """The carrier key of keyed hiding nets (others ignore it)."""
+    """The carrier key of keyed hiding nets (the others ignore it)."""
     for n in nets:
-        if getattr(n, "keyed", False):
+        if n.keyed:
             n.key = int(key)
-
-
-class XuNetLike(nn.Module):
-    """Xu-Net-style steganalyzer: fixed KV high-pass, ABS, TanH, BN, pooling; 2 logits."""
-
-    def __init__(self, channels=1, width=8):
-        super().__init__()
-        self.register_buffer("kv", KV.expand(channels, 1, 5, 5).clone(), persistent=False)
-        self.channels = channels
-        w = width
-
-        def group(cin, cout, k, act):
-            return nn.Sequential(nn.Conv2d(cin, cout, k, padding=k // 2, bias=False),
-                                 nn.BatchNorm2d(cout), act)
-
-        self.g1 = nn.Conv2d(channels, w, 5, padding=2, bias=False)
-        self.bn1 = nn.BatchNorm2d(w)
-        self.g2 = group(w, 2 * w, 5, nn.Tanh())
-        self.g3 = group(2 * w, 4 * w, 1, nn.ReLU())
-        self.g4 = group(4 * w, 8 * w, 1, nn.ReLU())
-        self.g5 = group(8 * w, 16 * w, 1, nn.ReLU())
-        self.fc = nn.Linear(16 * w, 2)
-
-    def forward(self, x):
-        x = F.conv2d(x * 255.0, self.kv, padding=2, groups=self.channels)
-        x = torch.tanh(self.bn1(torch.abs(self.g1(x))))
-        x = F.avg_pool2d(x, 5, 2, 2)
-        for g in (self.g2, self.g3, self.g4):
-            x = F.avg_pool2d(g(x), 5, 2, 2)
-        x = self.g5(x).mean((2, 3))
-        return self.fc(x)
-

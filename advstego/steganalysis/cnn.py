@@ -18,7 +18,7 @@ from ..options import Option
 from .. import weights
 from ..distributed import pick_device
 from ..errors import InputError
-from ..hiding.nets import XuNetLike
+from .nets import XuNetLike
 from ..metrics import detection_errors
 from ..progress import progress
 from ..tensors import cosine, rot_flip

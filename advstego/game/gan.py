@@ -32,9 +32,10 @@ from ..errors import InputError
 from ..metrics import psnr_from_mse
 from ..progress import progress
 from ..tensors import cosine, quantize, rot_flip, straight_through
-from .model import HidingModel
-from .config import PRESETS, TrainConfig, make_config  # noqa: F401 (the public names)
-from .nets import XuNetLike, hiding_nets, set_key
+from ..hiding.config import PRESETS, TrainConfig, make_config  # noqa: F401 (the public names)
+from ..hiding.model import HidingModel
+from ..hiding.nets import hiding_nets, set_key
+from ..steganalysis.nets import XuNetLike
 
 CHECKPOINT_KIND = "hiding-checkpoint"
 
