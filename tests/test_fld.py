@@ -17,8 +17,8 @@ def _features(n, d, seed):
 
 
 def test_same_search_weights_and_decisions_as_sealwatch():
-    Xc, Xs = _features(120, 420, 0)
-    Tc, Ts = _features(60, 420, 1)
+    Xc, Xs = _features(60, 200, 0)
+    Tc, Ts = _features(60, 200, 1)
     T = np.concatenate([Tc, Ts])
     ref, rec_ref = FldEnsembleTrainer(Xc, Xs, seed=3, verbose=0).train()
     ours, rec = FastFldTrainer(Xc, Xs, seed=3).train()

@@ -19,7 +19,6 @@ import functools
 from collections import OrderedDict
 
 import numpy as np
-from sealwatch.tools import matlab
 
 SRM_QS = [[1, 2], [1, 1.5, 2], [1, 1.5, 2], [1, 1.5, 2], [1, 1.5, 2]]
 SRMQ1_QS = [[1]] * 5
@@ -76,11 +75,21 @@ def _v(*parts):
     return _cooc(True, *parts)
 
 
+def matlab_round(x: np.ndarray) -> np.ndarray:
+    """sealwatch's tools.matlab.round (half away from zero, a fraction within isclose of 0.5
+    counted as a half): written here because importing sealwatch costs seconds a process
+    (it loads torchvision); tests/test_srm.py holds the two equal on every value SRM rounds."""
+    a = np.abs(x)
+    frac = a - np.floor(a)
+    up = (frac >= 0.5) | np.isclose(frac, 0.5)
+    return np.where(up, np.ceil(a), np.floor(a)) * np.sign(x)
+
+
 def _quantise(residuals: dict, q) -> dict:
-    """clip(matlab.round(R / q), -T, T) of every residual, through one lookup table."""
+    """clip(matlab_round(R / q), -T, T) of every residual, through one lookup table."""
     lo = min(int(r.min()) for r in residuals.values())
     hi = max(int(r.max()) for r in residuals.values())
-    lut = np.clip(matlab.round(np.arange(lo, hi + 1) / q), -T, T).astype(np.int8)
+    lut = np.clip(matlab_round(np.arange(lo, hi + 1) / q), -T, T).astype(np.int8)
     return {k: lut[r - lo] for k, r in residuals.items()}
 
 
