@@ -105,3 +105,16 @@ def sample64(tmp_path_factory):
     prepare(sample_photos(), PrepareConfig(size=64, mode="gray", max_tiles=16), out,
             convert_rgb=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def xunet_file(tmp_path_factory):
+    """A Xu-Net warden's file (one epoch on synthetic 32x32 covers), trained once a session;
+    a test that may change it copies it first."""
+    from advstego.data.synthetic import synthetic_covers
+    from advstego.steganalysis.cnn import CnnDetector
+
+    where = tmp_path_factory.mktemp("warden") / "xunet.safetensors"
+    c = synthetic_covers(8, size=32, seed=1)
+    CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True).save(where)
+    return where

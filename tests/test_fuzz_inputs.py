@@ -25,17 +25,9 @@ def _tree_sum(root):
 
 
 @pytest.fixture(scope="module")
-def detector_bytes():
-    """A trained Xu-Net's file, made once for the module's tests."""
-    import tempfile
-    from pathlib import Path
-
-    from advstego.data.synthetic import synthetic_covers
-    from advstego.steganalysis.cnn import CnnDetector
-    c = synthetic_covers(8, size=32, seed=1)
-    with tempfile.TemporaryDirectory() as d:
-        CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True).save(Path(d) / "d.st")
-        return (Path(d) / "d.st").read_bytes()
+def detector_bytes(xunet_file):
+    """The session's trained Xu-Net, as bytes each test writes into its own world."""
+    return xunet_file.read_bytes()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,15 +21,12 @@ def _sum(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def detector_file(tmp_path_factory):
-    from advstego.data.synthetic import synthetic_covers
-    from advstego.steganalysis.cnn import CnnDetector
+@pytest.fixture
+def detector_file(tmp_path, xunet_file):
+    """The session's trained Xu-Net, copied: these tests check it is never written over."""
+    import shutil
 
-    where = tmp_path_factory.mktemp("det") / "det.safetensors"
-    c = synthetic_covers(8, size=32, seed=1)
-    CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True).save(where)
-    return where
+    return Path(shutil.copy(xunet_file, tmp_path / "det.safetensors"))
 
 
 @pytest.fixture
@@ -142,7 +140,7 @@ def test_reveal_finds_an_stc_message_whatever_the_method(tmp_path, cli, pair):
             "--key", "k")
     assert r.returncode == 0 and "holds an STC message" in r.stderr
     r2 = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r2.png", "--key", "k")
-    assert _sum(tmp_path / "r.png") == _sum(tmp_path / "r2.png")
+    assert r2.returncode == 0 and _sum(tmp_path / "r.png") == _sum(tmp_path / "r2.png")
     for method in ("gan", "lsb"):  # no way to check a key: said plainly
         r = cli("reveal", cover, "-o", tmp_path / f"{method}.png", "--method", method)
         assert r.returncode == 0 and "cannot verify the key" in r.stderr
@@ -352,8 +350,6 @@ def test_bf16_only_where_the_device_has_it(monkeypatch):
 
 def test_a_warden_that_learned_nothing_is_named():
     """The committed quick run's CNN called every image a cover on the control: said so."""
-    from pathlib import Path
-
     from advstego.experiments.report import learned_nothing, tables_text
 
     r = json.loads((Path(__file__).parents[1] / "results" / "quick" / "results.json").read_text())

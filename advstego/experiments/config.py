@@ -253,7 +253,7 @@ def _check_references(cfg: dict):
             raise InputError(f"config: secret_size.rows: {row!r} is not a hiders row "
                              f"({', '.join(rows)})")
     ctl = cfg.get("controls")
-    if ctl is not None and (ctl.get("of") not in cfg.get("baselines", {}) or "payload" not in ctl):
+    if ctl and (ctl.get("of") not in cfg.get("baselines", {}) or "payload" not in ctl):
         raise InputError(f"config: controls must be {{\"of\": a baselines row "
                          f"({', '.join(cfg.get('baselines', {}))}), \"payload\": bpp}}")
     small = cfg.get("secret_size", {})

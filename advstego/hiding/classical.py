@@ -281,7 +281,6 @@ class StcHider(Hider):
     # ---- reveal --------------------------------------------------------------------
     def extract(self, stego: np.ndarray) -> msg.Payload:
         """The payload (image or file) one stego carries."""
-        from . import stc
         from .. import images
 
         none = msg.NoMessage("no advstego message found in this image (wrong --key, or not a "

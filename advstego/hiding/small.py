@@ -12,8 +12,6 @@ The receiver's image is the small secret; `secret_view` is what it is compared w
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import InputError
 from .base import Hider, as_batch, enlarge, shrink, unbatch
 
