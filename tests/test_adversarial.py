@@ -160,7 +160,7 @@ def test_pe_of_fresh_wardens_and_the_final_round():
 @pytest.fixture(scope="module")
 def corpus128(tmp_path_factory):
     """The tiny corpus's six photos as 128x128 tiles: STC at 0.4 bpp needs the room."""
-    return six_photo_tiles(tmp_path_factory, "c128", size=128, max_tiles=3)
+    return six_photo_tiles(tmp_path_factory, "c128", size=128, max_tiles=2)
 
 
 FAST = ["--method", "stc", "--warden-epochs", "1", "--search", "1"]

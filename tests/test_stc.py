@@ -9,7 +9,7 @@ import pytest
 from advstego.errors import InputError
 from advstego.hiding import codec, stc
 from advstego.hiding.message import FILE, OVERHEAD, Payload, seal, unseal
-from advstego.hiding.classical import StcHider
+from advstego.hiding.classical import StcHider, forget_compressed
 from advstego.images import read_image, write_image
 from advstego.metrics import psnr
 from conftest import assert_clean_error, textured
@@ -93,6 +93,19 @@ def test_more_payload_buys_a_better_secret(rng):
         h = StcHider(payload=p, codec="webp")
         q[p] = (psnr(secret, h.reveal(h.hide(cover, secret))), psnr(cover, h.hide(cover, secret)))
     assert q[1.0][0] > q[0.2][0] and q[1.0][1] < q[0.2][1]
+
+
+def test_a_kept_encoding_is_the_one_a_fresh_search_finds(rng):
+    """The secret's encoding is kept between hides of one secret (a game's rounds): the stego
+    and its info are those of a fresh search; another payload is another search."""
+    cover, secret = textured(rng, 96, 96), textured(rng, 96, 96)
+    h = StcHider("suniward", "auto", 0.4)
+    kept = h.hide_info(cover, secret), h.hide_info(cover, secret)
+    forget_compressed()
+    fresh = h.hide_info(cover, secret)
+    for stego, info in kept:
+        assert np.array_equal(stego, fresh[0]) and info == fresh[1]
+    assert StcHider("suniward", "auto", 0.6).hide_info(cover, secret)[1]["bytes"] > fresh[1]["bytes"]
 
 
 def test_wrong_key_or_no_message_is_refused(rng):

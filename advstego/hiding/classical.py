@@ -13,6 +13,7 @@ the message's tag (version 1: its CRC): reveal says so in one line, never noise.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 import numpy as np
@@ -68,6 +69,36 @@ def _unorder(parts, order, shape) -> np.ndarray:
     out = np.empty(len(order), np.int64)
     out[order] = np.concatenate(parts)
     return out.reshape(shape).astype(np.uint8)
+
+
+_COMPRESSED: dict = {}  # (secret digest, codec, quality, budget) -> (data, info): a game
+# embeds the same secrets round after round; the sealing (with the hider's key) is redone
+
+
+def _compressed(secret: np.ndarray, codec: str, quality, budget) -> tuple[bytes, dict]:
+    """The secret's encoding at a quality, or the best within `budget` bytes, and its info."""
+    key = (hashlib.sha1(secret.tobytes()).hexdigest(), secret.shape, codec, quality, budget)
+    if key in _COMPRESSED:
+        return _COMPRESSED[key]
+    if quality is not None:
+        data, q, size = codecs.encode(secret, codec, quality), quality, secret.shape[:2]
+    elif codec == codecs.AUTO:
+        data, got = codecs.best(secret, budget)
+        codec, q, size = got["codec"], got["quality"], got["encoded_size"]
+    else:
+        data, q, size = codecs.compress(secret, codec, budget)
+    back = codecs.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2])
+    info = {"kind": "image", "codec": codec, "quality": q, "bytes": len(data),
+            "encoded_size": list(size), "secret_psnr": codecs.psnr(secret, back)}
+    if len(_COMPRESSED) >= 4096:
+        _COMPRESSED.pop(next(iter(_COMPRESSED)))  # the oldest first
+    _COMPRESSED[key] = (data, info)
+    return data, info
+
+
+def forget_compressed():
+    """Empty the kept encodings (a benchmark that times the codec's search)."""
+    _COMPRESSED.clear()
 
 
 @HIDERS.register("stc")
@@ -133,26 +164,17 @@ class StcHider(Hider):
         if isinstance(secret, msg.Payload):  # a file: its bytes as they are
             info = {"kind": "file", "name": secret.name, "bytes": len(secret.data)}
             return msg.seal(secret, self.key), info
-        codec = self.codec
-        if self.quality is not None:
-            data = codecs.encode(secret, self.codec, self.quality)
-            q, size = self.quality, secret.shape[:2]
-        else:
+        budget = None
+        if self.quality is None:
             budget = self.budget(n, shrink=shrink)
             if budget < 1:
                 raise InputError(f"--payload {self.payload:g}: {int(self.payload * n // 8)} bytes "
                                  f"in this cover, not even the {msg.OVERHEAD}-byte header fits")
-            if codec == codecs.AUTO:
-                data, got = codecs.best(secret, budget)
-                codec, q, size = got["codec"], got["quality"], got["encoded_size"]
-            else:
-                data, q, size = codecs.compress(secret, codec, budget)
-        back = codecs.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2])
+        data, info = _compressed(secret, self.codec, self.quality, budget)
         chans = 1 if secret.ndim == 2 else secret.shape[2]
-        sealed = msg.seal(msg.Payload(data, msg.IMAGE, codecs.CODECS[codec][0], secret.shape[0],
-                                      secret.shape[1], chans), self.key)
-        return sealed, {"kind": "image", "codec": codec, "quality": q, "bytes": len(data),
-                        "encoded_size": list(size), "secret_psnr": codecs.psnr(secret, back)}
+        sealed = msg.seal(msg.Payload(data, msg.IMAGE, codecs.CODECS[info["codec"]][0],
+                                      secret.shape[0], secret.shape[1], chans), self.key)
+        return sealed, dict(info)
 
     def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> tuple[np.ndarray, dict]:
         n = cover.size
