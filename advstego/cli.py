@@ -435,7 +435,8 @@ def cmd_capacity(a):
 
 
 def train_args(p):
-    from .hiding.config import ARCH_NAMES, PRESETS
+    from .hiding.config import FLAGS, PRESETS
+    from .options import add_flags
 
     p.add_argument("--data", required=True, help="a corpus made by `advstego data prepare`")
     p.add_argument("--out", "--run", dest="run", required=True,
@@ -446,13 +447,7 @@ def train_args(p):
     p.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
     p.add_argument("--max-minutes", type=POSITIVE, default=0,
                    help="stop (checkpointed, resumable) once this much time has passed")
-    p.add_argument("--arch", choices=ARCH_NAMES,
-                   help="hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed "
-                        "full-resolution U-Net) | unet")
-    for name, typ in (("width", COUNT), ("blocks", COUNT), ("crop", _number(int, 8)),
-                      ("batch", COUNT), ("epochs", COUNT), ("steps-per-epoch", COUNT0),
-                      ("lr", POSITIVE), ("seed", int)):
-        p.add_argument(f"--{name}", type=typ)
+    add_flags(p, FLAGS, defaults=False)  # one spec: hiding/config.FLAGS (preset, then flags)
     p.add_argument("--lambdas", type=_numbers(3, float, 0),
                    help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
     p.add_argument("--bf16", action="store_true",
@@ -462,12 +457,11 @@ def train_args(p):
 
 @command("train", "train the GAN (torchrun-ready)", train_args)
 def cmd_train(a):
-    from .hiding.config import make_config
+    from .hiding.config import FLAGS, make_config
     from .game.gan import train
     from .paths import claim_run_folder, output_folder
 
-    over = {k: getattr(a, k) for k in ("arch", "width", "blocks", "crop", "batch", "epochs",
-                                       "steps_per_epoch", "lr", "seed")}
+    over = {k: getattr(a, k) for k in FLAGS}
     if a.lambdas:
         over["lambdas"] = a.lambdas
     if a.bf16:

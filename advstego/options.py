@@ -105,8 +105,9 @@ def add_flags(parser, options: dict, prefix: str = "", defaults: bool = True):
     """A flag a setting (--name-with-dashes): a switch for bool, else typed and limited."""
     for k, o in options.items():
         flag = "--" + k.replace("_", "-")
-        if o.type is bool:
-            parser.add_argument(flag, action="store_true", help=prefix + o.help)
+        if o.type is bool:  # without defaults: None when not given (a preset's value stays)
+            parser.add_argument(flag, action="store_true", default=False if defaults else None,
+                                help=prefix + o.help)
         else:
             parser.add_argument(flag, type=flag_type(o), choices=o.choices,
                                 default=o.default if defaults else None, help=prefix + o.help)

@@ -78,3 +78,16 @@ def test_bad_split(tmp_path, cli):
     r = cli("data", "prepare", "--source", "sample", "--size", "32", "--split", "0.5,0.6,0.1",
             "--out", tmp_path / "o")
     assert_clean_error(r, "--split")
+
+
+def test_training_settings_are_checked_by_the_one_spec(tmp_path, cli, tiny_corpus):
+    """`train` flags come from hiding/config.FLAGS: limits and choices refused in one line,
+    before any folder is made; a preset's switch stays on when its flag is not given."""
+    from advstego.hiding.config import make_config
+
+    for flag, value in (("--width", "0"), ("--lr", "0"), ("--rounding", "round"),
+                        ("--val-pairs", "0")):
+        r = cli("train", "--data", tiny_corpus, "--out", tmp_path / "run", flag, value)
+        assert_clean_error(r, flag)
+        assert not (tmp_path / "run").exists()
+    assert make_config("offline", cosine=None).cosine is True

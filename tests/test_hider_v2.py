@@ -75,7 +75,7 @@ def test_carrier_is_keyed_white_and_changes_the_code():
 
 
 def test_unknown_arch_is_refused():
-    with pytest.raises(InputError, match="unknown --arch"):
+    with pytest.raises(InputError, match="arch .transformer. must be one of block, unet, ukey"):
         make_config("quick", arch="transformer")
 
 

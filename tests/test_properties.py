@@ -23,10 +23,11 @@ def _specs():
     """Every member's option spec: hiders, detectors, attacks, and the game's flags."""
     from advstego.attacks.registry import ATTACKS
     from advstego.game.config import FLAGS
+    from advstego.hiding.config import FLAGS as TRAIN_FLAGS
     from advstego.hiding.registry import HIDERS
     from advstego.steganalysis.registry import DETECTORS
 
-    out = {"harden": FLAGS}
+    out = {"harden": FLAGS, "train": TRAIN_FLAGS}
     for family in (HIDERS, DETECTORS, ATTACKS):
         for name in family.names():
             out[f"{family.family} {name}"] = family.get(name)[0].options

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import InputError
+from ..options import Option, convert
 
 # hiding networks by name (nets.ARCHS builds them): block (v1, 2x2 blocks), unet, ukey (v2)
 ARCH_NAMES = ("block", "unet", "ukey")
@@ -58,6 +59,41 @@ PRESETS = {
 }
 
 
+_DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}
+
+
+def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
+    """The field's option: its type and default from the dataclass, the rest given here."""
+    return Option(type(_DEFAULTS[name]), _DEFAULTS[name], minimum, text, choices, above)
+
+
+# field -> Option (options.py): the flags of `advstego train` and the checks of make_config
+# (lambdas, a triple, and amp_bf16, the --bf16 switch, are cli.py's own flags)
+FLAGS = {
+    "arch": _flag("arch", "hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed "
+                          "full-resolution U-Net) | unet", choices=ARCH_NAMES),
+    "width": _flag("width", "the hiding networks' width (channels)", 1),
+    "blocks": _flag("blocks", "residual blocks (block) or the U-Net's depth (unet, ukey)", 1),
+    "disc_width": _flag("disc_width", "the discriminator's width", 1),
+    "crop": _flag("crop", "side of the training crops (pixels)", 8),
+    "batch": _flag("batch", "pairs a step, per rank", 1),
+    "epochs": _flag("epochs", "epochs", 1),
+    "steps_per_epoch": _flag("steps_per_epoch", "steps an epoch; 0: one pass over the "
+                                                "training pairs", 0),
+    "lr": _flag("lr", "Adam's learning rate of encoder + decoder", 0, True),
+    "lr_disc": _flag("lr_disc", "Adam's learning rate of the discriminator", 0, True),
+    "cosine": _flag("cosine", "cosine decay of the learning rate to 0 over the run"),
+    "rounding": _flag("rounding", "stegos in training: ste (rounded, straight-through "
+                                  "gradient) | noise | none", choices=("ste", "noise", "none")),
+    "clip": _flag("clip", "gradient norm clipping of encoder + decoder", 0, True),
+    "secret_gray": _flag("secret_gray", "a gray secret in an RGB cover"),
+    "val_pairs": _flag("val_pairs", "validation pairs", 1),
+    "checkpoint_every": _flag("checkpoint_every", "a checkpoint every this many steps; 0: at "
+                                                  "each epoch's end only", 0),
+    "seed": _flag("seed", "seed of every random draw"),
+}
+
+
 def make_config(preset: str = "quick", **overrides) -> TrainConfig:
     if preset not in PRESETS:
         raise InputError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
@@ -67,7 +103,11 @@ def make_config(preset: str = "quick", **overrides) -> TrainConfig:
     if bad:
         raise InputError(f"unknown training settings: {', '.join(sorted(bad))}")
     cfg = TrainConfig(**{**vals, "preset": preset})
-    if cfg.arch not in ARCH_NAMES:
-        raise InputError(f"unknown --arch {cfg.arch!r}; known: {', '.join(ARCH_NAMES)}")
-    cfg.lambdas = tuple(float(x) for x in cfg.lambdas)
+    for name, opt in FLAGS.items():
+        setattr(cfg, name, convert("training", name, opt, getattr(cfg, name)))
+    lam = cfg.lambdas
+    if not (isinstance(lam, (list, tuple)) and len(lam) == 3 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in lam)):
+        raise InputError(f"training: lambdas {lam!r} must be three numbers >= 0 (la, lb, lc)")
+    cfg.lambdas = tuple(float(x) for x in lam)
     return cfg
