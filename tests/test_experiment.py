@@ -80,7 +80,11 @@ def test_fidelity_rows_measure_the_saved_stegos(tiny_run):
     # STC: the stego is within one grey level of its cover, far above LSB-4
     assert res["table1"][STC]["stego_psnr"] > res["table1"]["LSB-4"]["stego_psnr"] + 10
     assert res["table1"][STC]["secret_psnr"] > 15
-    assert res["trained"]["GAN"]["secret_psnr_uint8"] > 0  # the GAN row was trained here
+    # the GAN row was trained here: 4 steps from a zero residual leave the cover nearly as it
+    # was, and the 8-bit stegos reveal what the float ones do (rounding costs under 1 dB)
+    gan = res["trained"]["GAN"]
+    assert gan["stego_psnr_uint8"] > 40
+    assert abs(gan["secret_psnr_uint8"] - gan["secret_psnr_float"]) < 1
 
 
 def test_wardens_report_consistent_errors(tiny_run):

@@ -13,6 +13,7 @@ model.safetensors (the hiding model alone, ready for hide/reveal).
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import time
@@ -193,14 +194,12 @@ class Trainer:
     def _autocast(self):
         return torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.bf16)
 
-    @property
+    @functools.cached_property
     def bf16(self) -> bool:
         """amp_bf16 where the device has native bf16 (elsewhere it would be far slower)."""
         from ..distributed import native_bf16
 
-        if not hasattr(self, "_bf16"):
-            self._bf16 = bool(self.cfg.amp_bf16) and native_bf16(self.dev)
-        return self._bf16
+        return bool(self.cfg.amp_bf16) and native_bf16(self.dev)
 
     def schedule(self, step: int, total: int):
         for group in self.opt_g.param_groups:
