@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from advstego.experiments.pipeline import slug
 from conftest import assert_clean_error, run_cli
 
 STC, SMALL = "STC-S-UNIWARD + WEBP 0.4 bpp", "LSB-4 + secret 32x32"
@@ -190,7 +191,9 @@ def test_another_seed_reruns_every_stage(tiny_run):
 
 def test_two_ranks_give_the_numbers_of_one(tiny_run, tmp_path):
     """torchrun (gloo): the ranks share the stages' images and whole stages. The training
-    and hardening stages are reused: trained under DDP on 2 ranks the GAN is another model."""
+    and hardening stages are reused: trained under DDP on 2 ranks the GAN is another model.
+    The tiny run's hiders, wardens and two of its attacks (its other rows add nothing a
+    second rank would change); their stages are keyed as in the one-rank run."""
     folder, res = tiny_run
     two = tmp_path / "two"
     (two / "stages").mkdir(parents=True)
@@ -198,20 +201,36 @@ def test_two_ranks_give_the_numbers_of_one(tiny_run, tmp_path):
         shutil.copytree(folder / "run" / "stages" / st, two / "stages" / st)
     shutil.copytree(folder / "run" / "harden", two / "harden")
     shutil.copy(folder / "run" / ".advstego-run.json", two)
+    keep = ("FGSM eps=0.008", "OnePixel p=1")
+    cfg = {**TINY, "baselines": {}, "controls": {}, "secret_size": {},
+           "attacks": {k: TINY["attacks"][k] for k in keep}}
+    (tmp_path / "two.json").write_text(json.dumps(cfg))
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                         "--nproc_per_node", "2", "-m", "advstego", "experiment",
-                        str(folder / "tiny.json"), "--out", str(two), "--device", "cpu"],
+                        str(tmp_path / "two.json"), "--out", str(two), "--device", "cpu"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     res2 = json.loads((two / "results.json").read_text())
     assert res2["ranks"] == 2 and res2["stages_reused"] == ["corpus", "train-GAN", "harden"]
     assert res2["stages"]["stegos-LSB-4"]["ranks"] == 2  # shared image by image
     assert res2["stages"]["detect-LSB-4"]["ranks"] == 1 and len(res2["busy_seconds"]) == 2
+    assert {res2["stages"][f"detect-{slug(h)}"]["rank"] for h in TINY["hiders"]} == {0, 1}
     # a stage that rank 1 ran is not "reused" in rank 0's report
     assert not any(res2["stages"][n]["reused"] for n in res2["stages_ran"])
     assert "srm-features" in res2["stages_ran"] and res2["stages"]["srm-features"]["images"] > 0
-    for k in ("corpus", "trained", "table1", "table2", "table3", "control"):
+    for name in res2["stages_ran"]:  # a row's stages: the same key as in the one-rank run
+        if name.startswith(("stegos-", "detect-", "attack-")):
+            assert _key(two, name) == _key(folder / "run", name), name
+    for k in ("corpus", "trained", "control"):
         _same(res2[k], res[k], k)
+    for k, rows in (("table1", set(TINY["hiders"])), ("table2", set(TINY["hiders"])),
+                    ("table3", set(keep))):
+        assert set(res2[k]) == rows, k
+        _same(res2[k], {row: res[k][row] for row in res2[k]}, k)
+
+
+def _key(run, stage):
+    return json.loads((run / "stages" / stage / "stage.json").read_text())["key"]
 
 
 def _same(a, b, where):
