@@ -17,15 +17,27 @@ def _features(n, d, seed):
 
 
 def test_same_search_weights_and_decisions_as_sealwatch():
-    Xc, Xs = _features(60, 200, 0)
-    Tc, Ts = _features(60, 200, 1)
+    Xc, Xs = _features(40, 120, 0)
+    Tc, Ts = _features(60, 120, 1)
     T = np.concatenate([Tc, Ts])
     ref, rec_ref = FldEnsembleTrainer(Xc, Xs, seed=3, verbose=0).train()
     ours, rec = FastFldTrainer(Xc, Xs, seed=3).train()
     assert rec == rec_ref and len(rec) > 1  # the same d_sub tries, L and OOB errors
     assert ours.d_sub == ref.d_sub and len(ours.base_learners) == len(ref.base_learners)
+    for a, b in zip(ours.base_learners, ref.base_learners):
+        assert np.array_equal(a.subspace, b.subspace)
+        np.testing.assert_allclose(a.learner.w, b.learner.w, rtol=1e-6, atol=1e-9)
+    assert np.array_equal(ours.predict(T), ref.predict(T))
+
+
+def test_near_singular_scatter_same_decisions_as_sealwatch():
     # d_sub near the number of samples: the scatter is near singular (as with SRM and a few
     # hundred pairs), the weights agree only loosely; the decisions are the same
+    Xc, Xs = _features(60, 200, 0)
+    Tc, Ts = _features(60, 200, 1)
+    T = np.concatenate([Tc, Ts])
+    ref, _ = FldEnsembleTrainer(Xc, Xs, seed=3, L=51, d_sub=116, verbose=0).train()
+    ours, _ = FastFldTrainer(Xc, Xs, seed=3, L=51, d_sub=116).train()
     assert all(np.array_equal(a.subspace, b.subspace)
                for a, b in zip(ours.base_learners, ref.base_learners))
     assert np.array_equal(ours.predict(T), ref.predict(T))

@@ -24,7 +24,7 @@ from conftest import assert_clean_error, textured
 
 @pytest.fixture(scope="module")
 def synth():
-    covers = synthetic_covers(400)
+    covers = synthetic_covers(300)
     stegos = [simulate(c, "suniward", 0.4, seed=i) for i, c in enumerate(covers)]
     return covers, stegos
 
@@ -46,17 +46,17 @@ def test_simulators_uint8_seeded_and_rgb_per_channel(rng):
 
 def test_suniward_is_detected_by_srm_fld(synth):
     covers, stegos = synth
-    det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(covers[:250], stegos[:250])
-    r = evaluate_detector(det, covers[250:], stegos[250:])
+    det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(covers[:200], stegos[:200])
+    r = evaluate_detector(det, covers[200:], stegos[200:])
     assert r["PE"] < 0.35, r
 
 
 def test_cover_vs_cover_control_stays_at_chance(synth):
     covers, _ = synth
     order = np.random.default_rng(5).permutation(len(covers))  # random labels, not by source
-    a, b = [covers[i] for i in order[:200]], [covers[i] for i in order[200:]]
-    det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(a[:100], b[:100])
-    r = evaluate_detector(det, a[100:], b[100:])
+    a, b = [covers[i] for i in order[:150]], [covers[i] for i in order[150:]]
+    det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(a[:75], b[:75])
+    r = evaluate_detector(det, a[75:], b[75:])
     assert abs(r["PE"] - 0.5) <= 0.05, r
 
 
