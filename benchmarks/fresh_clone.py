@@ -70,14 +70,15 @@ def main():
                             "--durations=0", "-p", "no:cacheprovider"], clone, env,
                            logs / "test.log")
         env["ADVSTEGO_CACHE"] = str(Path(d) / "demo-cache")  # the demo's cache empty too
-        demo, _ = _timed(["make", "demo"], clone, env, logs / "demo.log")
+        demo, demo_out = _timed(["make", "demo"], clone, env, logs / "demo.log")
+    warnings = sum("warning" in line.lower() for line in demo_out.splitlines())
     passed = re.search(r"(\d+) passed", out)
     durations = _durations(out)
     lines = [f"fresh clone of {head}, empty feature cache, {os.cpu_count()} cores",
              f"make setup: {setup:.1f} s",
              f"make test: {test:.1f} s wall, {passed.group(1) if passed else '?'} passed, "
              f"{sum(durations.values()):.1f} s in tests",
-             f"make demo after install: {demo:.2f} s"]
+             f"make demo after install: {demo:.2f} s, {warnings} warning line(s)"]
     if a.since:
         old = _tests_at(a.since)
         share = sum(v for k, v in durations.items() if k in old)
