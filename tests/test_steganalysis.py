@@ -70,7 +70,9 @@ def test_xunet_separates_lsb4_stegos_on_the_sample_corpus(sample64):
         return imgs, [h.hide(c, imgs[(i + 5) % len(imgs)]) for i, c in enumerate(imgs)]
 
     (c, s), (tc, ts) = split("train"), split("test")
-    det = CnnDetector("xunet", epochs=6, batch=16).fit(c, s, quiet=True)
+    # lr 1e-2: PE 0.20-0.22, PE_min 0.06-0.08 on one thread or two (at lr 1e-3, PE
+    # 0.33-0.36: which side of the bound it fell on hung on the thread count's float order)
+    det = CnnDetector("xunet", epochs=6, batch=16, lr=1e-2).fit(c, s, quiet=True)
     r = evaluate_detector(det, tc, ts)
     assert r["PE_min"] < 0.25 and r["PE"] < 0.35, {k: r[k] for k in ("PE", "PE_min", "n")}
 
