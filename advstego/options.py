@@ -10,6 +10,9 @@ schema. No torch here.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
+import typing
 from typing import Callable, NamedTuple
 
 from .errors import InputError
@@ -69,6 +72,24 @@ def convert(owner: str, key: str, opt: Option, v):
         return _value(opt, v)
     except ValueError as exc:
         raise InputError(f"{owner}: {key} {v!r} {exc}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _fields(cls) -> dict:
+    hints = typing.get_type_hints(cls)
+    return {f.name: (hints[f.name], f.default) for f in dataclasses.fields(cls)}
+
+
+def field_option(cls, name: str, text: str, minimum=None, above=False, choices=None) -> Option:
+    """A config dataclass field's option: its type and default read from the class."""
+    typ, default = _fields(cls)[name]
+    return Option(typ, default, minimum, text, choices, above)
+
+
+def convert_fields(owner: str, obj, options: dict):
+    """Each field of obj that options names, converted and checked in place (InputError)."""
+    for name, opt in options.items():
+        setattr(obj, name, convert(owner, name, opt, getattr(obj, name)))
 
 
 def check(owner: str, options: dict, given: dict) -> dict:

@@ -6,11 +6,10 @@ common settings and its player's, so a GAN-only field never splits an STC game. 
 from __future__ import annotations
 
 import json
-import typing
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import InputError
-from ..options import Option, convert
+from ..options import Option, convert_fields, field_option
 from ..embedding.costs import COSTS
 from ..hiding.registry import ADVERSARIAL, TRAINABLE
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
@@ -79,13 +78,8 @@ ROUND0_FREE = ("alpha", "scheme", "search", "play", "backpack_steps", "backpack_
 BEFORE = {"scheme": "joint", "play": "pool", "codec": "jpeg"}
 
 
-_HINTS = typing.get_type_hints(HardenConfig)
-_DEFAULTS = {f.name: f.default for f in fields(HardenConfig)}
-
-
 def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
-    """The field's option: its type and default from the dataclass, the rest given here."""
-    return Option(_HINTS[name], _DEFAULTS[name], minimum, text, choices, above)
+    return field_option(HardenConfig, name, text, minimum, above, choices)
 
 
 # field -> Option (options.py): the flags of `advstego harden` and the checks of make_config
@@ -160,8 +154,7 @@ def make_config(preset: str = "quick", **overrides) -> HardenConfig:
         raise InputError(f"unknown harden settings: {', '.join(sorted(bad))}")
     cfg = HardenConfig(**{**vals, "preset": preset})
     cfg.wardens = tuple(cfg.wardens)
-    for name, opt in FLAGS.items():
-        setattr(cfg, name, convert("harden", name, opt, getattr(cfg, name)))
+    convert_fields("harden", cfg, FLAGS)
     if cfg.payload > 1.2:
         raise InputError(f"harden payload {cfg.payload}: give a payload in (0, 1.2]")
     return cfg

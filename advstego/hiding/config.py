@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import InputError
-from ..options import Option, convert
+from ..options import Option, convert_fields, field_option
 
 # hiding networks by name (nets.ARCHS builds them): block (v1, 2x2 blocks), unet, ukey (v2)
 ARCH_NAMES = ("block", "unet", "ukey")
@@ -59,12 +59,8 @@ PRESETS = {
 }
 
 
-_DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}
-
-
 def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
-    """The field's option: its type and default from the dataclass, the rest given here."""
-    return Option(type(_DEFAULTS[name]), _DEFAULTS[name], minimum, text, choices, above)
+    return field_option(TrainConfig, name, text, minimum, above, choices)
 
 
 # field -> Option (options.py): the flags of `advstego train` and the checks of make_config
@@ -103,8 +99,7 @@ def make_config(preset: str = "quick", **overrides) -> TrainConfig:
     if bad:
         raise InputError(f"unknown training settings: {', '.join(sorted(bad))}")
     cfg = TrainConfig(**{**vals, "preset": preset})
-    for name, opt in FLAGS.items():
-        setattr(cfg, name, convert("training", name, opt, getattr(cfg, name)))
+    convert_fields("training", cfg, FLAGS)
     lam = cfg.lambdas
     if not (isinstance(lam, (list, tuple)) and len(lam) == 3 and all(
             isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in lam)):
