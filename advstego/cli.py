@@ -173,6 +173,24 @@ def hider_args(p, default="stc"):
                    help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
                                   for n in HIDERS.names()) + f" (default {default})")
     add_flags(p, hider_options())
+    key_file_arg(p)
+
+
+def key_file_arg(p):
+    """--key-file beside --key, whose default is None: keys.resolve_key tells none given."""
+    p.add_argument("--key-file", help="read the shared key from this file (one trailing "
+                                      "newline dropped); also: ADVSTEGO_KEY, --key -")
+    p.set_defaults(key=None)
+
+
+def _read_key(a, default):
+    """a.key from --key, --key-file, ADVSTEGO_KEY or the prompt (keys.py), else default;
+    a.key_source says which."""
+    from .keys import resolve_key
+
+    key, a.key_source = resolve_key(a.key, a.key_file)
+    a.key = default if key is None else key
+
 
 
 def _hider(a, channels=1):
@@ -200,12 +218,19 @@ def _hider_and_image(a, path, convert=False):
     return hider, read_image(path, mode_of(hider.cover_channels), convert=convert)
 
 
-def _public_key_warning(a):
+def _key_warning(a, hider):
+    """A hide whose key protects nothing: the public default key, or a hider with no key."""
     from .hiding.base import DEFAULT_KEY
 
-    if a.key == DEFAULT_KEY and a.method == "stc":
-        warnings.warn("no --key: the default key is public, anyone with advstego can reveal "
-                      "this secret")
+    given = a.key_source != "default"
+    if hider.keyed and a.key == DEFAULT_KEY:
+        warnings.warn(f"{f'{a.key_source} gives' if given else 'no key given'}: the default key "
+                      "is public, anyone with advstego can reveal this secret (give --key-file "
+                      "F, ADVSTEGO_KEY or --key -)")
+    elif given and not hider.keyed:
+        warnings.warn(f"--method {a.method} ({hider.name}) is not keyed: the key from "
+                      f"{a.key_source} is ignored, anyone with advstego can reveal this secret")
+
 
 
 def hide_args(p):
@@ -238,12 +263,14 @@ def cmd_hide(a):
     import numpy as np
     from PIL import Image
 
+    from .hiding.base import DEFAULT_KEY
     from .images import mode_of, read_image, write_image
 
-    out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens)
+    out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens, a.key_file)
     _check_stego_format(out, a.force_lossy)
     if a.file and a.method != "stc":
         raise InputError(f"--file: --method {a.method} carries images only (use --method stc)")
+    _read_key(a, DEFAULT_KEY)
     hider, cover = _hider_and_image(a, a.cover, a.convert)
     if a.scheme and not (a.adversarial or a.wardens):
         raise InputError("--scheme goes with --adversarial or --wardens")
@@ -258,7 +285,7 @@ def cmd_hide(a):
 
         hider.adversary = load_adversary(a.wardens, **({"scheme": a.scheme} if a.scheme
                                                        else {}))
-    _public_key_warning(a)
+    _key_warning(a, hider)
     report = {"output": str(out), "method": a.method, "hider": hider.name}
     if a.file:
         from pathlib import Path
@@ -345,20 +372,26 @@ def cmd_reveal(a):
     from pathlib import Path
 
     from .files import write_bytes_atomic
+    from .hiding.base import DEFAULT_KEY
     from .hiding.classical import StcHider
     from .hiding.message import NoMessage, Payload
     from .images import read_image, write_image
+    from .keys import ask_key, can_ask
 
-    _distinct(a.output, a.stego, a.model)
+    _distinct(a.output, a.stego, a.model, a.key_file)
     target = Path(a.output)
     stego = read_image(a.stego, _peek_mode(a.stego))
-    stc = StcHider(key=a.key)
+    _read_key(a, DEFAULT_KEY)
     try:  # an STC message is recognised whatever --method says
-        got, method = stc.reveal_payload(stego), "stc"
+        got, method = StcHider(key=a.key).reveal_payload(stego), "stc"
     except NoMessage:
-        if a.method == "stc":
+        if a.method != "stc":
+            got, method = None, a.method
+        elif a.key_source == "default" and can_ask():  # none under the public key: ask
+            a.key, a.key_source = ask_key(f"advstego: key for {a.stego}: "), "the prompt"
+            got, method = StcHider(key=a.key).reveal_payload(stego), "stc"
+        else:
             raise
-        got, method = None, a.method
     if method != a.method:
         print(f"advstego: notice: {a.stego} holds an STC message: revealed with --method stc",
               file=sys.stderr)
@@ -368,17 +401,20 @@ def cmd_reveal(a):
             target = target / Path(got.name).name
             if target.exists():
                 raise InputError(f"{target}: exists; give -o a file path")
-        _check_out(target, a.stego)
+        _check_out(target, a.stego, a.key_file)
         write_bytes_atomic(target, got.data)
         report |= {"kind": "file", "output": str(target), "name": got.name,
                    "bytes": len(got.data)}
         what = f"hidden file {got.name} written ({len(got.data)} bytes)"
     else:
-        out = _check_out(target, a.stego, a.model)
+        out = _check_out(target, a.stego, a.model, a.key_file)
         if got is None:
             hider, stego = _hider_and_image(a, a.stego)
             print(f"advstego: notice: --method {method} cannot verify the key or that "
                   f"{a.stego} holds a secret: a wrong key or method gives noise", file=sys.stderr)
+            if not hider.keyed and a.key_source != "default":
+                print(f"advstego: notice: {hider.name} is not keyed: the key from "
+                      f"{a.key_source} is ignored", file=sys.stderr)
             got, name = hider.reveal(stego), hider.reveal_name
         else:
             name = "stc"
@@ -491,7 +527,10 @@ def cmd_evaluate(a):
     from .data.corpus import Corpus
     from .hiding.evaluate import evaluate, table1_text
 
-    _distinct(a.out, a.data, a.model)
+    from .hiding.base import DEFAULT_KEY
+
+    _distinct(a.out, a.data, a.model, a.key_file)
+    _read_key(a, DEFAULT_KEY)
     hider = _hider(a, 3 if Corpus(a.data).mode == "rgb" else 1)
     if a.out:
         from .paths import claim_run_folder
@@ -728,6 +767,7 @@ def harden_args(p):
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
     p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
     add_flags(p, FLAGS, defaults=False)  # one spec: game/config.FLAGS (preset, then flags)
+    key_file_arg(p)
     p.add_argument("--round0", help="stc: start from the finished round 0 of this run (the "
                                     "plain stegos and wardens), a game that differs only in "
                                     "its adversarial settings")
@@ -742,14 +782,33 @@ def cmd_harden(a):
     from .game.config import FLAGS, game_settings, make_config
     from .paths import claim_run_folder
 
+    _read_key(a, None)  # none: the preset's (the public default key)
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in FLAGS})
-    _distinct(a.out, a.data, a.model, a.round0)
+    if cfg.method != "stc" and a.key_source != "default":
+        warnings.warn(f"harden --method {cfg.method}: the key from {a.key_source} is ignored "
+                      "(only --method stc embeds with it)")
+    _distinct(a.out, a.data, a.model, a.round0, a.key_file)
     device = str(pick_device(a.device))
     # more rounds extend a run; any other change needs another folder
-    claim_run_folder(a.out, "harden", game_settings(cfg) | {"data": str(a.data)})
+    settings = game_settings(cfg) | {"data": str(a.data)}
+    claim_run_folder(a.out, "harden", settings,
+                     force=True if _key_in_clear(a.out, settings, cfg.key) else None)
     harden(a.data, a.out, cfg, device=device, round0=a.round0)
     print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}"
           + (", strategy/ (the final round's wardens)" if cfg.method == "stc" else ""))
+
+
+def _key_in_clear(out, settings: dict, key: str) -> bool:
+    """Whether out is a run of these settings claimed before keys were fingerprinted (its
+    marker holds this very key in clear): then it resumes, its marker rewritten."""
+    from .paths import MARKER
+
+    try:
+        have = json.loads((Path(out) / MARKER).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    old = {"command": "harden", "settings": settings | {"key": key}}
+    return bool(key) and have == json.loads(json.dumps(old, default=str))
 
 
 def demo_args(p):

@@ -36,8 +36,16 @@ def int_or_auto(v):
     return int(v)
 
 
+def text(v):
+    """A non-empty text (a key): None, "" and numbers are refused."""
+    if not isinstance(v, str) or not v:
+        raise ValueError(v)
+    return v
+
+
 def _name(typ) -> str:
-    return {int_or_auto: "an integer or 'automatic'"}.get(typ, getattr(typ, "__name__", "a value"))
+    return {int_or_auto: "an integer or 'automatic'", text: "a non-empty text"}.get(
+        typ, getattr(typ, "__name__", "a value"))
 
 
 def _value(opt: Option, v):

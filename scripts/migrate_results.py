@@ -5,7 +5,8 @@ that keeps every earlier spelling alive).
 
 A game's config.json (`advstego harden`) now holds its common settings, its player's own and
 `rounds` (game/config.game_settings); one written before `scheme` and `play` existed gets the
-values those runs used (game/config.BEFORE), and the other player's fields go. Without RUN:
+values those runs used (game/config.BEFORE), and the other player's fields go; a key kept in
+clear becomes its fingerprint (game/config.recorded_key). Without RUN:
 every game committed under results/ (results/games/*, results/study/*). --check: exit 1 if a
 file is not yet in the current schema, change nothing.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from advstego.game.config import BEFORE, HardenConfig, game_settings  # noqa: E402
+from advstego.game.config import BEFORE, HardenConfig, as_recorded, game_settings  # noqa: E402
 
 
 def current(cfg: dict) -> dict:
@@ -28,7 +29,10 @@ def current(cfg: dict) -> dict:
     vals = {**BEFORE, **{k: v for k, v in cfg.items() if k in known}}
     hc = HardenConfig(**vals)
     hc.wardens = tuple(hc.wardens)
-    return json.loads(json.dumps({**game_settings(hc), "rounds": cfg.get("rounds", hc.rounds)}))
+    out = game_settings(hc)
+    if "key" in out:  # a recorded key: its fingerprint as it is, a key in clear fingerprinted
+        out["key"] = as_recorded(hc.key)
+    return json.loads(json.dumps({**out, "rounds": cfg.get("rounds", hc.rounds)}))
 
 
 def main():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from advstego.errors import InputError
-from advstego.options import Option, check, int_or_auto
+from advstego.options import Option, check, int_or_auto, text
 
 ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6),
                       st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
@@ -40,8 +40,10 @@ SPECS = _specs()
 def _within(opt: Option, v) -> bool:
     if v is None:
         return opt.default is None
-    kinds = {bool: bool, int: int, float: float, str: str, int_or_auto: (int, str)}
+    kinds = {bool: bool, int: int, float: float, str: str, int_or_auto: (int, str), text: str}
     if not isinstance(v, kinds[opt.type]) or (opt.type is not bool and isinstance(v, bool)):
+        return False
+    if opt.type is text and not v:
         return False
     if opt.choices and v not in opt.choices:
         return False

@@ -6,6 +6,7 @@ common settings and its player's, so a GAN-only field never splits an STC game. 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import InputError
@@ -92,7 +93,8 @@ _FLAGS = {
     "cost": ("stc: the costs modulated", None, False, tuple(COSTS)),
     "codec": ("stc: the secret's codec (auto: the best within the bytes)", None, False,
               ("auto", "jpeg", "webp", "avif", "jxl")),
-    "key": ("stc: the embedding key (another key: an A/A control)", None, False, None),
+    "key": ("stc: the embedding key (another key: an A/A control); - asks for it; runs "
+            "record its fingerprint, never the key", None, False, None),
     "alpha": ("stc: ADV-EMB cost scaling (above 1)", 1, True, None),
     "scheme": ("stc: published: ADV-EMB as Tang et al. (common group first, sigma 0.1 .. "
                "0.9, plain when none fools); joint: one code over all elements, the gradient "
@@ -129,11 +131,31 @@ FLAGS = {k: _flag(k, text, low, above, choices) for k, (text, low, above, choice
          in _FLAGS.items()}
 
 
+def recorded_key(key: str) -> str:
+    """What a run records of its key: "" for the public default, else its fingerprint (one
+    scrypt per guess, as against a stego), never the key in clear."""
+    from ..hiding.base import DEFAULT_KEY, fingerprint
+
+    return "" if key in ("", DEFAULT_KEY) else fingerprint(key)
+
+
+def as_recorded(key):
+    """A recorded key as recorded_key gives it: runs written before kept it in clear."""
+    if not isinstance(key, str) or re.fullmatch(r"fingerprint [0-9a-f]{8}", key):
+        return key
+    return recorded_key(key)
+
+
 def game_settings(cfg: HardenConfig) -> dict:
     """The settings that make a game: the common ones and its player's own, all but rounds
-    (more rounds extend a game)."""
+    (more rounds extend a game); the key as recorded_key."""
     other = {f for m, own in MOVES.items() if m != cfg.method for f in own}
-    return {k: v for k, v in asdict(cfg).items() if k != "rounds" and k not in other}
+    out = {k: v for k, v in asdict(cfg).items() if k != "rounds" and k not in other}
+    if "key" in out:
+        out["key"] = recorded_key(out["key"])
+    return out
+
+
 
 
 def same_game(had: dict, cfg: HardenConfig) -> bool:
@@ -141,6 +163,8 @@ def same_game(had: dict, cfg: HardenConfig) -> bool:
     player's own; fields it predates take their earlier value (BEFORE) or their default."""
     same, default = game_settings(cfg), asdict(HardenConfig())
     had = {k: had.get(k, BEFORE.get(k, default[k])) for k in same}
+    if "key" in had:
+        had["key"] = as_recorded(had["key"])
     return json.loads(json.dumps(had)) == json.loads(json.dumps(same))
 
 

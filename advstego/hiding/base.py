@@ -8,17 +8,66 @@ This module imports numpy only, so a hider that needs no network loads in a blin
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import numpy as np
 
 from ..errors import InputError
 
 DEFAULT_KEY = "advstego"
+KEY_HELP = ("the shared key (STC; keyed hiding models); - asks for it; --key-file F or "
+            "ADVSTEGO_KEY keep it off the command line")
+
+# Format 3 (STC stegos): one scrypt of the key, with parameters the format fixes, gives a
+# master secret; the order, the STC seeds and the message's AES key all come from it, so a
+# guessed key is checked only after one scrypt. The salt is fixed (a per-stego salt would
+# need a place the key does not choose): one scrypt per guess serves every stego. The public
+# default key gets the same scrypt: one rule, paid once per process (MASTERS).
+SCRYPT = {"n": 1 << 14, "r": 8, "p": 1}
+KDF_SALT = b"advstego key format 3"
+MASTERS: dict = {}  # key -> master: a batch or a game pays one scrypt per key
+
+
+def check_key(key) -> str:
+    """A shared key: a non-empty text (None or "" would be a key that means nothing)."""
+    if not isinstance(key, str) or not key:
+        raise InputError(f"key {key!r}: give the shared key as a non-empty text")
+    return key
+
+
+def kdf(secret: bytes) -> bytes:
+    """The format-3 key stretching: scrypt with fixed parameters, 32 bytes."""
+    return hashlib.scrypt(secret, salt=KDF_SALT, **SCRYPT, maxmem=64 << 20, dklen=32)
+
+
+def master_key(key: str) -> bytes:
+    """The key's master secret (one kdf, then kept for the process)."""
+    key = check_key(key)
+    if key not in MASTERS:
+        if len(MASTERS) >= 16:
+            MASTERS.pop(next(iter(MASTERS)))
+        MASTERS[key] = kdf(key.encode())
+    return MASTERS[key]
+
+
+def derived(master: bytes, label: str, data: bytes = b"") -> bytes:
+    """A secret of its own for each use of the master: HMAC-SHA256 of a label (and data)."""
+    return hmac.new(master, label.encode() + b"\0" + data, hashlib.sha256).digest()
+
+
+def derived_seed(master: bytes, label: str) -> int:
+    return int.from_bytes(derived(master, label)[:8], "big") >> 1
+
+
+def fingerprint(key: str) -> str:
+    """What a run records of a key: 8 hex digits of the master (a guess costs one scrypt)."""
+    return "fingerprint " + derived(master_key(key), "fingerprint").hex()[:8]
 
 
 def key_seed(key: str) -> int:
-    """A shared key (any text) as a 63-bit seed."""
-    return int.from_bytes(hashlib.sha256(str(key).encode()).digest()[:8], "big") >> 1
+    """A shared key as a 63-bit seed, unstretched: STC formats 1-2 (read only) and the keyed
+    hiding models' carrier (their stegos carry no format to change it by)."""
+    return int.from_bytes(hashlib.sha256(check_key(key).encode()).digest()[:8], "big") >> 1
 
 
 def as_batch(x, channels: int, what: str) -> tuple[np.ndarray, bool]:
@@ -86,6 +135,7 @@ class Hider:
     trainable = False  # an experiment row may train one (hiding/config.py)
     takes_adversarial_costs = False  # its embedding takes an Adversary's cost modulation
     any_secret_size = False  # carries a secret smaller than its cover as it is
+    keyed = False  # the shared key decides what it hides (False: a key would be ignored)
     has_float_path = False  # a network: hide_float / reveal_float before 8-bit rounding
 
     def secret_view(self, secrets):

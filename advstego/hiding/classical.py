@@ -6,6 +6,11 @@ hide:   secret -> AVIF/JPEG XL/JPEG/WebP bytes within payload·n/8 bytes (the co
         -> ±1 syndrome-trellis embedding with S-UNIWARD / WOW / HILL costs, in a keyed order
 reveal: keyed order -> the two layer lengths -> bits -> message opened -> decoded secret
 
+Everything the key decides (the order, the codes' seeds, the message's AES key) comes from one
+scrypt of it (base.master_key, format 3): a guessed key cannot be checked against the head
+without that scrypt. Stegos of formats 1-2 took order and seeds from a plain hash of the key
+(base.key_seed); reveal tries format 3 first, then that one.
+
 The layer lengths and h travel in a small block of their own (72 bits, binary STC, the first
 LENGTHS_ELEMENTS elements of the keyed order). A wrong key or a cover with no message fails
 the message's tag (version 1: its CRC): reveal says so in one line, never noise.
@@ -20,10 +25,11 @@ import numpy as np
 
 from ..embedding.costs import COSTS, cost_adjusted
 from ..errors import InputError
-from ..options import Option
+from ..options import Option, text
 from . import codec as codecs
 from . import message as msg
-from .base import DEFAULT_KEY, Hider, as_batch, key_seed, unbatch
+from .base import (DEFAULT_KEY, KEY_HELP, Hider, as_batch, check_key, derived_seed, key_seed,
+                   master_key, unbatch)
 from .registry import HIDERS
 
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
@@ -113,7 +119,7 @@ class StcHider(Hider):
                "payload": Option(float, 0.4, 0, "STC: bits per cover pixel (per channel for "
                                  "RGB); the secret gets the best quality that fits", above=True),
                "quality": Option(int, None, 1, "STC: a fixed codec quality instead"),
-               "key": Option(str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
+               "key": Option(text, DEFAULT_KEY, None, KEY_HELP),
                "stc_h": Option(int, 10, 7, "STC: constraint height (7..12)")}
 
     @classmethod
@@ -133,7 +139,7 @@ class StcHider(Hider):
         if not 7 <= h <= 12:
             raise InputError(f"--stc-h {h}: use 7..12")
         self.cost, self.codec, self.payload, self.quality = cost, codec, payload, quality
-        self.key, self.h, self.adversary = key, h, adversary
+        self.key, self.h, self.adversary = check_key(key), h, adversary
         self.cover_channels = self.secret_channels = channels
         what = f"q{quality}" if quality is not None else f"{payload:g}"
         self.plain_name = f"stc-{cost}-{codec}-{what}"
@@ -145,10 +151,18 @@ class StcHider(Hider):
     reveal_name = "stc"  # the codec and payload come from the message header
     takes_adversarial_costs = True  # adversary: attacks/adversarial_costs.Adversary
     any_secret_size = True  # the header holds the secret's size: a smaller one fits
+    keyed = True
 
-    def _order(self, n: int) -> np.ndarray:
+    def _seed(self, legacy: bool = False) -> int:
+        """The seed of the codes (+1 head, +2 and +3 the layers): from the master secret, or
+        (legacy: formats 1-2) from the plain hash of the key."""
+        return key_seed(self.key) if legacy else derived_seed(master_key(self.key), "stc")
+
+    def _order(self, n: int, legacy: bool = False) -> np.ndarray:
         """The keyed order in which the n cover elements are visited."""
-        return np.random.default_rng(key_seed(self.key)).permutation(n)
+        seed = key_seed(self.key) if legacy else derived_seed(master_key(self.key), "order")
+        return np.random.default_rng(seed).permutation(n)
+
 
     def describe(self):
         return {"name": self.name, "method": "stc", "cost": self.cost, "codec": self.codec,
@@ -209,7 +223,7 @@ class StcHider(Hider):
             def two_parts(sigma, adjust):
                 return self._embed_two(cover, rp, rm, data, sigma, adjust)
             out, adv, got = self.adversary.attack(cover, plain, rp, rm, again, two_parts,
-                                                  key_seed(self.key), info["message_bits"])
+                                                  self._seed(), info["message_bits"])
             mine = next((i for y, i in tried if y is out), info)
             info = {**mine, **got, "adversarial": adv}
         if isinstance(secret, msg.Payload) or self.payload is None:
@@ -223,7 +237,7 @@ class StcHider(Hider):
         from . import stc
 
         n = cover.size
-        seed, order = key_seed(self.key), self._order(n)
+        seed, order = self._seed(), self._order(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rp, rm = rp.reshape(-1)[order], rm.reshape(-1)[order]
         r = LENGTHS_ELEMENTS
@@ -254,7 +268,7 @@ class StcHider(Hider):
         from . import stc
 
         n, r = cover.size, LENGTHS_ELEMENTS
-        seed, order = key_seed(self.key), self._order(n)
+        seed, order = self._seed(), self._order(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rpo, rmo = rp.reshape(-1)[order], rm.reshape(-1)[order]
         bits = _bits(data)
@@ -310,17 +324,20 @@ class StcHider(Hider):
         n, r = stego.size, LENGTHS_ELEMENTS
         if n < 8 * r:
             raise none
-        seed, order = key_seed(self.key), self._order(n)
-        y = stego.reshape(-1).astype(np.int64)[order]
         p = None
-        for read in (self._one_part, self._two_parts):  # the head says which; its tag decides
-            bits = read(y, n, seed)
-            if bits is not None:
-                try:
-                    p = msg.unseal(np.packbits(bits).tobytes(), self.key)
-                    break
-                except msg.NoMessage:
-                    continue
+        for legacy, versions in ((False, (3,)), (True, (1, 2))):  # format 3, then 1-2
+            seed, order = self._seed(legacy), self._order(n, legacy)
+            y = stego.reshape(-1).astype(np.int64)[order]
+            for read in (self._one_part, self._two_parts):  # the head says which; the tag decides
+                bits = read(y, n, seed)
+                if bits is not None:
+                    try:
+                        p = msg.unseal(np.packbits(bits).tobytes(), self.key, versions)
+                        break
+                    except msg.NoMessage:
+                        continue
+            if p is not None:
+                break
         if p is None:
             raise none
         if p.kind == msg.IMAGE:

@@ -2,6 +2,9 @@
 
 hide:   stego = cover with its k low bits replaced by the secret's k high bits
 reveal: secret = those k bits shifted back up, plus half a step
+
+Unkeyed (keyed = False): anyone who reads the low bits reads the secret; the command line
+says so when a key is given with it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def lsb_reveal(stego: np.ndarray, bits: int) -> np.ndarray:
 
 @HIDERS.register("lsb")
 class LsbHider(Hider):
-    """k-bit substitution of the secret's high bits"""
+    """k-bit substitution of the secret's high bits (unkeyed: a key is ignored)"""
     options = {"bits": Option(int, 4, 1, "LSB: bits per pixel (1..7)")}
 
     @classmethod

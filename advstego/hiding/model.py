@@ -12,8 +12,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..images import from_tensor, to_tensor
-from ..options import Option
-from .base import DEFAULT_KEY, Hider, as_batch, check_pair, key_seed, unbatch
+from ..options import Option, text
+from .base import DEFAULT_KEY, KEY_HELP, Hider, as_batch, check_key, check_pair, key_seed, unbatch
 from .registry import HIDERS
 
 KIND = "hiding-model"
@@ -35,7 +35,7 @@ class HidingModel(Hider):
                                f"one: {', '.join(SHIPPED)} (default: {DEFAULT}, gray or RGB by "
                                "the cover)"),
                "device": Option(str, "cpu", None, "cpu | cuda | auto"),
-               "key": Option(str, DEFAULT_KEY, None, "the shared key (STC; keyed hiding models)"),
+               "key": Option(text, DEFAULT_KEY, None, KEY_HELP),
                "bf16": Option(bool, False, None, "bf16 autocast where the device has it "
                                                  "natively (AVX512-BF16/AMX CPU, CUDA GPU); "
                                                  "ignored elsewhere")}
@@ -76,12 +76,20 @@ class HidingModel(Hider):
         rgb.decoder.net.load_state_dict(self.decoder.state_dict())
         return rgb
 
+    @property
+    def keyed(self) -> bool:
+        """Whether the key decides the carrier (v2 models); v1 models ignore it."""
+        return self.arch == "ukey"
+
     def with_key(self, key: str) -> "HidingModel":
-        """The shared key of a keyed model (its carrier); other models ignore it."""
+        """The shared key of a keyed model (its carrier); other models ignore it. The carrier
+        comes from the key's plain hash (base.key_seed): a GAN stego carries no format
+        version to change that by, and its reveal cannot tell a right key from a wrong one."""
         from .nets import set_key
 
-        set_key(key_seed(key), self.encoder, self.decoder)
+        set_key(key_seed(check_key(key)), self.encoder, self.decoder)
         return self
+
 
     def to(self, device):
         from ..distributed import pick_device
