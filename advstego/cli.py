@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -17,10 +19,27 @@ from pathlib import Path
 from .errors import InputError
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _one_line(text) -> str:
-    """A message on one line: newlines (in a file name, say) are shown escaped."""
-    text = str(text).replace("\r", "\\r").replace("\n", "\\n")
+    """A message on one line, safe on a terminal: newlines, escape sequences and the other
+    control characters (in a file name, say) are shown escaped."""
+    text = _CONTROL.sub(lambda m: _ESCAPES.get(m[0], f"\\x{ord(m[0]):02x}"), str(text))
     return text.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable names
+
+
+def _json(report) -> str:
+    """A report as JSON proper: a non-finite number (the infinite PSNR of identical images)
+    is null, never `Infinity`."""
+    def fix(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        return [fix(x) for x in v] if isinstance(v, (list, tuple)) else v
+    return json.dumps(fix(report), allow_nan=False)
 
 
 def _warn_one_line(message, category, filename, lineno, file=None, line=None):
@@ -129,11 +148,11 @@ def cmd_data_prepare(a):
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
                         max_tiles=a.max_tiles, fractions=fractions, seed=a.seed)
-    _distinct(a.out, None if a.source in ("sample", "debian-photos") else a.source, a.root)
+    curated = a.source in ("sample", "debian-photos")
+    _distinct(a.out, None if curated or a.source in ("bossbase", "lfw") else a.source, a.root)
     photos = photos_for(source)
     if a.limit:
         photos = photos[: a.limit]
-    curated = a.source in ("sample", "debian-photos")
     prepare(photos, cfg, a.out, force=a.force, convert_rgb=a.convert or curated)
     _print_summary(a.out, summary(a.out))
 
@@ -172,7 +191,7 @@ def hider_args(p, default="stc"):
     p.add_argument("--method", choices=HIDERS.names(), default=default,
                    help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
                                   for n in HIDERS.names()) + f" (default {default})")
-    add_flags(p, hider_options())
+    add_flags(p, hider_options(), defaults=False)  # None: not given (_hider_settings)
     key_file_arg(p)
 
 
@@ -192,12 +211,25 @@ def _read_key(a, default):
     a.key = default if key is None else key
 
 
-
-def _hider(a, channels=1):
-    from .hiding.registry import HIDERS, load_hider
+def _hider_settings(a) -> dict:
+    """The hider flags given, for --method; a flag that --method does not take is refused,
+    never ignored (the key: _key_warning)."""
+    from .hiding.registry import HIDERS, hider_options
 
     cls, _ = HIDERS.get(a.method)
-    return load_hider(a.method, channels, **{k: getattr(a, k) for k in cls.options})
+    given = {k: getattr(a, k) for k in hider_options() if getattr(a, k, None) is not None}
+    for k in given:
+        if k not in cls.options and k != "key":
+            takers = [n for n in HIDERS.names() if k in HIDERS.get(n)[0].options]
+            raise InputError(f"--{k.replace('_', '-')}: --method {a.method} does not take it "
+                             f"(it goes with --method {' or '.join(takers)})")
+    return {k: v for k, v in given.items() if k in cls.options}
+
+
+def _hider(a, channels=1):
+    from .hiding.registry import load_hider
+
+    return load_hider(a.method, channels, **_hider_settings(a))
 
 
 def _peek_mode(path) -> str:
@@ -209,12 +241,13 @@ def _peek_mode(path) -> str:
         return natural_mode(read_image(path, None))
 
 
-def _hider_and_image(a, path, convert=False):
-    """The hider for an image's mode (gray or RGB) and the image read in the hider's mode
-    (a first look chooses the mode; warnings come on the real read)."""
+def _hider_and_image(a, path, convert=False, gray=False):
+    """The hider for an image's mode (gray or RGB; gray: gray whatever the image) and the
+    image read in the hider's mode (a first look chooses the mode; warnings come on the real
+    read)."""
     from .images import mode_of, read_image
 
-    hider = _hider(a, 1 if _peek_mode(path) == "gray" else 3)
+    hider = _hider(a, 1 if gray or _peek_mode(path) == "gray" else 3)
     return hider, read_image(path, mode_of(hider.cover_channels), convert=convert)
 
 
@@ -230,7 +263,6 @@ def _key_warning(a, hider):
     elif given and not hider.keyed:
         warnings.warn(f"--method {a.method} ({hider.name}) is not keyed: the key from "
                       f"{a.key_source} is ignored, anyone with advstego can reveal this secret")
-
 
 
 def hide_args(p):
@@ -264,16 +296,25 @@ def cmd_hide(a):
     from PIL import Image
 
     from .hiding.base import DEFAULT_KEY
+    from .files import file_to_hide
     from .images import mode_of, read_image, write_image
 
+    src = file_to_hide(a.file) if a.file else None  # a folder, a FIFO, a name that cannot travel
     out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens, a.key_file)
     _check_stego_format(out, a.force_lossy)
     if a.file and a.method != "stc":
         raise InputError(f"--file: --method {a.method} carries images only (use --method stc)")
+    if a.file and (a.codec is not None or a.quality is not None):
+        raise InputError(f"--{'codec' if a.codec is not None else 'quality'}: a --file is "
+                         "carried as it is, not compressed (leave it out)")
     _read_key(a, DEFAULT_KEY)
-    hider, cover = _hider_and_image(a, a.cover, a.convert)
+    hider, cover = _hider_and_image(a, a.cover, a.convert,
+                                    gray=a.convert and bool(a.adversarial or a.wardens))
     if a.scheme and not (a.adversarial or a.wardens):
         raise InputError("--scheme goes with --adversarial or --wardens")
+    if a.resize_secret and hider.any_secret_size:
+        raise InputError(f"--resize-secret: --method {a.method} takes a secret of any size "
+                         "(leave it out)")
     if a.adversarial or a.wardens:
         if not hider.takes_adversarial_costs:
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
@@ -288,11 +329,6 @@ def cmd_hide(a):
     _key_warning(a, hider)
     report = {"output": str(out), "method": a.method, "hider": hider.name}
     if a.file:
-        from pathlib import Path
-
-        src = Path(a.file)
-        if not src.is_file():
-            raise InputError(f"{src}: no such file")
         stego, info = hider.hide_file(cover, _read_bytes(src), src.name)
     else:
         any_size = hider.any_secret_size
@@ -313,7 +349,10 @@ def cmd_hide(a):
     write_image(out, stego, allow_lossy=a.force_lossy)
     from .hiding.codec import psnr
 
-    report["stego_psnr"] = round(psnr(cover, stego), 2)
+    written = read_image(out, mode_of(hider.cover_channels))  # what the file holds
+    if not np.array_equal(written, stego):  # a lossy format: said, and checked by revealing
+        warnings.warn(_lossy_loss(hider, out, stego, written))
+    report["stego_psnr"] = round(psnr(cover, written), 2)
     report |= {k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
                if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
                         "secret_psnr", "capacity_used", "changes")}
@@ -322,7 +361,7 @@ def cmd_hide(a):
         report["adversarial"] = {k: adv[k] for k in ("scheme", "fooled", "score_plain", "score",
                                                      "sigma", "beta", "embeddings") if k in adv}
     if a.json:
-        print(json.dumps(report))
+        print(_json(report))
         return
     line = f"{out}: stego written ({hider.name}), stego PSNR {report['stego_psnr']:.2f} dB"
     if "bytes" in info and info.get("kind") == "file":
@@ -333,7 +372,23 @@ def cmd_hide(a):
                  f"secret PSNR {info['secret_psnr']:.2f} dB")
     if "capacity_used" in info:
         line += f"; {100 * info['capacity_used']:.0f}% of the payload used"
-    print(line)
+    print(_one_line(line))
+
+
+def _lossy_loss(hider, out, stego, written) -> str:
+    """What a lossy stego file lost, found by revealing it: the message (STC), or how far
+    its revealed secret lies from the one the lossless stego gives."""
+    from .hiding.codec import psnr
+
+    what = f"{out}: the {out.suffix} file is not the stego ({psnr(stego, written):.1f} dB from it)"
+    try:
+        if hasattr(hider, "reveal_payload"):  # a sealed message: it opens, or it is lost
+            hider.reveal_payload(written)
+            return what + ", though it still reveals"
+        p = psnr(hider.reveal(stego), hider.reveal(written))
+    except InputError:
+        return what + " and it no longer reveals: write .png"
+    return what + f"; it reveals a secret {p:.1f} dB from the lossless stego's: write .png"
 
 
 def _read_bytes(path) -> bytes:
@@ -355,14 +410,17 @@ def _check_stego_format(out, force_lossy):
                          f"{', '.join(sorted(WRITABLE_EXTENSIONS))}")
     if ext in LOSSY_EXTENSIONS and not force_lossy:
         raise InputError(f"{out}: refusing to write a stego as lossy {ext}: lossy saving "
-                         "destroys the hidden image (use .png, or force it)")
+                         "destroys the hidden image (use .png, or --force-lossy)")
 
 
 def reveal_args(p):
     p.add_argument("stego")
     p.add_argument("-o", "--output", required=True,
-                   help="the revealed image; for a hidden file, a file or an existing folder "
-                        "(the file keeps its name there)")
+                   help="the revealed image or hidden file; or a folder (a path ending "
+                        "with / is made if missing): a hidden file keeps its name there, an "
+                        "image is STEGO-secret.png")
+    p.add_argument("--force-lossy", action="store_true",
+                   help="allow a lossy image format (.jpg) for the revealed secret")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     hider_args(p)
 
@@ -371,15 +429,20 @@ def reveal_args(p):
 def cmd_reveal(a):
     from pathlib import Path
 
-    from .files import write_bytes_atomic
+    from .files import hidden_file_name, write_bytes_atomic
     from .hiding.base import DEFAULT_KEY
     from .hiding.classical import StcHider
     from .hiding.message import NoMessage, Payload
     from .images import read_image, write_image
     from .keys import ask_key, can_ask
+    from .paths import names_folder
 
     _distinct(a.output, a.stego, a.model, a.key_file)
+    _hider_settings(a)  # a flag --method does not take is refused, even when STC answers
     target = Path(a.output)
+    into = names_folder(a.output)  # a folder (made if missing): the output goes into it
+    if into and not target.is_dir() and not target.parent.is_dir():
+        raise InputError(f"{target.parent}: output folder does not exist")
     stego = read_image(a.stego, _peek_mode(a.stego))
     _read_key(a, DEFAULT_KEY)
     try:  # an STC message is recognised whatever --method says
@@ -397,17 +460,18 @@ def cmd_reveal(a):
               file=sys.stderr)
     report = {"stego": str(a.stego), "method": method}
     if isinstance(got, Payload):
-        if target.is_dir():
-            target = target / Path(got.name).name
-            if target.exists():
-                raise InputError(f"{target}: exists; give -o a file path")
+        if into:
+            target = _into_folder(target, hidden_file_name(got.name))
         _check_out(target, a.stego, a.key_file)
         write_bytes_atomic(target, got.data)
         report |= {"kind": "file", "output": str(target), "name": got.name,
                    "bytes": len(got.data)}
         what = f"hidden file {got.name} written ({len(got.data)} bytes)"
     else:
+        if into:
+            target = _into_folder(target, f"{Path(a.stego).stem}-secret.png")
         out = _check_out(target, a.stego, a.model, a.key_file)
+        _check_secret_format(out, a.force_lossy)
         if got is None:
             hider, stego = _hider_and_image(a, a.stego)
             print(f"advstego: notice: --method {method} cannot verify the key or that "
@@ -418,13 +482,32 @@ def cmd_reveal(a):
             got, name = hider.reveal(stego), hider.reveal_name
         else:
             name = "stc"
-        write_image(out, got)
+        write_image(out, got, allow_lossy=a.force_lossy)
         report |= {"kind": "image", "output": str(out), "size": list(got.shape[:2])}
         what = f"revealed secret written ({name})"
     if a.json:
-        print(json.dumps(report))
+        print(_json(report))
     else:
-        print(f"{report['output']}: {what}")
+        print(_one_line(f"{report['output']}: {what}"))
+
+
+def _check_secret_format(out, force_lossy):
+    """A revealed secret's format: a lossy one only with --force-lossy."""
+    from .images import LOSSY_EXTENSIONS
+
+    if out.suffix.lower() in LOSSY_EXTENSIONS and not force_lossy:
+        raise InputError(f"{out}: the revealed secret would lose detail as lossy "
+                         f"{out.suffix}: use .png, or --force-lossy")
+
+
+def _into_folder(folder, name) -> Path:
+    """reveal -o FOLDER: the file NAME in it, never written over."""
+    from .paths import into_folder
+
+    target = into_folder(folder) / name
+    if target.exists() or target.is_symlink():
+        raise InputError(f"{target}: exists; give -o a file path")
+    return target
 
 
 def capacity_args(p):
@@ -454,20 +537,22 @@ def cmd_capacity(a):
             _, info = codec.best(secret, budget)
         else:
             data, q, size = codec.compress(secret, a.codec, budget)
-            back = codec.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2])
+            back = codec.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2],
+                                    a.codec)
             info = {"codec": a.codec, "quality": q, "encoded_size": list(size),
                     "psnr": codec.psnr(secret, back)}
         r |= {"secret": str(a.secret), "codec": info["codec"], "quality": info["quality"],
               "encoded_size": list(info["encoded_size"]), "secret_psnr": round(info["psnr"], 2)}
     if a.json:
-        print(json.dumps(r))
+        print(_json(r))
         return
-    print(f"{a.cover}: {r['bytes']:,} bytes of secret at {a.payload:g} bpp "
-          f"({cover.shape[1]}x{cover.shape[0]}, {'gray' if cover.ndim == 2 else 'RGB'})")
+    print(_one_line(f"{a.cover}: {r['bytes']:,} bytes of secret at {a.payload:g} bpp "
+                    f"({cover.shape[1]}x{cover.shape[0]}, {'gray' if cover.ndim == 2 else 'RGB'}"
+                    "; a hidden file's name counts in them)"))
     if "codec" in r:
         h, w = r["encoded_size"]
-        print(f"{a.secret}: {r['codec']} q{r['quality']} at {w}x{h}, secret PSNR "
-              f"{r['secret_psnr']:.2f} dB")
+        print(_one_line(f"{a.secret}: {r['codec']} q{r['quality']} at {w}x{h}, secret PSNR "
+                        f"{r['secret_psnr']:.2f} dB"))
 
 
 def train_args(p):
@@ -494,6 +579,7 @@ def train_args(p):
 @command("train", "train the GAN (torchrun-ready)", train_args)
 def cmd_train(a):
     from .hiding.config import FLAGS, make_config
+    from .data.prepare import load_manifest
     from .game.gan import train
     from .paths import claim_run_folder, output_folder
 
@@ -504,9 +590,10 @@ def cmd_train(a):
         over["amp_bf16"] = True
     _distinct(a.run, a.data)
     output_folder(a.run)
+    cfg = None if a.resume else make_config(a.preset, **over)
+    load_manifest(a.data)  # the inputs are checked before --out is claimed
     if not a.resume and os.environ.get("RANK", "0") in ("", "0"):
         claim_run_folder(a.run, "train", {})  # a folder of someone else's is never written
-    cfg = None if a.resume else make_config(a.preset, **over)
     last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps,
                     max_minutes=a.max_minutes)
     if last:
@@ -574,10 +661,11 @@ def cmd_embed(a):
         from pathlib import Path
 
         wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), load_adversary
-    n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force, wardens,
-                     load)
+    made, n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force,
+                           wardens, load)
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp"
-          + (" with adversarial costs" if wardens else ""))
+          + (" with adversarial costs" if wardens else "")
+          + (f" ({n - made} of them made before)" if made < n else ""))
 
 
 def detect_train_args(p):
@@ -602,19 +690,34 @@ def seed_files(output, n: int) -> list[Path]:
     return [out] + [out.with_name(f"{out.stem}-seed{k}{out.suffix}") for k in range(1, n)]
 
 
+def _checkpoint(output) -> Path:
+    """Where `detect train` keeps a detector's checkpoint while it trains (resumed by a
+    rerun, removed once the detector is saved)."""
+    return Path(f"{output}.ckpt")
+
+
 @command("detect train", "train a detector on covers and their stegos", detect_train_args)
 def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
+    _check_out(a.output, a.covers, a.stegos)  # the raw path: a trailing slash is a folder
     files = seed_files(a.output, a.seeds)
     for f in files:
         _check_out(f, a.covers, a.stegos)
+        _distinct(_checkpoint(f), a.covers, a.stegos)
+    if Path(a.covers).resolve() == Path(a.stegos).resolve():
+        raise InputError(f"--covers and --stegos are the same folder ({a.covers}); a detector "
+                         "learns from covers and their stegos")
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
+    if all((c == s).all() for c, s in zip(covers, stegos)):  # load_pairs: same shapes
+        raise InputError(f"{a.stegos}: every stego is identical to its cover in {a.covers}; "
+                         "nothing to learn")
     for k, f in enumerate(files):
         det = build_detector(a.detector, seed=a.seed + k, device=a.device,
                              **({"epochs": a.epochs} if a.epochs is not None else {}))
-        det.fit(covers, stegos, run=str(f) + ".ckpt")
+        det.fit(covers, stegos, run=str(_checkpoint(f)))
         det.save(f)
+        _checkpoint(f).unlink(missing_ok=True)  # only the detector stays
         print(f"{f}: {a.detector} (seed {a.seed + k}) trained on {len(names)} cover/stego "
               "pairs")
 
@@ -778,7 +881,8 @@ def harden_args(p):
                    "(resumable)", harden_args)
 def cmd_harden(a):
     from .distributed import pick_device
-    from .game.play import harden
+    from .data.prepare import load_manifest
+    from .game.play import check_round0, harden
     from .game.config import FLAGS, game_settings, make_config
     from .paths import claim_run_folder
 
@@ -789,6 +893,9 @@ def cmd_harden(a):
                       "(only --method stc embeds with it)")
     _distinct(a.out, a.data, a.model, a.round0, a.key_file)
     device = str(pick_device(a.device))
+    load_manifest(a.data)  # the inputs are checked before --out is claimed
+    if a.round0:
+        check_round0(a.round0, cfg)
     # more rounds extend a run; any other change needs another folder
     settings = game_settings(cfg) | {"data": str(a.data)}
     claim_run_folder(a.out, "harden", settings,
@@ -867,11 +974,24 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from . import images
     images.MAX_PIXELS = args.max_pixels
+    ok = False
     try:
         args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        ok = True
     except InputError as exc:
         print(f"advstego: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:  # torch, in the core install
+        from .extras import missing_deep, needs_deep
+
+        if not missing_deep(exc):
+            raise
+        print(f"advstego: error: {_one_line(needs_deep(_command_line(args), exc))}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `advstego ... | head -1`: stop quietly, as Unix tools do
+        _quiet_stdout()
+        return 128 + 13  # what a shell shows for a tool ended by SIGPIPE
     except OSError as exc:  # an unwritable folder, a full disk, a name too long...
         where = exc.filename if exc.filename is not None else "output"
         print(f"advstego: error: {_one_line(where)}: {_one_line(exc.strerror or exc)}",
@@ -882,8 +1002,31 @@ def main(argv=None) -> int:
         return 130
     finally:
         from .paths import release_locks
-        release_locks()
+        release_locks(failed=not ok)
     return 0
+
+
+def _command_line(a) -> str:
+    """The command, with the hider or detector it names and --adversarial / --wardens."""
+    from .hiding.registry import HIDERS
+    from .steganalysis.registry import DETECTORS
+
+    sub = a.attack if a.command == "attack" else getattr(a, f"{a.command}_cmd", None)
+    words = [a.command, *([sub] if sub else [])]
+    for flag, names in (("method", HIDERS.names()), ("detector", DETECTORS.names())):
+        if isinstance(getattr(a, flag, None), str) and getattr(a, flag) in names:
+            words += [f"--{flag}", getattr(a, flag)]
+    return " ".join(words + [f"--{f}" for f in ("adversarial", "wardens") if getattr(a, f, None)])
+
+
+def _quiet_stdout():
+    """Point stdout at /dev/null: what is still buffered for a closed pipe is dropped
+    instead of failing again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's StringIO)
+        pass
 
 
 if __name__ == "__main__":

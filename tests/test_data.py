@@ -135,7 +135,7 @@ def test_prepare_refuses_existing_output_without_force(tmp_path):
     photos = sample_photos()[:3]
     cfg = PrepareConfig(size=128, mode="gray")
     prepare(photos, cfg, tmp_path / "o")
-    with pytest.raises(InputError, match="not empty"):
+    with pytest.raises(InputError, match="holds a corpus already"):
         prepare(photos, cfg, tmp_path / "o")
     prepare(photos, cfg, tmp_path / "o", force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]

@@ -21,7 +21,9 @@ from ..progress import progress
 from .. import __version__
 from ..errors import InputError
 from ..images import MODES, image_mode, write_image
-from ..paths import contains, inside, output_folder
+from ..files import read_json, renamed
+from ..paths import (LOCK, contains, inside, lock, missing_top, output_folder,
+                     remove_if_unused, unlock)
 from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
@@ -134,20 +136,17 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
         raise InputError(f"fractions {fr!r}: three fractions (train, val, test) or four "
                          "(alice, train, val, test) summing to 1")
     output_folder(out)
-    if out.exists() and any(out.iterdir()):
-        if not force:
-            raise InputError(f"{out}: output folder exists and is not empty "
-                             "(use --force to replace)")
-        if not _made_by_us(out):
-            raise InputError(f"{out}: --force replaces only a corpus advstego made "
-                             f"(with its {MANIFEST}); this folder is not one")
     for p in photos:
         if p.path and contains(out, p.path):
             raise InputError(f"{out}: the photos are read from inside this folder; "
                              "choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    made = missing_top(out)
+    out.mkdir(parents=True, exist_ok=True)
+    key = lock(out)  # a second prepare into out is refused while this one runs
+    work, ok = None, False
     try:
+        _check_replaceable(out, force)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         entries, skipped_flat, skipped_mode = [], 0, 0
         (work / "images").mkdir()
         for photo in progress(photos, desc="prepare", unit="photo"):
@@ -191,24 +190,58 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             "pairs": pairs,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            os.replace(out, old / "x")
-            os.replace(work, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, out)
+        lock(work)  # the new corpus takes out's place locked
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.replace(out, old / "x")
+        os.replace(work, out)
+        shutil.rmtree(old, ignore_errors=True)
+        ok = True
+    except (OSError, InputError) as exc:
+        raise renamed(exc, work, out) if work else exc
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work:
+            shutil.rmtree(work, ignore_errors=True)
+            unlock(str(work.resolve()))
+        (out / LOCK).unlink(missing_ok=True)  # the corpus keeps no lock file
+        unlock(key)
+        if not ok and made:
+            remove_if_unused(out, made)
     return manifest
 
 
-def _made_by_us(folder: Path) -> bool:
+def _check_replaceable(out: Path, force: bool) -> None:
+    """An empty out, or with force a corpus advstego made holding nothing else: --force
+    never deletes the user's own files."""
+    have = [p for p in out.iterdir() if p.name != LOCK]
+    if not have:
+        return
+    m = _our_manifest(out)
+    if m is None:
+        raise InputError(f"{out}: not empty and not a corpus advstego made "
+                         f"({_few(have, out)}); choose another --out")
+    if not force:
+        raise InputError(f"{out}: holds a corpus already; use --force to replace it")
+    ours = {MANIFEST, LOCK, "images"} | {e["file"] for e in m["images"]
+                                         if isinstance(e, dict) and isinstance(e.get("file"), str)}
+    other = [p for p in out.rglob("*") if str(p.relative_to(out)) not in ours]
+    if other:
+        raise InputError(f"{out}: --force would delete files advstego did not write there "
+                         f"({_few(other, out)}); move them, or choose another --out")
+
+
+def _few(paths, root, n=3) -> str:
+    names = sorted(str(p.relative_to(root)) for p in paths)
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
+def _our_manifest(folder: Path) -> dict | None:
     try:
-        m = json.loads((folder / MANIFEST).read_text())
-        return isinstance(m, dict) and "advstego" in m and m.get("stage") == "data prepare"
-    except (OSError, ValueError, UnicodeDecodeError):
-        return False
+        m = read_json(folder / MANIFEST, "manifest", 1 << 30)
+    except InputError:
+        return None
+    ok = isinstance(m, dict) and "advstego" in m and m.get("stage") == "data prepare" \
+        and isinstance(m.get("images"), list)
+    return m if ok else None
 
 
 def load_manifest(folder) -> dict:
@@ -219,10 +252,10 @@ def load_manifest(folder) -> dict:
     if not path.is_file():
         raise InputError(f"{folder}: not a prepared corpus (no {MANIFEST}; "
                          "run advstego data prepare)")
-    try:
-        m = json.loads(path.read_text())
+    try:  # too large, too deep or not JSON: corrupt too
+        m = read_json(path, "manifest", 1 << 30)
         m["images"], m["pairs"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (InputError, KeyError, TypeError):
         raise InputError(f"{path}: corrupt manifest") from None
     return check_manifest(m, folder)
 

@@ -28,7 +28,7 @@ import numpy as np
 from ..data.corpus import Corpus
 from ..data.prepare import ALICE
 from ..errors import InputError
-from ..files import atomic_folder, write_text_atomic
+from ..files import atomic_folder, read_json, write_text_atomic
 from ..hiding.evaluate import fidelity
 from ..hiding.registry import ADVERSARIAL
 from ..images import read_image, write_image
@@ -120,7 +120,7 @@ def choose(game: Game, run: Path, k: int, st: dict) -> tuple[dict, dict]:
     round's), the one whose highest cover quantile under Alice's wardens of rounds 0 .. k-1
     (CNNs and SRM+FLD) is lowest. Returns (the chosen stegos by split, {"rounds": how many
     test stegos came from each round, "by_split": the same for every split})."""
-    cands = [dict(np.load(run / f"round-{j}" / "candidates.npz")) for j in range(k)]
+    cands = [_load_candidates(run / f"round-{j}" / "candidates.npz", st) for j in range(k)]
     cands.append({s: np.stack(v) for s, v in st.items()})
     files = [run / f"round-{j}" / f"alice-{a}.safetensors" for j in range(k)
              for a in (*game.cfg.wardens, "srm")]
@@ -136,6 +136,23 @@ def choose(game: Game, run: Path, k: int, st: dict) -> tuple[dict, dict]:
         out[s] = [cands[j][s][i] for i, j in enumerate(pick)]
         kept[s] = np.bincount(pick, minlength=k + 1).tolist()
     return out, {"rounds": kept["test"], "by_split": kept}
+
+
+def _load_candidates(path: Path, st: dict) -> dict:
+    """A round's candidates (saved by _save_candidates): arrays only, never pickles, each
+    split's stegos shaped as this round's (st); else InputError."""
+    import zipfile
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            out = {s: z[s] for s in st if s in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path}: not a round's candidates ({str(exc)[:80]})") from None
+    for s, v in st.items():
+        want = np.stack(v)
+        if s not in out or out[s].shape != want.shape or out[s].dtype != want.dtype:
+            raise InputError(f"{path}: its {s} candidates do not match this game's images")
+    return out
 
 
 def _save_candidates(folder: Path, st: dict):
@@ -280,21 +297,27 @@ def write_strategy(out: Path, rows: list, cfg: HardenConfig):
         write_text_atomic(tmp / "strategy.json", json.dumps(info, indent=1))
 
 
+def check_round0(src, cfg: HardenConfig) -> None:
+    """src is a harden run with a finished round 0 this game can share (share_round0)."""
+    src = Path(src)
+    try:
+        had = read_json(src / "config.json")
+    except InputError:
+        raise InputError(f"--round0 {src}: not a harden run") from None
+    if not (src / "round-0" / "metrics.json").exists():
+        raise InputError(f"--round0 {src}: its round 0 is not finished")
+    free = {k: getattr(cfg, k) for k in ROUND0_FREE}
+    if not isinstance(had, dict) or not same_game({**had, **free}, cfg):
+        raise InputError(f"--round0 {src}: a game of other settings than adversarial ones")
+
+
 def share_round0(src, out: Path, cfg: HardenConfig):
     """Start the game in out from the finished round 0 of the run src: round 0 is the plain
     hider, the same for games that differ only in their adversarial moves (ROUND0_FREE)."""
     src = Path(src)
     if (out / "round-0" / "metrics.json").exists():
         return
-    try:
-        had = json.loads((src / "config.json").read_text())
-    except (OSError, ValueError):
-        raise InputError(f"--round0 {src}: not a harden run") from None
-    if not (src / "round-0" / "metrics.json").exists():
-        raise InputError(f"--round0 {src}: its round 0 is not finished")
-    free = {k: getattr(cfg, k) for k in ROUND0_FREE}
-    if not same_game({**had, **free}, cfg):
-        raise InputError(f"--round0 {src}: a game of other settings than adversarial ones")
+    check_round0(src, cfg)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_folder(out / "round-0") as tmp:
         for f in (src / "round-0").rglob("*"):
@@ -310,7 +333,8 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
     game = Game(data, cfg, device)
     same = game_settings(cfg)
     if (out / "config.json").exists():  # rounds of another game are not resumed
-        if not same_game(json.loads((out / "config.json").read_text()), cfg):
+        had = read_json(out / "config.json", "harden run's config.json")
+        if not isinstance(had, dict) or not same_game(had, cfg):
             raise InputError(f"{out}: holds rounds played with other settings")
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "config.json", json.dumps({**same, "rounds": cfg.rounds},
@@ -322,7 +346,9 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
     for k in range(cfg.rounds + 1):
         folder = out / f"round-{k}"
         if (folder / "metrics.json").exists():  # finished earlier: resume after it
-            row = json.loads((folder / "metrics.json").read_text())
+            row = read_json(folder / "metrics.json", "round's metrics.json")
+            if not isinstance(row, dict):
+                raise InputError(f"{folder / 'metrics.json'}: not a round's metrics")
             player.resume(folder)
             if k == 0 and cfg.method == ADVERSARIAL and cfg.play == "minmax":
                 complete_round0(game, player, folder)
