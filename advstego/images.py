@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
 from .files import atomic_path
@@ -50,6 +50,16 @@ def _open(path: Path) -> Image.Image:
     return img
 
 
+def _upright(img: Image.Image) -> Image.Image:
+    """The image as viewers show it: its EXIF orientation applied (a phone photo taken on its
+    side). A stego is written without EXIF, so it is shown as its cover was."""
+    try:
+        turn = img.getexif().get(ExifTags.Base.Orientation, 1)
+    except (OSError, SyntaxError, ValueError, TypeError):  # unreadable EXIF: taken as upright
+        return img
+    return img if turn == 1 else ImageOps.exif_transpose(img)
+
+
 def _to_8bit(img: Image.Image, path: Path) -> Image.Image:
     """Bring any PIL mode to 'L' or 'RGB', warning about lossy conversions."""
     mode = img.mode
@@ -85,14 +95,14 @@ def _to_8bit(img: Image.Image, path: Path) -> Image.Image:
 def read_image(path, mode: str | None = None, convert: bool = False) -> np.ndarray:
     """Read an image file as uint8: (H, W) for gray, (H, W, 3) for RGB.
 
-    mode None keeps the file's own mode. With mode set, a file of the other
-    mode is refused unless convert is True (RGB -> gray uses ITU-R 601 luma;
-    gray -> RGB repeats the channel).
+    The EXIF orientation, if any, is applied. mode None keeps the file's own mode. With
+    mode set, a file of the other mode is refused unless convert is True (RGB -> gray uses
+    ITU-R 601 luma; gray -> RGB repeats the channel).
     """
     path = Path(path)
     if mode not in (None, *MODES):
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    img = _to_8bit(_open(path), path)
+    img = _to_8bit(_upright(_open(path)), path)
     have = "gray" if img.mode == "L" else "rgb"
     if mode == "gray" and have == "rgb":
         arr = np.asarray(img)

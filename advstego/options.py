@@ -1,5 +1,5 @@
 """One option spec for every family (hiders, detectors, attacks, costs): a member lists its
-settings in `options`, name -> Option(type, default, minimum, help, choices, above).
+settings in `options`, name -> Option(type, default, minimum, help, choices, above, maximum).
 
 From that one spec: `check` fills defaults and refuses an unknown, mistyped, out-of-range
 or unlisted setting by name (Registry.create, load_hider, Attack.settings); `add_flags`
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import math
 import typing
 from typing import Callable, NamedTuple
 
@@ -25,6 +26,7 @@ class Option(NamedTuple):
     help: str = ""
     choices: tuple | None = None
     above: bool = False      # the minimum itself is refused (a value must be above it)
+    maximum: float | None = None  # None: any (a number must be finite all the same)
 
 
 def int_or_auto(v):
@@ -66,16 +68,21 @@ def _value(opt: Option, v):
             raise ValueError(f"must be {_name(opt.type)}") from None
     if isinstance(v, float) and v != v:
         raise ValueError("must be a number, not nan")
+    if isinstance(v, float) and math.isinf(v):
+        raise ValueError("must be a finite number")
     if opt.minimum is not None and isinstance(v, (int, float)) and not isinstance(v, bool) \
             and (v <= opt.minimum if opt.above else v < opt.minimum):
         raise ValueError(f"must be {'above' if opt.above else 'at least'} {opt.minimum}")
+    if opt.maximum is not None and isinstance(v, (int, float)) and not isinstance(v, bool) \
+            and v > opt.maximum:
+        raise ValueError(f"must be at most {opt.maximum}")
     if opt.choices and v not in opt.choices:
         raise ValueError(f"must be one of {', '.join(map(str, opt.choices))}")
     return v
 
 
 def convert(owner: str, key: str, opt: Option, v):
-    """v as the option's type, checked against its minimum and choices (InputError)."""
+    """v as the option's type, checked against its limits and choices (InputError)."""
     try:
         return _value(opt, v)
     except ValueError as exc:
@@ -88,10 +95,11 @@ def _fields(cls) -> dict:
     return {f.name: (hints[f.name], f.default) for f in dataclasses.fields(cls)}
 
 
-def field_option(cls, name: str, text: str, minimum=None, above=False, choices=None) -> Option:
+def field_option(cls, name: str, text: str, minimum=None, above=False, choices=None,
+                 maximum=None) -> Option:
     """A config dataclass field's option: its type and default read from the class."""
     typ, default = _fields(cls)[name]
-    return Option(typ, default, minimum, text, choices, above)
+    return Option(typ, default, minimum, text, choices, above, maximum)
 
 
 def convert_fields(owner: str, obj, options: dict):

@@ -105,7 +105,8 @@ def _one(job):
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
                  workers: int = 0, force: bool = False, wardens: str | None = None,
                  load_adversary=None) -> int:
-    """Embed every image of src into dst (same relative names); returns how many were made.
+    """Embed every image of src into dst (same relative names); returns (how many were made
+    now, how many dst holds: a rerun keeps those made before).
     wardens: what load_adversary(wardens) (picklable by reference: workers call it) makes
     the adversary of, for adversarial costs.
 
@@ -144,4 +145,4 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
         m["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
                           "covers": str(src), "adversarial_wardens": wardens}
         write_text_atomic(dst / "manifest.json", json.dumps(m, indent=1))
-    return len(jobs)
+    return len(jobs), len(files)

@@ -83,19 +83,22 @@ _COMPRESSED: dict = {}  # (secret digest, codec, quality, budget) -> (data, info
 
 def _compressed(secret: np.ndarray, codec: str, quality, budget) -> tuple[bytes, dict]:
     """The secret's encoding at a quality, or the best within `budget` bytes, and its info."""
-    key = (hashlib.sha1(secret.tobytes()).hexdigest(), secret.shape, codec, quality, budget)
+    key = (hashlib.sha1(np.ascontiguousarray(secret)).hexdigest(), secret.shape, codec, quality,
+           budget)
     if key in _COMPRESSED:
         return _COMPRESSED[key]
+    mode, p = "L" if secret.ndim == 2 else "RGB", None
     if quality is not None:
         data, q, size = codecs.encode(secret, codec, quality), quality, secret.shape[:2]
     elif codec == codecs.AUTO:
         data, got = codecs.best(secret, budget)
-        codec, q, size = got["codec"], got["quality"], got["encoded_size"]
+        codec, q, size, p = got["codec"], got["quality"], got["encoded_size"], got["psnr"]
     else:
         data, q, size = codecs.compress(secret, codec, budget)
-    back = codecs.decompress(data, "L" if secret.ndim == 2 else "RGB", secret.shape[:2])
+    if p is None:
+        p = codecs.psnr(secret, codecs.decompress(data, mode, secret.shape[:2], codec))
     info = {"kind": "image", "codec": codec, "quality": q, "bytes": len(data),
-            "encoded_size": list(size), "secret_psnr": codecs.psnr(secret, back)}
+            "encoded_size": list(size), "secret_psnr": p}
     if len(_COMPRESSED) >= 4096:
         _COMPRESSED.pop(next(iter(_COMPRESSED)))  # the oldest first
     _COMPRESSED[key] = (data, info)
@@ -117,10 +120,12 @@ class StcHider(Hider):
                                f"that decodes best within the payload) | "
                                f"{' | '.join(codecs.CODECS)}", (codecs.AUTO, *codecs.CODECS)),
                "payload": Option(float, 0.4, 0, "STC: bits per cover pixel (per channel for "
-                                 "RGB); the secret gets the best quality that fits", above=True),
-               "quality": Option(int, None, 1, "STC: a fixed codec quality instead"),
+                                 "RGB); the secret gets the best quality that fits", above=True,
+                                 maximum=MAX_PAYLOAD),
+               "quality": Option(int, None, 0, "STC: a fixed quality of --codec instead "
+                                 "(jpeg 1..95, the others 0..100)", maximum=100),
                "key": Option(text, DEFAULT_KEY, None, KEY_HELP),
-               "stc_h": Option(int, 10, 7, "STC: constraint height (7..12)")}
+               "stc_h": Option(int, 10, 7, "STC: constraint height (7..12)", maximum=12)}
 
     @classmethod
     def from_options(cls, o, channels):
@@ -132,8 +137,15 @@ class StcHider(Hider):
                  channels: int = 1, adversary=None):
         if cost not in COSTS:
             raise InputError(f"--cost {cost!r}: known are {', '.join(COSTS)}")
-        if codec != codecs.AUTO or quality is not None:
+        if quality is not None and codec == codecs.AUTO:
+            raise InputError(f"--quality {quality}: name its codec (--codec "
+                             f"{' | '.join(codecs.CODECS)}); auto chooses the quality itself")
+        if codec != codecs.AUTO:
             codecs._check(codec)
+        if quality is not None:
+            _, _, lo, hi = codecs.CODECS[codec]
+            if not lo <= quality <= hi:
+                raise InputError(f"--quality {quality}: {codec} takes {lo}..{hi}")
         if quality is None and not (payload and 0 < payload <= MAX_PAYLOAD):
             raise InputError(f"--payload {payload}: give bits per pixel in (0, {MAX_PAYLOAD}]")
         if not 7 <= h <= 12:
@@ -162,7 +174,6 @@ class StcHider(Hider):
         """The keyed order in which the n cover elements are visited."""
         seed = key_seed(self.key) if legacy else derived_seed(master_key(self.key), "order")
         return np.random.default_rng(seed).permutation(n)
-
 
     def describe(self):
         return {"name": self.name, "method": "stc", "cost": self.cost, "codec": self.codec,
@@ -226,9 +237,9 @@ class StcHider(Hider):
                                                   self._seed(), info["message_bits"])
             mine = next((i for y, i in tried if y is out), info)
             info = {**mine, **got, "adversarial": adv}
-        if isinstance(secret, msg.Payload) or self.payload is None:
+        if self.payload is None:  # a fixed quality and no payload: the share of the most
             info["capacity_used"] = info["message_bits"] / (CAPACITY * (n - LENGTHS_ELEMENTS))
-        else:
+        else:  # a file too: the share of the payload's bits (what `capacity` counts)
             info["capacity_used"] = info["message_bits"] / (self.payload * n)
         return out, info
 
@@ -293,9 +304,15 @@ class StcHider(Hider):
         """One stego carrying a file's bytes and its name, and what it took."""
         cv, _ = as_batch(cover, self.cover_channels, "cover")
         n = cv[0].size
+        try:
+            named = len(name.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise InputError(f"{name!r}: a hidden file's name must be UTF-8") from None
         if len(data) > self.budget(n, name):
-            raise InputError(f"{name}: {len(data)} bytes, but {max(self.budget(n, name), 0)} fit "
-                             f"in this cover at --payload {self.payload:g}")
+            raise InputError(f"{name}: {len(data):,} bytes, but {max(self.budget(n, name), 0):,} "
+                             f"fit in this cover at --payload {self.payload:g} (the "
+                             f"{max(self.budget(n), 0):,} of `advstego capacity` less the "
+                             f"{named}-byte name)")
         return self._hide_one(cv[0], msg.Payload(bytes(data), msg.FILE, name=name))
 
     def hide(self, covers, secrets):
@@ -392,7 +409,8 @@ class StcHider(Hider):
         p = self.extract(stego)
         if p.kind == msg.FILE:
             return p
-        return codecs.decompress(p.data, "L" if p.channels == 1 else "RGB", (p.height, p.width))
+        return codecs.decompress(p.data, "L" if p.channels == 1 else "RGB", (p.height, p.width),
+                                 codecs.NAMES[p.codec])
 
     def reveal(self, stegos):
         st, single = as_batch(stegos, self.cover_channels, "stego")

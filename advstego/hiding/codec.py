@@ -3,7 +3,9 @@
 `compress` finds the best quality of one codec that fits the budget (binary search); when even
 the lowest quality does not fit, the secret is halved in size (the receiver scales it back up).
 `best` tries every codec here at full and reduced sizes and keeps the one whose decoded secret
-is closest to the original (highest PSNR) within the budget: `--codec auto`.
+is closest to the original (highest PSNR) within the budget: `--codec auto`. A secret with far
+more pixels than the budget could describe is scaled down first (MIN_BPP), and one smaller
+than MIN_SIDE is tried at its own size (never scaled further down).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ except ImportError:  # pragma: no cover - an install without the plugin
     pass
 NAMES = {v[0]: k for k, v in CODECS.items()}
 AUTO = "auto"
-MIN_SIDE = 8
+MIN_SIDE = 8  # no secret is scaled below this side (a smaller one is tried as it is)
+MIN_BPP = 0.05  # below this many bits a pixel no codec here keeps a usable photo: a secret
+# with more pixels than budget·8/MIN_BPP is scaled down to that before any search
 SCALES = (1.0, 0.75, 0.5)  # sizes `best` tries, as a fraction of the secret's sides
 # encoder effort: a fast setting (a secret is encoded ~8 times per codec and size)
 _OPTIONS = {"JPEG": {"optimize": True}, "WEBP": {"method": 4}, "AVIF": {"speed": 8},
@@ -57,7 +61,10 @@ def encode(secret: np.ndarray, codec: str, quality: int) -> bytes:
 def _fit(img: Image.Image, codec: str, budget: int):
     """(data, quality) of the highest quality within budget at this size, or None."""
     _, _, qmin, qmax = CODECS[codec]
-    lo, hi, best = qmin, qmax, None
+    data = _encode(img, codec, qmin)
+    if len(data) > budget:
+        return None  # not even the lowest quality: no search
+    lo, hi, best = qmin + 1, qmax, (data, qmin)
     while lo <= hi:  # size grows with quality: find the highest that fits
         q = (lo + hi) // 2
         data = _encode(img, codec, q)
@@ -68,13 +75,24 @@ def _fit(img: Image.Image, codec: str, budget: int):
     return best
 
 
+def _start(secret: np.ndarray, budget: int) -> Image.Image:
+    """The secret as an image, scaled down to the most pixels `budget` bytes can describe."""
+    img = Image.fromarray(secret)
+    most = budget * 8 / MIN_BPP
+    if img.width * img.height > most:
+        f = (most / (img.width * img.height)) ** 0.5
+        size = (max(1, int(img.width * f)), max(1, int(img.height * f)))
+        img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return img
+
+
 def compress(secret: np.ndarray, codec: str, budget: int) -> tuple[bytes, int, tuple]:
     """(data, quality, (height, width) encoded) of the best quality within `budget` bytes."""
     if codec == AUTO:
         data, info = best(secret, budget)
         return data, info["quality"], tuple(info["encoded_size"])
     _check(codec)
-    img = Image.fromarray(secret)
+    img = _start(secret, budget)
     while True:
         got = _fit(img, codec, budget)
         if got:
@@ -93,7 +111,9 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
     names = list(codecs or CODECS)
     for c in names:
         _check(c)
-    full = Image.fromarray(secret)
+    full = _start(secret, budget)
+    # candidates are compared at the size searched from (the secret's own, unless scaled down)
+    ref = secret if full.size == (secret.shape[1], secret.shape[0]) else np.asarray(full)
     mode = "L" if secret.ndim == 2 else "RGB"
     top, scales = None, list(SCALES)
     while scales:
@@ -101,7 +121,7 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
         img = full if s == 1 else full.resize(
             (max(1, round(full.width * s)), max(1, round(full.height * s))),
             Image.Resampling.LANCZOS)
-        if min(img.size) < MIN_SIDE:
+        if s != 1 and min(img.size) < MIN_SIDE:
             break
         tried = []  # (psnr, codec) at this size
         for c in names:
@@ -111,7 +131,7 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
                 continue  # this codec cannot encode this secret: the others still can
             if not got:
                 continue
-            p = psnr(secret, decompress(got[0], mode, secret.shape[:2]))
+            p = psnr(ref, decompress(got[0], mode, ref.shape[:2], c))
             tried.append((p, c))
             if top is None or p > top[1]["psnr"]:
                 top = (got[0], {"codec": c, "quality": got[1], "psnr": float(p),
@@ -125,15 +145,21 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
         names = [c for _, c in sorted(tried, reverse=True)[:2]] or names
     if top is None:
         raise _no_fit(budget, "any codec", full)
+    if ref is not secret:  # the PSNR reported is against the secret itself
+        top[1]["psnr"] = psnr(secret, decompress(top[0], mode, secret.shape[:2],
+                                                 top[1]["codec"]))
     return top
 
 
-def decompress(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
-    """Decode to 'L' or 'RGB' at size (height, width), scaling up a smaller secret."""
+def decompress(data: bytes, mode: str, size: tuple[int, int], codec: str | None = None
+               ) -> np.ndarray:
+    """Decode to 'L' or 'RGB' at size (height, width), scaling up a smaller secret; with a
+    codec named, only that codec's decoder is used (a stego's header names it)."""
     from .. import images
 
+    formats = None if codec is None else [CODECS[codec][1]]
     try:
-        img = Image.open(io.BytesIO(data))  # the header only: its size is checked first
+        img = Image.open(io.BytesIO(data), formats=formats)  # the header only: size first
         if img.width * img.height > images.MAX_PIXELS:
             raise InputError(f"the extracted secret claims {img.width}x{img.height} pixels, more "
                              f"than --max-pixels {images.MAX_PIXELS:,}")
@@ -141,7 +167,8 @@ def decompress(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad message
-        raise InputError(f"the extracted secret does not decode ({exc})") from None
+        what = f"as {codec}, the codec its header names" if codec else f"({exc})"
+        raise InputError(f"the extracted secret does not decode {what}") from None
     img = img.convert(mode)
     if (img.height, img.width) != tuple(size):
         img = img.resize((size[1], size[0]), Image.Resampling.LANCZOS)
@@ -149,8 +176,14 @@ def decompress(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two uint8 images (inf when equal); numpy only, so a hide stays quick."""
-    m = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    """PSNR in dB of two uint8 images (inf when equal); numpy only, so a hide stays quick,
+    a few million elements at a time (a large secret is not copied as floats whole)."""
+    a, b = a.reshape(-1), b.reshape(-1)
+    step, total = 1 << 20, 0.0
+    for i in range(0, a.size, step):
+        d = np.subtract(a[i:i + step], b[i:i + step], dtype=np.int16).astype(np.float32)
+        total += float(d @ d)  # exact enough: a million squares of at most 255²
+    m = total / a.size
     return float("inf") if m == 0 else float(10 * np.log10(255.0 ** 2 / m))
 
 
