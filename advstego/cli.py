@@ -148,11 +148,11 @@ def cmd_data_prepare(a):
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
                         max_tiles=a.max_tiles, fractions=fractions, seed=a.seed)
-    _distinct(a.out, None if a.source in ("sample", "debian-photos") else a.source, a.root)
+    curated = a.source in ("sample", "debian-photos")
+    _distinct(a.out, None if curated or a.source in ("bossbase", "lfw") else a.source, a.root)
     photos = photos_for(source)
     if a.limit:
         photos = photos[: a.limit]
-    curated = a.source in ("sample", "debian-photos")
     prepare(photos, cfg, a.out, force=a.force, convert_rgb=a.convert or curated)
     _print_summary(a.out, summary(a.out))
 
@@ -263,7 +263,6 @@ def _key_warning(a, hider):
     elif given and not hider.keyed:
         warnings.warn(f"--method {a.method} ({hider.name}) is not keyed: the key from "
                       f"{a.key_source} is ignored, anyone with advstego can reveal this secret")
-
 
 
 def hide_args(p):
@@ -417,8 +416,9 @@ def _check_stego_format(out, force_lossy):
 def reveal_args(p):
     p.add_argument("stego")
     p.add_argument("-o", "--output", required=True,
-                   help="the revealed image; for a hidden file, a file or an existing folder "
-                        "(the file keeps its name there)")
+                   help="the revealed image or hidden file; or a folder (a path ending "
+                        "with / is made if missing): a hidden file keeps its name there, an "
+                        "image is STEGO-secret.png")
     p.add_argument("--force-lossy", action="store_true",
                    help="allow a lossy image format (.jpg) for the revealed secret")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
@@ -435,10 +435,14 @@ def cmd_reveal(a):
     from .hiding.message import NoMessage, Payload
     from .images import read_image, write_image
     from .keys import ask_key, can_ask
+    from .paths import names_folder
 
     _distinct(a.output, a.stego, a.model, a.key_file)
     _hider_settings(a)  # a flag --method does not take is refused, even when STC answers
     target = Path(a.output)
+    into = names_folder(a.output)  # a folder (made if missing): the output goes into it
+    if into and not target.is_dir() and not target.parent.is_dir():
+        raise InputError(f"{target.parent}: output folder does not exist")
     stego = read_image(a.stego, _peek_mode(a.stego))
     _read_key(a, DEFAULT_KEY)
     try:  # an STC message is recognised whatever --method says
@@ -456,16 +460,16 @@ def cmd_reveal(a):
               file=sys.stderr)
     report = {"stego": str(a.stego), "method": method}
     if isinstance(got, Payload):
-        if target.is_dir():
-            target = target / hidden_file_name(got.name)
-            if target.exists() or target.is_symlink():
-                raise InputError(f"{target}: exists; give -o a file path")
+        if into:
+            target = _into_folder(target, hidden_file_name(got.name))
         _check_out(target, a.stego, a.key_file)
         write_bytes_atomic(target, got.data)
         report |= {"kind": "file", "output": str(target), "name": got.name,
                    "bytes": len(got.data)}
         what = f"hidden file {got.name} written ({len(got.data)} bytes)"
     else:
+        if into:
+            target = _into_folder(target, f"{Path(a.stego).stem}-secret.png")
         out = _check_out(target, a.stego, a.model, a.key_file)
         _check_secret_format(out, a.force_lossy)
         if got is None:
@@ -494,6 +498,16 @@ def _check_secret_format(out, force_lossy):
     if out.suffix.lower() in LOSSY_EXTENSIONS and not force_lossy:
         raise InputError(f"{out}: the revealed secret would lose detail as lossy "
                          f"{out.suffix}: use .png, or --force-lossy")
+
+
+def _into_folder(folder, name) -> Path:
+    """reveal -o FOLDER: the file NAME in it, never written over."""
+    from .paths import into_folder
+
+    target = into_folder(folder) / name
+    if target.exists() or target.is_symlink():
+        raise InputError(f"{target}: exists; give -o a file path")
+    return target
 
 
 def capacity_args(p):
@@ -565,6 +579,7 @@ def train_args(p):
 @command("train", "train the GAN (torchrun-ready)", train_args)
 def cmd_train(a):
     from .hiding.config import FLAGS, make_config
+    from .data.prepare import load_manifest
     from .game.gan import train
     from .paths import claim_run_folder, output_folder
 
@@ -575,9 +590,10 @@ def cmd_train(a):
         over["amp_bf16"] = True
     _distinct(a.run, a.data)
     output_folder(a.run)
+    cfg = None if a.resume else make_config(a.preset, **over)
+    load_manifest(a.data)  # the inputs are checked before --out is claimed
     if not a.resume and os.environ.get("RANK", "0") in ("", "0"):
         claim_run_folder(a.run, "train", {})  # a folder of someone else's is never written
-    cfg = None if a.resume else make_config(a.preset, **over)
     last, _ = train(a.data, a.run, cfg, resume=a.resume, device=a.device, max_steps=a.max_steps,
                     max_minutes=a.max_minutes)
     if last:
@@ -674,19 +690,34 @@ def seed_files(output, n: int) -> list[Path]:
     return [out] + [out.with_name(f"{out.stem}-seed{k}{out.suffix}") for k in range(1, n)]
 
 
+def _checkpoint(output) -> Path:
+    """Where `detect train` keeps a detector's checkpoint while it trains (resumed by a
+    rerun, removed once the detector is saved)."""
+    return Path(f"{output}.ckpt")
+
+
 @command("detect train", "train a detector on covers and their stegos", detect_train_args)
 def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
+    _check_out(a.output, a.covers, a.stegos)  # the raw path: a trailing slash is a folder
     files = seed_files(a.output, a.seeds)
     for f in files:
         _check_out(f, a.covers, a.stegos)
+        _distinct(_checkpoint(f), a.covers, a.stegos)
+    if Path(a.covers).resolve() == Path(a.stegos).resolve():
+        raise InputError(f"--covers and --stegos are the same folder ({a.covers}); a detector "
+                         "learns from covers and their stegos")
     names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
+    if all((c == s).all() for c, s in zip(covers, stegos)):  # load_pairs: same shapes
+        raise InputError(f"{a.stegos}: every stego is identical to its cover in {a.covers}; "
+                         "nothing to learn")
     for k, f in enumerate(files):
         det = build_detector(a.detector, seed=a.seed + k, device=a.device,
                              **({"epochs": a.epochs} if a.epochs is not None else {}))
-        det.fit(covers, stegos, run=str(f) + ".ckpt")
+        det.fit(covers, stegos, run=str(_checkpoint(f)))
         det.save(f)
+        _checkpoint(f).unlink(missing_ok=True)  # only the detector stays
         print(f"{f}: {a.detector} (seed {a.seed + k}) trained on {len(names)} cover/stego "
               "pairs")
 
@@ -850,7 +881,8 @@ def harden_args(p):
                    "(resumable)", harden_args)
 def cmd_harden(a):
     from .distributed import pick_device
-    from .game.play import harden
+    from .data.prepare import load_manifest
+    from .game.play import check_round0, harden
     from .game.config import FLAGS, game_settings, make_config
     from .paths import claim_run_folder
 
@@ -861,6 +893,9 @@ def cmd_harden(a):
                       "(only --method stc embeds with it)")
     _distinct(a.out, a.data, a.model, a.round0, a.key_file)
     device = str(pick_device(a.device))
+    load_manifest(a.data)  # the inputs are checked before --out is claimed
+    if a.round0:
+        check_round0(a.round0, cfg)
     # more rounds extend a run; any other change needs another folder
     settings = game_settings(cfg) | {"data": str(a.data)}
     claim_run_folder(a.out, "harden", settings,
@@ -939,11 +974,24 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from . import images
     images.MAX_PIXELS = args.max_pixels
+    ok = False
     try:
         args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        ok = True
     except InputError as exc:
         print(f"advstego: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:  # torch, in the core install
+        from .extras import missing_deep, needs_deep
+
+        if not missing_deep(exc):
+            raise
+        print(f"advstego: error: {_one_line(needs_deep(_command_line(args), exc))}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `advstego ... | head -1`: stop quietly, as Unix tools do
+        _quiet_stdout()
+        return 128 + 13  # what a shell shows for a tool ended by SIGPIPE
     except OSError as exc:  # an unwritable folder, a full disk, a name too long...
         where = exc.filename if exc.filename is not None else "output"
         print(f"advstego: error: {_one_line(where)}: {_one_line(exc.strerror or exc)}",
@@ -954,8 +1002,31 @@ def main(argv=None) -> int:
         return 130
     finally:
         from .paths import release_locks
-        release_locks()
+        release_locks(failed=not ok)
     return 0
+
+
+def _command_line(a) -> str:
+    """The command, with the hider or detector it names and --adversarial / --wardens."""
+    from .hiding.registry import HIDERS
+    from .steganalysis.registry import DETECTORS
+
+    sub = a.attack if a.command == "attack" else getattr(a, f"{a.command}_cmd", None)
+    words = [a.command, *([sub] if sub else [])]
+    for flag, names in (("method", HIDERS.names()), ("detector", DETECTORS.names())):
+        if isinstance(getattr(a, flag, None), str) and getattr(a, flag) in names:
+            words += [f"--{flag}", getattr(a, flag)]
+    return " ".join(words + [f"--{f}" for f in ("adversarial", "wardens") if getattr(a, f, None)])
+
+
+def _quiet_stdout():
+    """Point stdout at /dev/null: what is still buffered for a closed pipe is dropped
+    instead of failing again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's StringIO)
+        pass
 
 
 if __name__ == "__main__":

@@ -13,6 +13,23 @@ from pathlib import Path
 from .errors import InputError
 
 
+def renamed(exc, tmp, real):
+    """The error with the temporary path tmp (and what lies under it) named as the user's
+    path real: an error never names a hidden temporary file."""
+    tmp, real = str(tmp), str(real)
+
+    def fix(name):
+        if isinstance(name, str) and (name == tmp or name.startswith(tmp + os.sep)):
+            return real + name[len(tmp):]
+        return name
+
+    if isinstance(exc, OSError):
+        exc.filename, exc.filename2 = fix(exc.filename), fix(exc.filename2)
+    elif exc.args and isinstance(exc.args[0], str) and tmp in exc.args[0]:
+        exc.args = (exc.args[0].replace(tmp, real), *exc.args[1:])
+    return exc
+
+
 def _short(name: str, most: int = 100) -> str:
     """The name's first `most` bytes: a temporary name stays short of the 255-byte limit."""
     return os.fsdecode(os.fsencode(name)[:most])
@@ -22,12 +39,19 @@ def _short(name: str, most: int = 100) -> str:
 def atomic_path(path):
     """Yield a temporary path beside `path`; on success it replaces `path`, else it is removed."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{_short(path.name)}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{_short(path.name)}.", suffix=".tmp",
+                                   dir=path.parent)
+    except OSError as exc:  # the temporary name is never shown: the output is
+        exc.filename, exc.filename2 = str(path), None
+        raise
     os.close(fd)
     try:
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except (OSError, InputError) as exc:
+        raise renamed(exc, tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -59,9 +83,12 @@ def atomic_folder(folder):
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    yield tmp
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    try:
+        yield tmp
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+    except (OSError, InputError) as exc:
+        raise renamed(exc, tmp, folder)
 
 
 def cache_dir() -> Path:
@@ -109,3 +136,41 @@ def hidden_file_name(name: str) -> str:
         raise InputError(f"the hidden file's name {name!r} cannot name a file in a folder; "
                          "give -o a file path")
     return base
+
+
+
+def read_json(path, what: str = "JSON file", most_bytes: int = 10 ** 7, deepest: int = 64):
+    """The JSON of a file advstego reads but does not trust (a config, a run's records): one
+    InputError where it cannot be read, is larger than most_bytes, or fails parse_json (what
+    it holds is the caller's to check)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(most_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    if len(data) > most_bytes:
+        raise InputError(f"{path}: not a {what} (larger than {most_bytes} bytes)")
+    return parse_json(data, path, what, deepest)
+
+
+def parse_json(data, where, what: str = "JSON", deepest: int = 64):
+    """JSON text (str or bytes) from outside: one InputError where it is not JSON or nests
+    deeper than `deepest` (deeper would overflow the recursion of the parser or its readers)."""
+    import json
+
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise InputError(f"{where}: not a {what} (JSON nested too deeply)") from None
+    except ValueError as exc:  # a decoding error too
+        raise InputError(f"{where}: not a valid {what} ({str(exc).splitlines()[0][:80]})"
+                         ) from None
+    todo = [(value, 1)]
+    while todo:
+        v, depth = todo.pop()
+        if isinstance(v, (dict, list)):
+            if depth > deepest:
+                raise InputError(f"{where}: not a {what} (JSON nested deeper than {deepest})")
+            todo.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return value

@@ -3,6 +3,7 @@ someone else) must stay inside it; an output must be what the command writes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
@@ -31,19 +32,39 @@ def output_folder(out) -> Path:
     return out
 
 
-def output_file(out) -> Path:
-    """An output file in an existing folder; an existing folder of that name is refused."""
+def names_folder(out) -> bool:
+    """Whether a path names a folder: it is one, or it ends with a slash."""
+    return str(out).endswith(("/", os.sep)) or Path(out).is_dir()
+
+
+def into_folder(out) -> Path:
+    """The folder an output names that is a folder or ends with a slash: made if missing (its
+    parent must exist), and removed again, if still empty, when the command fails."""
     out = Path(out)
-    if out.is_dir():
-        raise InputError(f"{out}: is a folder, not a file")
+    if not out.is_dir():
+        if not out.parent.is_dir():
+            raise InputError(f"{out.parent}: output folder does not exist")
+        output_folder(out)
+        out.mkdir()
+        _fresh.append((out, out))
+    return out
+
+
+def output_file(out) -> Path:
+    """An output file in an existing folder; a folder (or a path ending with a slash) is
+    refused: it never becomes a file."""
+    if names_folder(out):
+        raise InputError(f"{out}: is a folder, not a file" if Path(out).is_dir() else
+                         f"{out}: names a folder (it ends with a slash); give a file path")
+    out = Path(out)
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: output folder does not exist")
     return out
 
 
 def not_an_input(out, *inputs) -> None:
-    """Refuse an output that is one of the command's inputs (links resolved), or a folder
-    that holds one: writing it would destroy what is being read."""
+    """Refuse an output that is one of the command's inputs (links resolved), a folder that
+    holds one, or a path inside an input folder: writing it would destroy what is read."""
     if out is None:
         return
     out = Path(out)
@@ -58,9 +79,12 @@ def not_an_input(out, *inputs) -> None:
             pass
         if same:
             raise InputError(f"{out}: the output is also an input ({src}); choose another path")
-        if out.resolve() != src.resolve() and contains(out, src) and out.is_dir():
+        if contains(out, src) and out.is_dir():
             raise InputError(f"{out}: the output folder holds an input ({src}); "
                              "choose another path")
+        if contains(src, out) and src.is_dir():
+            raise InputError(f"{out}: the output lies inside an input folder ({src}); "
+                             "choose a path outside it")
 
 
 def contains(folder, path) -> bool:
@@ -75,33 +99,83 @@ def contains(folder, path) -> bool:
 MARKER = ".advstego-run.json"
 
 
-def claim_run_folder(out, kind: str, settings: dict, force: bool = False) -> Path:
+def claim_run_folder(out, kind: str, settings: dict, force: bool | None = None) -> Path:
     """Make `out` the run folder of one command with these settings.
 
     An empty or new folder is claimed; a folder claimed before with the same settings is
     reused (the command resumes); other settings, or a non-empty folder advstego did not
-    make, are refused — with force, only a folder advstego made is taken over.
+    make, are refused — with force, only a folder advstego made is taken over (force None:
+    the command has no --force). A folder this command claimed new and left holding nothing
+    but the claim is removed if the command fails (release_locks).
     """
     import json
+
+    from .files import read_json
 
     out = output_folder(out)
     marker = out / MARKER
     want = json.loads(json.dumps({"command": kind, "settings": settings}, default=str))
     if marker.is_file():
-        try:
-            have = json.loads(marker.read_text())
-        except (OSError, ValueError, UnicodeDecodeError):
+        try:  # unreadable, not JSON, too large or too deep: not a claim of ours
+            have = read_json(marker, "run marker", 10 ** 6)
+        except InputError:
+            have = None
+        if not isinstance(have, dict):
             have = None
         if have != want and not force:
             raise InputError(f"{out}: holds {_a((have or {}).get('command', 'advstego'))} run "
-                             "with other settings; use another --out, or --force to replace it")
+                             "with other settings; use another --out"
+                             + (", or --force to replace it" if force is not None else ""))
+        fresh = False
     elif out.exists() and any(p.name != LOCK for p in out.iterdir()):
         raise InputError(f"{out}: not empty and not an advstego run folder; use another --out")
+    else:
+        fresh = True
+    top = missing_top(out)
     out.mkdir(parents=True, exist_ok=True)
     lock(out)
+    if fresh:
+        _fresh.append((out, top))
     from .files import write_text_atomic
     write_text_atomic(marker, json.dumps(want, sort_keys=True, default=str))
     return out
+
+
+def missing_top(path) -> Path | None:
+    """The highest folder of path (or path itself) that does not exist yet: what making it
+    makes, and removing it removes; None if path exists."""
+    path = Path(path).absolute()
+    if path.exists():
+        return None
+    while not path.parent.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def remove_if_unused(folder, top, keep=()) -> None:
+    """Remove what a failed command left in folder when it holds nothing but the files named
+    in keep (and empty folders); the folder itself and its parents up to top, if made."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    files = [p for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()]
+    if any(p.name not in keep or p.is_symlink() for p in files):
+        return
+    for p in files:
+        p.unlink(missing_ok=True)
+    for d in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda d: -len(d.parts)):
+        d.rmdir()
+    if top is None:
+        return
+    folder, top = folder.absolute(), Path(top)
+    while True:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        if folder == top or folder.parent == folder:
+            return
+        folder = folder.parent
 
 
 def _a(word) -> str:
@@ -111,16 +185,18 @@ def _a(word) -> str:
 
 LOCK = ".advstego-lock"
 _held: dict = {}  # folder -> open lock file, held until release_locks (the command's end)
+_fresh: list = []  # (folder, top): run folders claimed new by this command
 
 
-def lock(folder) -> None:
+def lock(folder) -> str:
     """Hold an exclusive lock on a run folder (fcntl.flock): a second command on the same
-    folder is refused at its start instead of deleting the first one's partial work."""
+    folder is refused at its start instead of deleting the first one's partial work.
+    Returns the key unlock takes."""
     import fcntl
 
     key = str(Path(folder).resolve())
     if key in _held:
-        return
+        return key
     fh = open(Path(folder) / LOCK, "a")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -129,9 +205,22 @@ def lock(folder) -> None:
         raise InputError(f"{folder}: another advstego command is running in this folder; wait "
                          "for it, or use another --out") from None
     _held[key] = fh
+    return key
 
 
-def release_locks() -> None:
+def unlock(key) -> None:
+    fh = _held.pop(key, None)
+    if fh is not None:
+        fh.close()
+
+
+def release_locks(failed: bool = False) -> None:
+    """The command's end: locks released; if it failed, a folder it claimed new and left
+    holding only the claim is removed."""
+    if failed:
+        for folder, top in _fresh:
+            remove_if_unused(folder, top, keep=(MARKER, LOCK))
+    _fresh.clear()
     for fh in _held.values():
         fh.close()
     _held.clear()
