@@ -10,7 +10,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from .errors import InputError
-from .files import atomic_path
+from .files import atomic_path, parse_json
 
 META_KEY = "advstego"
 
@@ -50,10 +50,7 @@ def load(path, kind: str | None = None) -> tuple[dict, dict]:
         raise InputError(f"{path}: not a valid advstego model file ({str(exc)[:80]})") from None
     if raw is None:
         raise InputError(f"{path}: a safetensors file, but not an advstego model (no metadata)")
-    try:
-        meta = json.loads(raw)
-    except ValueError:
-        raise InputError(f"{path}: corrupt model metadata") from None
+    meta = parse_json(raw, path, "model metadata")  # corrupt or too deep: refused
     if not isinstance(meta, dict):
         raise InputError(f"{path}: model metadata is not a JSON object")
     bad = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
@@ -120,3 +117,46 @@ def load_module_state(module: torch.nn.Module, state: dict, where) -> None:
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0][:120]
         raise InputError(f"{where}: weights do not fit the model ({first})") from None
+
+
+def check_shapes(build, tensors: dict, where) -> None:
+    """Before a network is built from a file's metadata: build() makes it on the meta device
+    (shapes, no memory), and its state must be the file's tensors under the same top-level
+    names, key for key and shape for shape; else InputError. Only then is it built for real
+    (its memory then is the file's own)."""
+    import torch
+
+    try:
+        with torch.device("meta"), _no_init():
+            want = {k: tuple(v.shape) for k, v in build().state_dict().items()}
+    except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:80]
+        raise InputError(f"{where}: its metadata describes no network this toolkit builds "
+                         f"({first})") from None
+    tops = {k.split(".", 1)[0] for k in want}
+    have = {k: tuple(v.shape) for k, v in tensors.items() if k.split(".", 1)[0] in tops}
+    for k in sorted(set(want) | set(have)):
+        if want.get(k) != have.get(k):
+            what = ("missing" if k not in have else "not in the network" if k not in want
+                    else f"{list(have[k])} in the file, {list(want[k])} in the metadata's "
+                         "network")
+            raise InputError(f"{where}: weights do not fit the network its metadata "
+                             f"describes ({k}: {what})")
+
+
+def _no_init():
+    """A torch function mode that skips the initialisation of weights (torch.nn.init, and
+    normal_, whose meta version loads the compiler: seconds) while a network is built on the
+    meta device only for its shapes."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    class NoInit(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is torch.Tensor.normal_ or (getattr(func, "__module__", "") ==
+                                                "torch.nn.init" and func.__name__.endswith("_")):
+                return args[0] if args else kwargs.get("tensor")
+            return func(*args, **kwargs)
+
+    return NoInit()

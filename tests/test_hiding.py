@@ -129,7 +129,7 @@ def test_cli_hide_reveal_and_bad_input(tmp_path, cli, rng):
     assert_clean_error(r, "bad.safetensors", "not a valid advstego model")
     r = cli("reveal", tmp_path / "stego.png", "-o", tmp_path / "x.png", "--method", "lsb",
             "--bits", "9")
-    assert_clean_error(r, "1..7")
+    assert_clean_error(r, "--bits", "at most 7")  # its Option maximum
     rgb = write_image(tmp_path / "rgb.png", textured(rng, 64, 64, 3))
     r = cli("hide", "--cover", cover, "--secret", rgb, "-o", tmp_path / "x.png", *gan)
     assert_clean_error(r, "rgb.png", "rgb, but gray")

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..data.prepare import list_images
 from ..errors import InputError
-from ..files import write_text_atomic
+from ..files import read_json, write_text_atomic
 from ..images import read_image, write_image
 from ..metrics import psnr
 from ..paths import claim_run_folder
@@ -72,7 +72,7 @@ def _resume(dst: Path, settings: dict) -> dict:
     lines = path.read_text().splitlines()
     try:
         head = json.loads(lines[0]) if lines else None
-    except ValueError:
+    except (ValueError, RecursionError):
         head = None
     if head != settings:
         raise InputError(f"{dst}: holds an unfinished attack with other settings or another "
@@ -81,8 +81,10 @@ def _resume(dst: Path, settings: dict) -> dict:
     for line in lines[1:]:
         try:
             r = json.loads(line)
-        except ValueError:  # a line cut short by the interruption: that image is redone
+        except (ValueError, RecursionError):  # a line cut short: that image is redone
             continue
+        if not (isinstance(r, dict) and isinstance(r.get("image"), str)):
+            continue  # not a row of ours: redone too
         if (dst / r["image"]).with_suffix(".png").is_file():
             rows[r["image"]] = r
     return rows
@@ -105,7 +107,7 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, force: boo
         for f in (PARTIAL, "attack.csv", "attack.json"):
             (dst / f).unlink(missing_ok=True)
     elif (dst / "attack.json").is_file():  # finished with these settings: reuse it
-        return json.loads((dst / "attack.json").read_text())
+        return read_json(dst / "attack.json", "finished attack's attack.json")
     done = _resume(dst, settings)
     resumed = len(done)
     todo = [f for f in files if str(f.relative_to(src)) not in done]

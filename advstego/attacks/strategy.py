@@ -7,35 +7,66 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import read_json
+from ..options import Option, check, convert
 from .adversarial_costs import ALPHA, SCHEMES, SEARCH, Adversary
-from .backpack import Backpack
+
+# make_adversary's settings as a strategy.json records them, with their limits (harden's
+# flags of the same settings take these limits too: game/config.py)
+SETTINGS = {
+    "scheme": Option(str, "published", None, "ADV-EMB as published, joint, or Backpack",
+                     SCHEMES),
+    "alpha": Option(float, ALPHA, 1, "ADV-EMB cost scaling", above=True, maximum=100),
+    "search": Option(int, SEARCH, 1, "embeddings per image after the plain one (joint)",
+                     maximum=64),
+    "steps": Option(int, 20, 1, "Backpack's Adam steps on one image's costs", maximum=1000),
+    "lr": Option(float, 0.1, 0, "their learning rate on the log-costs", above=True,
+                 maximum=10),
+}
+ROUND = Option(int, None, 0, "the game's round whose pool the strategy holds")
 
 
 def warden_files(where) -> list[Path]:
     """The warden files of a strategy: a folder of *.safetensors, or a harden run whose
     strategy/ folder holds them."""
-    where = Path(where)
+    given = where = Path(where)
     if (where / "strategy").is_dir():
         where = where / "strategy"
     files = sorted(where.glob("*.safetensors")) if where.is_dir() else []
+    if not files and where.is_dir() and strategy_round(where) == 0:
+        raise InputError(f"--wardens {given}: the game's best round is 0, plain STC (no "
+                         "adversarial costs beat it), so its strategy holds no wardens to "
+                         "attack; leave out --wardens for that strategy")
     if not files:
         raise InputError(f"--wardens {where}: no warden files (*.safetensors) there; give a "
                          "folder of wardens or an `advstego harden --method stc` run")
     return files
 
 
-def strategy_settings(folder) -> dict:
-    """make_adversary's settings a harden run's strategy.json records (none: published)."""
-    import json
-
-    try:
-        info = json.loads((Path(folder) / "strategy.json").read_text())
-    except (OSError, ValueError):
+def _strategy_json(folder) -> dict:
+    """A strategy folder's strategy.json ({} where it has none); refused when unreadable."""
+    path = Path(folder) / "strategy.json"
+    if not path.is_file():
         return {}
-    keep = {"scheme": str, "alpha": float, "search": int, "steps": int, "lr": float}
-    return {k: t(info[k]) for k, t in keep.items()
-            if k in info and isinstance(info[k], (str, int, float)) and (
-                k != "scheme" or info[k] in SCHEMES)}
+    info = read_json(path, "strategy file", 10 ** 6)
+    if not isinstance(info, dict):
+        raise InputError(f"{path}: a strategy file is a JSON object")
+    return info
+
+
+def strategy_round(folder) -> int | None:
+    """The game round a strategy folder's strategy.json names (None: none named)."""
+    info = _strategy_json(folder)
+    return convert(f"{Path(folder) / 'strategy.json'}", "round", ROUND, info.get("round"))
+
+
+def strategy_settings(folder) -> dict:
+    """make_adversary's settings a harden run's strategy.json records (none: published),
+    each checked against SETTINGS: a mistyped or out-of-range one is refused by name."""
+    info = _strategy_json(folder)
+    given = check(str(Path(folder) / "strategy.json"), SETTINGS,
+                  {k: info[k] for k in SETTINGS if k in info})
+    return {k: v for k, v in given.items() if k in info}
 
 
 def shipped_strategy() -> Path:
@@ -50,6 +81,8 @@ def make_adversary(wardens, scheme: str = "published", alpha: float = ALPHA,
     if scheme not in SCHEMES:
         raise InputError(f"adversarial scheme {scheme!r}: known are {', '.join(SCHEMES)}")
     if scheme == "backpack":
+        from .backpack import Backpack
+
         return Backpack(wardens, steps=steps, lr=lr, seed=seed)
     return Adversary(wardens, alpha, search, seed, scheme)
 
@@ -60,5 +93,5 @@ def load_adversary(where=None, **settings):
     from ..steganalysis.detector import load_detector
 
     files = warden_files(where or shipped_strategy())
-    return make_adversary([load_detector(f) for f in files],
-                          **{**strategy_settings(files[0].parent), **settings})
+    settings = {**strategy_settings(files[0].parent), **settings}  # checked before loading
+    return make_adversary([load_detector(f) for f in files], **settings)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..files import write_text_atomic
+from ..files import read_json, write_text_atomic
 from ..data.prepare import list_images
 from ..images import read_image, write_image
 from ..paths import claim_run_folder
@@ -115,6 +115,11 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     files = list_images(src)  # a bad corpus is refused before dst is made
+    manifest = None  # a corpus's manifest, carried to dst: read (and refused) before any work
+    if (src / "manifest.json").is_file():
+        manifest = read_json(src / "manifest.json", "manifest", 1 << 30)
+        if not isinstance(manifest, dict):
+            raise InputError(f"{src / 'manifest.json'}: corrupt manifest (not a JSON object)")
     if wardens:
         _adversary(wardens, load_adversary)  # a bad pool is refused before dst is made
     claim_run_folder(dst, "embed", {"method": method, "payload": payload, "seed": seed,
@@ -139,10 +144,9 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
                 for _ in progress(pool.map(_one, jobs, chunksize=4), total=len(jobs),
                                   desc=method, unit="img"):
                     pass
-    if (src / "manifest.json").is_file():
-        m = json.loads((src / "manifest.json").read_text())
-        m["stage"] = "embed"
-        m["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
-                          "covers": str(src), "adversarial_wardens": wardens}
-        write_text_atomic(dst / "manifest.json", json.dumps(m, indent=1))
+    if manifest is not None:
+        manifest["stage"] = "embed"
+        manifest["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
+                                 "covers": str(src), "adversarial_wardens": wardens}
+        write_text_atomic(dst / "manifest.json", json.dumps(manifest, indent=1))
     return len(jobs), len(files)

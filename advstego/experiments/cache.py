@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from ..distributed import Ranks
-from ..files import write_text_atomic
+from ..errors import InputError
+from ..files import read_json, write_text_atomic
 
 
 class Stages:
@@ -40,8 +41,8 @@ class Stages:
         the cost to plan the next run by."""
         marker = self.folder(self.root, name) / "stage.json"
         try:
-            return float(json.loads(marker.read_text())["seconds"])
-        except (OSError, ValueError, KeyError, TypeError):
+            return float(_read_marker(marker)["seconds"])
+        except (ValueError, KeyError, TypeError):
             return None
 
     def owners(self, names: list[str], weights: dict = None) -> dict[str, int]:
@@ -123,7 +124,7 @@ class Stages:
 def _read_marker(marker: Path) -> dict:
     """A stage's stage.json; a missing, truncated or foreign one means: not finished."""
     try:
-        meta = json.loads(marker.read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
+        meta = read_json(marker, "stage record")
+    except InputError:  # unreadable, not JSON, too large or too deep
         return {}
     return meta if isinstance(meta, dict) and "result" in meta else {}

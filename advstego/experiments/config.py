@@ -16,14 +16,14 @@ drift. Unknown keys and wrong types are refused by name before any work; keys st
 from __future__ import annotations
 
 import copy
-import json
 import types
 import typing
 from dataclasses import fields
 from pathlib import Path
 
 from ..errors import InputError
-from ..options import types as option_types
+from ..files import read_json
+from ..options import check, convert, types as option_types
 from .preset_files import read_preset, uncommented
 
 PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
@@ -129,6 +129,23 @@ def _row_settings(cls, name: str, row: dict, extra: dict, run_wide=()):
             _check_value(f"{name}.{k}", k, v, known[k])
         else:
             _check_number(f"{name}.{k}", k, v)
+    # the member's own settings against its option spec (limits, choices), before any stage
+    check(f"config: {name}", {k: cls.options[k] for k in own},
+          {k: v for k, v in row.items() if k in own})
+
+
+def _check_settings(name: str, given: dict, flags: dict, make):
+    """A section of dataclass settings (a row's train, a game): each given one against its
+    flag's spec, named by row and key; then make(preset, **given) for the checks across
+    settings (its message led by the row)."""
+    for k, v in given.items():
+        if k in flags:
+            convert(f"config: {name}", k, flags[k], v)
+    spec = dict(given)
+    try:
+        make(spec.pop("preset", "quick"), **spec)
+    except InputError as exc:
+        raise InputError(f"config: {name}: {exc}") from None
 
 
 def _check_rows(cfg: dict):
@@ -147,11 +164,13 @@ def _check_rows(cfg: dict):
                                  f"{', '.join(family.names())}")
             yield name, family.get(row[key])[0], {k: v for k, v in row.items() if k != key}
 
-    from ..hiding.config import TrainConfig
+    from ..hiding.config import FLAGS as TRAIN_FLAGS, TrainConfig, make_config as train_config
 
     for name, cls, row in each("hiders", "hider", HIDERS):  # a trainable hider's row may train
         trainable = {"train": dataclass_schema(TrainConfig)} if cls.trainable else {}
         _row_settings(cls, name, row, trainable)
+        if "train" in row:
+            _check_settings(f"{name}.train", row["train"], TRAIN_FLAGS, train_config)
     for section in ("wardens", "transfer"):
         for name, cls, row in each(section, "detector", DETECTORS):
             _row_settings(cls, name, row, {}, run_wide=("seed", "device"))
@@ -165,7 +184,7 @@ def _check_rows(cfg: dict):
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
     from ..hiding.registry import ADVERSARIAL
-    from ..game.config import HardenConfig
+    from ..game.config import FLAGS as GAME_FLAGS, HardenConfig, make_config as game_config
 
     game = {**dataclass_schema(HardenConfig), "preset": (str,)}
     for label, row in cfg.get("games", {}).items():
@@ -173,6 +192,10 @@ def _check_rows(cfg: dict):
             raise InputError(f"config: games.{label} must be an object of harden settings "
                              f"(method {ADVERSARIAL})")
         _check_section(row, game, f"games.{label}.")
+        _check_settings(f"games.{label}", {**row, "method": ADVERSARIAL}, GAME_FLAGS,
+                        game_config)
+    if cfg.get("harden"):
+        _check_settings("harden", cfg["harden"], GAME_FLAGS, game_config)
     for section in ("hiders", "attacks"):
         if section in cfg and not cfg[section]:
             raise InputError(f"config: {section} must name at least one row")
@@ -223,10 +246,7 @@ def load_config(name_or_path: str, root: str | None = None) -> dict:
         if not path.is_file():
             raise InputError(f"{name_or_path}: neither a preset ({', '.join(PRESETS)}) "
                              "nor a JSON config file")
-        try:
-            over = json.loads(path.read_text())
-        except ValueError as exc:
-            raise InputError(f"{path}: not valid JSON ({exc})") from None
+        over = read_json(path, "JSON config")  # too large or too deep: refused too
         if not isinstance(over, dict):
             raise InputError(f"{path}: a config is a JSON object")
         validate(uncommented(over))

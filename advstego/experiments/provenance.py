@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 
 from ..data.corpus import Corpus
+from ..errors import InputError
+from ..files import read_json
+from .cache import _read_marker
 from ..data.prepare import SPLITS
 
 
@@ -40,18 +43,21 @@ def past_invocations(out: Path) -> list[dict]:
     there (killed): those are rebuilt from their stages' files, from the first stage's start
     to the last one's seal, a lower bound of their wall time (marked interrupted)."""
     path = out / "invocations.json"
-    past = json.loads(path.read_text()) if path.exists() else []
+    past = read_json(path, "run's invocations") if path.exists() else []
+    if not isinstance(past, list) or not all(
+            isinstance(p, dict) and _int(p.get("invocation")) for p in past):
+        raise InputError(f"{path}: not a run's invocations (a list of records); move it away")
     known, spans = {p["invocation"] for p in past}, {}
     for marker in sorted((out / "stages").glob("*/stage.json")):
-        meta = json.loads(marker.read_text())
-        k = meta.get("invocation")
-        if k is None or k in known:
+        meta = _read_marker(marker)  # {}: not a finished stage's
+        k, seconds = meta.get("invocation"), meta.get("seconds", 0.0)
+        if not _int(k) or k in known or not isinstance(seconds, (int, float)):
             continue
         end = marker.stat().st_mtime
         span = spans.setdefault(k, {"start": end, "end": end, "ranks": 1, "stages": []})
-        span["start"] = min(span["start"], end - meta.get("seconds", 0.0))
+        span["start"] = min(span["start"], end - seconds)
         span["end"] = max(span["end"], end)
-        span["ranks"] = max(span["ranks"], meta.get("ranks") or 1)
+        span["ranks"] = max(span["ranks"], meta.get("ranks") if _int(meta.get("ranks")) else 1)
         span["stages"].append(marker.parent.name)
     for k, sp in sorted(spans.items()):
         past.append({"invocation": k, "ranks": sp["ranks"],
@@ -59,6 +65,10 @@ def past_invocations(out: Path) -> list[dict]:
                      "stages_ran": sp["stages"], "interrupted": True,
                      "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(sp["start"]))})
     return sorted(past, key=lambda p: p["invocation"])
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def invocations(ex, past: list, wall: float, ran: list) -> list[dict]:

@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, fields
 
+from ..attacks.strategy import SETTINGS as STRATEGY
 from ..errors import InputError
 from ..options import Option, convert_fields, field_option
 from ..embedding.costs import COSTS
@@ -129,6 +130,12 @@ _FLAGS = {
 }
 FLAGS = {k: _flag(k, text, low, above, choices) for k, (text, low, above, choices)
          in _FLAGS.items()}
+# field -> its name in strategy.json (attacks/strategy.py): the same limits, so every game's
+# strategy is one `hide --wardens RUN` reads
+STRATEGY_FIELDS = {"scheme": "scheme", "alpha": "alpha", "search": "search",
+                   "backpack_steps": "steps", "backpack_lr": "lr"}
+FLAGS.update({k: FLAGS[k]._replace(maximum=STRATEGY[s].maximum)
+              for k, s in STRATEGY_FIELDS.items()})
 
 
 def recorded_key(key: str) -> str:
@@ -154,8 +161,6 @@ def game_settings(cfg: HardenConfig) -> dict:
     if "key" in out:
         out["key"] = recorded_key(out["key"])
     return out
-
-
 
 
 def same_game(had: dict, cfg: HardenConfig) -> bool:

@@ -33,7 +33,8 @@ from ..errors import InputError
 from ..metrics import psnr_from_mse
 from ..progress import progress
 from ..tensors import cosine, quantize, rot_flip, straight_through
-from ..hiding.config import PRESETS, TrainConfig, make_config  # noqa: F401 (the public names)
+from ..hiding.config import FLAGS, PRESETS, TrainConfig, make_config  # noqa: F401 (public)
+from ..options import convert_fields
 from ..hiding.model import HidingModel
 from ..hiding.nets import hiding_nets, set_key
 from ..steganalysis.nets import XuNetLike
@@ -165,12 +166,22 @@ def _trim_log(path: Path, step: int):
 
 # ---- the loop ----------------------------------------------------------------
 
+def _networks(cfg: TrainConfig, channels: int, secret_channels: int) -> nn.ModuleDict:
+    """The networks of a run, named as in its checkpoint."""
+    enc, dec = hiding_nets(cfg.arch, channels, secret_channels, cfg.width, cfg.blocks)
+    return nn.ModuleDict({"encoder": enc, "decoder": dec,
+                          "disc": XuNetLike(channels, cfg.disc_width)})
+
+
 class Trainer:
     """The models, optimizers and settings of one run (one rank)."""
 
     def __init__(self, cfg: TrainConfig, channels: int, mcfg: dict, dev, tensors=None,
                  meta=None, where=None):
         self.cfg, self.dev = cfg, dev
+        if tensors is not None:  # a checkpoint's networks: their shapes first, then memory
+            weights.check_shapes(lambda: _networks(cfg, channels, mcfg["secret_channels"]),
+                                 tensors, where)
         torch.manual_seed(cfg.seed)
         self.pair = HidePair(*hiding_nets(cfg.arch, channels, mcfg["secret_channels"],
                                           cfg.width, cfg.blocks), cfg.rounding)
@@ -181,8 +192,12 @@ class Trainer:
             for mod, pre in ((self.pair.encoder, "encoder"), (self.pair.decoder, "decoder"),
                              (self.disc, "disc")):
                 weights.load_module_state(mod, weights.unprefixed(tensors, pre), where)
-            weights.load_optimizer_state(self.opt_g, tensors, meta["opt_g"], "opt_g")
-            weights.load_optimizer_state(self.opt_d, tensors, meta["opt_d"], "opt_d")
+            try:
+                weights.load_optimizer_state(self.opt_g, tensors, meta["opt_g"], "opt_g")
+                weights.load_optimizer_state(self.opt_d, tensors, meta["opt_d"], "opt_d")
+            except (KeyError, TypeError, ValueError, AttributeError, RuntimeError):
+                raise InputError(f"{where}: the optimizer state in the checkpoint is invalid"
+                                 ) from None
         self.pair.to(dev), self.disc.to(dev)
         for opt in (self.opt_g, self.opt_d):  # optimizer state follows the params' device
             for st in opt.state.values():
@@ -242,14 +257,20 @@ def _start(run: Path, cfg, resume: bool):
         tensors, meta = weights.load(where, CHECKPOINT_KIND)
         weights.check_config(meta, {"step": (int, 0, 10 ** 9)}, where)
         t = meta.get("train")
-        weights.check_config(t, {"width": (int, 1, 1024), "blocks": (int, 1, 64),
-                                 "disc_width": (int, 1, 256), "crop": (int, 8, 4096),
+        weights.check_config(t, {"width": (int, 1, FLAGS["width"].maximum),
+                                 "blocks": (int, 1, FLAGS["blocks"].maximum),
+                                 "disc_width": (int, 1, FLAGS["disc_width"].maximum),
+                                 "crop": (int, 8, 4096),
                                  "batch": (int, 1, 4096), "epochs": (int, 1, 10 ** 6),
                                  "steps_per_epoch": (int, 0, 10 ** 7)}, where)
         try:
             cfg = TrainConfig(**{**t, "lambdas": tuple(float(x) for x in t["lambdas"])})
         except (TypeError, ValueError, KeyError):
             raise InputError(f"{where}: training settings in the checkpoint are invalid") from None
+        convert_fields(f"{where}: train", cfg, FLAGS)  # every setting as the flags check it
+        if len(cfg.lambdas) != 3 or not all(0 <= x < float("inf") for x in cfg.lambdas):
+            raise InputError(f"{where}: train lambdas {t['lambdas']!r} must be three numbers "
+                             ">= 0")
         return cfg, meta["step"], tensors, meta
     if (run / "checkpoint.safetensors").exists():
         raise InputError(f"{run}: already holds a run (use --resume, or another folder)")

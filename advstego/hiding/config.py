@@ -59,8 +59,8 @@ PRESETS = {
 }
 
 
-def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
-    return field_option(TrainConfig, name, text, minimum, above, choices)
+def _flag(name, text, minimum=None, above=False, choices=None, maximum=None) -> Option:
+    return field_option(TrainConfig, name, text, minimum, above, choices, maximum)
 
 
 # field -> Option (options.py): the flags of `advstego train` and the checks of make_config
@@ -68,9 +68,10 @@ def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
 FLAGS = {
     "arch": _flag("arch", "hiding network: block (v1, 2x2 blocks) | ukey (v2, keyed "
                           "full-resolution U-Net) | unet", choices=ARCH_NAMES),
-    "width": _flag("width", "the hiding networks' width (channels)", 1),
-    "blocks": _flag("blocks", "residual blocks (block) or the U-Net's depth (unet, ukey)", 1),
-    "disc_width": _flag("disc_width", "the discriminator's width", 1),
+    "width": _flag("width", "the hiding networks' width (channels)", 1, maximum=256),
+    "blocks": _flag("blocks", "residual blocks (block) or the U-Net's depth (unet, ukey)", 1,
+                    maximum=8),
+    "disc_width": _flag("disc_width", "the discriminator's width", 1, maximum=64),
     "crop": _flag("crop", "side of the training crops (pixels)", 8),
     "batch": _flag("batch", "pairs a step, per rank", 1),
     "epochs": _flag("epochs", "epochs", 1),

@@ -38,7 +38,7 @@ def lsb_reveal(stego: np.ndarray, bits: int) -> np.ndarray:
 @HIDERS.register("lsb")
 class LsbHider(Hider):
     """k-bit substitution of the secret's high bits (unkeyed: a key is ignored)"""
-    options = {"bits": Option(int, 4, 1, "LSB: bits per pixel (1..7)")}
+    options = {"bits": Option(int, 4, 1, "LSB: bits per pixel (1..7)", maximum=7)}
 
     @classmethod
     def from_options(cls, settings, channels):

@@ -47,21 +47,12 @@ class HidingModel(Hider):
         return model.with_key(settings["key"])
 
     def __init__(self, config: dict, device: str = "cpu", bf16: bool = False):
-        from .nets import PerChannel, hiding_nets
-
         self.config = dict(config)
         self.bf16 = bf16  # bf16 autocast for hide/reveal: faster, PSNR within 0.05 dB
         c, s = config["cover_channels"], config["secret_channels"]
         self.cover_channels, self.secret_channels = c, s
         self.arch = config.get("arch", "block")  # files from before v2 have no arch
-        if config.get("per_channel"):  # a gray model on each channel of an RGB image
-            if c != s:
-                raise ValueError("a per-channel model hides as many channels as it covers")
-            enc, dec = hiding_nets(self.arch, 1, 1, config["width"], config["blocks"])
-            self.encoder, self.decoder = PerChannel(enc), PerChannel(dec)
-        else:
-            self.encoder, self.decoder = hiding_nets(self.arch, c, s, config["width"],
-                                                     config["blocks"])
+        self.encoder, self.decoder = networks(config)
         self.name = config.get("name", "gan")
         self.with_key(DEFAULT_KEY)
         self.to(device)
@@ -89,7 +80,6 @@ class HidingModel(Hider):
 
         set_key(key_seed(check_key(key)), self.encoder, self.decoder)
         return self
-
 
     def to(self, device):
         from ..distributed import pick_device
@@ -181,13 +171,16 @@ class HidingModel(Hider):
     @classmethod
     def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
         from .. import weights
+        from .config import FLAGS
         from .nets import ARCHS
 
         weights.check_config(config, {"cover_channels": (1, 3), "secret_channels": (1, 3),
-                                      "width": (int, 1, 1024), "blocks": (int, 1, 64),
+                                      "width": (int, 1, FLAGS["width"].maximum),
+                                      "blocks": (int, 1, FLAGS["blocks"].maximum),
                                       "per_channel": (None, True, False)}, where)
         if config.get("arch", "block") not in ARCHS:
             raise InputError(f"{where}: unknown hiding architecture {config.get('arch')!r}")
+        weights.check_shapes(lambda: _both(*networks(config)), tensors, where)  # before memory
         try:
             model = cls(config, device="cpu")
         except (KeyError, TypeError, ValueError):
@@ -208,6 +201,27 @@ class HidingModel(Hider):
         model = cls.from_tensors(tensors, meta.get("config", {}), path, device)
         model.bf16 = bf16
         return model
+
+
+def networks(config: dict):
+    """(encoder, decoder) of a model config: its architecture at its width and blocks; a
+    per-channel model is the gray networks run on each channel of an RGB image."""
+    from .nets import PerChannel, hiding_nets
+
+    c, s, arch = config["cover_channels"], config["secret_channels"], config.get("arch", "block")
+    if not config.get("per_channel"):
+        return hiding_nets(arch, c, s, config["width"], config["blocks"])
+    if c != s:
+        raise ValueError("a per-channel model hides as many channels as it covers")
+    enc, dec = hiding_nets(arch, 1, 1, config["width"], config["blocks"])
+    return PerChannel(enc), PerChannel(dec)
+
+
+def _both(encoder, decoder):
+    """One module of the two networks, their state named as in a model file."""
+    import torch
+
+    return torch.nn.ModuleDict({"encoder": encoder, "decoder": decoder})
 
 
 def _channels_last(x) -> np.ndarray:

@@ -104,7 +104,8 @@ def _augment_pairs(c, s, g):
 
 class CnnDetector(Detector):
     differentiable = True
-    options = {"width": Option(int, 0, 0, "channels of the first layers (0: the net's own)"),
+    options = {"width": Option(int, 0, 0, "channels of the first layers (0: the net's own)",
+                               maximum=64),
                "epochs": Option(int, 30, 1, "training epochs"),
                "batch": Option(int, 16, 1, "pairs a step"),
                "lr": Option(float, 1e-3, 0, "learning rate", above=True),
@@ -269,14 +270,18 @@ class CnnDetector(Detector):
 
     @classmethod
     def from_state(cls, tensors, config, where):
-        weights.check_config(config, {"arch": tuple(NETS), "width": (int, 1, 512),
+        most = cls.options["width"].maximum
+        weights.check_config(config, {"arch": tuple(NETS), "width": (int, 1, most),
                                       "epochs": (int, 0, 10 ** 6), "batch": (int, 1, 10 ** 5),
                                       "lr": (float, 0.0, 10.0), "seed": (int, -2 ** 63, 2 ** 63),
                                       "channels": (None, 1, 3)},
                              where)
+        channels = config.get("channels") or 1
+        weights.check_shapes(lambda: nn.ModuleDict(
+            {"net": NETS[config["arch"]][0](channels, config["width"])}), tensors, where)
         try:
             det = cls(config["arch"], config["width"], config["epochs"], config["batch"],
-                      config["lr"], config["seed"], channels=config.get("channels") or 1)
+                      config["lr"], config["seed"], channels=channels)
         except KeyError:
             raise InputError(f"{where}: incomplete CNN detector file") from None
         weights.load_module_state(det.net, weights.unprefixed(tensors, "net"), where)
