@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine: `make demo` and `make test`.
-# Both create .venv here if it is missing and install the project into it (idempotent);
+# Both create .venv here if it is missing and install the project into it with every extra
+# (deep: torch; test: pytest, sealwatch), idempotent;
 # pip runs with -qq: its errors show, its warning blocks do not.
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --upgrade pip
-	$(PY) -m pip install -qq -e '.[test]'
+	$(PY) -m pip install -qq -e '.[deep,test]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -987,7 +987,8 @@ def main(argv=None) -> int:
 
         if not missing_deep(exc):
             raise
-        print(f"advstego: error: {_one_line(needs_deep(_command_line(args), exc))}", file=sys.stderr)
+        print(f"advstego: error: {_one_line(needs_deep(_command_line(args), exc))}",
+              file=sys.stderr)
         return 2
     except BrokenPipeError:  # `advstego ... | head -1`: stop quietly, as Unix tools do
         _quiet_stdout()

@@ -6,7 +6,6 @@ Images are uint8 arrays (what a stego file holds) or floats in [0, 1].
 from __future__ import annotations
 
 import numpy as np
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 
 def unit(x) -> np.ndarray:
@@ -30,6 +29,8 @@ def mse255(a, b) -> float:
 
 def psnr(a, b) -> float:
     """PSNR in dB with peak 1 on [0, 1] (= peak 255 on uint8); inf for identical images."""
+    from skimage.metrics import peak_signal_noise_ratio  # the deep extra's
+
     a, b = unit(a), unit(b)
     if np.array_equal(a, b):
         return float("inf")
@@ -54,6 +55,8 @@ def percentile(values, q: float) -> float:
 
 def ssim(a, b) -> float:
     """Structural similarity (scikit-image, Gaussian-free 7x7 window), gray or RGB."""
+    from skimage.metrics import structural_similarity  # the deep extra's
+
     a, b = unit(a), unit(b)
     kw = {"channel_axis": -1} if a.ndim == 3 else {}
     return float(structural_similarity(a, b, data_range=1.0, **kw))

@@ -1,13 +1,16 @@
-"""Weights and training state as safetensors + JSON metadata; never pickle."""
+"""Weights and training state as safetensors + JSON metadata; never pickle.
+
+torch is optional: a state of NumPy arrays (the SRM+FLD warden's) saves and loads without
+it; where torch is installed, load() gives torch tensors."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-import torch
+import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
 
 from .errors import InputError
 from .files import atomic_path, parse_json
@@ -15,16 +18,30 @@ from .files import atomic_path, parse_json
 META_KEY = "advstego"
 
 
-def _tensor(name, v):
-    """A torch tensor of a state entry: torch as it is, a NumPy array converted; else refused."""
-    import numpy as np
+def _torch():
+    """torch, or None where it is not installed (the core install)."""
+    try:
+        import torch
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch":
+            raise
+        return None
+    return torch
 
+
+def _is_torch(v) -> bool:
+    torch = sys.modules.get("torch")  # a torch tensor means torch is imported
+    return torch is not None and isinstance(v, torch.Tensor)
+
+
+def _tensor(name, v):
+    """A state entry to save: a torch tensor (on the CPU) or a NumPy array; else refused."""
+    if _is_torch(v):
+        return v.detach().contiguous().cpu()
     if isinstance(v, np.ndarray):
-        v = torch.from_numpy(np.ascontiguousarray(v))
-    if not isinstance(v, torch.Tensor):
-        raise InputError(f"cannot save {name!r}: a state entry must be a torch tensor or a "
-                         f"NumPy array, not {type(v).__name__}")
-    return v.detach().contiguous().cpu()
+        return np.ascontiguousarray(v)
+    raise InputError(f"cannot save {name!r}: a state entry must be a torch tensor or a "
+                     f"NumPy array, not {type(v).__name__}")
 
 
 def save(path, tensors: dict, meta: dict) -> Path:
@@ -32,9 +49,22 @@ def save(path, tensors: dict, meta: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: _tensor(k, v) for k, v in tensors.items()}
+    if any(_is_torch(v) for v in tensors.values()):
+        import torch
+        from safetensors.torch import save_file
+
+        tensors = {k: v if _is_torch(v) else torch.from_numpy(v) for k, v in tensors.items()}
+    else:
+        from safetensors.numpy import save_file
     with atomic_path(path) as tmp:
         save_file(tensors, tmp, metadata={META_KEY: json.dumps(meta)})
     return path
+
+
+def _finite(v) -> bool:
+    if _is_torch(v):
+        return not v.is_floating_point() or bool(v.isfinite().all())
+    return not np.issubdtype(v.dtype, np.floating) or bool(np.isfinite(v).all())
 
 
 def load(path, kind: str | None = None) -> tuple[dict, dict]:
@@ -42,8 +72,13 @@ def load(path, kind: str | None = None) -> tuple[dict, dict]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such model file")
+    torch = _torch()
+    if torch is None:
+        from safetensors.numpy import load_file
+    else:
+        from safetensors.torch import load_file
     try:
-        with safe_open(str(path), framework="pt") as f:
+        with safe_open(str(path), framework="pt" if torch else "np") as f:
             raw = (f.metadata() or {}).get(META_KEY)
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
@@ -53,7 +88,7 @@ def load(path, kind: str | None = None) -> tuple[dict, dict]:
     meta = parse_json(raw, path, "model metadata")  # corrupt or too deep: refused
     if not isinstance(meta, dict):
         raise InputError(f"{path}: model metadata is not a JSON object")
-    bad = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    bad = [k for k, v in tensors.items() if not _finite(v)]
     if bad:
         raise InputError(f"{path}: weights hold NaN or Inf ({bad[0]})")
     if kind is not None and meta.get("kind") != kind:
@@ -72,6 +107,8 @@ def unprefixed(tensors: dict, prefix: str) -> dict:
 
 def optimizer_state(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict, dict]:
     """Split an optimizer's state dict into tensors and JSON."""
+    import torch
+
     sd = opt.state_dict()
     tensors, scalars = {}, {}
     for idx, st in sd["state"].items():

@@ -1,4 +1,5 @@
-"""Our FLD ensemble trainer against sealwatch's: same search, same weights, same decisions."""
+"""Our FLD ensemble trainer against sealwatch's (a test dependency only: it needs torch): same
+search, same weights, same decisions."""
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ def test_same_search_weights_and_decisions_as_sealwatch():
     assert ours.d_sub == ref.d_sub and len(ours.base_learners) == len(ref.base_learners)
     for a, b in zip(ours.base_learners, ref.base_learners):
         assert np.array_equal(a.subspace, b.subspace)
-        np.testing.assert_allclose(a.learner.w, b.learner.w, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(a.w, b.learner.w, rtol=1e-6, atol=1e-9)
     assert np.array_equal(ours.predict(T), ref.predict(T))
 
 
@@ -49,8 +50,8 @@ def test_same_weights_when_well_conditioned():
     ref, _ = FldEnsembleTrainer(Xc, Xs, seed=5, L=8, d_sub=60, verbose=0).train()
     ours, _ = FastFldTrainer(Xc, Xs, seed=5, L=8, d_sub=60).train()
     for a, b in zip(ours.base_learners, ref.base_learners):
-        np.testing.assert_allclose(a.learner.w, b.learner.w, rtol=1e-8, atol=1e-12)
-        assert float(a.learner.b) == pytest.approx(float(b.learner.b), rel=1e-8, abs=1e-12)
+        np.testing.assert_allclose(a.w, b.learner.w, rtol=1e-8, atol=1e-12)
+        assert float(a.b) == pytest.approx(float(b.learner.b), rel=1e-8, abs=1e-12)
 
 
 def test_threshold_as_sealwatch_finds_it():
@@ -63,3 +64,24 @@ def test_threshold_as_sealwatch_finds_it():
         w_ref, b_ref = F._find_threshold(pc[:, None], ps[:, None], np.ones(1))
         sgn, b = _threshold(pc, ps)
         assert sgn == int(np.sign(w_ref[0])) and b == b_ref
+
+
+@pytest.mark.parametrize("max_dim", [2, 7, 40, 120, 901, 34671])
+def test_d_sub_search_as_sealwatch_walks_it(max_dim):
+    from sealwatch.ensemble_classifier.subspace_dimensionality_search import (
+        SubspaceDimensionalitySearch)
+
+    from advstego.steganalysis.fld import DsubSearch
+
+    for seed in range(30):  # OOB errors of random landscapes, some with a bowl, some flat
+        rng = np.random.default_rng(seed)
+        best, depth, noise = rng.uniform(1, max_dim), rng.uniform(0, 0.3), rng.uniform(0, 0.05)
+        ours, ref, tried = DsubSearch(max_dim), SubspaceDimensionalitySearch(200, max_dim), []
+        while ref.search_in_progress:
+            assert ours.in_progress and ours.next == ref.next_d_sub
+            d = ref.next_d_sub
+            err = 0.5 - depth * np.exp(-((d - best) / max_dim * 4) ** 2) + noise * rng.random()
+            tried.append(d)
+            ours.update(d, err)
+            ref.update(d, err)
+        assert not ours.in_progress and len(tried) >= 2

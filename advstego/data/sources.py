@@ -67,7 +67,15 @@ def _sample_loaders():
     return loaders
 
 
+SAMPLE_PACKAGES = ("skimage", "pywt", "sklearn", "matplotlib")  # the deep extra installs them
+
+
 def sample_photos() -> list[Photo]:
+    import importlib.util
+
+    for name in SAMPLE_PACKAGES:  # missing: refused before any photo is read
+        if importlib.util.find_spec(name) is None:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     photos = []
     for name, load in _sample_loaders().items():
         photos.append(Photo(name=name, group=name, load=_as_uint8(load, name)))

@@ -1,10 +1,9 @@
-"""SRM (or SRMQ1) features + the FLD ensemble (Kodovsky, Fridrich, Holub 2012): sealwatch's
-classifier, trained by fld.FastFldTrainer (sealwatch's search, a faster base learner)."""
+"""SRM (or SRMQ1) features + the FLD ensemble (Kodovsky, Fridrich, Holub 2012), trained by
+fld.FastFldTrainer (sealwatch's search, a faster base learner); no torch needed."""
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from .. import weights
 from ..errors import InputError
@@ -80,17 +79,15 @@ class SrmFld(Detector):
 
     def state(self):
         bl = self.ensemble.base_learners
-        tensors = {"subspace": torch.from_numpy(np.stack([b.subspace for b in bl]).astype(np.int64)),
-                   "w": torch.from_numpy(np.stack([np.ravel(b.learner.w) for b in bl])),
-                   "b": torch.from_numpy(np.array([float(np.ravel(b.learner.b)[0]) for b in bl]))}
+        tensors = {"subspace": np.stack([b.subspace for b in bl]).astype(np.int64),
+                   "w": np.stack([np.ravel(b.w) for b in bl]).astype(np.float64),
+                   "b": np.array([float(b.b) for b in bl])}
         return tensors, {"q1": self.q1, "seed": self.seed, "d_sub": int(self.ensemble.d_sub or 0),
                          "features": FEATURE_ORDER, "channels": self.channels}
 
     @classmethod
     def from_state(cls, tensors, config, where):
-        from sealwatch.ensemble_classifier.base_learner import BaseLearner
-        from sealwatch.ensemble_classifier.ensemble_classifier import EnsembleClassifier
-        from sealwatch.ensemble_classifier.fld import FisherLinearDiscriminantLearner
+        from .fld import Ensemble, Learner
 
         weights.check_config(config, {"q1": (True, False), "seed": (int, -2 ** 63, 2 ** 63),
                                       "d_sub": (int, 0, 3 * 34671),
@@ -99,22 +96,18 @@ class SrmFld(Detector):
             raise InputError(f"{where}: an SRM+FLD detector from before the SRM feature order "
                              "was fixed (it depended on the process); train it again")
         dim = (12753 if config["q1"] else 34671) * (config.get("channels") or 1)
-        sub, w, b = (tensors.get(k) for k in ("subspace", "w", "b"))
+        sub, w, b = (None if tensors.get(k) is None else np.asarray(tensors[k])
+                     for k in ("subspace", "w", "b"))  # torch tensors or NumPy arrays
         if sub is None or w is None or b is None or sub.ndim != 2 or w.shape != sub.shape \
-                or b.shape != (sub.shape[0],) or sub.numel() == 0 \
+                or b.shape != (sub.shape[0],) or sub.size == 0 \
+                or not np.issubdtype(sub.dtype, np.integer) \
                 or int(sub.min()) < 0 or int(sub.max()) >= dim:
             raise InputError(f"{where}: SRM+FLD detector tensors have the wrong shapes")
         try:
             det = cls(q1=config["q1"], seed=config["seed"])
             det.channels = config.get("channels") or 1
-            learners = []
-            for s, w, b in zip(tensors["subspace"].numpy(), tensors["w"].numpy(),
-                               tensors["b"].numpy()):
-                base = BaseLearner()
-                base.subspace = s
-                base.learner = FisherLinearDiscriminantLearner(w=w, b=b)
-                learners.append(base)
+            learners = [Learner(s, wi, bi) for s, wi, bi in zip(sub, w, b)]
         except KeyError:
             raise InputError(f"{where}: incomplete SRM+FLD detector file") from None
-        det.ensemble = EnsembleClassifier(learners, d_sub=config.get("d_sub"))
+        det.ensemble = Ensemble(learners, d_sub=config.get("d_sub"))
         return det
