@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
+import os
 import platform
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +30,39 @@ PAPER = {"BOSSbase": {"stego_psnr": 19.8, "secret_psnr": 21.8},
 def _versions():
     import importlib.metadata as md
     out = {"python": platform.python_version(), "advstego": __version__}
+    commit = _commit()
+    if commit:
+        out["advstego_commit"] = commit
     for p in ("torch", "numpy", "scipy", "scikit-image", "conseal", "sealwatch"):
         try:
             out[p] = md.version(p)
         except md.PackageNotFoundError:
             pass
     return out
+
+
+def _commit() -> str | None:
+    """The git commit of the checkout advstego runs from (with '+changes' where its tracked
+    files differ from it), or None outside a checkout."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(root), "--no-optional-locks", "status",
+                                "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if head.returncode:
+        return None
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def _machine() -> dict:
+    """Where the run ran: the platform and its CPU count."""
+    return {"platform": platform.platform(), "cpus": os.cpu_count()}
 
 
 def _fmt(v, digits=4):
@@ -130,8 +161,7 @@ def _tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
 def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
     """Every table; a title says where its PEs are points without an interval."""
     out = []
-    few = min((d["interval"]["n_photos"] for v in (r.get("table2") or {}).values()
-               for d in v.values() if isinstance(d, dict) and d.get("interval")), default=None)
+    few = _few_photos(r)
     for title, head, rows in _tables(r):
         if title.startswith(("Table 2 ", "Table 2c")) and few is not None and few < FEW_PHOTOS:
             title += (f" - only {few} test photos: intervals from so few photos are rough "
@@ -171,6 +201,98 @@ def comparison_caption(r) -> str:
     elif null:
         out.append("the A/A null's intervals cover 0")
     return "; ".join(out)
+
+
+WARDENS = {"SRM": "SRM+FLD", "CNN": "the CNN"}
+
+
+def _few_photos(r):
+    """The fewest test photos behind any interval of Table 2, or None without intervals."""
+    return min((d["interval"]["n_photos"] for v in (r.get("table2") or {}).values()
+                for d in v.values() if isinstance(d, dict) and d.get("interval")), default=None)
+
+
+def _reading(v: dict) -> tuple[str, str]:
+    """(kind, PE text) of a warden's PE on a row, read from its 95% interval: 'seen' (the
+    interval lies below 0.5), 'unseen' (it reaches 0.5), 'above' (it lies above 0.5),
+    'nothing' (the warden learned nothing), 'point' (no interval) or 'none' (not measured)."""
+    if not v:
+        return "none", "–"
+    text = _pe(v, 3)
+    iv = (v.get("interval") or {}).get("PE")
+    if "learned nothing" in text:
+        return "nothing", text.split(" (")[0]
+    if not iv:
+        return "point", text
+    return ("seen" if iv[2] < 0.5 else "above" if iv[1] > 0.5 else "unseen"), text
+
+
+def verdict(v: dict, who: str) -> str:
+    """What a warden's PE on a row says, in words (see _reading)."""
+    kind, pe = _reading(v)
+    return {"seen": f"seen by {who} (PE {pe})",
+            "unseen": f"not shown to be seen by {who} (PE {pe}: the interval reaches 0.5)",
+            "above": f"{who} errs more often than chance (PE {pe}: the interval lies above 0.5)",
+            "nothing": f"{who} learned nothing (one answer for every image: PE {pe} says nothing)",
+            "point": f"{who}: PE {pe} (no interval)",
+            "none": f"{who}: not measured"}[kind]
+
+
+def _row_sentence(name: str, v: dict) -> str:
+    """A row of Table 2 by its two wardens, one clause when both read the same."""
+    (ks, ps), (kc, pc) = _reading(v.get("SRM") or {}), _reading(v.get("CNN") or {})
+    if ks == kc == "seen":
+        return f"{name}: seen by both wardens (SRM+FLD PE {ps}, CNN PE {pc})."
+    if ks == kc == "point":
+        return f"{name}: SRM+FLD PE {ps}, CNN PE {pc} (no intervals)."
+    if ks == kc == "unseen":
+        return (f"{name}: not shown to be seen by either warden (SRM+FLD PE {ps}, CNN PE "
+                f"{pc}: both intervals reach 0.5).")
+    return (f"{name}: {verdict(v.get('SRM') or {}, WARDENS['SRM'])}; "
+            f"{verdict(v.get('CNN') or {}, WARDENS['CNN'])}.")
+
+
+def findings(r) -> list[str]:
+    """What the run found, in sentences written from its intervals and paired tests: each
+    row of Table 2 by warden, the control, the paired comparisons, the attacks."""
+    out = ["A warden sees a hider when the 95% interval of its PE (resampling test photos) "
+           "lies below 0.5; a difference between two rows is resolved when its paired "
+           "interval excludes 0."]
+    few = _few_photos(r)
+    if few is None:
+        out.append("This run has no intervals: its PEs are single points (one warden seed "
+                   "each), and no difference between rows is resolved by it.")
+    elif few < FEW_PHOTOS:
+        out.append(f"Only {few} test photos: intervals from so few photos are rough (they "
+                   "undercover).")
+    out += [_row_sentence(m, v) for m, v in (r.get("table2") or {}).items()]
+    c = r.get("control")
+    if c:
+        wrong = [WARDENS[w] for w in ("SRM", "CNN") if (iv := ((c.get(w) or {}).get("interval")
+                                                               or {}).get("PE"))
+                 and not iv[1] <= 0.5 <= iv[2]]
+        out.append(f"Control, covers against covers (0.5 expected): SRM+FLD PE "
+                   f"{_pe(c.get('SRM') or {}, 3)}, CNN PE {_pe(c.get('CNN') or {}, 3)}"
+                   + (f"; the interval of {' and '.join(wrong)} excludes 0.5: it finds a "
+                      "difference where there is none." if wrong else "."))
+    for x in r.get("comparisons", []):
+        who = WARDENS.get(x["warden"], x["warden"])
+        if "diff" not in x:
+            out.append(f"{x['b']} against {x['a']} ({x['role']}), {who}: no interval.")
+            continue
+        out.append(f"{x['b']} against {x['a']} ({x['role']}), {who}: ΔPE {x['diff']:+.3f} "
+                   f"[{x['low']:+.3f}, {x['high']:+.3f}], "
+                   + ("resolved." if x["resolved"] else "not resolved."))
+    cap = comparison_caption(r)
+    if cap:
+        out.append(cap[0].upper() + cap[1:] + ".")
+    for label, v in (r.get("table3") or {}).items():
+        text = (f"{r['attacked']} + {label}: the fixed CNN calls {v['missed_after']:.0%} of "
+                "the attacked stegos cover")
+        if v.get("PE_cnn_retrained"):
+            text += f"; retrained on them, {verdict(v['PE_cnn_retrained'], 'a CNN')}"
+        out.append(text + ".")
+    return out
 
 
 def comparison_table(r) -> list:
@@ -305,18 +427,39 @@ def hardening_points(r):
             for x in h["rounds"]]
 
 
+PSNR_CAP = 60.0  # Figure 4's axis ends here: a secret PSNR above it (inf: exact) is drawn at it
+
+
+def frontier_caption(r) -> str:
+    """Figure 4's caption, saying which points are drawn at the axis's end (PSNR_CAP) and
+    not where they are."""
+    pts = frontier_points(r)
+    exact = [n for n, x, *_ in pts if math.isinf(x)]
+    high = [f"{n} ({x:.1f} dB)" for n, x, *_ in pts if not math.isinf(x) and x > PSNR_CAP]
+    cap = "Figure 4 - security-capacity frontier (Table 4)"
+    notes = []
+    if exact:
+        notes.append(f"the secret PSNR of {', '.join(exact)} is infinite (the secret comes back "
+                     f"bit for bit): drawn at {PSNR_CAP:g} dB, not a measured {PSNR_CAP:g} dB")
+    if high:
+        notes.append(f"drawn at {PSNR_CAP:g} dB, the axis's end: {', '.join(high)}")
+    return cap + (" - " + "; ".join(notes) if notes else "")
+
+
 def figure_frontier(r, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     pts = frontier_points(r)
-    cap = 60.0  # an exact secret (PSNR inf) is drawn at 60 dB
+    cap = PSNR_CAP
     fig, ax = plt.subplots(figsize=(8, 4.6))
     colors = plt.get_cmap("tab20").colors
     for i, (name, x, _, pe_s, pe_c) in enumerate(pts):
-        color, x = colors[i % len(colors)], min(x, cap)
-        label = name + (" (exact secret)" if x == cap else "")
+        color = colors[i % len(colors)]
+        label = name + (" (exact secret, drawn at 60 dB)" if math.isinf(x) else
+                        " (drawn at 60 dB)" if x > cap else "")
+        x = min(x, cap)
         ax.scatter([x], [pe_s], marker="o", color=color, label=label)
         ax.scatter([x], [pe_c], marker="^", color=color)
     rounds = [(min(x, cap), pe_c) for _, x, _, _, pe_c in hardening_points(r)]
@@ -406,10 +549,7 @@ def figure_grid(corpus, label, stego_dir, hider, attack_dirs, r, path, n=3):
 
 
 def _md_table(title, head, rows):
-    out = [f"### {title}", "", "| " + " | ".join(head) + " |",
-           "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(out) + "\n"
+    return f"### {title}\n\n" + _md_table_body(head, rows)
 
 
 def _wardens_text(cfg: dict) -> str:
@@ -420,11 +560,48 @@ def _wardens_text(cfg: dict) -> str:
     return f"{one(w['SRM'])} (the SRM+FLD columns) and {one(w['CNN'])} (the CNN columns)"
 
 
+def run_table(r) -> tuple[list[str], list[str]]:
+    """The report's header: when the run started, on what machine, its wall time."""
+    runs = r.get("invocations") or []
+    date = runs[0]["started"].replace("T", " ")[:16] if runs else "not recorded"
+    if len(runs) > 1:
+        date += f" (last of {len(runs)} invocations: {runs[-1]['started'].replace('T', ' ')[:16]})"
+    m = r.get("machine")
+    machine = (f"{m['platform']}, {m['cpus']} CPUs" if m else
+               "not recorded (a run from before machines were recorded)")
+    wall = r.get("wall_seconds_total", r.get("wall_seconds"))
+    wall_text = "not recorded" if wall is None else (
+        f"{wall:,.1f} s ({wall / 60:.1f} min) on {r.get('ranks', 1)} rank(s)"
+        + (f", {len(runs)} invocations" if len(runs) > 1 else ""))
+    return (["experiment", "started", "machine", "wall time of the run"],
+            [f"{r['config'].get('preset', 'custom')}", date, machine, wall_text])
+
+
+def versions_rows(r) -> list[list[str]]:
+    """The versions the run recorded, a row a package (advstego with its commit, if any)."""
+    v = dict(r.get("versions") or {})
+    commit = v.pop("advstego_commit", None)
+    rows = []
+    for k, x in v.items():
+        rows.append([k, f"{x} (commit {commit})" if k == "advstego" and commit else str(x)])
+    return rows
+
+
+def figures_of(out: Path, r) -> list[tuple[str, str]]:
+    """(caption, file) of the figures the run folder holds."""
+    figs = [("Figure 2 - CNN confidence before and after each attack", "figure2_confidence.png"),
+            ("Figure 3 - cover, stego, residual, secret, revealed, residual", "figure3_grid.png"),
+            (frontier_caption(r), "figure4_frontier.png"),
+            ("Figure 5 - PE per round of the STC games (Table 6): fresh wardens against frozen "
+             "earlier ones", "figure5_rounds.png")]
+    return [(c, f) for c, f in figs if (out / f).exists()]
+
+
 def write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
     """results.json first, then the figures and the report: a finished run is never lost to
     a failing report (its stages stay cached; rerun to retry the report)."""
-    write_text_atomic(out / "results.json", json.dumps({**r, "versions": _versions()}, indent=1,
-                                                       default=str))
+    r = {**r, "versions": _versions(), "machine": _machine()}
+    write_text_atomic(out / "results.json", json.dumps(r, indent=1, default=str))
     try:
         _write_report(out, r, corpus, stego_dir, hider, attack_dirs)
     except Exception as exc:  # noqa: BLE001 - any failure here: the results are safe
@@ -437,17 +614,14 @@ def _write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
     figure_grid(corpus, r["attacked"], stego_dir, hider, attack_dirs, r,
                 out / "figure3_grid.png")
     figure_frontier(r, out / "figure4_frontier.png")
-    figures = [("Figure 2 - CNN confidence before and after each attack", "figure2_confidence.png"),
-               ("Figure 3 - cover, stego, residual, secret, revealed, residual", "figure3_grid.png"),
-               ("Figure 4 - security-capacity frontier (Table 4)", "figure4_frontier.png")]
     if r.get("games"):
         from ..game.tables import figure_rounds
 
         figure_rounds(list(r["games"].values()), out / "figure5_rounds.png")
-        figures.append(("Figure 5 - PE per round of the STC games (Table 6): fresh wardens "
-                        "against frozen earlier ones", "figure5_rounds.png"))
-    r = {**r, "versions": _versions()}
-    tbls = tables(r)
+    write_documents(out, r)
+
+
+def _intro(r) -> str:
     cfg = r["config"]
     intro = (f"advstego experiment `{cfg.get('preset', 'custom')}`: corpus "
              f"{cfg['data']['source']} {cfg['data']['size']}x{cfg['data']['size']} "
@@ -461,29 +635,78 @@ def _write_report(out: Path, r: dict, corpus, stego_dir, hider, attack_dirs):
         intro += (f" **A warden learned nothing on {len(blind)} row(s)** ({', '.join(blind)}): "
                   "it gave one answer for every image, so its PE of about 0.5 there says "
                   "nothing about security (too few images or epochs; see Table 0).")
-    md = [f"# advstego report\n\n{intro}\n"]
-    md += [_md_table(*t) for t in tbls + stage_table(r)]
+    return intro
+
+
+def write_documents(out: Path, r: dict, html_too: bool = True):
+    """report.md (and report.html) of a run's results, with the figures its folder holds:
+    what the run found first, then when and where it ran, the tables, the figures and the
+    versions it recorded."""
+    tbls = tables(r) + stage_table(r)
+    figures = figures_of(out, r)
+    head, cells = run_table(r)
+    found = findings(r)
+    intro = _intro(r)
+    md = ["# advstego report\n", _md_table_body(head, [cells]), "## What this run found\n",
+          found[0] + "\n", "\n".join(f"- {x}" for x in found[1:]) + "\n",
+          "## The run\n", f"{intro}\n"]
+    md += [_md_table(*t) for t in tbls]
     for title, file in figures:
         md += [f"### {title}\n", f"![{file}]({file})\n"]
-    md += [f"Library versions: {json.dumps(r['versions'])}\n"]
+    md += ["## Versions\n", _md_table_body(["package", "version"], versions_rows(r))]
     write_text_atomic(out / "report.md", "\n".join(md))
+    if html_too:
+        write_text_atomic(out / "report.html", _html(out, r, tbls, figures, found, intro))
 
+
+def _md_table_body(head, rows):
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                     + ["| " + " | ".join(x) + " |" for x in rows]) + "\n"
+
+
+INTERVAL = re.compile(r"\[[-+]?\d")  # a cell holding an interval: '0.214 [0.180, 0.250]'
+
+
+def _html(out: Path, r, tbls, figures, found, intro) -> str:
     def img(p):
         return base64.b64encode((out / p).read_bytes()).decode()
 
+    def table(head, rows):
+        t = ["<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"]
+        t += ["<tr>" + "".join(("<td class='iv'>" if INTERVAL.search(c) else "<td>")
+                               + f"{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows]
+        return "".join(t) + "</table>"
+
+    head, cells = run_table(r)
     h = ["<!doctype html><meta charset='utf-8'><title>advstego report</title>",
          "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
          "table{border-collapse:collapse;margin-bottom:1.5em;font-size:13px}"
          "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
-         "td:first-child,th:first-child{text-align:left}</style>",
-         f"<h1>advstego report</h1><p>{html.escape(intro)}</p>"]
-    for title, head, rows in tbls:
-        h.append(f"<h3>{html.escape(title)}</h3><table><tr>"
-                 + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>")
-        h += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows]
-        h.append("</table>")
+         "td:first-child,th:first-child{text-align:left}"
+         "td.iv{white-space:nowrap}</style>",
+         "<h1>advstego report</h1>", table(head, [cells]),
+         f"<h2>What this run found</h2><p>{html.escape(found[0])}</p><ul>"
+         + "".join(f"<li>{html.escape(x)}</li>" for x in found[1:]) + "</ul>",
+         f"<h2>The run</h2><p>{html.escape(intro)}</p>"]
+    for title, thead, rows in tbls:
+        h.append(f"<h3>{html.escape(title)}</h3>" + table(thead, rows))
     for title, file in figures:
         h.append(f"<h3>{html.escape(title)}</h3>"
                  f"<img style='max-width:100%' src='data:image/png;base64,{img(file)}'>")
-    h.append(f"<p><small>{html.escape(json.dumps(r['versions']))}</small></p>")
-    write_text_atomic(out / "report.html", "\n".join(h))
+    h.append("<h2>Versions</h2>" + table(["package", "version"], versions_rows(r)))
+    return "\n".join(h)
+
+
+def main(argv=None):
+    """Write a run folder's report.md again from its results.json and figures (report.html
+    too where the folder has one): `python -m advstego.experiments.report FOLDER...`."""
+    import sys
+
+    for folder in map(Path, argv if argv is not None else sys.argv[1:]):
+        r = json.loads((folder / "results.json").read_text())
+        write_documents(folder, r, html_too=(folder / "report.html").exists())
+        print(f"{folder}/report.md written")
+
+
+if __name__ == "__main__":
+    main()
