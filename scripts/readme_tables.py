@@ -296,6 +296,55 @@ def speed_targets(name: str = "results/offline/results.json") -> str:
     return "\n".join(md)
 
 
+def fresh_clone() -> dict | None:
+    """The figures of benchmarks/fresh_clone.py's last run: the clone's commit and cores,
+    `make setup` and `make test` seconds and the tests passed (results/fresh_clone.txt), and
+    `make demo`'s seconds, from results/demo_time.txt only (the one source every table
+    quotes)."""
+    path = ROOT / "results" / "fresh_clone.txt"
+    text = path.read_text() if path.exists() else ""
+    m = re.search(r"fresh clone of (\w+), .*?(\d+) cores", text)
+    got = {"setup": _number_after("results/fresh_clone.txt", "make setup:"),
+           "test": _number_after("results/fresh_clone.txt", "make test:"),
+           "passed": _number_after("results/fresh_clone.txt", r"s wall,"),
+           "demo": _number_after("results/demo_time.txt", "make demo after install:")}
+    if m is None or None in got.values():
+        return None
+    return {"commit": m.group(1), "cores": int(m.group(2)), **got}
+
+
+def durations() -> str:
+    """The front door's sentence on how long `make demo` and `make test` take."""
+    f = fresh_clone()
+    if f is None:
+        return "(not measured)"
+    return (f"Timed on a fresh clone with {f['cores']} idle cores (results/fresh_clone.txt): "
+            f"`make demo` {f['demo']:.0f} s, `make test` {f['test']:.0f} s ({f['passed']:.0f} "
+            f"tests), and {f['setup']:.0f} s more for the install the first of them makes. "
+            f"On a shared or loaded {f['cores']}-core machine they take several times longer.")
+
+
+def demo_time() -> str:
+    """The quick experiment's sentence on how long `make demo` took."""
+    f = fresh_clone()
+    if f is None:
+        return "(not measured)"
+    return (f"`make demo` took {f['demo']:.0f} s after the install, from a fresh clone of "
+            f"{f['commit']} with an empty feature cache on {f['cores']} idle cores "
+            "(results/demo_time.txt, benchmarks/fresh_clone.py).")
+
+
+def experiment_findings(name: str) -> str:
+    """What an experiment found, as its report opens: sentences from its intervals."""
+    path = ROOT / name
+    if not path.exists():
+        return "(not run)"
+    from advstego.experiments.report import findings
+
+    found = findings(json.loads(path.read_text()))
+    return found[0] + "\n\n" + "\n".join(f"- {x}" for x in found[1:])
+
+
 HIDER_RESULTS = ("results/hiders/gray.json", "results/hiders/rgb.json")
 
 
@@ -417,6 +466,9 @@ def study_targets() -> str:
 
 TABLES = {
     "summary": summary,
+    "durations": durations,
+    "demo-time": demo_time,
+    "quick-findings": lambda: experiment_findings("results/quick/results.json"),
     "study-targets": study_targets,
     "study-summary": study_summary,
     "speed-targets": speed_targets,

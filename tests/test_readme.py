@@ -52,3 +52,33 @@ def test_the_python_example_runs_as_written():
     exec(compile(block, "README.md", "exec"), scope)  # noqa: S102 - our own README
     assert scope["secret_back"].shape == scope["secret"].shape
     assert scope["stego"].dtype == scope["stego_gan"].dtype == "uint8"
+    assert scope["pe"] < 0.4  # the warden it prints learned something
+
+
+def _commands() -> list[str]:
+    """The README's shell examples, one command each (a line's `&&` parts apart)."""
+    lines = [x.strip() for x in (ROOT / "README.md").read_text().splitlines()
+             if x.startswith("    advstego ")]
+    return [c.strip() for x in lines for c in x.split("#")[0].split("&&")]
+
+
+def test_every_detector_an_example_uses_is_made_by_an_earlier_one():
+    made = set()
+    for cmd in _commands():
+        for f in re.findall(r"--detector (\S+\.safetensors)", cmd):
+            assert f in made, f"{f}: used before a line writes it"
+        made |= set(re.findall(r"-o (\S+)", cmd))
+
+
+def test_a_deep_or_lsb_stego_is_revealed_with_its_method_again():
+    cmds = _commands()
+    for method in ("--method gan", "--method lsb --bits 4"):
+        assert any(c.startswith("advstego hide") and method in c for c in cmds), method
+        assert any(c.startswith("advstego reveal") and method in c for c in cmds), method
+
+
+def test_the_readme_says_where_the_tool_is_and_how_long_the_two_commands_take():
+    text = (ROOT / "README.md").read_text()
+    assert ".venv/bin/advstego" in text
+    mod = _tables_module()
+    assert mod.durations() in text and "(not measured)" not in mod.durations()
