@@ -309,3 +309,12 @@ def test_a_second_command_in_a_locked_folder_is_refused(tmp_path):
         holder.wait()
     claim_run_folder(tmp_path / "run", "experiment", {})  # free again once it ended
     release_locks()
+
+
+def test_a_nul_in_any_path_argument_is_one_line(tmp_path, capsys):
+    from advstego import cli
+
+    assert cli.main(["hide", "--cover", "c\0.png", "--secret", "s.png", "-o",
+                     str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("advstego: error: --cover: a NUL") and err.count("\n") == 1

@@ -47,9 +47,14 @@ def _within(opt: Option, v) -> bool:
         return False
     if opt.choices and v not in opt.choices:
         return False
-    if opt.minimum is not None and isinstance(v, (int, float)):
-        return v > opt.minimum if opt.above else v >= opt.minimum
-    return v == v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if v != v or v in (float("inf"), float("-inf")):
+            return False
+        if opt.maximum is not None and v > opt.maximum:
+            return False
+        if opt.minimum is not None:
+            return v > opt.minimum if opt.above else v >= opt.minimum
+    return True
 
 
 @FEW
