@@ -972,6 +972,11 @@ _GROUPS = {"data": "photo corpora", "detect": "steganalyzers",
 def main(argv=None) -> int:
     warnings.showwarning = _warn_one_line
     args = build_parser().parse_args(argv)
+    nul = [k for k, v in vars(args).items() if isinstance(v, str) and "\0" in v]
+    if nul:  # no file name holds a NUL (a shell cannot pass one; a caller of main can)
+        print(f"advstego: error: --{nul[0].replace('_', '-')}: a NUL character in the "
+              "argument", file=sys.stderr)
+        return 2
     from . import images
     images.MAX_PIXELS = args.max_pixels
     ok = False
