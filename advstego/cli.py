@@ -226,10 +226,12 @@ def _hider_settings(a) -> dict:
     return {k: v for k, v in given.items() if k in cls.options}
 
 
-def _hider(a, channels=1):
+def _hider(a, channels=1, **given):
+    """The hider --method names, with its flags (given: load_hider's secret_channels,
+    adversary)."""
     from .hiding.registry import load_hider
 
-    return load_hider(a.method, channels, **_hider_settings(a))
+    return load_hider(a.method, channels, **given, **_hider_settings(a))
 
 
 def _peek_mode(path) -> str:
@@ -296,47 +298,52 @@ def cmd_hide(a):
     from PIL import Image
 
     from .hiding.base import DEFAULT_KEY
+    from .hiding.registry import hider_has, the_hider_that
     from .files import file_to_hide
     from .images import mode_of, read_image, write_image
 
     src = file_to_hide(a.file) if a.file else None  # a folder, a FIFO, a name that cannot travel
     out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens, a.key_file)
     _check_stego_format(out, a.force_lossy)
-    if a.file and a.method != "stc":
-        raise InputError(f"--file: --method {a.method} carries images only (use --method stc)")
+    if a.file and not hider_has(a.method, "sealed"):
+        raise InputError(f"--file: --method {a.method} carries images only (use --method "
+                         f"{the_hider_that('sealed')})")
     if a.file and (a.codec is not None or a.quality is not None):
         raise InputError(f"--{'codec' if a.codec is not None else 'quality'}: a --file is "
                          "carried as it is, not compressed (leave it out)")
     _read_key(a, DEFAULT_KEY)
-    hider, cover = _hider_and_image(a, a.cover, a.convert,
-                                    gray=a.convert and bool(a.adversarial or a.wardens))
-    if a.scheme and not (a.adversarial or a.wardens):
+    adversarial = bool(a.adversarial or a.wardens)
+    channels = 1 if a.convert and adversarial or _peek_mode(a.cover) == "gray" else 3
+    if a.scheme and not adversarial:
         raise InputError("--scheme goes with --adversarial or --wardens")
-    if a.resize_secret and hider.any_secret_size:
+    any_size = hider_has(a.method, "any_secret_size")
+    if a.resize_secret and any_size:
         raise InputError(f"--resize-secret: --method {a.method} takes a secret of any size "
                          "(leave it out)")
-    if a.adversarial or a.wardens:
-        if not hider.takes_adversarial_costs:
+    adversary = secret = None
+    if adversarial:
+        if not hider_has(a.method, "takes_adversarial_costs"):
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
-                             "(use --method stc)")
-        if cover.ndim == 3:
+                             f"(use --method {the_hider_that('takes_adversarial_costs')})")
+        if channels == 3:
             raise InputError(f"{a.cover}: --adversarial / --wardens: the wardens judge gray "
                              "covers only (use --convert, or leave out --adversarial)")
         from .attacks.strategy import load_adversary
 
-        hider.adversary = load_adversary(a.wardens, **({"scheme": a.scheme} if a.scheme
-                                                       else {}))
+        adversary = load_adversary(a.wardens, **({"scheme": a.scheme} if a.scheme else {}))
+    if a.secret and any_size:  # taken as it is: the hider is told its channels
+        secret = read_image(a.secret, None, convert=a.convert)
+    hider = _hider(a, channels, adversary=adversary,
+                   secret_channels=None if secret is None else 1 if secret.ndim == 2 else 3)
+    cover = read_image(a.cover, mode_of(hider.cover_channels), convert=a.convert)
     _key_warning(a, hider)
     report = {"output": str(out), "method": a.method, "hider": hider.name}
     if a.file:
         stego, info = hider.hide_file(cover, _read_bytes(src), src.name)
     else:
-        any_size = hider.any_secret_size
-        secret = read_image(a.secret, None if any_size else mode_of(hider.secret_channels),
-                            convert=a.convert)
-        if any_size:
-            hider.secret_channels = 1 if secret.ndim == 2 else 3
-        elif secret.shape[:2] != cover.shape[:2]:
+        if not any_size:
+            secret = read_image(a.secret, mode_of(hider.secret_channels), convert=a.convert)
+        if not any_size and secret.shape[:2] != cover.shape[:2]:
             (ch, cw), (sh, sw) = cover.shape[:2], secret.shape[:2]
             if not a.resize_secret:
                 what = "smaller than" if ch < sh or cw < sw else "a different size from"
@@ -392,10 +399,10 @@ def _lossy_loss(hider, out, stego, written) -> str:
 
 
 def _read_bytes(path) -> bytes:
-    from . import images
+    from .images import max_pixels
 
     size = path.stat().st_size
-    if size > images.MAX_PIXELS:
+    if size > max_pixels():
         raise InputError(f"{path}: {size:,} bytes, more than any cover could carry")
     return path.read_bytes()
 
@@ -431,8 +438,8 @@ def cmd_reveal(a):
 
     from .files import hidden_file_name, write_bytes_atomic
     from .hiding.base import DEFAULT_KEY
-    from .hiding.classical import StcHider
     from .hiding.message import NoMessage, Payload
+    from .hiding.registry import hider_has, load_hider, the_hider_that
     from .images import read_image, write_image
     from .keys import ask_key, can_ask
     from .paths import names_folder
@@ -445,19 +452,20 @@ def cmd_reveal(a):
         raise InputError(f"{target.parent}: output folder does not exist")
     stego = read_image(a.stego, _peek_mode(a.stego))
     _read_key(a, DEFAULT_KEY)
-    try:  # an STC message is recognised whatever --method says
-        got, method = StcHider(key=a.key).reveal_payload(stego), "stc"
+    sealed = the_hider_that("sealed")
+    try:  # a sealed (STC) message is recognised whatever --method says
+        got, method = load_hider(sealed, key=a.key).reveal_payload(stego), sealed
     except NoMessage:
-        if a.method != "stc":
+        if not hider_has(a.method, "sealed"):
             got, method = None, a.method
         elif a.key_source == "default" and can_ask():  # none under the public key: ask
             a.key, a.key_source = ask_key(f"advstego: key for {a.stego}: "), "the prompt"
-            got, method = StcHider(key=a.key).reveal_payload(stego), "stc"
+            got, method = load_hider(sealed, key=a.key).reveal_payload(stego), sealed
         else:
             raise
     if method != a.method:
-        print(f"advstego: notice: {a.stego} holds an STC message: revealed with --method stc",
-              file=sys.stderr)
+        print(f"advstego: notice: {a.stego} holds an STC message: revealed with --method "
+              f"{method}", file=sys.stderr)
     report = {"stego": str(a.stego), "method": method}
     if isinstance(got, Payload):
         if into:
@@ -481,7 +489,7 @@ def cmd_reveal(a):
                       f"{a.key_source} is ignored", file=sys.stderr)
             got, name = hider.reveal(stego), hider.reveal_name
         else:
-            name = "stc"
+            name = method
         write_image(out, got, allow_lossy=a.force_lossy)
         report |= {"kind": "image", "output": str(out), "size": list(got.shape[:2])}
         what = f"revealed secret written ({name})"
@@ -523,11 +531,12 @@ def capacity_args(p):
          capacity_args)
 def cmd_capacity(a):
     from .hiding import codec
-    from .hiding.classical import StcHider
+    from .hiding.registry import load_hider, the_hider_that
     from .images import read_image
 
     cover = read_image(a.cover, _peek_mode(a.cover))
-    hider = StcHider(payload=a.payload, codec=a.codec, channels=1 if cover.ndim == 2 else 3)
+    hider = load_hider(the_hider_that("sealed"), 1 if cover.ndim == 2 else 3,
+                       payload=a.payload, codec=a.codec)
     budget = hider.budget(cover.size)
     r = {"cover": str(a.cover), "size": list(cover.shape[:2]), "payload_bpp": a.payload,
          "bytes": max(budget, 0)}
@@ -884,13 +893,16 @@ def cmd_harden(a):
     from .data.prepare import load_manifest
     from .game.play import check_round0, harden
     from .game.config import FLAGS, game_settings, make_config
+    from .hiding.registry import hider_has, the_hider_that
     from .paths import claim_run_folder
 
     _read_key(a, None)  # none: the preset's (the public default key)
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in FLAGS})
-    if cfg.method != "stc" and a.key_source != "default":
+    adversarial = hider_has(cfg.method, "takes_adversarial_costs")  # else: fine-tuned
+    if not adversarial and a.key_source != "default":
         warnings.warn(f"harden --method {cfg.method}: the key from {a.key_source} is ignored "
-                      "(only --method stc embeds with it)")
+                      f"(only --method {the_hider_that('takes_adversarial_costs')} embeds "
+                      "with it)")
     _distinct(a.out, a.data, a.model, a.round0, a.key_file)
     device = str(pick_device(a.device))
     load_manifest(a.data)  # the inputs are checked before --out is claimed
@@ -902,7 +914,7 @@ def cmd_harden(a):
                      force=True if _key_in_clear(a.out, settings, cfg.key) else None)
     harden(a.data, a.out, cfg, device=device, round0=a.round0)
     print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}"
-          + (", strategy/ (the final round's wardens)" if cfg.method == "stc" else ""))
+          + (", strategy/ (the final round's wardens)" if adversarial else ""))
 
 
 def _key_in_clear(out, settings: dict, key: str) -> bool:
@@ -977,11 +989,12 @@ def main(argv=None) -> int:
         print(f"advstego: error: --{nul[0].replace('_', '-')}: a NUL character in the "
               "argument", file=sys.stderr)
         return 2
-    from . import images
-    images.MAX_PIXELS = args.max_pixels
+    from .images import pixel_limit
+
     ok = False
     try:
-        args.func(args)
+        with pixel_limit(args.max_pixels):  # this command's limit on reads, not a global
+            args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         ok = True
     except InputError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -28,20 +30,38 @@ def is_image_path(path: Path) -> bool:
 
 
 DEFAULT_MAX_PIXELS = 30_000_000
-MAX_PIXELS = DEFAULT_MAX_PIXELS  # --max-pixels: larger images are refused before they are decoded
-Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check is replaced by MAX_PIXELS
+# --max-pixels: larger images are refused before they are decoded; the limit of the work in
+# a `with pixel_limit(n):` block (the command line's), else the default. Never set globally.
+_MAX_PIXELS = ContextVar("max_pixels", default=DEFAULT_MAX_PIXELS)
+Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check is replaced by max_pixels()
 
 
-def _open(path: Path) -> Image.Image:
+def max_pixels() -> int:
+    """The most pixels an image (or a secret a message claims) may have here."""
+    return _MAX_PIXELS.get()
+
+
+@contextmanager
+def pixel_limit(n: int):
+    """max_pixels() is n for the work inside the block (processes forked in it too)."""
+    token = _MAX_PIXELS.set(n)
+    try:
+        yield
+    finally:
+        _MAX_PIXELS.reset(token)
+
+
+def _open(path: Path, limit: int | None = None) -> Image.Image:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if not path.is_file():
         raise InputError(f"{path}: not a file")
+    limit = max_pixels() if limit is None else limit
     try:
         img = Image.open(path)  # reads the header only
-        if img.width * img.height > MAX_PIXELS:
+        if img.width * img.height > limit:
             raise InputError(f"{path}: {img.width}x{img.height} is more than --max-pixels "
-                             f"{MAX_PIXELS:,} pixels")
+                             f"{limit:,} pixels")
         img.load()
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file") from None
@@ -92,17 +112,19 @@ def _to_8bit(img: Image.Image, path: Path) -> Image.Image:
     raise InputError(f"{path}: unsupported image mode {mode!r}")
 
 
-def read_image(path, mode: str | None = None, convert: bool = False) -> np.ndarray:
+def read_image(path, mode: str | None = None, convert: bool = False,
+               max_pixels: int | None = None) -> np.ndarray:
     """Read an image file as uint8: (H, W) for gray, (H, W, 3) for RGB.
 
     The EXIF orientation, if any, is applied. mode None keeps the file's own mode. With
     mode set, a file of the other mode is refused unless convert is True (RGB -> gray uses
-    ITU-R 601 luma; gray -> RGB repeats the channel).
+    ITU-R 601 luma; gray -> RGB repeats the channel). A file of more than max_pixels pixels
+    (None: max_pixels(), --max-pixels) is refused before it is decoded.
     """
     path = Path(path)
     if mode not in (None, *MODES):
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    img = _to_8bit(_upright(_open(path)), path)
+    img = _to_8bit(_upright(_open(path, max_pixels)), path)
     have = "gray" if img.mode == "L" else "rgb"
     if mode == "gray" and have == "rgb":
         arr = np.asarray(img)

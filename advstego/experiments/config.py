@@ -183,17 +183,17 @@ def _check_rows(cfg: dict):
                              f"{' | '.join(METHODS)}, \"payload\": bpp[, \"key\": n]}}")
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
-    from ..hiding.registry import ADVERSARIAL
+    from ..hiding.registry import the_hider_that
     from ..game.config import FLAGS as GAME_FLAGS, HardenConfig, make_config as game_config
 
     game = {**dataclass_schema(HardenConfig), "preset": (str,)}
+    player = the_hider_that("takes_adversarial_costs")  # a game row plays adversarial costs
     for label, row in cfg.get("games", {}).items():
-        if not isinstance(row, dict) or row.get("method", ADVERSARIAL) != ADVERSARIAL:
+        if not isinstance(row, dict) or row.get("method", player) != player:
             raise InputError(f"config: games.{label} must be an object of harden settings "
-                             f"(method {ADVERSARIAL})")
+                             f"(method {player})")
         _check_section(row, game, f"games.{label}.")
-        _check_settings(f"games.{label}", {**row, "method": ADVERSARIAL}, GAME_FLAGS,
-                        game_config)
+        _check_settings(f"games.{label}", {**row, "method": player}, GAME_FLAGS, game_config)
     if cfg.get("harden"):
         _check_settings("harden", cfg["harden"], GAME_FLAGS, game_config)
     for section in ("hiders", "attacks"):

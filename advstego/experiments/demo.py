@@ -9,10 +9,8 @@ from PIL import Image
 
 from ..data.sources import sample_photos
 from ..attacks.strategy import load_adversary
-from ..hiding.classical import StcHider
 from ..hiding.evaluate import evaluate, table1_text
-from ..hiding.lsb import LsbHider
-from ..hiding.model import HidingModel
+from ..hiding.registry import load_hider, the_hider_that
 from ..images import read_image, write_image
 from ..metrics import psnr
 from .pipeline import corpus_folder, run_experiment
@@ -34,8 +32,8 @@ def run_demo(out):
     rgb_secret = photos["matplotlib-grace_hopper"].load()[100:356, 150:406]
     cover = _gray(photos["skimage-camera"].load())[128:384, 128:384]
     secret = _gray(rgb_secret)
-    models = {mode: HidingModel.load("builtin", channels=ch)
-              for mode, ch in (("gray", 1), ("rgb", 3))}
+    deep, classical = the_hider_that("trainable"), the_hider_that("sealed")
+    models = {mode: load_hider(deep, ch) for mode, ch in (("gray", 1), ("rgb", 3))}
     for tag, c, s, mode in (("", cover, secret, "gray"), ("rgb-", rgb_cover, rgb_secret, "rgb")):
         model = models[mode]
         write_image(out / f"{tag}cover.png", c)
@@ -47,7 +45,7 @@ def run_demo(out):
         print(f"  {out}/{tag}cover.png + {tag}secret.png -> {tag}stego.png "
               f"({psnr(c, stego):.2f} dB) -> {tag}revealed.png ({psnr(s, revealed):.2f} dB)")
     model = models["gray"]
-    stc = StcHider(payload=0.4)  # the classical hider: what the deep one has to beat
+    stc = load_hider(classical, payload=0.4)  # the classical hider: what the deep one has to beat
     stego, info = stc.hide_info(cover, secret)
     write_image(out / "stc-stego.png", stego)
     stego = read_image(out / "stc-stego.png", "gray")  # what the receiver gets
@@ -56,7 +54,7 @@ def run_demo(out):
     print(f"  {out}/cover.png + secret.png -> stc-stego.png ({psnr(cover, stego):.2f} dB) -> "
           f"stc-revealed.png ({psnr(secret, revealed):.2f} dB): the secret as "
           f"{info['codec'].upper()}, embedded by STC with S-UNIWARD costs at 0.4 bpp")
-    adv = StcHider(payload=0.4, adversary=load_adversary())  # the shipped wardens
+    adv = load_hider(classical, payload=0.4, adversary=load_adversary())  # the shipped wardens
     stego_adv, info = adv.hide_info(cover, secret)
     write_image(out / "stc-adv-stego.png", stego_adv)
     stego_adv = read_image(out / "stc-adv-stego.png", "gray")
@@ -73,5 +71,5 @@ def run_demo(out):
     print(tables_text(r))
     corpus = corpus_folder(out / "experiment")
     print("\n[demo] 3. the shipped model and LSB-4 on the same held-out pairs")
-    print(table1_text([evaluate(model, corpus), evaluate(LsbHider(4), corpus)]))
+    print(table1_text([evaluate(model, corpus), evaluate(load_hider("lsb-4"), corpus)]))
     print(f"\n[demo] report: {out / 'experiment' / 'report.html'}")

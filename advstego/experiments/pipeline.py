@@ -30,7 +30,7 @@ from ..embedding import simulate
 from ..hiding.config import make_config
 from ..hiding.evaluate import fidelity
 from ..hiding.model import SHIPPED, builtin_path
-from ..hiding.registry import ADVERSARIAL, load_hider
+from ..hiding.registry import load_hider, the_hider_that
 from ..hiding.small import SmallSecret
 from ..game.gan import train
 from ..errors import InputError
@@ -439,7 +439,7 @@ def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
     for label, row in (ex.cfg.get("games") or {}).items():
         if corpus.mode != "gray":
             raise InputError("config: games play on gray corpora for now")
-        spec = {**row, "method": ADVERSARIAL}
+        spec = {**row, "method": the_hider_that("takes_adversarial_costs")}
         hc = harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
         work = ex.out / "games" / hashlib.sha1(json.dumps(
             [game_settings(hc), corpus_done.key, VERSIONS["harden"]], sort_keys=True,

@@ -13,7 +13,7 @@ from ..attacks.strategy import SETTINGS as STRATEGY
 from ..errors import InputError
 from ..options import Option, convert_fields, field_option
 from ..embedding.costs import COSTS
-from ..hiding.registry import ADVERSARIAL, TRAINABLE
+from ..hiding.registry import the_hider_that
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
 
 
@@ -26,12 +26,16 @@ def harden_presets() -> dict:
             for k, v in json.loads(text).items() if not k.startswith("_")}
 
 
+# the hiders a game plays, by the capability they declare: fine-tuned, or adversarial costs
+PLAYERS = (the_hider_that("trainable"), the_hider_that("takes_adversarial_costs"))
+
+
 @dataclass
 class HardenConfig:
     """Each field: (its default, and in FLAGS its flag's help and limits): one spec for the
     command line (cli.py builds `harden`'s flags from FLAGS), config files and presets."""
     # the game
-    method: str = TRAINABLE
+    method: str = PLAYERS[0]
     rounds: int = 2
     wardens: tuple = (DEFAULT_CNN,)  # CNN wardens (detector names) trained fresh each round
     warden_epochs: int = 3
@@ -67,9 +71,9 @@ class HardenConfig:
 
 
 # each player's own fields; every other field is common to the game
-MOVES = {TRAINABLE: ("model", "steps", "batch", "crop", "lr", "la", "lc", "l_adv", "tau"),
-         ADVERSARIAL: ("payload", "cost", "codec", "key", "alpha", "scheme", "search", "play",
-                 "backpack_steps", "backpack_lr")}
+MOVES = {PLAYERS[0]: ("model", "steps", "batch", "crop", "lr", "la", "lc", "l_adv", "tau"),
+         PLAYERS[1]: ("payload", "cost", "codec", "key", "alpha", "scheme", "search", "play",
+                      "backpack_steps", "backpack_lr")}
 
 
 # the settings round 0 (the plain hider) does not depend on: games that differ only in them
@@ -87,7 +91,7 @@ def _flag(name, text, minimum=None, above=False, choices=None) -> Option:
 # field -> Option (options.py): the flags of `advstego harden` and the checks of make_config
 _FLAGS = {
     "method": ("gan: fine-tune the deep hider (default); stc: adversarial STC costs", None,
-               False, (TRAINABLE, ADVERSARIAL)),
+               False, PLAYERS),
     "model": ("gan: the starting hider, a shipped name (v2, v1) or a model file", None, False,
               None),
     "payload": ("stc: bits per pixel of the compressed secret", 0, True, None),

@@ -20,7 +20,7 @@ _HIDER = {}
 
 def _build(settings: dict, wardens: list, adversarial: dict, threads: int = 1):
     """The worker's hider; threads 0 leaves torch's thread count alone."""
-    from ..hiding.classical import StcHider
+    from ..hiding.registry import load_hider, the_hider_that
 
     adversary = None
     if wardens:
@@ -32,12 +32,13 @@ def _build(settings: dict, wardens: list, adversarial: dict, threads: int = 1):
         if threads:
             torch.set_num_threads(threads)
         adversary = make_adversary([load_detector(f) for f in wardens], **adversarial)
-    _HIDER["stc"] = StcHider(**settings, adversary=adversary)
+    _HIDER["hider"] = load_hider(the_hider_that("takes_adversarial_costs"), adversary=adversary,
+                                 **settings)
 
 
 def _hide(pair):
     cover, secret = pair
-    hider, t0 = _HIDER["stc"], time.perf_counter()
+    hider, t0 = _HIDER["hider"], time.perf_counter()
     stego, info = hider.hide_info(cover, secret)
     return stego, {**info, "seconds": time.perf_counter() - t0}
 

@@ -30,7 +30,7 @@ from ..data.prepare import ALICE
 from ..errors import InputError
 from ..files import atomic_folder, read_json, write_text_atomic
 from ..hiding.evaluate import fidelity
-from ..hiding.registry import ADVERSARIAL
+from ..hiding.registry import hider_has
 from ..images import read_image, write_image
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector, measure, seed_mean)
@@ -165,7 +165,7 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
     run, its stegos (min-max: each image's choice among the rounds' candidates), fresh
     wardens, measurements."""
     cfg, t0 = game.cfg, time.perf_counter()
-    minmax = cfg.method == ADVERSARIAL and cfg.play == "minmax"
+    minmax = hider_has(cfg.method, "takes_adversarial_costs") and cfg.play == "minmax"
     earlier = pool_files(run, k, cfg.wardens)
     # min-max: the move attacks the latest wardens; otherwise every earlier one
     attacked = earlier[-len(cfg.wardens):] if minmax else earlier
@@ -342,6 +342,7 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
     if round0:
         share_round0(round0, out, cfg)
     player = player_for(cfg.method)(game)
+    adversarial = hider_has(cfg.method, "takes_adversarial_costs")
     rows = []
     for k in range(cfg.rounds + 1):
         folder = out / f"round-{k}"
@@ -350,14 +351,14 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
             if not isinstance(row, dict):
                 raise InputError(f"{folder / 'metrics.json'}: not a round's metrics")
             player.resume(folder)
-            if k == 0 and cfg.method == ADVERSARIAL and cfg.play == "minmax":
+            if k == 0 and adversarial and cfg.play == "minmax":
                 complete_round0(game, player, folder)
         else:
             with atomic_folder(folder) as tmp:
                 row = play_round(game, player, k, tmp, out, quiet)
         rows.append(row)
         write_outputs(out, rows, cfg)
-        if cfg.method == ADVERSARIAL:
+        if adversarial:
             write_strategy(out, rows, cfg)
         if not quiet:
             print(" | ".join(f"{k}={v}" for k, v in _csv_row(row, cfg).items()), flush=True)

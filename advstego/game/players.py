@@ -29,7 +29,7 @@ from ..errors import InputError
 from ..hiding.base import DEFAULT_KEY
 from ..hiding.model import HidingModel
 from ..hiding.nets import set_key
-from ..hiding.registry import HIDERS
+from ..hiding.registry import HIDERS, load_hider
 from .gan import TrainConfig, load_split, sample_batch, step_seed
 from ..progress import progress
 from ..steganalysis.detector import load_detector
@@ -102,7 +102,7 @@ class GanPlayer:
 
     def __init__(self, game):
         self.game, cfg = game, game.cfg
-        self.model = HidingModel.load(cfg.model, device=game.device, channels=1)
+        self.model = load_hider(cfg.method, 1, model=cfg.model, device=game.device)
         self.images, _, _ = load_split(game.data, "train")
         if cfg.crop > min(self.images.shape[-2:]):
             raise InputError(f"crop {cfg.crop} is larger than the corpus images")
@@ -112,7 +112,8 @@ class GanPlayer:
         return self.model
 
     def resume(self, folder: Path):
-        self.model = HidingModel.load(folder / "model.safetensors", device=self.game.device)
+        self.model = load_hider(self.game.cfg.method, model=str(folder / "model.safetensors"),
+                                device=self.game.device)
 
     def move(self, k: int, attacked: list, folder: Path, quiet=False) -> dict:
         row = {}
@@ -161,12 +162,10 @@ class StcPlayer:
                 "photos)")
 
     def __init__(self, game):
-        from ..hiding.classical import StcHider
-
         self.game, cfg = game, game.cfg
         self.settings = {"cost": cfg.cost, "payload": cfg.payload, "codec": cfg.codec,
                          **({"key": cfg.key} if cfg.key else {})}
-        self.hider = StcHider(**self.settings)
+        self.hider = load_hider(cfg.method, **self.settings)
         self.adversarial = {"scheme": cfg.scheme, "alpha": cfg.alpha, "search": cfg.search,
                             "steps": cfg.backpack_steps, "lr": cfg.backpack_lr}
         self.pool: list = []  # warden files the round's costs are made against

@@ -137,6 +137,7 @@ class Hider:
     any_secret_size = False  # carries a secret smaller than its cover as it is
     keyed = False  # the shared key decides what it hides (False: a key would be ignored)
     has_float_path = False  # a network: hide_float / reveal_float before 8-bit rounding
+    sealed = False  # a sealed message (reveal_payload, hide_file): reveal knows it by its tag
 
     def secret_view(self, secrets):
         """What a revealed secret is compared with (a smaller secret's hider: its size)."""
@@ -158,6 +159,8 @@ class Hider:
 
     @classmethod
     def from_options(cls, settings: dict, channels: int) -> "Hider":  # pragma: no cover
+        """Built from its checked settings (registry.load_hider); a hider that takes any
+        secret also takes `secret_channels=`, one that takes adversarial costs `adversary=`."""
         raise NotImplementedError
 
     def hide(self, covers, secrets):  # pragma: no cover - interface

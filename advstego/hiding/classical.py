@@ -128,13 +128,13 @@ class StcHider(Hider):
                "stc_h": Option(int, 10, 7, "STC: constraint height (7..12)", maximum=12)}
 
     @classmethod
-    def from_options(cls, o, channels):
+    def from_options(cls, o, channels, secret_channels=None, adversary=None):
         return cls(o["cost"], o["codec"], o["payload"], o["quality"], o["key"], o["stc_h"],
-                   channels)
+                   channels, adversary, secret_channels)
 
     def __init__(self, cost: str = "suniward", codec: str = codecs.AUTO, payload: float | None = 0.4,
                  quality: int | None = None, key: str = DEFAULT_KEY, h: int = 10,
-                 channels: int = 1, adversary=None):
+                 channels: int = 1, adversary=None, secret_channels: int | None = None):
         if cost not in COSTS:
             raise InputError(f"--cost {cost!r}: known are {', '.join(COSTS)}")
         if quality is not None and codec == codecs.AUTO:
@@ -152,7 +152,7 @@ class StcHider(Hider):
             raise InputError(f"--stc-h {h}: use 7..12")
         self.cost, self.codec, self.payload, self.quality = cost, codec, payload, quality
         self.key, self.h, self.adversary = check_key(key), h, adversary
-        self.cover_channels = self.secret_channels = channels
+        self.cover_channels, self.secret_channels = channels, secret_channels or channels
         what = f"q{quality}" if quality is not None else f"{payload:g}"
         self.plain_name = f"stc-{cost}-{codec}-{what}"
 
@@ -164,6 +164,7 @@ class StcHider(Hider):
     takes_adversarial_costs = True  # adversary: attacks/adversarial_costs.Adversary
     any_secret_size = True  # the header holds the secret's size: a smaller one fits
     keyed = True
+    sealed = True  # reveal_payload: a sealed image or file, recognised by its tag
 
     def _seed(self, legacy: bool = False) -> int:
         """The seed of the codes (+1 head, +2 and +3 the layers): from the master secret, or
@@ -360,9 +361,9 @@ class StcHider(Hider):
         if p.kind == msg.IMAGE:
             if not (p.height and p.width and p.channels in (1, 3)) or p.codec not in codecs.NAMES:
                 raise none
-            if p.height * p.width > images.MAX_PIXELS:
+            if p.height * p.width > images.max_pixels():
                 raise InputError(f"the message claims a {p.width}x{p.height} secret, more than "
-                                 f"--max-pixels {images.MAX_PIXELS:,} pixels")
+                                 f"--max-pixels {images.max_pixels():,} pixels")
         elif p.kind != msg.FILE:
             raise none
         return p

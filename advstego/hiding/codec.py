@@ -160,9 +160,9 @@ def decompress(data: bytes, mode: str, size: tuple[int, int], codec: str | None 
     formats = None if codec is None else [CODECS[codec][1]]
     try:
         img = Image.open(io.BytesIO(data), formats=formats)  # the header only: size first
-        if img.width * img.height > images.MAX_PIXELS:
+        if img.width * img.height > images.max_pixels():
             raise InputError(f"the extracted secret claims {img.width}x{img.height} pixels, more "
-                             f"than --max-pixels {images.MAX_PIXELS:,}")
+                             f"than --max-pixels {images.max_pixels():,}")
         img.load()
     except InputError:
         raise
