@@ -268,6 +268,8 @@ def _key_warning(a, hider):
 
 
 def hide_args(p):
+    from .attacks.registry import ADVERSARIES
+
     p.add_argument("--cover", required=True)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--secret", help="the secret image")
@@ -285,7 +287,7 @@ def hide_args(p):
                         "default")
     p.add_argument("--wardens", help="STC: adversarial costs against these: a folder of CNN "
                                      "wardens or an `advstego harden --method stc` run")
-    p.add_argument("--scheme", choices=("published", "joint", "backpack"),
+    p.add_argument("--scheme", choices=ADVERSARIES.names(),
                    help="STC: the adversarial scheme (default: the strategy's, else published "
                         "ADV-EMB)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
@@ -366,7 +368,7 @@ def cmd_hide(a):
     if "adversarial" in info:  # the adversary's search: its scheme, whether the pool is fooled
         adv = info["adversarial"]
         report["adversarial"] = {k: adv[k] for k in ("scheme", "fooled", "score_plain", "score",
-                                                     "sigma", "beta", "embeddings") if k in adv}
+                                                     "share", "embeddings") if k in adv}
     if a.json:
         print(_json(report))
         return

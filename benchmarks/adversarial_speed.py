@@ -16,6 +16,7 @@ import time
 import numpy as np
 import torch
 
+from advstego.attacks.registry import ADVERSARIES
 from advstego.attacks.strategy import load_adversary
 from advstego.data.corpus import Corpus
 from advstego.hiding.classical import StcHider, forget_compressed
@@ -27,7 +28,7 @@ def main():
     ap.add_argument("--images", type=int, default=20)
     ap.add_argument("--wardens")
     ap.add_argument("--json", help="also write the figures here")
-    ap.add_argument("--scheme", default="published", choices=("published", "joint", "backpack"))
+    ap.add_argument("--scheme", default="published", choices=ADVERSARIES.names())
     ap.add_argument("--steps", type=int, default=10, help="Backpack's Adam steps")
     a = ap.parse_args()
     torch.set_num_threads(1)

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from conftest import six_photo_tiles, textured
-from advstego.attacks.adversarial_costs import Adversary, modulate
+from advstego.attacks.adversary import modulate
+from advstego.attacks.joint import Joint
+from advstego.attacks.published import Published
 from advstego.hiding.classical import StcHider
 from advstego.hiding.stc import embed_ternary
 
@@ -61,12 +63,11 @@ def test_adversarial_stego_reveals_bit_exact_and_moves_against_the_gradient(rng)
     plain = StcHider(payload=0.4)
     y0 = plain.hide(cover, secret)
     # a warden that calls brighter images stego, and never cover: the search runs to the end
-    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)], search=3,
-                                                    scheme="joint"))
+    adv = StcHider(payload=0.4, adversary=Joint([Mean(1.0, -1.0)], search=3))
     y1, info = adv.hide_info(cover, secret)
     info = info["adversarial"]
     assert info["embeddings"] == 4 and not info["fooled"]  # plain + 3: never a cover
-    assert info["beta"] == 1.0  # the lowest score: every element adjustable
+    assert info["share"] == 1.0  # the lowest score: every element adjustable
     # the receiver is unchanged: the same secret bytes, bit for bit
     assert plain.extract(y1) == plain.extract(y0)
     assert np.array_equal(plain.reveal(y1), plain.reveal(y0))
@@ -79,14 +80,13 @@ def test_search_stops_at_the_smallest_beta_that_fools(rng):
     cover, secret = _pair(rng)
     y0 = StcHider(payload=0.4).hide(cover, secret)
     level = y0.mean() / 255 - 0.02  # plain is a stego to it; darker stegos are covers
-    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, level)], search=4,
-                                                    scheme="joint"))
+    adv = StcHider(payload=0.4, adversary=Joint([Mean(1.0, level)], search=4))
     info = adv.hide_info(cover, secret)[1]["adversarial"]
     assert info["score_plain"] > 0
     if info["fooled"]:
-        assert info["score"] < 0 and 0 < info["beta"] <= 1
+        assert info["score"] < 0 and 0 < info["share"] <= 1
     # a warden fooled by the plain stego: no search at all
-    easy = StcHider(payload=0.4, adversary=Adversary([Mean(-1.0, 0.0)]))
+    easy = StcHider(payload=0.4, adversary=Published([Mean(-1.0, 0.0)]))
     y, info = easy.hide_info(cover, secret)
     assert np.array_equal(y, y0) and info["adversarial"]["embeddings"] == 1
 
@@ -98,14 +98,14 @@ def test_published_adv_emb_keeps_the_smallest_sigma_that_fools(rng):
     plain = StcHider(payload=0.4)
     y0 = plain.hide(cover, secret)
     level = y0.mean() / 255 - 0.00015  # the plain stego is a stego to it, barely
-    adv = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, level)]))
+    adv = StcHider(payload=0.4, adversary=Published([Mean(1.0, level)]))
     y, info = adv.hide_info(cover, secret)
     a = info["adversarial"]
     assert a["scheme"] == "published" and a["fooled"] and a["score_plain"] > 0 > a["score"]
     tried = a["tried"]
     assert [s for s, _ in tried] == [k / 10 for k in range(1, len(tried) + 1)]  # ascending
-    assert all(score >= 0 for _, score in tried[:-1]) and tried[-1] == [a["sigma"], a["score"]]
-    assert info["sigma"] == a["sigma"] and not np.array_equal(y, y0)
+    assert all(score >= 0 for _, score in tried[:-1]) and tried[-1] == [a["share"], a["score"]]
+    assert info["sigma"] == a["share"] and not np.array_equal(y, y0)
     assert np.array_equal(plain.reveal(y), plain.reveal(y0))  # the same secret, bit for bit
     assert plain.extract(y) == plain.extract(y0)
 
@@ -113,17 +113,17 @@ def test_published_adv_emb_keeps_the_smallest_sigma_that_fools(rng):
 def test_published_adv_emb_falls_back_to_the_plain_stego(rng):
     cover, secret = _pair(rng)
     y0 = StcHider(payload=0.4).hide(cover, secret)
-    never = StcHider(payload=0.4, adversary=Adversary([Mean(1.0, -1.0)]))
+    never = StcHider(payload=0.4, adversary=Published([Mean(1.0, -1.0)]))
     y, info = never.hide_info(cover, secret)
     assert np.array_equal(y, y0)  # never fooled: the plain stego, not a modulated one
     a = info["adversarial"]
-    assert not a["fooled"] and a["sigma"] == 0 and len(a["tried"]) == 9
+    assert not a["fooled"] and a["share"] == 0 and len(a["tried"]) == 9
 
 
 def test_published_adv_emb_takes_the_gradient_at_the_intermediate_stego(rng):
     cover, secret = _pair(rng)
     y0 = StcHider(payload=0.4).hide(cover, secret)
-    adversary = Adversary([Mean(1.0, -1.0)])
+    adversary = Published([Mean(1.0, -1.0)])
     seen, gradient = [], adversary.gradient
     adversary.gradient = lambda image: (seen.append(image.copy()), gradient(image))[1]
     StcHider(payload=0.4, adversary=adversary).hide_info(cover, secret)
@@ -140,9 +140,9 @@ def test_only_differentiable_wardens_make_costs():
     from advstego.steganalysis.detector import build_detector
 
     with pytest.raises(InputError, match="CNN"):
-        Adversary([build_detector("srm-fld")])
+        Published([build_detector("srm-fld")])
     with pytest.raises(InputError, match="alpha"):
-        Adversary([Mean()], alpha=1.0)
+        Published([Mean()], alpha=1.0)
 
 
 def test_pe_of_fresh_wardens_and_the_final_round():

@@ -1,6 +1,6 @@
 """Backpack (Bernard, Bas, Klein, Pevný, "Backpack: a backpropagable adversarial embedding
 scheme", IEEE TIFS 2022): the embedding costs are optimised by gradient descent through a
-differentiable simulator of the ternary embedding, then the real STC embeds with them (the
+differentiable simulator of the ternary embedding, then the job embeds with them (the
 receiver reads the same one-part stego as ever).
 
 The simulator: costs (ρ+1, ρ−1) and the λ that makes the change probabilities
@@ -10,21 +10,31 @@ bisected λ has λ's value and its gradient). A change is drawn with Gumbel nois
 forward pass and the softmax's gradient in the backward pass (straight-through
 Gumbel-softmax), a few draws a step. Adam lowers the smooth max over the pool of the
 margin logit(stego) − logit(cover), on the log-costs (they stay positive; wet ones stay
-wet). Every few steps the real STC stego of the current costs is scored; the first that the
+wet). Every few steps the real stego of the current costs is scored; the first that the
 pool calls a cover is kept; none: the plain stego (as ADV-EMB: no distortion for nothing).
+Torch is imported when a function runs (listing the family's options needs none).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from ..errors import InputError
-from .adversarial_costs import WET, Adversary
+from ..hiding.job import WET
+from ..options import Option
+from .adversary import Adversary, AdversaryInfo
+from .registry import ADVERSARIES
+
+if TYPE_CHECKING:
+    import torch
 
 
 def entropy_bits(lam, cp, cm) -> torch.Tensor:
     """Ternary entropy (bits) of the change probabilities at λ for costs (ρ+1, ρ−1)."""
+    import torch
+
     logits = torch.stack([-lam * cm, torch.zeros_like(cp), -lam * cp])
     logp = torch.log_softmax(logits, 0)
     return -(logp.exp() * logp).sum() / np.log(2)
@@ -33,6 +43,8 @@ def entropy_bits(lam, cp, cm) -> torch.Tensor:
 def solve_lambda(cp, cm, bits: float) -> torch.Tensor:
     """The λ whose change probabilities carry `bits` (bisection on log λ), differentiable in
     the costs by the implicit function theorem."""
+    import torch
+
     with torch.no_grad():
         lo, hi = -30.0, 30.0  # log λ: entropy falls as λ grows
         for _ in range(60):
@@ -51,12 +63,16 @@ def solve_lambda(cp, cm, bits: float) -> torch.Tensor:
 
 def change_probabilities(cp, cm, bits: float) -> torch.Tensor:
     """log p(−1), log p(0), log p(+1) of each element (stacked first) at the payload's λ."""
+    import torch
+
     lam = solve_lambda(cp, cm, bits)
     return torch.log_softmax(torch.stack([-lam * cm, torch.zeros_like(cp), -lam * cp]), 0)
 
 
 def sample_changes(logp, draws: int, generator) -> torch.Tensor:
     """(draws, *shape) ternary changes, hard forward and soft backward."""
+    import torch
+
     u = torch.rand((draws, *logp.shape), generator=generator, dtype=logp.dtype)
     gumbel = -torch.log(-torch.log(u.clamp(1e-12, 1 - 1e-12)))
     soft = torch.softmax(logp[None] + gumbel, 1)
@@ -65,32 +81,36 @@ def sample_changes(logp, draws: int, generator) -> torch.Tensor:
     return y[:, 2] - y[:, 0]
 
 
+@ADVERSARIES.register("backpack")
 class Backpack(Adversary):
     """Costs optimised against a pool of differentiable wardens (Backpack)."""
 
-    def __init__(self, wardens, steps: int = 20, lr: float = 0.1, draws: int = 4,
-                 check: int = 5, seed: int = 0):
-        super().__init__(wardens, seed=seed)
-        self.scheme = "backpack"
-        if steps < 1 or not lr > 0 or draws < 1 or check < 1:
-            raise InputError("backpack: steps, draws and check at least 1, lr above 0")
-        self.steps, self.lr, self.draws, self.check = steps, lr, draws, check
+    scheme = "backpack"
+    options = {**Adversary.options,
+               "steps": Option(int, 20, 1, "Backpack's Adam steps on one image's costs",
+                               maximum=1000),
+               "lr": Option(float, 0.1, 0, "their learning rate on the log-costs", above=True,
+                            maximum=10),
+               "draws": Option(int, 4, 1, "simulated stegos a step", maximum=64),
+               "check": Option(int, 5, 1, "steps between two real stegos scored",
+                               maximum=1000)}
 
-    def costs(self, cover, rp, rm, bits: float, key_seed: int = 0, on_check=None):
+    @classmethod
+    def about(cls, steps=20, **settings) -> str:
+        return f"Backpack ({steps} Adam steps)"
+
+    def costs(self, cover, rp, rm, bits: float, key_seed: int = 0):
         """Optimise (ρ+1, ρ−1) of one gray uint8 cover against the pool for a message of
-        `bits`; every `check` steps on_check(ρ+1, ρ−1) -> True stops (the real stego fools).
-        Returns (the last costs, the simulator's mean highest margin of each step)."""
+        `bits`: yields (ρ+1, ρ−1, the simulator's mean highest margin of each step so far)
+        every `check` steps and after the last (the caller stops when a real stego fools)."""
+        import torch
+
         x = torch.from_numpy(np.asarray(cover, np.float32))
         r0 = [torch.from_numpy(np.minimum(r, WET)).double() for r in (rp, rm)]
         dry = [(r < WET).double() for r in r0]
         theta = [torch.zeros_like(r, requires_grad=True) for r in r0]
         opt = torch.optim.Adam(theta, lr=self.lr)
         gen = torch.Generator().manual_seed((int(key_seed) * 7919 + self.seed) % 2 ** 62)
-
-        def now():  # the costs as numpy, wet where they were wet
-            with torch.no_grad():
-                return tuple(np.where(r >= WET, r, (q * torch.exp(t * d)).numpy())
-                             for r, q, t, d in zip((rp, rm), r0, theta, dry))
         trace = []
         for step in range(1, self.steps + 1):
             cp, cm = (q * torch.exp(t * d) for q, t, d in zip(r0, theta, dry))
@@ -101,31 +121,29 @@ class Backpack(Adversary):
             loss.backward()
             opt.step()
             trace.append(float(m.detach().max(0).values.mean()))
-            if on_check is not None and (step % self.check == 0 or step == self.steps):
-                if on_check(*now()):
-                    break
-        return now(), trace
+            if step % self.check == 0 or step == self.steps:
+                with torch.no_grad():  # the costs as numpy, wet where they were wet
+                    now = [np.where(r >= WET, r, (q * torch.exp(t * d)).numpy())
+                           for r, q, t, d in zip((rp, rm), r0, theta, dry)]
+                yield (*now, trace)
 
-    def attack(self, cover, plain, rp, rm, embed, two_parts, key_seed: int, bits: int):
-        """Backpack's stego of one cover (see Adversary.attack)."""
-        if cover.ndim != 2:
+    def stego(self, job):
+        """Backpack's stego of one gray cover: the first real stego of the optimised costs
+        that the pool calls a cover, else the plain one."""
+        if job.cover.ndim != 2:
             raise InputError("backpack takes gray covers (the wardens are gray)")
-        s0 = self.score(plain)
-        info = {"scheme": "backpack", "score_plain": s0, "score": s0, "fooled": s0 < 0,
-                "embeddings": 1, "beta": 0.0, "steps": 0}
+        s0 = self.score(job.plain.image)
+        info = AdversaryInfo(self.scheme, s0 < 0, s0, s0, extra={"steps": 0})
         if s0 < 0:
-            return plain, info, {}
-        fooled = []  # the first real stego the pool calls a cover
-
-        def check(p, m):
-            y = embed(p, m)
-            s = self.score(y)
-            info["embeddings"] += 1
+            return job.plain, info
+        y = job.plain
+        for rp, rm, trace in self.costs(job.cover, job.rho_p, job.rho_m, float(job.bits),
+                                        job.seed):
+            got = job.embed(rp, rm)
+            s = self.score(got.image)
+            info.embeddings += 1
             if s < 0:
-                fooled.append((s, y))
-            return s < 0
-        _, trace = self.costs(cover, rp, rm, float(bits), key_seed, check)
-        s, y = fooled[0] if fooled else (s0, plain)
-        info.update(score=s, fooled=bool(fooled), steps=len(trace), beta=float(bool(fooled)),
-                    simulated=[trace[0], trace[-1]])
-        return y, info, {}
+                y, info.score, info.fooled, info.share = got, s, True, 1.0
+                break
+        info.extra.update(steps=len(trace), simulated=[trace[0], trace[-1]])
+        return y, info

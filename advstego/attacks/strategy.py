@@ -1,6 +1,6 @@
 """A strategy: the wardens of a folder or harden run (its strategy.json: the scheme and its
-settings), and the adversary made against them (ADV-EMB, attacks/adversarial_costs.py, or
-Backpack, attacks/backpack.py): what hide, embed and the game's workers take."""
+settings), and the adversary made against them (a member of ADVERSARIES, attacks/registry.py:
+ADV-EMB as published or joint, Backpack): what hide, embed and the game's workers take."""
 
 from __future__ import annotations
 
@@ -9,20 +9,24 @@ from pathlib import Path
 from ..errors import InputError
 from ..files import read_json
 from ..options import Option, check, convert
-from .adversarial_costs import ALPHA, SCHEMES, SEARCH, Adversary
+from .registry import ADVERSARIES
+
+
+def _settings() -> dict:
+    """Every member's options by name (members that share a name share its Option), and the
+    scheme: the settings a strategy.json or a game may record, with their limits."""
+    spec = {"scheme": Option(str, "published", None, "the adversarial scheme",
+                             tuple(ADVERSARIES.names()))}
+    for name in ADVERSARIES.names():
+        for k, o in ADVERSARIES.get(name)[0].options.items():
+            if spec.setdefault(k, o) != o:
+                raise ValueError(f"adversary {name}: option {k!r} differs from another's")
+    return spec
+
 
 # make_adversary's settings as a strategy.json records them, with their limits (harden's
 # flags of the same settings take these limits too: game/config.py)
-SETTINGS = {
-    "scheme": Option(str, "published", None, "ADV-EMB as published, joint, or Backpack",
-                     SCHEMES),
-    "alpha": Option(float, ALPHA, 1, "ADV-EMB cost scaling", above=True, maximum=100),
-    "search": Option(int, SEARCH, 1, "embeddings per image after the plain one (joint)",
-                     maximum=64),
-    "steps": Option(int, 20, 1, "Backpack's Adam steps on one image's costs", maximum=1000),
-    "lr": Option(float, 0.1, 0, "their learning rate on the log-costs", above=True,
-                 maximum=10),
-}
+SETTINGS = _settings()
 ROUND = Option(int, None, 0, "the game's round whose pool the strategy holds")
 
 
@@ -74,17 +78,20 @@ def shipped_strategy() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / "stc-adversarial"
 
 
-def make_adversary(wardens, scheme: str = "published", alpha: float = ALPHA,
-                   search: int = SEARCH, steps: int = 20, lr: float = 0.1, seed: int = 0):
-    """The adversary of a scheme against these wardens: ADV-EMB (published, joint) or
-    Backpack (its steps and learning rate)."""
-    if scheme not in SCHEMES:
-        raise InputError(f"adversarial scheme {scheme!r}: known are {', '.join(SCHEMES)}")
-    if scheme == "backpack":
-        from .backpack import Backpack
+def make_adversary(wardens, scheme: str = "published", **settings):
+    """The adversary of a scheme (an ADVERSARIES member) against these wardens, built with
+    its own settings, each checked by its Option; a setting that only another member takes
+    is left out (a game and a strategy.json record every member's), an unknown one refused."""
+    cls, _ = ADVERSARIES.get(scheme)
+    given = check(f"adversary {scheme}", SETTINGS, {**settings, "scheme": scheme})
+    return cls(wardens, **{k: given[k] for k in settings if k in cls.options})
 
-        return Backpack(wardens, steps=steps, lr=lr, seed=seed)
-    return Adversary(wardens, alpha, search, seed, scheme)
+
+def about_scheme(scheme: str, **settings) -> str:
+    """A scheme with these settings in a few words (a game's report)."""
+    cls, _ = ADVERSARIES.get(scheme)
+    given = check(f"adversary {scheme}", SETTINGS, {**settings, "scheme": scheme})
+    return cls.about(**{k: given[k] for k in cls.options})
 
 
 def load_adversary(where=None, **settings):

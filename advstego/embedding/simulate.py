@@ -4,9 +4,9 @@ RGB covers are embedded per channel at the same payload, each channel with its o
 A folder is embedded in parallel (a process pool), image by image with a progress bar;
 each stego is written atomically, so an interrupted run resumes where it stopped.
 
-With an adversary (attacks/adversarial_costs.py; gray covers), the method's costs are
-modulated against its wardens (ADV-EMB) and conseal's ternary simulator embeds with the
-modulated costs: random payloads at a bpp, to compare with the literature.
+With an adversary (a member of attacks/registry.ADVERSARIES; gray covers), the cover's
+SimulatorJob (hiding/job.py) is its embedding: conseal's ternary simulator embeds with the
+costs the adversary chooses, random payloads at a bpp, to compare with the literature.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import numpy as np
 from ..errors import InputError
 from ..files import read_json, write_text_atomic
 from ..data.prepare import list_images
+from ..hiding.job import Embedded, EmbeddingJob
 from ..images import read_image, write_image
+from ..options import Option, convert
 from ..paths import claim_run_folder
 from ..progress import progress
-from .costs import cost_adjusted, suniward_adjusted
+from .costs import WET, cost_adjusted, suniward_adjusted
 
 
 def _conseal(module):
@@ -35,10 +37,11 @@ def _conseal(module):
     return run
 
 
-def _ternary(x: np.ndarray, costs, alpha: float, seed: int) -> np.ndarray:
-    """The stego conseal's ternary simulator makes of x with costs (ρ+1, ρ−1)."""
+def _ternary(x: np.ndarray, costs, alpha: float, seed: int, n: int = 0) -> np.ndarray:
+    """The stego conseal's ternary simulator makes of x with costs (ρ+1, ρ−1): alpha bits
+    per element of n (0: all of x)."""
     import conseal
-    delta = conseal.simulate.ternary(costs, alpha, x.size, seed=seed)
+    delta = conseal.simulate.ternary(costs, alpha, n or x.size, seed=seed)
     return (x.astype(np.int16) + delta).astype(np.uint8)
 
 
@@ -48,16 +51,16 @@ def _suniward(x: np.ndarray, alpha: float, seed: int) -> np.ndarray:
 
 
 METHODS = {"wow": _conseal("wow"), "suniward": _suniward, "hill": _conseal("hill")}
+PAYLOAD = Option(float, 0.4, 0, "bits per pixel, in (0, 1]", above=True, maximum=1)
 
 
 def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0,
              adversary=None) -> np.ndarray:
     """Stego of one uint8 cover (gray, or RGB channel by channel) at payload bits per pixel;
-    with an adversary (attacks/adversarial_costs.Adversary), adversarial costs (gray only)."""
+    with an adversary (attacks/adversary.py), its stego of the cover's SimulatorJob (gray)."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
-    if not 0 < payload <= 1:
-        raise InputError(f"--payload {payload}: give bits per pixel in (0, 1]")
+    payload = convert("simulate", "payload", PAYLOAD, payload)
     cover = np.ascontiguousarray(cover, dtype=np.uint8)
     if adversary is not None:
         return _adversarial(cover, method, payload, seed, adversary)
@@ -73,12 +76,48 @@ def simulate(cover: np.ndarray, method: str, payload: float = 0.4, seed: int = 0
 def _adversarial(cover, method, payload, seed, adversary):
     if cover.ndim != 2:
         raise InputError("adversarial embedding takes gray covers (the wardens are gray)")
-    rp, rm = cost_adjusted(cover, method)
+    return adversary.stego(SimulatorJob(cover, method, payload, seed))[0].image
 
-    def embed(p, m):  # the same seed every time: only the costs differ
-        return _ternary(cover, (p, m), payload, seed)
 
-    return adversary.embed(rp, rm, embed, seed)[0]  # a simulator has one group: the joint scheme
+class SimulatorJob(EmbeddingJob):
+    """A gray cover's simulated embedding (hiding/job.py) at payload bits per pixel: the
+    method's costs, conseal's ternary simulator with the same seed every time (only the
+    costs differ). Two parts: a keyed common group of 1 − σ of the elements carries 1 − σ of
+    the bits first (the costs outside it made wet), then the adjustable group the rest."""
+    two_parts = True
+
+    def __init__(self, cover: np.ndarray, method: str, payload: float, seed: int):
+        self.payload = payload
+        rp, rm = cost_adjusted(cover, method)
+        plain = Embedded(_ternary(cover, (rp, rm), payload, seed))
+        super().__init__(cover, rp, rm, plain, int(round(payload * cover.size)), seed)
+
+    def embed(self, rho_p, rho_m) -> Embedded:
+        return Embedded(_ternary(self.cover, (rho_p, rho_m), self.payload, self.seed))
+
+    def _part(self, x, rho_p, rho_m, group, seed) -> Embedded:
+        """x with `group`'s share of the bits embedded in `group` (the rest wet)."""
+        dry = group & (np.minimum(rho_p, rho_m) < WET)
+        n = int(group.sum())
+        if self.payload * n > np.log2(3) * dry.sum():
+            raise ValueError(f"{n} elements: the part exceeds its group's capacity")
+        costs = [np.where(group, r, WET) for r in (rho_p, rho_m)]
+        return Embedded(_ternary(x, costs, self.payload, seed, n))
+
+    def _common_group(self, sigma: float) -> np.ndarray:
+        n = self.cover.size
+        order = np.random.default_rng([self.seed, 2]).permutation(n)
+        group = np.zeros(n, bool)
+        group[order[:int(round((1 - sigma) * n))]] = True
+        return group.reshape(self.cover.shape)
+
+    def common(self, sigma: float) -> Embedded:
+        return self._part(self.cover, self.rho_p, self.rho_m, self._common_group(sigma),
+                          self.seed)
+
+    def finish(self, common: Embedded, sigma: float, rho_p, rho_m) -> Embedded:
+        return self._part(common.image, rho_p, rho_m, ~self._common_group(sigma),
+                          self.seed + 1)
 
 
 _ADVERSARY = {}

@@ -105,7 +105,7 @@ _FLAGS = {
                "0.9, plain when none fools); joint: one code over all elements, the gradient "
                "summed over stegos (this toolkit's earlier variant); backpack: the costs "
                "optimised through a differentiable embedding simulator (Bernard et al. 2022)",
-               None, False, ("published", "joint", "backpack")),
+               None, False, STRATEGY["scheme"].choices),
     "search": ("stc: embeddings per image after the plain one (joint scheme)", 1, False,
                None),
     "play": ("stc: pool: round k's costs against every earlier warden; minmax: against the "

@@ -12,7 +12,7 @@ where the stego passes straight-through rounding (the 8-bit file) and A is a smo
 over the wardens of the cross entropy of "this is a cover", A = tau * log(mean_j exp(CE_j /
 tau)): the hider cannot just move into the blind spot of the latest warden.
 
-StcPlayer embeds with costs made against the wardens (attacks/adversarial_costs.py: ADV-EMB
+StcPlayer embeds with costs made against the wardens (attacks/adversary.py: ADV-EMB
 as published, the joint variant, or Backpack), many stegos at once (game/embed.py).
 """
 
@@ -149,9 +149,10 @@ class StcPlayer:
 
     @staticmethod
     def about(cfg, rows) -> str:
-        scheme = {"published": "ADV-EMB as published (sigma 0.1 .. 0.9)",
-                  "joint": f"ADV-EMB, joint variant ({cfg.search} embeddings a search)",
-                  "backpack": f"Backpack ({cfg.backpack_steps} Adam steps)"}[cfg.scheme]
+        from ..attacks.strategy import about_scheme
+
+        scheme = about_scheme(cfg.scheme, alpha=cfg.alpha, search=cfg.search,
+                              steps=cfg.backpack_steps, lr=cfg.backpack_lr)
         play = ("against the latest warden; each image keeps the candidate of rounds 0 .. k "
                 "the earlier wardens score lowest (min-max)" if cfg.play == "minmax" else
                 "against the wardens of rounds 0 .. k-1")
@@ -189,7 +190,7 @@ class StcPlayer:
             # the adjustable share: β of the joint scheme, σ of the published one (0: plain);
             # Backpack changes every element's costs (1) unless it keeps the plain stego
             out.update(fooled=float(np.mean([a["fooled"] for a in adv])),
-                       beta=float(np.mean([a.get("beta", a.get("sigma", 0.0)) for a in adv])))
+                       beta=float(np.mean([a["share"] for a in adv])))
         return stegos, out
 
 

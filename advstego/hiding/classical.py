@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from functools import cached_property
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from . import codec as codecs
 from . import message as msg
 from .base import (DEFAULT_KEY, KEY_HELP, Hider, as_batch, check_key, derived_seed, key_seed,
                    master_key, unbatch)
+from .job import Embedded, EmbeddingJob
 from .registry import HIDERS
 
 LENGTHS_ELEMENTS, LENGTHS_H = 256, 7
@@ -161,7 +163,7 @@ class StcHider(Hider):
         return self.plain_name + ("-adv" if self.adversary is not None else "")
 
     reveal_name = "stc"  # the codec and payload come from the message header
-    takes_adversarial_costs = True  # adversary: attacks/adversarial_costs.Adversary
+    takes_adversarial_costs = True  # adversary.stego(StcJob): attacks/adversary.py
     any_secret_size = True  # the header holds the secret's size: a smaller one fits
     keyed = True
     sealed = True  # reveal_payload: a sealed image or file, recognised by its tag
@@ -203,46 +205,17 @@ class StcHider(Hider):
         return sealed, dict(info)
 
     def _hide_one(self, cover: np.ndarray, secret: np.ndarray) -> tuple[np.ndarray, dict]:
+        job = StcJob(self, cover, secret)
+        stego, info = job.plain, dict(job.plain.info)
+        if self.adversary is not None:  # a member of attacks/registry.ADVERSARIES
+            stego, adv = self.adversary.stego(job)
+            info = {**stego.info, "adversarial": adv.to_dict()}
         n = cover.size
-        if n < 8 * LENGTHS_ELEMENTS:
-            raise InputError(f"cover of {n} elements is too small for STC (at least "
-                             f"{8 * LENGTHS_ELEMENTS})")
-        rp, rm = _costs(cover, self.cost)
-        messages = {}  # the compressed secret of each attempt, made once
-
-        def message(attempt):
-            if attempt not in messages:
-                if attempt and isinstance(secret, msg.Payload):
-                    raise InputError(f"{secret.name}: the file does not fit in this cover at "
-                                     f"--payload {self.payload:g}")
-                messages[attempt] = self._message(secret, n, 0.85 ** attempt)
-            return messages[attempt]
-
-        tried = []  # (stego, info) of every embedding
-
-        def embed(p, m):
-            tried.append(self._embed(cover, p, m, message))
-            return tried[-1][0]
-
-        out, info = embed(rp, rm), tried[0][1]
-        if self.adversary is not None:
-            data = messages[info["attempt"]][0]
-            plain = out
-
-            def again(p, m):  # the plain costs: the plain stego, not embedded twice
-                return plain if p is rp and m is rm else embed(p, m)
-
-            def two_parts(sigma, adjust):
-                return self._embed_two(cover, rp, rm, data, sigma, adjust)
-            out, adv, got = self.adversary.attack(cover, plain, rp, rm, again, two_parts,
-                                                  self._seed(), info["message_bits"])
-            mine = next((i for y, i in tried if y is out), info)
-            info = {**mine, **got, "adversarial": adv}
         if self.payload is None:  # a fixed quality and no payload: the share of the most
             info["capacity_used"] = info["message_bits"] / (CAPACITY * (n - LENGTHS_ELEMENTS))
         else:  # a file too: the share of the payload's bits (what `capacity` counts)
             info["capacity_used"] = info["message_bits"] / (self.payload * n)
-        return out, info
+        return stego.image, info
 
     def _embed(self, cover, rp, rm, message) -> tuple[np.ndarray, dict]:
         """The stego of one cover with these costs, and what it took."""
@@ -270,36 +243,6 @@ class StcHider(Hider):
         out = _unorder([y_head, y], order, cover.shape)
         return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
                      "message_bits": int(bits.size), "attempt": attempt}
-
-    def _embed_two(self, cover, rp, rm, data: bytes, sigma: float, adjust):
-        """ADV-EMB as published: the message split (1 − σ) / σ over a keyed common group and
-        adjustable group; the common part embedded first with the plain costs, then
-        adjust(intermediate stego) -> (ρ+1, ρ−1) gives the adjustable group's costs, and the
-        rest of the message goes there. Returns (stego, its info); ValueError when a part
-        does not fit."""
-        from . import stc
-
-        n, r = cover.size, LENGTHS_ELEMENTS
-        seed, order = self._seed(), self._order(n)
-        x = cover.reshape(-1).astype(np.int64)[order]
-        rpo, rmo = rp.reshape(-1)[order], rm.reshape(-1)[order]
-        bits = _bits(data)
-        nc = int(round((1 - sigma) * (n - r)))
-        lc = int(round((1 - sigma) * bits.size))
-        if lc > CAPACITY * nc or bits.size - lc > CAPACITY * (n - r - nc):
-            raise ValueError(f"sigma {sigma:g}: a part exceeds its group's capacity")
-        yc, m1c, m2c, dc = stc.embed_ternary(x[r:r + nc], rpo[r:r + nc], rmo[r:r + nc],
-                                             bits[:lc], self.h, seed + 2)
-        mid = _unorder([x[:r], yc, x[r + nc:]], order, cover.shape)
-        ap, am = adjust(mid)  # the adjustable group's costs, at the intermediate stego
-        ap, am = ap.reshape(-1)[order], am.reshape(-1)[order]
-        ya, m1a, m2a, da = stc.embed_ternary(x[r + nc:], ap[r + nc:], am[r + nc:], bits[lc:],
-                                             self.h, seed + 3)
-        y_head, d1 = _head(x, rpo, rmo, _bits(TWO_PARTS.pack(
-            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, self.h)), seed)
-        out = _unorder([y_head, yc, ya], order, cover.shape)
-        return out, {"changes": int(np.sum(out != cover)), "distortion": dc + da + d1,
-                     "message_bits": int(bits.size), "sigma": sigma}
 
     def hide_file(self, cover: np.ndarray, data: bytes, name: str) -> tuple[np.ndarray, dict]:
         """One stego carrying a file's bytes and its name, and what it took."""
@@ -422,3 +365,77 @@ class StcHider(Hider):
                 raise InputError(f"the stego carries a file ({got.name}), not an image")
             out.append(got)
         return unbatch(np.stack(out), single)
+
+
+class StcJob(EmbeddingJob):
+    """StcHider's embedding of one cover (hiding/job.py). The plain stego is made when the
+    job is built (a secret that does not fit is shrunk, attempt by attempt); a two-part
+    stego (ADV-EMB as published) carries the plain stego's message split (1 − σ) / σ over the
+    common group and the adjustable group (the keyed order after the head), each part with
+    its own code, behind the two-part head."""
+    two_parts = True
+
+    def __init__(self, hider: StcHider, cover: np.ndarray, secret):
+        n = cover.size
+        if n < 8 * LENGTHS_ELEMENTS:
+            raise InputError(f"cover of {n} elements is too small for STC (at least "
+                             f"{8 * LENGTHS_ELEMENTS})")
+        self.hider, self.cover, self.secret, self.messages = hider, cover, secret, {}
+        rp, rm = _costs(cover, hider.cost)
+        plain = Embedded(*hider._embed(cover, rp, rm, self.message))
+        super().__init__(cover, rp, rm, plain, plain.info["message_bits"], hider._seed())
+
+    def message(self, attempt: int) -> tuple[bytes, dict]:
+        """The sealed message of an attempt (the secret shrunk by 0.85 each), made once."""
+        if attempt not in self.messages:
+            if attempt and isinstance(self.secret, msg.Payload):
+                raise InputError(f"{self.secret.name}: the file does not fit in this cover at "
+                                 f"--payload {self.hider.payload:g}")
+            self.messages[attempt] = self.hider._message(self.secret, self.cover.size,
+                                                         0.85 ** attempt)
+        return self.messages[attempt]
+
+    def embed(self, rho_p, rho_m) -> Embedded:
+        return Embedded(*self.hider._embed(self.cover, rho_p, rho_m, self.message))
+
+    @cached_property
+    def _keyed(self):
+        """(seed, order, the cover's elements and plain costs in keyed order, message bits)."""
+        h, n = self.hider, self.cover.size
+        seed, order = h._seed(), h._order(n)
+        return (seed, order, self.cover.reshape(-1).astype(np.int64)[order],
+                self.rho_p.reshape(-1)[order], self.rho_m.reshape(-1)[order],
+                _bits(self.message(self.plain.info["attempt"])[0]))
+
+    def common(self, sigma: float) -> Embedded:
+        from . import stc
+
+        seed, order, x, rpo, rmo, bits = self._keyed
+        n, r = self.cover.size, LENGTHS_ELEMENTS
+        nc = int(round((1 - sigma) * (n - r)))
+        lc = int(round((1 - sigma) * bits.size))
+        if lc > CAPACITY * nc or bits.size - lc > CAPACITY * (n - r - nc):
+            raise ValueError(f"sigma {sigma:g}: a part exceeds its group's capacity")
+        yc, m1c, m2c, dc = stc.embed_ternary(x[r:r + nc], rpo[r:r + nc], rmo[r:r + nc],
+                                             bits[:lc], self.hider.h, seed + 2)
+        mid = _unorder([x[:r], yc, x[r + nc:]], order, self.cover.shape)
+        return Embedded(mid, {"changes": int(np.sum(mid != self.cover)), "distortion": dc,
+                              "message_bits": lc}, held=(sigma, nc, lc, yc, m1c, m2c, dc))
+
+    def finish(self, common: Embedded, sigma: float, rho_p, rho_m) -> Embedded:
+        from . import stc
+
+        seed, order, x, rpo, rmo, bits = self._keyed
+        was, nc, lc, yc, m1c, m2c, dc = common.held
+        if sigma != was:
+            raise ValueError(f"sigma {sigma:g}: the common part was made at {was:g}")
+        r, h = LENGTHS_ELEMENTS, self.hider.h
+        ap, am = rho_p.reshape(-1)[order], rho_m.reshape(-1)[order]
+        ya, m1a, m2a, da = stc.embed_ternary(x[r + nc:], ap[r + nc:], am[r + nc:], bits[lc:], h,
+                                             seed + 3)
+        y_head, d1 = _head(x, rpo, rmo, _bits(TWO_PARTS.pack(
+            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, h)), seed)
+        out = _unorder([y_head, yc, ya], order, self.cover.shape)
+        return Embedded(out, {**self.plain.info, "changes": int(np.sum(out != self.cover)),
+                              "distortion": dc + da + d1, "message_bits": int(bits.size),
+                              "sigma": sigma})
