@@ -25,3 +25,218 @@ def test_each_scheme_makes_the_stego_it_made_before_the_family(made, name):
     """Bit for bit the stegos of 8ae97d0 (tests/adversary_fixture.py wrote them)."""
     before = fixture.stored(DATA / "adversary_stegos.npz")[name]
     assert np.array_equal(made[name], before), int(np.sum(made[name] != before))
+
+
+# ---- the family --------------------------------------------------------------------------
+
+SCHEMES = ["backpack", "joint", "published"]
+QUICK = {"backpack": {"steps": 4, "check": 2}, "joint": {"search": 2}, "published": {}}
+
+
+def test_the_family_is_its_registry_and_every_scheme_choice_comes_from_it():
+    from advstego.attacks.registry import ADVERSARIES
+    from advstego.attacks.strategy import SETTINGS
+    from advstego.cli import build_parser
+    from advstego.game.config import FLAGS
+
+    assert ADVERSARIES.names() == SCHEMES
+    for name in SCHEMES:
+        cls, _ = ADVERSARIES.get(name)
+        assert cls.scheme == name and "seed" in cls.options
+        assert all(o.maximum is not None for k, o in cls.options.items()), name
+    assert SETTINGS["scheme"].choices == FLAGS["scheme"].choices == tuple(SCHEMES)
+    hide = next(a for a in build_parser()._subparsers._group_actions[0].choices["hide"]._actions
+                if a.dest == "scheme")
+    assert list(hide.choices) == SCHEMES
+
+
+def test_settings_are_checked_by_the_members_options():
+    from advstego.attacks.strategy import make_adversary
+    from advstego.errors import InputError
+
+    w = [fixture.Tanh(0.0)]
+    for scheme, bad, word in (("published", {"alpha": 1.0}, "above 1"),
+                              ("joint", {"search": 65}, "at most 64"),
+                              ("backpack", {"lr": 0.0}, "above 0"),
+                              ("backpack", {"draws": 0}, "at least 1"),
+                              ("published", {"lr": float("inf")}, "finite"),  # another's, checked
+                              ("joint", {"gamma": 1}, "unknown setting")):
+        with pytest.raises(InputError, match=word):
+            make_adversary(w, scheme, **bad)
+    with pytest.raises(InputError, match="unknown adversary 'nope'; known: backpack, joint"):
+        make_adversary(w, "nope")
+    # a game records every member's settings: another member's are left out
+    p = make_adversary(w, "published", alpha=3, search=8, steps=5, lr=0.5)
+    assert p.alpha == 3.0 and not hasattr(p, "steps") and not hasattr(p, "search")
+    b = make_adversary(w, "backpack", alpha=3, steps=5)
+    assert (b.steps, b.lr, b.draws, b.check) == (5, 0.1, 4, 5) and not hasattr(b, "alpha")
+
+
+def test_a_strategy_json_names_the_member_and_its_settings(tmp_path):
+    import json
+
+    from advstego.attacks.strategy import strategy_settings
+    from advstego.errors import InputError
+
+    (tmp_path / "strategy.json").write_text(json.dumps(
+        {"round": 2, "scheme": "backpack", "steps": 7, "lr": 0.2, "alpha": 2.0, "search": 4,
+         "play": "minmax", "cost": "suniward"}))
+    assert strategy_settings(tmp_path) == {"scheme": "backpack", "steps": 7, "lr": 0.2,
+                                           "alpha": 2.0, "search": 4}
+    (tmp_path / "strategy.json").write_text(json.dumps({"scheme": "jpeg-adv"}))
+    with pytest.raises(InputError, match="scheme 'jpeg-adv' must be one of backpack, joint"):
+        strategy_settings(tmp_path)
+
+
+class CountingJob:
+    """A SimulatorJob that counts what an adversary asks of it."""
+
+    def __init__(self, job):
+        self.job, self.calls = job, []
+
+    def __getattr__(self, name):
+        got = getattr(self.job, name)
+        if name in ("embed", "common", "finish"):
+            return lambda *a: (self.calls.append(name), got(*a))[1]
+        return got
+
+
+def _simulator_job(level_below=3e-4):
+    from advstego.embedding.simulate import SimulatorJob
+
+    job = SimulatorJob(fixture.cover(), "suniward", 0.4, 7)
+    return job, fixture.Tanh(fixture.value(job.plain.image) - level_below)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_member_takes_a_job_and_declares_what_it_did(scheme):
+    from advstego.attacks.adversary import AdversaryInfo
+    from advstego.attacks.strategy import make_adversary
+    from advstego.hiding.job import Embedded
+
+    job, warden = _simulator_job()
+    counting = CountingJob(job)
+    stego, info = make_adversary([warden], scheme, **QUICK[scheme]).stego(counting)
+    assert isinstance(stego, Embedded) and isinstance(info, AdversaryInfo)
+    assert info.scheme == scheme and info.score_plain > 0 and info.fooled == (info.score < 0)
+    assert info.fooled and 0 < info.share <= 1, info  # this warden is fooled by each
+    assert np.abs(stego.image.astype(int) - job.cover).max() == 1
+    assert not np.array_equal(stego.image, job.plain.image)
+    # what it asked of the job: two parts per σ (published), one-part embeddings (the others)
+    asked = {"published": {"common", "finish"}, "joint": {"embed"}, "backpack": {"embed"}}
+    assert set(counting.calls) == asked[scheme]
+    assert info.embeddings == 1 + len(counting.calls) // (2 if scheme == "published" else 1)
+    d = info.to_dict()
+    assert list(d)[:6] == ["scheme", "fooled", "score_plain", "score", "embeddings", "share"]
+    assert "extra" not in d and not {"beta", "sigma"} & set(d)
+    assert {"published": "tried", "joint": None, "backpack": "simulated"}[scheme] in (*d, None)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_pool_the_plain_stego_fools_gets_the_plain_stego_with_share_0(scheme):
+    from advstego.attacks.strategy import make_adversary
+
+    job, _ = _simulator_job()
+    easy = fixture.Tanh(fixture.value(job.plain.image) + 1e-3)  # plain below its level
+    counting = CountingJob(job)
+    stego, info = make_adversary([easy], scheme).stego(counting)
+    assert stego is job.plain and info.fooled and info.share == 0 and info.embeddings == 1
+    assert counting.calls == []
+
+
+def test_the_share_is_the_published_sigma_and_a_fooling_backpack_stego_has_share_1():
+    from advstego.attacks.backpack import Backpack
+    from advstego.attacks.published import Published
+
+    job, warden = _simulator_job()
+    _, info = Published([warden]).stego(job)
+    assert info.fooled and info.share == info.extra["tried"][-1][0] > 0.1
+    _, info = Backpack([warden], steps=6, check=3).stego(job)
+    assert info.fooled and info.share == 1.0 and info.extra["steps"] in (3, 6)
+    never = fixture.Tanh(-1.0)  # every stego a stego to it
+    y, info = Backpack([never], steps=2, check=1).stego(job)
+    assert y is job.plain and not info.fooled and info.share == 0 and info.embeddings == 3
+
+
+# ---- the simulator's job -----------------------------------------------------------------
+
+def test_the_simulator_job_embeds_two_parts_in_a_keyed_common_group():
+    job, _ = _simulator_job()
+    c = job.cover.astype(int)
+    common = job.common(0.3)
+    changed = common.image.astype(int) - c
+    assert np.abs(changed).max() == 1 and np.array_equal(job.common(0.3).image, common.image)
+    group = job._common_group(0.3)
+    assert group.mean() == pytest.approx(0.7, abs=1e-3) and not changed[~group].any()
+    # the adjustable group's costs: cheap +1 changes, dear −1 ones
+    rp, rm = np.where(group, job.rho_p, job.rho_p / 4), np.where(group, job.rho_m, job.rho_m * 4)
+    y = job.finish(common, 0.3, rp, rm).image.astype(int) - c
+    assert np.array_equal(y[group], changed[group])  # the common part as it was
+    up, down = (y[~group] > 0).sum(), (y[~group] < 0).sum()
+    assert up > 3 * down and up + down > 100
+    # a group with no room for its part
+    full = np.full(job.cover.shape, 1e8)
+    with pytest.raises(ValueError, match="capacity"):
+        job.finish(common, 0.3, full, full)
+
+
+def test_under_the_simulator_each_scheme_runs_as_named(tmp_path):
+    """`embed --wardens` with a Backpack strategy ran joint ADV-EMB before the family."""
+    import json
+
+    from advstego.attacks.strategy import make_adversary
+    from advstego.embedding.simulate import SimulatorJob, _seed_for, embed_folder, simulate
+    from advstego.images import read_image, write_image
+
+    src, pool = tmp_path / "covers", tmp_path / "pool"
+    src.mkdir(), pool.mkdir()
+    write_image(src / "c.png", fixture.cover())
+    seed = _seed_for("c.png", 0)
+    level = fixture.value(simulate(fixture.cover(), "suniward", 0.4, seed)) - 3e-4
+    stegos = {}
+    for scheme in SCHEMES:
+        settings = {"scheme": scheme, **QUICK[scheme], "level": level}
+        (pool / "strategy.json").write_text(json.dumps(settings))
+        out = tmp_path / scheme
+        embed_folder(src, out, "suniward", 0.4, 0, workers=1, wardens=str(pool),
+                     load_adversary=toy_strategy)
+        stegos[scheme] = read_image(out / "c.png", "gray")
+        own = make_adversary([fixture.Tanh(level)], scheme, **QUICK[scheme]).stego(
+            SimulatorJob(fixture.cover(), "suniward", 0.4, seed))[0].image
+        assert np.array_equal(stegos[scheme], own), scheme
+        from advstego.embedding.simulate import _ADVERSARY
+        _ADVERSARY.clear()  # the next strategy in the same folder
+    assert len({s.tobytes() for s in stegos.values()}) == 3
+
+
+def toy_strategy(folder):
+    """load_adversary for a folder whose strategy.json names a toy warden's level."""
+    import json
+    from pathlib import Path
+
+    from advstego.attacks.strategy import make_adversary, strategy_settings
+
+    level = json.loads((Path(folder) / "strategy.json").read_text())["level"]
+    return make_adversary([fixture.Tanh(level)], **strategy_settings(folder))
+
+
+def test_embed_with_a_backpack_strategy_runs_backpack(tmp_path, cli, monkeypatch):
+    import json
+    import shutil
+
+    from advstego.attacks.backpack import Backpack
+    from advstego.attacks.strategy import shipped_strategy
+    from advstego.images import write_image
+
+    src, pool = tmp_path / "covers", tmp_path / "pool"
+    src.mkdir(), pool.mkdir()
+    write_image(src / "c.png", fixture.cover())
+    shutil.copyfile(shipped_strategy() / "round-0-xunet.safetensors", pool / "w.safetensors")
+    (pool / "strategy.json").write_text(json.dumps({"scheme": "backpack", "steps": 2}))
+    ran, stego = [], Backpack.stego
+    monkeypatch.setattr(Backpack, "stego", lambda self, job: (ran.append(
+        (type(job).__name__, self.steps)), stego(self, job))[1])
+    r = cli("embed", "--method", "suniward", "--in", src, "--out", tmp_path / "o",
+            "--wardens", pool, "--workers", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert ran == [("SimulatorJob", 2)]

@@ -43,7 +43,8 @@ class AdversaryInfo:
 
     def to_dict(self) -> dict:
         out = asdict(self)
-        return {**out, **out.pop("extra")}
+        extra = out.pop("extra")
+        return {**out, **extra}
 
 
 def modulate(rho_p, rho_m, grad, group, alpha: float = ALPHA.default):

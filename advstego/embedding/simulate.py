@@ -37,11 +37,10 @@ def _conseal(module):
     return run
 
 
-def _ternary(x: np.ndarray, costs, alpha: float, seed: int, n: int = 0) -> np.ndarray:
-    """The stego conseal's ternary simulator makes of x with costs (ρ+1, ρ−1): alpha bits
-    per element of n (0: all of x)."""
+def _ternary(x: np.ndarray, costs, alpha: float, seed: int) -> np.ndarray:
+    """The stego conseal's ternary simulator makes of x with costs (ρ+1, ρ−1)."""
     import conseal
-    delta = conseal.simulate.ternary(costs, alpha, n or x.size, seed=seed)
+    delta = conseal.simulate.ternary(costs, alpha, x.size, seed=seed)
     return (x.astype(np.int16) + delta).astype(np.uint8)
 
 
@@ -96,13 +95,13 @@ class SimulatorJob(EmbeddingJob):
         return Embedded(_ternary(self.cover, (rho_p, rho_m), self.payload, self.seed))
 
     def _part(self, x, rho_p, rho_m, group, seed) -> Embedded:
-        """x with `group`'s share of the bits embedded in `group` (the rest wet)."""
-        dry = group & (np.minimum(rho_p, rho_m) < WET)
-        n = int(group.sum())
-        if self.payload * n > np.log2(3) * dry.sum():
-            raise ValueError(f"{n} elements: the part exceeds its group's capacity")
-        costs = [np.where(group, r, WET) for r in (rho_p, rho_m)]
-        return Embedded(_ternary(x, costs, self.payload, seed, n))
+        """x with `group`'s share of the bits embedded in `group` (the rest untouched)."""
+        rp, rm = rho_p[group], rho_m[group]
+        if self.payload * rp.size > np.log2(3) * np.sum(np.minimum(rp, rm) < WET):
+            raise ValueError(f"{rp.size} elements: the part exceeds its group's capacity")
+        out = x.astype(np.int16)
+        out[group] = _ternary(x[group], (rp, rm), self.payload, seed)
+        return Embedded(out.astype(np.uint8))
 
     def _common_group(self, sigma: float) -> np.ndarray:
         n = self.cover.size
