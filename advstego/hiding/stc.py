@@ -12,7 +12,13 @@ costs that reproduce the optimal ternary change rates, layer 2 the LSB plane of 
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
+
+from ..files import write_bytes_atomic
 
 WET = 1e7  # conseal marks impossible changes with a cost of 1e8
 
@@ -32,39 +38,46 @@ def block_widths(n: int, m: int) -> np.ndarray:
     return np.diff(edges)
 
 
-_step = None  # the compiled column step (_dispatch), set by _compiled_viterbi before use
+_step = None  # the compiled column step (_dispatch), set by _compile before use
 
 
-def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by numba
-    n, m, S = x.size, msg.size, 1 << h
-    cost = np.full(S, np.inf, np.float32)  # float32, as the reference coder: half the traffic
+def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y):  # pragma: no cover
+    """The Viterbi pass, compiled by numba (_compile) over raw pointers: path (n rows of S/8
+    bytes), cost and new (S floats) and y (n bytes) come allocated; returns the least cost.
+    Pointers and no allocation make the compiled code stand alone: an object file that
+    llvmlite loads without numba (_coder)."""
+    S = 1 << h
+    B = max(S // 8, 1)
+    for s in range(S):  # float32, as the reference coder: half the traffic
+        cost[s] = np.inf
     cost[0] = 0.0
-    new = np.empty(S, np.float32)
-    path = np.zeros((n, max(S // 8, 1)), np.uint8)
     idx = 0
     for i in range(m):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         for j in range(widths[i]):
             c = cols[j] & mask
             r = np.float32(rho[idx])
-            row = path[idx]
+            row = idx * B  # this column's bits in path
             if r == np.inf:  # wet: y = x, the states stay (x = 0) or all move by c (x = 1)
                 if x[idx]:
                     for s in range(S):
                         new[s] = cost[s ^ c]
-                    row[:] = 255
                     cost, new = new, cost
+                for k in range(B):
+                    path[row + k] = 255 if x[idx] else 0
                 idx += 1
                 continue
             w0 = r if x[idx] else np.float32(0.0)  # cost of y = 0
             w1 = np.float32(0.0) if x[idx] else r  # cost of y = 1
             if S >= 8:
-                _step(c & 7, cost, new, row, c & ~7, w0, w1, S)
+                _step(c & 7, cost, new, path, row, c & ~7, w0, w1, S)
             else:
+                byte = 0
                 for s in range(S):
                     a, b = cost[s] + w0, cost[s ^ c] + w1
                     new[s] = min(a, b)
-                    row[0] |= (b < a) << s
+                    byte |= (b < a) << s
+                path[row] = byte
             cost, new = new, cost
             idx += 1
         bit = msg[i]  # row i is complete: keep states whose bit 0 is the message bit
@@ -77,89 +90,194 @@ def _viterbi(x, rho, msg, cols, widths, h):  # pragma: no cover - compiled by nu
     for s in range(S):
         if cost[s] < cost[best]:
             best = s
-    total = cost[best]
-    y = np.empty(n, np.uint8)
     s = best
     idx = n - 1
     for i in range(m - 1, -1, -1):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         s = ((s << 1) | msg[i]) & (S - 1)
         for j in range(widths[i] - 1, -1, -1):
-            b = (path[idx, s >> 3] >> (s & 7)) & 1
+            b = (path[idx * B + (s >> 3)] >> (s & 7)) & 1
             y[idx] = b
             if b:
                 s ^= cols[j] & mask
             idx -= 1
-    return y, total
+    return cost[best]
+
+
+def _block_for(lo):
+    """A numba intrinsic: states s0..s0+7 of one trellis column at once, for columns whose low
+    three bits are lo. State s meets s ^ c, which for the eight states of a block is the block
+    pb = s0 ^ (c & ~7) with its lanes permuted by lo: one vector load and a shuffle. The same
+    float32 adds and compares as a loop over the states (numba leaves that loop scalar: its
+    SLP vectorizer is off), written as LLVM vector IR; LLVM lowers it to AVX2, NEON, ..."""
+    from llvmlite import ir
+    from numba import types
+    from numba.extending import intrinsic
+
+    f8, i32 = ir.VectorType(ir.FloatType(), 8), ir.IntType(32)
+    lanes = ir.Constant(ir.VectorType(i32, 8), [k ^ lo for k in range(8)])
+    zeros = ir.Constant(ir.VectorType(i32, 8), [0] * 8)
+
+    @intrinsic
+    def block(typingctx, cost, new, path, row, s0, pb, w0, w1):
+        def codegen(context, builder, sig, args):
+            cost, new, path, row, s0, pb, w0, w1 = args
+
+            def vector(ptr, i):
+                return builder.bitcast(builder.gep(ptr, [i]), f8.as_pointer())
+
+            def splat(w):
+                v = builder.insert_element(ir.Constant(f8, ir.Undefined), w, ir.Constant(i32, 0))
+                return builder.shuffle_vector(v, v, zeros)
+
+            a = builder.fadd(builder.load(vector(cost, s0), align=4), splat(w0))
+            p = builder.load(vector(cost, pb), align=4)
+            b = builder.fadd(builder.shuffle_vector(p, p, lanes), splat(w1))
+            less = builder.fcmp_ordered("<", b, a)  # the path's bit: y = 1 is cheaper
+            builder.store(builder.select(less, b, a), vector(new, s0), align=4)
+            byte = builder.gep(path, [builder.add(row, builder.lshr(s0, ir.Constant(s0.type, 3)))])
+            builder.store(builder.bitcast(less, ir.IntType(8)), byte)
+            return context.get_dummy_value()
+        return types.void(cost, new, path, row, s0, pb, w0, w1), codegen
+    return block
 
 
 def _step_for(lo):
-    """One trellis column over all states, for columns whose low three bits are lo: state s
-    meets s ^ c, which for the eight states of a byte is the block s0 ^ (c & ~7), permuted
-    by lo. With lo a constant the compiler turns the permutation into shuffles."""
-    def step(cost, new, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
+    """One trellis column over all states (S >= 8), for columns whose low three bits are lo."""
+    block = _block_for(lo)
+
+    def step(cost, new, path, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
         for s0 in range(0, S, 8):
-            pb = s0 ^ hi
-            byte = 0
-            for k in range(8):
-                a = cost[s0 + k] + w0
-                b = cost[pb + (k ^ lo)] + w1
-                new[s0 + k] = min(a, b)
-                byte |= (b < a) << k
-            row[s0 >> 3] = byte
+            block(cost, new, path, row, s0, s0 ^ hi, w0, w1)
     return step
 
 
 def _dispatch(f0, f1, f2, f3, f4, f5, f6, f7):
-    def step(lo, cost, new, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
+    def step(lo, cost, new, path, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
         if lo == 0:
-            f0(cost, new, row, hi, w0, w1, S)
+            f0(cost, new, path, row, hi, w0, w1, S)
         elif lo == 1:
-            f1(cost, new, row, hi, w0, w1, S)
+            f1(cost, new, path, row, hi, w0, w1, S)
         elif lo == 2:
-            f2(cost, new, row, hi, w0, w1, S)
+            f2(cost, new, path, row, hi, w0, w1, S)
         elif lo == 3:
-            f3(cost, new, row, hi, w0, w1, S)
+            f3(cost, new, path, row, hi, w0, w1, S)
         elif lo == 4:
-            f4(cost, new, row, hi, w0, w1, S)
+            f4(cost, new, path, row, hi, w0, w1, S)
         elif lo == 5:
-            f5(cost, new, row, hi, w0, w1, S)
+            f5(cost, new, path, row, hi, w0, w1, S)
         elif lo == 6:
-            f6(cost, new, row, hi, w0, w1, S)
+            f6(cost, new, path, row, hi, w0, w1, S)
         else:
-            f7(cost, new, row, hi, w0, w1, S)
+            f7(cost, new, path, row, hi, w0, w1, S)
     return step
 
 
-_COMPILED = {}
+_COMPILED = {}  # "viterbi": the loaded coder (a ctypes function); "engine": what holds its code
+OBJECT = b"advstego stc coder 1\n"  # the head of a compiled coder's file
 
 
-def _cached_on_disk(name: str) -> bool:
-    """Whether numba's disk cache holds this module's function `name` (else: a compile)."""
-    import os
-    from pathlib import Path
+def _compile(ll) -> bytes:
+    """_viterbi compiled by numba into an object file for this CPU: OBJECT, the entry's
+    symbol, a newline, the object. Numba's C wrapper (its error path calls numba's helper
+    library) is left out: the entry is the inner function, called as numba calls it."""
+    import numba
+    from numba import types
+
+    print("advstego: compiling the STC coder once (numba; later runs load it)",
+          file=sys.stderr, flush=True)
+    inline = numba.njit(inline="always", _nrt=False)
+    globals()["_step"] = inline(_dispatch(*(inline(_step_for(lo)) for lo in range(8))))
+    u8, f64, i64, f32 = (types.CPointer(t) for t in (types.uint8, types.float64, types.int64,
+                                                      types.float32))
+    sig = types.float32(u8, f64, u8, i64, i64, types.int64, types.int64, types.int64, u8, f32,
+                        f32, u8)
+    fn = numba.cfunc(sig, _nrt=False, error_model="numpy", boundscheck=False)(_viterbi)
+    module = ll.parse_assembly(fn.inspect_llvm())
+    module.get_function(fn.native_name).linkage = "available_externally"  # not emitted
+    inner = [f.name for f in module.functions if not f.is_declaration and f.name != fn.native_name]
+    if len(inner) != 1:
+        raise RuntimeError(f"the STC coder compiled to {len(inner)} functions, not one")
+    return OBJECT + inner[0].encode() + b"\n" + _machine(ll, host=True).emit_object(module)
+
+
+def _machine(ll, host=False):
+    ll.initialize_native_target()
+    ll.initialize_native_asmprinter()
+    target = ll.Target.from_default_triple()
+    if not host:
+        return target.create_target_machine(codemodel="jitdefault")
+    return target.create_target_machine(cpu=ll.get_host_cpu_name(), features=_features(ll),
+                                        opt=3, codemodel="jitdefault")
+
+
+def _features(ll) -> str:
+    try:
+        return ll.get_host_cpu_features().flatten()
+    except RuntimeError:  # a platform that does not say: the CPU name decides
+        return ""
+
+
+def _object_file(ll) -> list:
+    """Where the compiled coder of this source, llvmlite and CPU is kept: beside this module
+    (as numba keeps its cache), else in the user's cache folder."""
+    import hashlib
+
+    import llvmlite
+
+    from ..files import cache_dir
 
     here = Path(__file__)
-    places = [here.parent / "__pycache__"]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
-    return any(any(p.rglob(f"{here.stem}.{name}-*.nbi")) for p in places if p.is_dir())
+    what = f"{llvmlite.__version__} {ll.get_process_triple()} {ll.get_host_cpu_name()} "
+    key = hashlib.sha256(here.read_bytes() + (what + _features(ll)).encode()).hexdigest()[:16]
+    name = f"{here.stem}.viterbi-{key}.o"
+    return [here.parent / "__pycache__" / name, cache_dir() / "numba" / name]
 
 
-def _compiled_viterbi():
-    """_viterbi compiled by numba (cached on disk), on first use: extraction needs no numba."""
+def _coder():
+    """The Viterbi pass as a ctypes function (it lets go of the GIL): its object file loaded
+    by llvmlite, compiled on first use. A process that hides needs no numba import (~1 s)."""
     if "viterbi" not in _COMPILED:
-        import numba
+        import ctypes
 
-        if not _cached_on_disk("_viterbi"):
-            import sys
-            print("advstego: compiling the STC coder once (numba; later runs load it)",
-                  file=sys.stderr, flush=True)
+        import llvmlite.binding as ll
 
-        inline = numba.njit(inline="always")
-        globals()["_step"] = inline(_dispatch(*(inline(_step_for(lo)) for lo in range(8))))
-        _COMPILED["viterbi"] = numba.njit(cache=True)(_viterbi)
+        places = _object_file(ll)
+        data = next((p.read_bytes() for p in places if p.is_file()), b"")
+        if not data.startswith(OBJECT):
+            data = _compile(ll)
+            for place in places:  # the first that can be written
+                try:
+                    place.parent.mkdir(parents=True, exist_ok=True)
+                    write_bytes_atomic(place, data)
+                    break
+                except OSError:
+                    continue
+        name, obj = data[len(OBJECT):].split(b"\n", 1)
+        engine = ll.create_mcjit_compiler(ll.parse_assembly(""), _machine(ll))
+        engine.add_object_file(ll.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        ptr, i64 = ctypes.c_void_p, ctypes.c_int64  # status = f(&result, &exception, *args)
+        kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, i64, i64, i64, *[ptr] * 4)
+        _COMPILED.update(viterbi=kind(engine.get_function_address(name.decode())),
+                         engine=engine)
     return _COMPILED["viterbi"]
+
+
+def _run_viterbi(x, rho, msg, cols, widths, h) -> tuple[np.ndarray, float]:
+    """(y, least cost) of the compiled pass; the buffers are NumPy's (path: in huge pages
+    where the system gives them; a photo's 1.6 GB of it costs little to fault in)."""
+    n, m, S = x.size, msg.size, 1 << h
+    path = np.empty(n * max(S // 8, 1), np.uint8)  # every byte is written
+    cost, new, y = np.empty(S, np.float32), np.empty(S, np.float32), np.empty(n, np.uint8)
+    total, exc = np.zeros(1, np.float32), np.zeros(4, np.int64)
+    args = [x, rho, msg, cols, widths]
+    assert all(a.flags.c_contiguous for a in args) and cols.dtype == widths.dtype == np.int64
+    status = _coder()(total.ctypes.data, exc.ctypes.data, *[a.ctypes.data for a in args], n, m,
+                      h, path.ctypes.data, cost.ctypes.data, new.ctypes.data, y.ctypes.data)
+    if status != 0:
+        raise RuntimeError(f"the STC coder failed (status {status})")
+    return y, float(total[0])
 
 
 def _syndrome(y, cols, widths, h, m):
@@ -195,10 +313,10 @@ def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0):
     costs = np.asarray(costs, np.float64).copy()
     costs[costs >= WET] = np.inf
     cols, widths = _code(n, m, h, seed)
-    y, total = _compiled_viterbi()(x_bits, costs, msg, cols, widths, h)
+    y, total = _run_viterbi(x_bits, costs, msg, cols, widths, h)
     if not np.isfinite(total):
         raise ValueError(f"{m} message bits cannot be embedded here (too many wet elements)")
-    return y, float(total)
+    return y, total
 
 
 def extract_bits(y_bits, m: int, h: int = 10, seed: int = 0) -> np.ndarray:
@@ -219,21 +337,64 @@ def _entropy_bits(p):
     return -p * np.log2(p)
 
 
+CHUNK = 1 << 15  # elements of one piece of elementwise work: its temporaries stay in cache
+
+
+def _in_chunks(work, n: int):
+    """work(slice) over consecutive pieces of range(n), on a thread per core (NumPy lets go
+    of the GIL in its loops). Each element is computed as one call over all would compute it."""
+    parts = [slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+    if len(parts) < 4:
+        for part in parts:
+            work(part)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+        list(pool.map(work, parts))
+
+
 def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
     """Optimal change probabilities (p+1, p-1) carrying `bits` bits in all (payload-limited).
 
     The Gibbs distribution p ~ exp(-lam rho) carries (lam E[rho] + ln Z) / ln 2 bits: one
-    logarithm per element and step; lam is bisected until the payload is within rtol."""
-    rho_p, rho_m = np.minimum(rho_p, 1e30), np.minimum(rho_m, 1e30)  # wet: 0 * inf is nan
+    logarithm per element and step; lam is bisected until the payload is within rtol.
+    A step's terms are computed piece by piece (_in_chunks), one exp serving both directions
+    where they cost the same (all but the wet elements of a symmetric cost), and summed as
+    one array: the same numbers, bit for bit, as whole-array NumPy, in a fifth of the time."""
+    shape = np.shape(rho_p)
+    rho_p = np.minimum(rho_p, 1e30).reshape(-1)  # wet: 0 * inf is nan
+    rho_m = np.minimum(rho_m, 1e30).reshape(-1)
+    n = rho_p.size
+    other = np.flatnonzero(rho_p != rho_m)  # where the two directions cost differently
+    terms, pp, pm = np.empty(n), np.empty(n), np.empty(n)
 
-    def probs(lam):
-        ea, eb = np.exp(-lam * rho_p), np.exp(-lam * rho_m)  # rho >= 0: no overflow
-        z = 1.0 + ea + eb
-        return ea / z, eb / z, z
+    def probs(lam, part):
+        """(p+1, p-1, z) of a piece, and the piece's elements of `other`."""
+        k = other[np.searchsorted(other, part.start):np.searchsorted(other, part.stop)]
+        k = k - part.start
+        ea = np.exp(-lam * rho_p[part])  # rho >= 0: no overflow
+        eb = np.exp(-lam * rho_m[part][k])
+        z = 1.0 + ea + ea  # as 1 + ea + eb where eb = ea
+        z[k] = 1.0 + ea[k] + eb
+        p = ea / z
+        m = p.copy()
+        m[k] = eb / z[k]
+        return p, m, z, k
+
+    def term(lam, part):
+        p, m, z, k = probs(lam, part)
+        a = p * rho_p[part]
+        b = a + a  # as p * rho_p + m * rho_m where they are equal
+        b[k] = a[k] + m[k] * rho_m[part][k]
+        terms[part] = lam * b + np.log(z)
 
     def payload(lam):
-        pp, pm, z = probs(lam)
-        return float(np.sum(lam * (pp * rho_p + pm * rho_m) + np.log(z))) / np.log(2)
+        _in_chunks(lambda part: term(lam, part), n)
+        return float(np.sum(terms)) / np.log(2)
+
+    def both(lam, part):
+        pp[part], pm[part], _, _ = probs(lam, part)
 
     lo, hi = 0.0, 1.0
     while payload(hi) > bits and hi < 1e12:
@@ -244,7 +405,8 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
         lo, hi = (mid, hi) if got > bits else (lo, mid)
         if abs(got - bits) <= rtol * bits:
             break
-    return probs(hi)[:2], hi
+    _in_chunks(lambda part: both(hi, part), n)
+    return (pp.reshape(shape), pm.reshape(shape)), hi
 
 
 def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):

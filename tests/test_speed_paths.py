@@ -1,0 +1,89 @@
+"""The fast paths of a photo-sized hide compute what the plain code computed.
+
+tests/data/speed_paths.npz holds what commit fc5dbda's functions (before the vector Viterbi,
+the chunked probabilities and the threaded cost maps) returned on the inputs made here: the
+S-UNIWARD map of a 64x64 crop, the binary STC at h = 7, 10, 12, the ±1 STC at two rates.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from advstego.embedding import costs
+from advstego.hiding import stc
+
+DATA = Path(__file__).parent / "data" / "speed_paths.npz"
+
+
+@pytest.fixture(scope="module")
+def saved():
+    with np.load(DATA) as f:
+        return dict(f)
+
+
+def _inputs(cover):
+    """Cover elements in a random order (wet ones scattered), costs exact in float32, bits."""
+    rng = np.random.default_rng(2024)
+    n = cover.size
+    rp = (rng.random(n) * 3 + 0.01).astype(np.float32).astype(np.float64)
+    rm = (rng.random(n) * 3 + 0.01).astype(np.float32).astype(np.float64)
+    x = cover.reshape(-1).astype(np.int64)[rng.permutation(n)]
+    rp[x == 255], rm[x == 0] = costs.WET, costs.WET
+    return x, rp, rm, rng.integers(0, 2, 6000).astype(np.uint8)
+
+
+def test_cost_maps_are_the_saved_ones(saved):
+    cover = saved["cover"]
+    np.testing.assert_allclose(costs.suniward(cover[:64, :64]), saved["rho"], rtol=1e-12, atol=0)
+    plus, minus = costs.suniward_adjusted(cover)
+    np.testing.assert_allclose([plus.sum(), minus.sum()], [saved["plus_sum"], saved["minus_sum"]],
+                               rtol=1e-12)
+
+
+def test_rgb_costs_are_each_channels(saved):
+    from advstego.hiding.classical import _costs
+
+    rgb = np.stack([saved["cover"], saved["cover"].T, 255 - saved["cover"]], 2)
+    plus, minus = _costs(rgb, "suniward")
+    for c in range(3):
+        p, m = costs.cost_adjusted(np.ascontiguousarray(rgb[..., c]), "suniward")
+        assert np.array_equal(plus[..., c], p) and np.array_equal(minus[..., c], m)
+
+
+@pytest.mark.parametrize("h", [7, 10, 12])
+def test_binary_stc_embeds_the_saved_bits(saved, h):
+    x, rp, rm, msg = _inputs(saved["cover"])
+    y, total = stc.embed_bits((x & 1).astype(np.uint8), np.minimum(rp, rm), msg[:3000], h, 5 + h)
+    assert np.array_equal(np.packbits(y), saved[f"bits_h{h}"])
+    assert total == saved[f"bits_total_h{h}"]
+    assert np.array_equal(stc.extract_bits(y, 3000, h, 5 + h), msg[:3000])
+
+
+@pytest.mark.parametrize("name, bits, chunk", [("ternary", 6000, None), ("ternary", 6000, 1000),
+                                               ("ternary_small", 300, 999)])
+def test_ternary_stc_makes_the_saved_changes(saved, name, bits, chunk, monkeypatch):
+    if chunk:  # pieces on threads, as on a photo
+        monkeypatch.setattr(stc, "CHUNK", chunk)
+    x, rp, rm, msg = _inputs(saved["cover"])
+    (pp, pm), lam = stc.ternary_probabilities(rp, rm, bits)
+    assert lam == saved[name + "_lambda"]
+    np.testing.assert_allclose([pp.sum(), pm.sum()], saved[name + "_p"], rtol=1e-12)
+    y, m1, m2, d = stc.embed_ternary(x, rp, rm, msg[:bits], 10, 77)
+    assert np.array_equal(y - x, saved[name])
+    assert [m1, m2] == list(saved[name + "_lengths"])
+    assert d == pytest.approx(float(saved[name + "_distortion"]), rel=1e-12)
+    assert np.array_equal(stc.extract_ternary(y, m1, m2, 10, 77), msg[:bits])
+
+
+def test_a_hide_loads_the_compiled_coder_without_numba(tmp_path):
+    import subprocess
+    import sys
+
+    stc._coder()  # compiled and kept, if this session had not yet
+    code = ("import sys, numpy as np; from advstego.hiding import stc; "
+            "y, t = stc.embed_bits(np.zeros(500, np.uint8), np.ones(500), np.ones(50, np.uint8)); "
+            "assert (stc.extract_bits(y, 50) == 1).all(); print('numba' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False" and "compiling" not in r.stderr
