@@ -12,21 +12,20 @@ from ..options import Option, check, convert
 from .registry import ADVERSARIES
 
 
-def _settings() -> dict:
-    """Every member's options by name (members that share a name share its Option), and the
-    scheme: the settings a strategy.json or a game may record, with their limits."""
+def settings_spec() -> dict:
+    """The scheme and every member's options by name (the first member's Option where two
+    declare one name): the settings a strategy.json or a game may record, with their limits."""
     spec = {"scheme": Option(str, "published", None, "the adversarial scheme",
                              tuple(ADVERSARIES.names()))}
     for name in ADVERSARIES.names():
         for k, o in ADVERSARIES.get(name)[0].options.items():
-            if spec.setdefault(k, o) != o:
-                raise ValueError(f"adversary {name}: option {k!r} differs from another's")
+            spec.setdefault(k, o)
     return spec
 
 
-# make_adversary's settings as a strategy.json records them, with their limits (harden's
-# flags of the same settings take these limits too: game/config.py)
-SETTINGS = _settings()
+# the spec of the shipped members (harden's flags of the same settings take its limits:
+# game/config.py)
+SETTINGS = settings_spec()
 ROUND = Option(int, None, 0, "the game's round whose pool the strategy holds")
 
 
@@ -67,9 +66,9 @@ def strategy_round(folder) -> int | None:
 def strategy_settings(folder) -> dict:
     """make_adversary's settings a harden run's strategy.json records (none: published),
     each checked against SETTINGS: a mistyped or out-of-range one is refused by name."""
-    info = _strategy_json(folder)
-    given = check(str(Path(folder) / "strategy.json"), SETTINGS,
-                  {k: info[k] for k in SETTINGS if k in info})
+    info, spec = _strategy_json(folder), settings_spec()
+    given = check(str(Path(folder) / "strategy.json"), spec,
+                  {k: info[k] for k in spec if k in info})
     return {k: v for k, v in given.items() if k in info}
 
 
@@ -83,15 +82,17 @@ def make_adversary(wardens, scheme: str = "published", **settings):
     its own settings, each checked by its Option; a setting that only another member takes
     is left out (a game and a strategy.json record every member's), an unknown one refused."""
     cls, _ = ADVERSARIES.get(scheme)
-    given = check(f"adversary {scheme}", SETTINGS, {**settings, "scheme": scheme})
-    return cls(wardens, **{k: given[k] for k in settings if k in cls.options})
+    others = {k: v for k, v in settings.items() if k not in cls.options}
+    check(f"adversary {scheme}", settings_spec(), others)  # refused by name, then left out
+    return cls(wardens, **{k: v for k, v in settings.items() if k in cls.options})
 
 
 def about_scheme(scheme: str, **settings) -> str:
     """A scheme with these settings in a few words (a game's report)."""
     cls, _ = ADVERSARIES.get(scheme)
-    given = check(f"adversary {scheme}", SETTINGS, {**settings, "scheme": scheme})
-    return cls.about(**{k: given[k] for k in cls.options})
+    given = check(f"adversary {scheme}", cls.options,
+                  {k: v for k, v in settings.items() if k in cls.options})
+    return cls.about(**given)
 
 
 def load_adversary(where=None, **settings):
