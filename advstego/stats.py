@@ -82,7 +82,7 @@ class Arm:
         out = [fa, md, (fa + md) / 2]
         if self.scores is not None and k > 3:
             out.append(self._pe_min(weights))
-        return np.stack(out)
+        return np.stack(out[:k])
 
     def _pe_min(self, weights: np.ndarray) -> np.ndarray:
         """min over thresholds of (P_FA + P_MD) / 2 under photo weights, per seed (seeds, B).
@@ -198,6 +198,44 @@ def paired(a: Arm, b: Arm, name="PE", level=LEVEL, n_resamples=RESAMPLES, seed=0
             "p": float(p), "resolved": bool(lo > 0 or hi < 0), "se": se,
             "min_detectable": min_detectable(se), "n_photos": len(a.photos),
             "n_images": int(a.labels.size), "level": level}
+
+
+def pooled(*arms: Arm) -> Arm:
+    """One arm of several that judge the same images the same way (P0 and C0: the same
+    hider, another key): their seeds side by side, so its figure is their mean and a
+    resample draws from all their seeds."""
+    first = arms[0]
+    for a in arms[1:]:
+        if not a.same_images(first):
+            raise ValueError("pooled arms must judge the same images")
+    if len({a.scores is None for a in arms}) > 1:
+        raise ValueError("pool arms that all have scores, or none")
+    scores = None if first.scores is None else np.vstack([a.scores for a in arms])
+    return Arm(first.labels, first.photos[first._ids], np.vstack([a.decisions for a in arms]),
+               scores)
+
+
+def holm(p) -> np.ndarray:
+    """Holm's step-down adjustment of m p-values (family-wise error): the i-th smallest is
+    multiplied by m − i + 1, each kept at least its predecessor's and at most 1."""
+    p = np.asarray(p, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    steps = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = steps
+    return out
+
+
+def against(baseline: Arm, arms: dict, name="PE", level=LEVEL, n_resamples=RESAMPLES,
+            seed=0) -> dict:
+    """Each arm paired with the baseline on the same images (`paired`: arm minus baseline),
+    with p_holm, Holm's adjusted p over these comparisons, beside the raw p."""
+    out = {k: paired(baseline, a, name, level, n_resamples, seed) for k, a in arms.items()}
+    for k, ph in zip(out, holm([r["p"] for r in out.values()])):
+        out[k]["p_holm"] = float(ph)
+        out[k]["resolved_holm"] = bool(ph < 1 - level)
+    return out
 
 
 def unpaired(a: Arm, b: Arm, name="PE", level=LEVEL, n_resamples=RESAMPLES, seed=0) -> dict:

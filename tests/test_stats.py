@@ -132,3 +132,78 @@ def test_a_photo_with_only_covers_or_only_stegos_leaves_no_nan_in_the_interval()
                        n_resamples=500)
     for k in ("P_FA", "P_MD", "PE", "PE_min"):
         assert np.all(np.isfinite(r[k])) and r[k][1] <= r[k][0] <= r[k][2], (k, r[k])
+
+
+def test_paired_differences_of_p_fa_and_p_md_are_those_of_the_metrics():
+    # stats.paired once failed on its reshape for any error but PE
+    rng = np.random.default_rng(9)
+    effects = rng.normal(0, SD, (2, 40))
+    a, b = draw(rng, photos=40, photo_effects=effects), draw(rng, photos=40, photo_effects=effects)
+    for name in ("P_FA", "P_MD", "PE"):
+        r = stats.paired(a, b, name, n_resamples=300)
+        want = detection_errors(b.labels, b.decisions[0])[name] - \
+            detection_errors(a.labels, a.decisions[0])[name]
+        assert r["diff"] == pytest.approx(want) and r["low"] <= r["diff"] <= r["high"], name
+
+
+def test_holm_adjusts_a_hand_worked_family():
+    # p sorted: 0.005 x4 = 0.02, 0.01 x3 = 0.03, 0.03 x2 = 0.06, 0.04 x1 = 0.04 -> kept at 0.06
+    assert stats.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert stats.holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])  # never above 1
+    assert stats.holm([0.02]) == pytest.approx([0.02])  # one comparison: unchanged
+    try:
+        from statsmodels.stats.multitest import multipletests
+    except ImportError:
+        return
+    p = np.random.default_rng(10).random(12) ** 3
+    assert stats.holm(p) == pytest.approx(multipletests(p, method="holm")[1])
+
+
+def test_the_pooled_baseline_is_the_mean_of_its_arms_paired_by_image():
+    rng = np.random.default_rng(11)
+    effects = rng.normal(0, SD, (2, 60))
+    p0, c0 = (draw(rng, photos=60, photo_effects=effects) for _ in range(2))
+    base = stats.pooled(p0, c0)
+    assert base.seeds == 2 and base.same_images(p0)
+    pe = [detection_errors(a.labels, a.decisions[0])["PE"] for a in (p0, c0)]
+    assert stats.interval(base, n_resamples=200)["PE"][0] == pytest.approx(np.mean(pe))
+    arms = {"same": draw(rng, photos=60, photo_effects=effects),
+            "better": draw(rng, photos=60, shift=-1.0, photo_effects=effects),
+            "worse": draw(rng, photos=60, shift=0.3, photo_effects=effects)}
+    out = stats.against(base, arms, n_resamples=2000)
+    assert [r["p_holm"] for r in out.values()] == pytest.approx(
+        stats.holm([r["p"] for r in out.values()]))
+    assert all(r["p_holm"] >= r["p"] for r in out.values())
+    assert out["better"]["diff"] < 0 and out["better"]["resolved_holm"]
+    assert not out["same"]["resolved_holm"]
+    with pytest.raises(ValueError):
+        stats.pooled(p0, draw(rng, photos=61))
+
+
+def test_folds_test_every_photo_once_and_give_no_photo_two_roles():
+    from advstego.folds import fold_of, folds
+
+    photos = [f"p{i}" for i in range(23)] * 3  # three tiles a photo
+    fs = folds(photos, 5, seed=1, roles={"train": 0.6, "alice": 0.25, "val": 0.15})
+    tested = [p for f in fs for p in f["test"]]
+    assert sorted(tested) == sorted(set(photos))  # each photo a test photo exactly once
+    assert {len(f["test"]) for f in fs} == {4, 5}
+    for f in fs:
+        roles = [set(v) for v in f.values()]
+        assert set().union(*roles) == set(photos)
+        assert sum(map(len, roles)) == len(set(photos))  # disjoint: one role a photo
+        assert min(map(len, roles)) >= 1
+    assert folds(photos, 5, seed=1) == folds(photos, 5, seed=1)
+    assert fold_of(photos, 5, seed=2) != fold_of(photos, 5, seed=1)
+
+
+def test_more_folds_than_photos_is_refused_up_front():
+    from advstego.errors import InputError
+    from advstego.folds import folds
+
+    with pytest.raises(InputError, match="more folds than photos"):
+        folds(["a", "b", "b", "c"], 4)
+    with pytest.raises(InputError, match="at least 2"):
+        folds(["a", "b"], 1)
+    with pytest.raises(InputError, match="too few"):
+        folds(["a", "b", "c"], 3, roles={"train": 0.5, "alice": 0.3, "val": 0.2})
