@@ -144,6 +144,19 @@ def test_a_pool_the_plain_stego_fools_gets_the_plain_stego_with_share_0(scheme):
     assert counting.calls == []
 
 
+def test_published_refuses_a_job_without_two_parts():
+    from advstego.attacks.published import Published
+    from advstego.errors import InputError
+    from advstego.hiding.job import EmbeddingJob
+
+    job, warden = _simulator_job()
+    one = EmbeddingJob(job.cover, job.rho_p, job.rho_m, job.plain, job.bits, job.seed)
+    with pytest.raises(InputError, match="EmbeddingJob makes one-part stegos only"):
+        Published([warden]).stego(one)
+    with pytest.raises(ValueError, match="no two-part stego"):
+        one.common(0.5)
+
+
 def test_the_share_is_the_published_sigma_and_a_fooling_backpack_stego_has_share_1():
     from advstego.attacks.backpack import Backpack
     from advstego.attacks.published import Published

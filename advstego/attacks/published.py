@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .adversary import ALPHA, Adversary, AdversaryInfo, modulate
 from .registry import ADVERSARIES
 
@@ -26,6 +27,9 @@ class Published(Adversary):
         return "ADV-EMB as published (sigma 0.1 .. 0.9)"
 
     def stego(self, job):
+        if not job.two_parts:
+            raise InputError(f"published ADV-EMB embeds in two parts; {type(job).__name__} "
+                             "makes one-part stegos only (use --scheme joint or backpack)")
         s0 = self.score(job.plain.image)
         info = AdversaryInfo(self.scheme, s0 < 0, s0, s0, extra={"tried": []})
         if s0 < 0:
