@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 from .errors import InputError
+from .options import Option, flag_type, list_flag_type
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -46,40 +47,10 @@ def _warn_one_line(message, category, filename, lineno, file=None, line=None):
     print(f"advstego: warning: {_one_line(message)}", file=sys.stderr)
 
 
-def _number(kind, low=None, high=None, low_open=False):
-    """An argparse type: a number in a range, refused with its value otherwise."""
-    def parse(text):
-        try:
-            v = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}")
-        if v != v or (low is not None and (v <= low if low_open else v < low)) or \
-                (high is not None and v > high):
-            rng = f"{'>' if low_open else '>='} {low}" if high is None else f"in {'(' if low_open else '['}{low}, {high}]"
-            raise argparse.ArgumentTypeError(f"{text} must be {rng}")
-        return v
-    return parse
-
-
-def _numbers(n, kind=float, low=None):
-    def parse(text):
-        parts = text.split(",")
-        try:
-            vals = [kind(x) for x in parts]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: give comma-separated numbers")
-        counts = n if isinstance(n, tuple) else (n,)
-        if len(vals) not in counts or any(v != v or (low is not None and v < low)
-                                          for v in vals):
-            raise argparse.ArgumentTypeError(f"{text!r}: give {' or '.join(map(str, counts))} "
-                                             "comma-separated numbers"
-                                             + (f" >= {low}" if low is not None else ""))
-        return tuple(vals)
-    return parse
-
-
-COUNT, COUNT0 = _number(int, 1), _number(int, 0)
-POSITIVE = _number(float, 0, low_open=True)
+# Every number on the command line is typed by an option spec (options.flag_type): the
+# member's own where it has one (a hider's payload, data prepare's sizes), else one here.
+SEED = flag_type(Option(int, 0))
+COUNT0 = flag_type(Option(int, 0, 0))  # a count where 0 means "all" or "no limit"
 
 COMMANDS: list[tuple[str, str, object, object]] = []  # (name, help, add arguments, handler)
 
@@ -111,22 +82,29 @@ def _distinct(out, *inputs):
 # ---- data ---------------------------------------------------------------
 
 def prepare_args(p):
+    from .data.prepare import FRACTION, OPTIONS
+
+    def flag(name):  # data prepare's own spec: the same checks as prepare() and configs
+        return flag_type(OPTIONS[name])
+
     p.add_argument("--source", required=True,
                    help="sample | debian-photos | bossbase | lfw | FOLDER")
     p.add_argument("--root", help="the BOSSbase or LFW folder")
-    p.add_argument("--size", type=_number(int, 8), default=256)
+    p.add_argument("--size", type=flag("size"), default=OPTIONS["size"].default,
+                   help=OPTIONS["size"].help)
     p.add_argument("--gray", action="store_true", help="gray corpus (default RGB)")
     p.add_argument("--convert", action="store_true",
                    help="RGB photos become gray in a gray corpus; gray photos are skipped in an RGB one")
-    p.add_argument("--crop", choices=("tiles", "center"), default="tiles")
-    p.add_argument("--resize", type=COUNT0, default=0, help="resize the short side first")
-    p.add_argument("--min-std", type=_number(float, 0), default=10.0, help="drop flatter tiles")
-    p.add_argument("--max-tiles", type=COUNT0, default=0, help="per photo (0: all)")
+    p.add_argument("--crop", choices=OPTIONS["crop"].choices, default=OPTIONS["crop"].default,
+                   help=OPTIONS["crop"].help)
+    for name in ("resize", "min_std", "max_tiles"):
+        p.add_argument(f"--{name.replace('_', '-')}", type=flag(name),
+                       default=OPTIONS[name].default, help=OPTIONS[name].help)
     p.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
-    p.add_argument("--split", type=_numbers((3, 4), float, 0), default=(0.7, 0.15, 0.15),
+    p.add_argument("--split", type=list_flag_type(FRACTION, (3, 4)), default=(0.7, 0.15, 0.15),
                    help="train,val,test fractions, or alice,train,val,test: a fourth part of "
                         "the photos for the wardens an adversary attacks (harden)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--out", required=True)
     p.add_argument("--force", action="store_true", help="replace a non-empty --out")
 
@@ -521,11 +499,13 @@ def _into_folder(folder, name) -> Path:
 
 
 def capacity_args(p):
+    from .hiding.registry import HIDERS, the_hider_that
+    from .options import add_flags
+
     p.add_argument("--cover", required=True)
     p.add_argument("--secret", help="also: the quality this secret gets")
-    p.add_argument("--payload", type=_number(float, 0, 1.2, low_open=True), default=0.4,
-                   help="bits per cover pixel (per channel for RGB), in (0, 1.2]")
-    p.add_argument("--codec", default="auto", help="auto | avif | jxl | jpeg | webp")
+    spec = HIDERS.get(the_hider_that("sealed"))[0].options  # the codecs installed here
+    add_flags(p, {k: spec[k] for k in ("payload", "codec")})
     p.add_argument("--json", action="store_true")
 
 
@@ -567,7 +547,7 @@ def cmd_capacity(a):
 
 
 def train_args(p):
-    from .hiding.config import FLAGS, PRESETS
+    from .hiding.config import FLAGS, LAMBDA, PRESETS
     from .options import add_flags
 
     p.add_argument("--data", required=True, help="a corpus made by `advstego data prepare`")
@@ -577,10 +557,10 @@ def train_args(p):
     p.add_argument("--resume", action="store_true", help="continue the run in --run")
     p.add_argument("--device", default="auto")
     p.add_argument("--max-steps", type=COUNT0, default=0, help="stop after this many steps")
-    p.add_argument("--max-minutes", type=POSITIVE, default=0,
+    p.add_argument("--max-minutes", type=flag_type(Option(float, 0, 0, above=True)), default=0,
                    help="stop (checkpointed, resumable) once this much time has passed")
     add_flags(p, FLAGS, defaults=False)  # one spec: hiding/config.FLAGS (preset, then flags)
-    p.add_argument("--lambdas", type=_numbers(3, float, 0),
+    p.add_argument("--lambdas", type=list_flag_type(LAMBDA, (3,)),
                    help="la,lb,lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld")
     p.add_argument("--bf16", action="store_true",
                    help="bf16 autocast, used only where the device has native bf16 (AVX512-BF16 "
@@ -643,14 +623,14 @@ def cmd_evaluate(a):
 # ---- embedding and steganalysis -----------------------------------------
 
 def embed_args(p):
-    from .embedding import METHODS
+    from .embedding.simulate import METHODS, PAYLOAD
 
     p.add_argument("--method", required=True, choices=list(METHODS))
-    p.add_argument("--payload", type=_number(float, 0, 1, low_open=True), default=0.4,
-                   help="bits per pixel, in (0, 1]")
+    p.add_argument("--payload", type=flag_type(PAYLOAD), default=PAYLOAD.default,
+                   help=PAYLOAD.help)
     p.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--workers", type=COUNT0, default=0, help="processes (0: all cores)")
     p.add_argument("--force", action="store_true",
                    help="replace stegos made in --out with other settings")
@@ -687,9 +667,10 @@ def detect_train_args(p):
     p.add_argument("--stegos", required=True)
     p.add_argument("--split", default="train", help="train | val | test | all")
     p.add_argument("-o", "--output", required=True, help="detector file (.safetensors)")
-    p.add_argument("--epochs", type=COUNT, help="a CNN's epochs (default 30)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--seeds", type=COUNT, default=1,
+    p.add_argument("--epochs", type=flag_type(Option(int, None, 1)),
+                   help="a CNN's epochs (default 30; its own spec checks them again)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--seeds", type=flag_type(Option(int, 1, 1)), default=1,
                    help="train N detectors from scratch (seeds seed..seed+N-1): OUTPUT, then "
                         "OUTPUT-seed1, ...; `detect test` averages them, with an interval")
     p.add_argument("--device", default="cpu")
@@ -961,7 +942,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="advstego", description=__doc__.split("\n\n")[0])
     p.add_argument("--version", action="version", version=f"advstego {__version__}")
-    p.add_argument("--max-pixels", type=COUNT, default=MAX_PIXELS,
+    p.add_argument("--max-pixels", type=flag_type(Option(int, MAX_PIXELS, 1)), default=MAX_PIXELS,
                    help=f"refuse images larger than this before decoding (default {MAX_PIXELS:,})")
     groups = {(): p.add_subparsers(dest="command", required=True)}
     for name, hlp, arguments, handler in COMMANDS:

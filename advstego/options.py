@@ -3,8 +3,9 @@ settings in `options`, name -> Option(type, default, minimum, help, choices, abo
 
 From that one spec: `check` fills defaults and refuses an unknown, mistyped, out-of-range
 or unlisted setting by name (Registry.create, load_hider, Attack.settings); `add_flags`
-makes the command-line flags (with their limits); `types` gives the experiment config's
-schema. No torch here.
+makes the command-line flags (with their limits), and `flag_type` / `list_flag_type` type
+every other number of the command line; `value` checks a file's metadata
+(weights.check_config); `types` gives the experiment config's schema. No torch here.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def _name(typ) -> str:
         typ, getattr(typ, "__name__", "a value"))
 
 
-def _value(opt: Option, v):
-    """v as the option's type within its limits, or ValueError("must be ...")."""
+def value(opt: Option, v):
+    """v as the option's type within its limits, or ValueError("must be ..."); None only
+    where the option's default is None."""
     if v is None and opt.default is None:
         return None
     if opt.type is bool:
@@ -84,7 +86,7 @@ def _value(opt: Option, v):
 def convert(owner: str, key: str, opt: Option, v):
     """v as the option's type, checked against its limits and choices (InputError)."""
     try:
-        return _value(opt, v)
+        return value(opt, v)
     except ValueError as exc:
         raise InputError(f"{owner}: {key} {v!r} {exc}") from None
 
@@ -123,11 +125,26 @@ def flag_type(opt: Option):
     """An argparse type for the option: its conversion and limits, an error in one line."""
     def parse(text):
         try:
-            return _value(opt, text if opt.type in (str, int_or_auto) or text == "automatic"
+            return value(opt, text if opt.type in (str, int_or_auto) or text == "automatic"
                           else _number(text, opt.type))
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
     parse.__name__ = _name(opt.type)
+    return parse
+
+
+def list_flag_type(opt: Option, counts: tuple[int, ...]):
+    """An argparse type for comma-separated values, each one checked as the option, and
+    as many as one of counts."""
+    one = flag_type(opt)
+
+    def parse(text):
+        parts = text.split(",")
+        if len(parts) not in counts:
+            raise argparse.ArgumentTypeError(f"{text!r}: give {' or '.join(map(str, counts))} "
+                                             "comma-separated values")
+        return tuple(one(x) for x in parts)
+    parse.__name__ = f"comma-separated {one.__name__}"
     return parse
 
 

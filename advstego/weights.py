@@ -131,21 +131,27 @@ def load_optimizer_state(opt: torch.optim.Optimizer, tensors: dict, meta: dict, 
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
-def check_config(config, schema: dict, where) -> dict:
-    """Metadata read from a file, checked before anything is built from it: every key of
-    schema (name -> (type, low, high), or a tuple of allowed values) present and in range."""
+def check_config(config, spec: dict, where) -> dict:
+    """Metadata read from a file, checked before anything is built from it by the option
+    spec of what it describes (name -> options.Option: its type, limits and choices, the
+    maxima of the member's own options): every key present (absent only where the option's
+    default is None) and in range. The config with them converted (an int read as 8.0: 8)."""
+    from .options import value
+
     if not isinstance(config, dict):
         raise InputError(f"{where}: model metadata is not an object")
-    for k, rule in schema.items():
+    out = dict(config)
+    for k, opt in spec.items():
         v = config.get(k)
-        if isinstance(rule, tuple) and rule and isinstance(rule[0], type):
-            typ, low, high = rule
-            ok = isinstance(v, typ) and not isinstance(v, bool) and low <= v <= high
-        else:
-            ok = v in rule
-        if not ok:
-            raise InputError(f"{where}: metadata {k} = {v!r} is missing or out of range")
-    return config
+        try:
+            if v is None and opt.default is not None:
+                raise ValueError("missing")
+            if k in config:
+                out[k] = value(opt, v)
+        except ValueError as exc:
+            raise InputError(f"{where}: metadata {k} = {v!r} is missing or out of range "
+                             f"({exc})") from None
+    return out
 
 
 def load_module_state(module: torch.nn.Module, state: dict, where) -> None:

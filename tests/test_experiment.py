@@ -271,7 +271,7 @@ def test_experiment_bad_config(tmp_path, cli):
                                                           "epochs": "ten"}}},
      ["wardens.CNN.epochs", "int"]),
     ({"wardens": {"SRM": {"detector": "srm-fld"}}}, ["SRM and CNN"]),
-    ({"hiders": {"GAN": {"hider": "gan", "train": {"epochs": 0}}}}, ["epochs", "positive"]),
+    ({"hiders": {"GAN": {"hider": "gan", "train": {"epochs": 0}}}}, ["epochs", "at least 1"]),
     ({"hiders": {"X": {"hider": "nope"}}}, ["hiders.X", "nope"]),
     ({"hiders": {"X": {"hider": "lsb", "train": {}}}}, ["hiders.X", "train"]),
     ({"attacks": {"A": {"attack": "fgsm", "levels": 2}}}, ["attacks.A", "levels"]),

@@ -22,6 +22,7 @@ from .. import __version__
 from ..errors import InputError
 from ..images import MODES, image_mode, write_image
 from ..files import read_json, renamed
+from ..options import Option, convert, convert_fields, field_option
 from ..paths import (LOCK, contains, inside, lock, missing_top, output_folder,
                      remove_if_unused, unlock)
 from .sources import Photo, image_files
@@ -48,6 +49,23 @@ class PrepareConfig:
     max_tiles: int = 0          # per photo, 0: all
     fractions: tuple = (0.7, 0.15, 0.15)
     seed: int = 0
+
+
+def _option(name, text, minimum=None, choices=None) -> Option:
+    return field_option(PrepareConfig, name, text, minimum, choices=choices)
+
+
+# field -> Option: the checks of `data prepare`'s flags, of prepare() and of an experiment's
+# data section
+OPTIONS = {"size": _option("size", "side of the square images (pixels)", 8),
+           "mode": _option("mode", "gray | rgb", choices=MODES),
+           "crop": _option("crop", "tiles: every tile of a photo; center: its center crop",
+                           choices=("tiles", "center")),
+           "resize": _option("resize", "resize the short side first (0: no)", 0),
+           "min_std": _option("min_std", "drop flatter tiles (their pixels' std below this)", 0),
+           "max_tiles": _option("max_tiles", "per photo (0: all)", 0),
+           "seed": _option("seed", "the split's seed")}
+FRACTION = Option(float, None, 0, "a part's share of the photos", maximum=1)
 
 
 def _to_mode(img: np.ndarray, mode: str, photo: Photo, convert_rgb: bool) -> np.ndarray:
@@ -120,19 +138,12 @@ def make_pairs(files: list[str], seed: int) -> list[list[str]]:
 def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             convert_rgb: bool = False) -> dict:
     out = Path(out)
-    if cfg.mode not in MODES or cfg.crop not in ("tiles", "center"):
-        raise InputError(f"bad mode {cfg.mode!r} or crop {cfg.crop!r}")
-    if cfg.size < 8:
-        raise InputError(f"--size {cfg.size} is too small (at least 8)")
+    convert_fields("data prepare", cfg, OPTIONS)
     if not photos:
         raise InputError("no photos to prepare")
-    if not (isinstance(cfg.max_tiles, int) and cfg.max_tiles >= 0 and cfg.resize >= 0
-            and cfg.min_std >= 0):
-        raise InputError(f"max_tiles {cfg.max_tiles!r}, resize {cfg.resize!r} and min_std "
-                         f"{cfg.min_std!r} must be numbers >= 0")
     fr = cfg.fractions
-    if len(fr) not in (3, 4) or any(not isinstance(f, (int, float)) or not 0 <= f <= 1
-                                    for f in fr) or abs(sum(fr) - 1) > 1e-6:
+    if not isinstance(fr, (list, tuple)) or len(fr) not in (3, 4) or \
+            abs(sum(convert("data prepare", "fractions", FRACTION, f) for f in fr) - 1) > 1e-6:
         raise InputError(f"fractions {fr!r}: three fractions (train, val, test) or four "
                          "(alice, train, val, test) summing to 1")
     output_folder(out)

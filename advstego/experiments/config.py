@@ -10,7 +10,9 @@ so adding a hider, detector or attack to the experiment is its own file plus one
 The schema of the sections that configure a dataclass (data: PrepareConfig, a trained row's
 "train": TrainConfig, harden: HardenConfig) is generated from the dataclass, so it cannot
 drift. Unknown keys and wrong types are refused by name before any work; keys starting with
-"_" are comments.
+"_" are comments. Each value's limits come from an option spec (options.Option): the row's
+member's own, a section's (data prepare's OPTIONS, the training and game FLAGS, the
+simulator's PAYLOAD), or RUN's for the run-wide numbers.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..files import read_json
-from ..options import check, convert, types as option_types
+from ..options import Option, check, convert, types as option_types
 from .preset_files import read_preset, uncommented
 
 PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
@@ -32,8 +34,11 @@ TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "se
 ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
 NUMBER = (int, float)
 NUMBER_LISTS = {"fractions", "lambdas"}
-POSITIVE = {"size", "steps", "warden_epochs", "epochs", "steps_per_epoch", "width", "blocks",
-            "batch", "levels", "maxiter", "popsize", "images", "stc_h", "crop", "seeds"}
+# the run-wide numbers (every other number's limits are its section's or member's spec)
+RUN = {"seed": Option(int, 0, None, "the run's seed"),
+       "seeds": Option(int, 1, 1, "wardens trained from scratch a row (their mean)"),
+       "secret_size.size": Option(int, None, 1, "side of the smaller secret"),
+       "attacks.images": Option(int, None, 1, "stegos an attack row attacks")}
 
 
 # ---- the schema -------------------------------------------------------------------------
@@ -87,7 +92,8 @@ def _check_value(name, k, v, want):
 
 
 def _check_number(name, k, v, list_item=False):
-    """Every number in a config is finite, and not negative unless it is a seed."""
+    """Every number in a config is finite, and not negative unless it is a seed (its limits
+    are then its spec's: _check_rows)."""
     if isinstance(v, bool) or not isinstance(v, NUMBER):
         if list_item:
             raise InputError(f"config: {name} must hold numbers, not {v!r}")
@@ -96,8 +102,6 @@ def _check_number(name, k, v, list_item=False):
         raise InputError(f"config: {name} must be a finite number, not {v!r}")
     if v < 0 and k != "seed":
         raise InputError(f"config: {name} must not be negative, not {v!r}")
-    if k in POSITIVE and v <= 0:
-        raise InputError(f"config: {name} must be positive, not {v!r}")
 
 
 def _check_section(cfg: dict, sch: dict, where: str):
@@ -150,7 +154,7 @@ def _check_settings(name: str, given: dict, flags: dict, make):
 
 def _check_rows(cfg: dict):
     from ..attacks.registry import ATTACKS
-    from ..embedding import METHODS
+    from ..embedding.simulate import METHODS, PAYLOAD
     from ..hiding.registry import HIDERS
     from ..steganalysis.registry import DETECTORS
 
@@ -176,13 +180,17 @@ def _check_rows(cfg: dict):
             _row_settings(cls, name, row, {}, run_wide=("seed", "device"))
     for name, cls, row in each("attacks", "attack", ATTACKS):
         _row_settings(cls, name, row, {"images": (int,), "retrain": (bool,)})
+        if "images" in row:
+            convert(f"config: {name}", "images", RUN["attacks.images"], row["images"])
     for label, row in cfg.get("baselines", {}).items():
         if not isinstance(row, dict) or row.get("method") not in METHODS or \
                 not {"method", "payload"} <= set(row) <= {"method", "payload", "key"}:
             raise InputError(f"config: baselines.{label} must be {{\"method\": "
                              f"{' | '.join(METHODS)}, \"payload\": bpp[, \"key\": n]}}")
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
+        convert(f"config: baselines.{label}", "payload", PAYLOAD, row["payload"])
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
+    _check_run_wide(cfg)
     from ..hiding.registry import the_hider_that
     from ..game.config import FLAGS as GAME_FLAGS, HardenConfig, make_config as game_config
 
@@ -205,6 +213,27 @@ def _check_rows(cfg: dict):
                          f"or four (alice, train, val, test) summing to 1, not {fr!r}")
     if "wardens" in cfg and set(cfg["wardens"]) != set(ROLES):
         raise InputError(f"config: wardens must name exactly {' and '.join(ROLES)}")
+
+
+def _check_run_wide(cfg: dict):
+    """The data section by data prepare's spec, the simulator's payloads by its own, and
+    the run-wide numbers by RUN."""
+    from ..data.prepare import FRACTION, OPTIONS as PREPARE
+    from ..embedding.simulate import PAYLOAD
+
+    data = cfg.get("data", {})
+    for k, v in data.items():
+        if k in PREPARE:
+            convert("config: data", k, PREPARE[k], v)
+    for f in data.get("fractions") or ():
+        convert("config: data", "fractions", FRACTION, f)
+    for k in ("seed", "seeds"):
+        if k in cfg:
+            convert("config", k, RUN[k], cfg[k])
+    if "size" in cfg.get("secret_size", {}):
+        convert("config: secret_size", "size", RUN["secret_size.size"], cfg["secret_size"]["size"])
+    if "payload" in (cfg.get("controls") or {}):
+        convert("config: controls", "payload", PAYLOAD, cfg["controls"]["payload"])
 
 
 def validate(cfg: dict) -> dict:

@@ -13,6 +13,7 @@ from ..attacks.strategy import SETTINGS as STRATEGY
 from ..errors import InputError
 from ..options import Option, convert_fields, field_option
 from ..embedding.costs import COSTS
+from ..hiding.codec import choices as codec_choices
 from ..hiding.registry import the_hider_that
 from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
 
@@ -97,7 +98,7 @@ _FLAGS = {
     "payload": ("stc: bits per pixel of the compressed secret", 0, True, None),
     "cost": ("stc: the costs modulated", None, False, tuple(COSTS)),
     "codec": ("stc: the secret's codec (auto: the best within the bytes)", None, False,
-              ("auto", "jpeg", "webp", "avif", "jxl")),
+              codec_choices()),  # the codecs installed here
     "key": ("stc: the embedding key (another key: an A/A control); - asks for it; runs "
             "record its fingerprint, never the key", None, False, None),
     "alpha": ("stc: ADV-EMB cost scaling (above 1)", 1, True, None),

@@ -33,8 +33,8 @@ from ..errors import InputError
 from ..metrics import psnr_from_mse
 from ..progress import progress
 from ..tensors import cosine, quantize, rot_flip, straight_through
-from ..hiding.config import FLAGS, PRESETS, TrainConfig, make_config  # noqa: F401 (public)
-from ..options import convert_fields
+from ..hiding.config import FLAGS, LAMBDA, PRESETS, TrainConfig, make_config  # noqa: F401
+from ..options import Option, convert, convert_fields
 from ..hiding.model import HidingModel
 from ..hiding.nets import hiding_nets, set_key
 from ..steganalysis.nets import XuNetLike
@@ -255,22 +255,21 @@ def _start(run: Path, cfg, resume: bool):
             raise InputError(f"{run}: nothing to resume (no checkpoint.safetensors)")
         where = run / "checkpoint.safetensors"
         tensors, meta = weights.load(where, CHECKPOINT_KIND)
-        weights.check_config(meta, {"step": (int, 0, 10 ** 9)}, where)
-        t = meta.get("train")
-        weights.check_config(t, {"width": (int, 1, FLAGS["width"].maximum),
-                                 "blocks": (int, 1, FLAGS["blocks"].maximum),
-                                 "disc_width": (int, 1, FLAGS["disc_width"].maximum),
-                                 "crop": (int, 8, 4096),
-                                 "batch": (int, 1, 4096), "epochs": (int, 1, 10 ** 6),
-                                 "steps_per_epoch": (int, 0, 10 ** 7)}, where)
+        meta = weights.check_config(meta, {"step": Option(int, 0, 0, maximum=10 ** 9)}, where)
+        # the sizes that decide its memory first, by the training spec (its maxima)
+        t = weights.check_config(meta.get("train"), {k: FLAGS[k] for k in (
+            "width", "blocks", "disc_width", "crop", "batch", "epochs", "steps_per_epoch")},
+            where)
         try:
             cfg = TrainConfig(**{**t, "lambdas": tuple(float(x) for x in t["lambdas"])})
         except (TypeError, ValueError, KeyError):
             raise InputError(f"{where}: training settings in the checkpoint are invalid") from None
         convert_fields(f"{where}: train", cfg, FLAGS)  # every setting as the flags check it
-        if len(cfg.lambdas) != 3 or not all(0 <= x < float("inf") for x in cfg.lambdas):
+        if len(cfg.lambdas) != 3:
             raise InputError(f"{where}: train lambdas {t['lambdas']!r} must be three numbers "
                              ">= 0")
+        cfg.lambdas = tuple(convert(f"{where}: train", "lambdas", LAMBDA, x)
+                            for x in cfg.lambdas)
         return cfg, meta["step"], tensors, meta
     if (run / "checkpoint.safetensors").exists():
         raise InputError(f"{run}: already holds a run (use --resume, or another folder)")

@@ -120,7 +120,7 @@ class StcHider(Hider):
     options = {"cost": Option(str, "suniward", None, "STC: the costs", tuple(COSTS)),
                "codec": Option(str, codecs.AUTO, None, "STC: the secret's codec: auto (the one "
                                f"that decodes best within the payload) | "
-                               f"{' | '.join(codecs.CODECS)}", (codecs.AUTO, *codecs.CODECS)),
+                               f"{' | '.join(codecs.CODECS)}", codecs.choices()),
                "payload": Option(float, 0.4, 0, "STC: bits per cover pixel (per channel for "
                                  "RGB); the secret gets the best quality that fits", above=True,
                                  maximum=MAX_PAYLOAD),

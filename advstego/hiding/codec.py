@@ -28,6 +28,13 @@ except ImportError:  # pragma: no cover - an install without the plugin
     pass
 NAMES = {v[0]: k for k, v in CODECS.items()}
 AUTO = "auto"
+
+
+def choices() -> tuple:
+    """What a --codec may name: auto, then every codec installed here (avif and jxl only
+    where Pillow and its plugin read and write them)."""
+    return (AUTO, *CODECS)
+
 MIN_SIDE = 8  # no secret is scaled below this side (a smaller one is tried as it is)
 MIN_BPP = 0.05  # below this many bits a pixel no codec here keeps a usable photo: a secret
 # with more pixels than budget·8/MIN_BPP is scaled down to that before any search
@@ -194,4 +201,4 @@ def _no_fit(budget, codec, img):
 
 def _check(codec):
     if codec not in CODECS:
-        raise InputError(f"codec {codec!r}: known are {', '.join([AUTO, *CODECS])}")
+        raise InputError(f"codec {codec!r}: known are {', '.join(choices())}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import InputError
-from ..options import Option, convert_fields, field_option
+from ..options import Option, convert, convert_fields, field_option
 
 # hiding networks by name (nets.ARCHS builds them): block (v1, 2x2 blocks), unet, ukey (v2)
 ARCH_NAMES = ("block", "unet", "ukey")
@@ -72,11 +72,11 @@ FLAGS = {
     "blocks": _flag("blocks", "residual blocks (block) or the U-Net's depth (unet, ukey)", 1,
                     maximum=8),
     "disc_width": _flag("disc_width", "the discriminator's width", 1, maximum=64),
-    "crop": _flag("crop", "side of the training crops (pixels)", 8),
-    "batch": _flag("batch", "pairs a step, per rank", 1),
-    "epochs": _flag("epochs", "epochs", 1),
+    "crop": _flag("crop", "side of the training crops (pixels)", 8, maximum=4096),
+    "batch": _flag("batch", "pairs a step, per rank", 1, maximum=4096),
+    "epochs": _flag("epochs", "epochs", 1, maximum=10 ** 6),
     "steps_per_epoch": _flag("steps_per_epoch", "steps an epoch; 0: one pass over the "
-                                                "training pairs", 0),
+                                                "training pairs", 0, maximum=10 ** 7),
     "lr": _flag("lr", "Adam's learning rate of encoder + decoder", 0, True),
     "lr_disc": _flag("lr_disc", "Adam's learning rate of the discriminator", 0, True),
     "cosine": _flag("cosine", "cosine decay of the learning rate to 0 over the run"),
@@ -89,6 +89,8 @@ FLAGS = {
                                                   "each epoch's end only", 0),
     "seed": _flag("seed", "seed of every random draw"),
 }
+# each of the three lambdas (la, lb, lc of Le = la*d(cover,stego) + lb*Ls + lc*Ld)
+LAMBDA = Option(float, None, 0, "a weight of the hider's loss")
 
 
 def make_config(preset: str = "quick", **overrides) -> TrainConfig:
@@ -102,8 +104,7 @@ def make_config(preset: str = "quick", **overrides) -> TrainConfig:
     cfg = TrainConfig(**{**vals, "preset": preset})
     convert_fields("training", cfg, FLAGS)
     lam = cfg.lambdas
-    if not (isinstance(lam, (list, tuple)) and len(lam) == 3 and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in lam)):
+    if not (isinstance(lam, (list, tuple)) and len(lam) == 3):
         raise InputError(f"training: lambdas {lam!r} must be three numbers >= 0 (la, lb, lc)")
-    cfg.lambdas = tuple(float(x) for x in lam)
+    cfg.lambdas = tuple(convert("training", "lambdas", LAMBDA, x) for x in lam)
     return cfg

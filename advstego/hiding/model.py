@@ -22,6 +22,7 @@ BUILTIN = "builtin"
 SHIPPED = {"v1": {1: "gray-v1"}, "v2": {1: "gray-v2", 3: "rgb-v2"},
            "hardened": {1: "gray-hardened"}}  # v2 after min-max hardening (game/play.py)
 DEFAULT = "v2"
+CHANNELS = Option(int, 1, None, "1 gray, 3 RGB", (1, 3))  # a model file's channels
 
 
 @HIDERS.register("gan")
@@ -172,14 +173,12 @@ class HidingModel(Hider):
     def from_tensors(cls, tensors: dict, config: dict, where, device="cpu") -> "HidingModel":
         from .. import weights
         from .config import FLAGS
-        from .nets import ARCHS
 
-        weights.check_config(config, {"cover_channels": (1, 3), "secret_channels": (1, 3),
-                                      "width": (int, 1, FLAGS["width"].maximum),
-                                      "blocks": (int, 1, FLAGS["blocks"].maximum),
-                                      "per_channel": (None, True, False)}, where)
-        if config.get("arch", "block") not in ARCHS:
-            raise InputError(f"{where}: unknown hiding architecture {config.get('arch')!r}")
+        # the training spec's own limits (hiding/config.FLAGS); files before v2 have no arch
+        config = weights.check_config(config, {
+            "cover_channels": CHANNELS, "secret_channels": CHANNELS, "width": FLAGS["width"],
+            "blocks": FLAGS["blocks"], "arch": FLAGS["arch"]._replace(default=None),
+            "per_channel": Option(bool, None)}, where)
         weights.check_shapes(lambda: _both(*networks(config)), tensors, where)  # before memory
         try:
             model = cls(config, device="cpu")

@@ -106,10 +106,11 @@ class CnnDetector(Detector):
     differentiable = True
     options = {"width": Option(int, 0, 0, "channels of the first layers (0: the net's own)",
                                maximum=64),
-               "epochs": Option(int, 30, 1, "training epochs"),
-               "batch": Option(int, 16, 1, "pairs a step"),
-               "lr": Option(float, 1e-3, 0, "learning rate", above=True),
-               "seed": Option(int, 0, None, "initial weights and batches"),
+               "epochs": Option(int, 30, 1, "training epochs", maximum=10 ** 6),
+               "batch": Option(int, 16, 1, "pairs a step", maximum=10 ** 5),
+               "lr": Option(float, 1e-3, 0, "learning rate", above=True, maximum=10),
+               "seed": Option(int, 0, -2 ** 63, "initial weights and batches",
+                              maximum=2 ** 64 - 1),
                "device": Option(str, "cpu", None, "cpu | cuda | auto"),
                "channels": Option(int, 1, None, "1 gray, 3 RGB", (1, 3))}
     def __init__(self, arch="xunet", width=0, epochs=30, batch=16, lr=1e-3, seed=0,
@@ -270,15 +271,15 @@ class CnnDetector(Detector):
 
     @classmethod
     def from_state(cls, tensors, config, where):
-        most = cls.options["width"].maximum
-        weights.check_config(config, {"arch": tuple(NETS), "width": (int, 1, most),
-                                      "epochs": (int, 0, 10 ** 6), "batch": (int, 1, 10 ** 5),
-                                      "lr": (float, 0.0, 10.0), "seed": (int, -2 ** 63, 2 ** 63),
-                                      "channels": (None, 1, 3)},
-                             where)
+        # its own options' limits (a file from before channels were saved: gray)
+        spec = {"arch": Option(str, "xunet", None, "", tuple(NETS)), **cls.options,
+                "channels": cls.options["channels"]._replace(default=None)}
+        config = weights.check_config(config, {k: spec[k] for k in (
+            "arch", "width", "epochs", "batch", "lr", "seed", "channels")}, where)
         channels = config.get("channels") or 1
+        width = config["width"] or NETS[config["arch"]][1]  # 0: the net's own, as when trained
         weights.check_shapes(lambda: nn.ModuleDict(
-            {"net": NETS[config["arch"]][0](channels, config["width"])}), tensors, where)
+            {"net": NETS[config["arch"]][0](channels, width)}), tensors, where)
         try:
             det = cls(config["arch"], config["width"], config["epochs"], config["batch"],
                       config["lr"], config["seed"], channels=channels)

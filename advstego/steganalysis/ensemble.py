@@ -20,12 +20,13 @@ FEATURE_ORDER = "submodels-sorted"  # see srm.features
 @DETECTORS.register("srmq1-fld", q1=True)
 class SrmFld(Detector):
     extracts_features = True
-    options = {"seed": Option(int, 0, None, "the ensemble's random subspaces"),
+    options = {"seed": Option(int, 0, -2 ** 63, "the ensemble's random subspaces",
+                              maximum=2 ** 63),
                "workers": Option(int, 0, 0, "feature processes (0: one a core)"),
                "L": Option(int_or_auto, "automatic", 1, "base learners (automatic: "
                            "sealwatch's out-of-bag search)"),
                "d_sub": Option(int_or_auto, "automatic", 1, "features a base learner "
-                               "(automatic: searched)"),
+                               "(automatic: searched)", maximum=3 * 34671),
                "device": Option(str, "cpu", None, "ignored: features and FLD run on the CPU")}
 
     def __init__(self, q1: bool = False, seed: int = 0, workers: int = 0,
@@ -89,9 +90,10 @@ class SrmFld(Detector):
     def from_state(cls, tensors, config, where):
         from .fld import Ensemble, Learner
 
-        weights.check_config(config, {"q1": (True, False), "seed": (int, -2 ** 63, 2 ** 63),
-                                      "d_sub": (int, 0, 3 * 34671),
-                                      "channels": (None, 1, 3)}, where)
+        config = weights.check_config(config, {  # its options' limits (d_sub 0: none saved)
+            "q1": Option(bool, False), "seed": cls.options["seed"],
+            "d_sub": cls.options["d_sub"]._replace(type=int, minimum=0),
+            "channels": Option(int, None, None, "1 gray, 3 RGB", (1, 3))}, where)
         if config.get("features") != FEATURE_ORDER:
             raise InputError(f"{where}: an SRM+FLD detector from before the SRM feature order "
                              "was fixed (it depended on the process); train it again")
