@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..errors import InputError
 from ..options import check
 from ..registry import Registry
+from .base import Hider
 
 HIDERS = Registry("hider", {
     "gan": "advstego.hiding.model",
@@ -21,8 +22,11 @@ HIDERS = Registry("hider", {
 
 
 def hider_has(name: str, capability: str) -> bool:
-    """Whether the hider of this name declares a capability (a class attribute set True)."""
-    return getattr(HIDERS.get(name)[0], capability, False) is True
+    """Whether the hider of this name declares a capability: one of base.Hider's flags
+    (False there), set True on its class."""
+    if not isinstance(getattr(Hider, capability, None), bool):
+        raise ValueError(f"{capability!r} is not a capability a hider declares (base.Hider)")
+    return getattr(HIDERS.get(name)[0], capability) is True
 
 
 def hiders_that(capability: str) -> list[str]:
