@@ -33,7 +33,9 @@ def _inputs(cover):
     return x, rp, rm, rng.integers(0, 2, 6000).astype(np.uint8)
 
 
-def test_cost_maps_are_the_saved_ones(saved):
+@pytest.mark.parametrize("threads_from", [costs.THREADS_FROM, 0])  # 0: as a photo's, on threads
+def test_cost_maps_are_the_saved_ones(saved, threads_from, monkeypatch):
+    monkeypatch.setattr(costs, "THREADS_FROM", threads_from)
     cover = saved["cover"]
     np.testing.assert_allclose(costs.suniward(cover[:64, :64]), saved["rho"], rtol=1e-12, atol=0)
     plus, minus = costs.suniward_adjusted(cover)
@@ -87,3 +89,28 @@ def test_a_hide_loads_the_compiled_coder_without_numba(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False" and "compiling" not in r.stderr
+
+
+def test_the_codecs_searched_at_once_choose_as_one_after_the_other(monkeypatch, rng):
+    from advstego.hiding import codec
+    from conftest import textured
+
+    class OneAfterTheOther:
+        def __init__(self, workers):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, fn, items):
+            return map(fn, items)
+
+    secret = textured(rng, 96, 96, 3)
+    for budget in (600, 2500):
+        at_once = codec.best(secret, budget)
+        with monkeypatch.context() as m:
+            m.setattr(codec, "ThreadPoolExecutor", OneAfterTheOther)
+            assert codec.best(secret, budget) == at_once

@@ -381,7 +381,12 @@ class StcJob(EmbeddingJob):
             raise InputError(f"cover of {n} elements is too small for STC (at least "
                              f"{8 * LENGTHS_ELEMENTS})")
         self.hider, self.cover, self.secret, self.messages = hider, cover, secret, {}
-        rp, rm = _costs(cover, hider.cost)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # the secret's compression beside the cost map
+            first = pool.submit(self.message, 0)
+            rp, rm = _costs(cover, hider.cost)
+        first.result()
         plain = Embedded(*hider._embed(cover, rp, rm, self.message))
         super().__init__(cover, rp, rm, plain, plain.info["message_bits"], hider._seed())
 

@@ -11,6 +11,7 @@ than MIN_SIDE is tried at its own size (never scaled further down).
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PIL import Image, features
@@ -130,15 +131,21 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
             Image.Resampling.LANCZOS)
         if s != 1 and min(img.size) < MIN_SIDE:
             break
-        tried = []  # (psnr, codec) at this size
-        for c in names:
+
+        def search(c, img=img):  # (data, quality) of one codec and its PSNR, or None
             try:
-                got = _fit(img, c, budget)
+                got = _fit(img.copy(), c, budget)  # a copy each: save() writes on the image
             except EncoderError:
-                continue  # this codec cannot encode this secret: the others still can
-            if not got:
+                return None  # this codec cannot encode this secret: the others still can
+            return got and (got, psnr(ref, decompress(got[0], mode, ref.shape[:2], c)))
+
+        with ThreadPoolExecutor(len(names)) as pool:  # the encoders let go of the GIL
+            found = list(pool.map(search, names))
+        tried = []  # (psnr, codec) at this size
+        for c, f in zip(names, found):  # in order, as one after the other would
+            if not f:
                 continue
-            p = psnr(ref, decompress(got[0], mode, ref.shape[:2], c))
+            got, p = f
             tried.append((p, c))
             if top is None or p > top[1]["psnr"]:
                 top = (got[0], {"codec": c, "quality": got[1], "psnr": float(p),

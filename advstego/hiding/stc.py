@@ -264,11 +264,12 @@ def _coder():
     return _COMPILED["viterbi"]
 
 
-def _run_viterbi(x, rho, msg, cols, widths, h) -> tuple[np.ndarray, float]:
+def _run_viterbi(x, rho, msg, cols, widths, h, path=None) -> tuple[np.ndarray, float]:
     """(y, least cost) of the compiled pass; the buffers are NumPy's (path: in huge pages
     where the system gives them; a photo's 1.6 GB of it costs little to fault in)."""
     n, m, S = x.size, msg.size, 1 << h
-    path = np.empty(n * max(S // 8, 1), np.uint8)  # every byte is written
+    if path is None or path.size < n * max(S // 8, 1):
+        path = np.empty(n * max(S // 8, 1), np.uint8)  # every byte is written
     cost, new, y = np.empty(S, np.float32), np.empty(S, np.float32), np.empty(n, np.uint8)
     total, exc = np.zeros(1, np.float32), np.zeros(4, np.int64)
     args = [x, rho, msg, cols, widths]
@@ -298,8 +299,9 @@ def _code(n: int, m: int, h: int, seed: int):
     return submatrix(h, int(widths.max()), seed), widths
 
 
-def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0):
+def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0, *, work=None):
     """Stego bits y (H·y = msg) of least cost; (y, total cost). Cost inf: that bit never changes.
+    work: a uint8 buffer of at least n·2^h/8 bytes for the Viterbi path (else one is made).
 
     Raises ValueError when the message cannot be embedded (too long, or too many wet bits).
     """
@@ -313,7 +315,7 @@ def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0):
     costs = np.asarray(costs, np.float64).copy()
     costs[costs >= WET] = np.inf
     cols, widths = _code(n, m, h, seed)
-    y, total = _run_viterbi(x_bits, costs, msg, cols, widths, h)
+    y, total = _run_viterbi(x_bits, costs, msg, cols, widths, h, work)
     if not np.isfinite(total):
         raise ValueError(f"{m} message bits cannot be embedded here (too many wet elements)")
     return y, total
@@ -344,14 +346,19 @@ def _in_chunks(work, n: int):
     """work(slice) over consecutive pieces of range(n), on a thread per core (NumPy lets go
     of the GIL in its loops). Each element is computed as one call over all would compute it."""
     parts = [slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
-    if len(parts) < 4:
+    threads = min(4, os.cpu_count() or 1, len(parts) // 4)
+    if threads < 2:
         for part in parts:
             work(part)
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
-        list(pool.map(work, parts))
+    def share(k):  # every threads-th piece: each thread a share of the whole
+        for part in parts[k::threads]:
+            work(part)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(share, range(threads)))
 
 
 def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
@@ -425,14 +432,24 @@ def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
     (pp, pm), lam = ternary_probabilities(rho_p, rho_m, total)
     odd = (x & 1).astype(bool)
     d1 = np.where(odd, 1, -1)                  # the direction that flips bit 1
-    rho_a, rho_b = np.where(odd, rho_p, rho_m), np.where(odd, rho_m, rho_p)
-    p1 = np.clip(np.where(odd, pp, pm), 1e-300, 1 - 1e-12)
-    m1 = min(total, int(np.ceil(np.sum(_entropy_bits(p1) + _entropy_bits(1 - p1)))))
-    # binary cost whose optimal flip probability at this lambda is p1
-    rho1 = rho_a + np.logaddexp(0.0, -lam * np.minimum(rho_b, 1e30)) / lam
+    n = x.size
+    rho_b, rho1, entropy = np.empty(n), np.empty(n), np.empty(n)
+
+    def layer_one(part):  # piece by piece (_in_chunks): the same numbers as whole arrays
+        o = odd[part]
+        rho_a = np.where(o, rho_p[part], rho_m[part])
+        rho_b[part] = b = np.where(o, rho_m[part], rho_p[part])
+        p1 = np.clip(np.where(o, pp[part], pm[part]), 1e-300, 1 - 1e-12)
+        entropy[part] = _entropy_bits(p1) + _entropy_bits(1 - p1)
+        # binary cost whose optimal flip probability at this lambda is p1
+        rho1[part] = rho_a + np.logaddexp(0.0, -lam * np.minimum(b, 1e30)) / lam
+
+    _in_chunks(layer_one, n)
+    m1 = min(total, int(np.ceil(np.sum(entropy))))
     bit1 = ((x >> 1) & 1).astype(np.uint8)
+    work = np.empty(n * max((1 << h) // 8, 1), np.uint8)  # the path, for both layers
     while True:
-        y1, _ = embed_bits(bit1, rho1, msg[:m1], h, seed)
+        y1, _ = embed_bits(bit1, rho1, msg[:m1], h, seed, work=work)
         flip1 = y1 != bit1
         m2 = total - m1
         if m2 == 0:
@@ -440,7 +457,8 @@ def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
             break
         try:
             lsb = ((x & 1) ^ flip1).astype(np.uint8)  # a bit-1 flip flips the LSB too
-            y2, _ = embed_bits(lsb, np.where(flip1, np.inf, rho_b), msg[m1:], h, seed + 1)
+            y2, _ = embed_bits(lsb, np.where(flip1, np.inf, rho_b), msg[m1:], h, seed + 1,
+                               work=work)
         except ValueError:  # too few free elements for layer 2: move bits to layer 1
             cap = min(total, x.size)
             if m1 >= cap:
