@@ -97,9 +97,10 @@ def prepare_args(p):
                    help="RGB photos become gray in a gray corpus; gray photos are skipped in an RGB one")
     p.add_argument("--crop", choices=OPTIONS["crop"].choices, default=OPTIONS["crop"].default,
                    help=OPTIONS["crop"].help)
-    for name in ("resize", "min_std", "max_tiles"):
+    for name in ("resize", "downsample", "min_std", "max_tiles"):
         p.add_argument(f"--{name.replace('_', '-')}", type=flag(name),
                        default=OPTIONS[name].default, help=OPTIONS[name].help)
+    p.add_argument("--allow-traces", action="store_true", help=OPTIONS["allow_traces"].help)
     p.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
     p.add_argument("--split", type=list_flag_type(FRACTION, (3, 4)), default=(0.7, 0.15, 0.15),
                    help="train,val,test fractions, or alice,train,val,test: a fourth part of "
@@ -125,7 +126,8 @@ def cmd_data_prepare(a):
                          "e.g. 0.7,0.15,0.15")
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
-                        max_tiles=a.max_tiles, fractions=fractions, seed=a.seed)
+                        max_tiles=a.max_tiles, fractions=fractions, seed=a.seed,
+                        downsample=a.downsample, allow_traces=a.allow_traces)
     curated = a.source in ("sample", "debian-photos")
     _distinct(a.out, None if curated or a.source in ("bossbase", "lfw") else a.source, a.root)
     photos = photos_for(source)
@@ -142,6 +144,13 @@ def _print_summary(folder, s):
               f"{v['pairs']:5d} cover/secret pairs")
     if any(s["skipped"].values()):
         print("  skipped: " + ", ".join(f"{k} {v}" for k, v in s["skipped"].items()))
+    shrunk = s.get("downsampled") or {}
+    if shrunk.get("photos") and shrunk.get("factor"):
+        print(f"  {shrunk['photos']} photos shrunk {shrunk['factor']} times before tiling "
+              "(antialiased: a JPEG's lattice does not survive it)")
+    from .data.traces import describe
+
+    print(f"  {describe(s.get('traces') or {})}")
 
 
 def info_args(p):
@@ -258,6 +267,9 @@ def hide_args(p):
                         "(stc takes a secret of any size)")
     p.add_argument("--convert", action="store_true", help="convert RGB inputs to gray (or back)")
     p.add_argument("--force-lossy", action="store_true", help="allow a lossy output format")
+    p.add_argument("--pixels-of-jpeg", action="store_true",
+                   help="hide in a cover that is (or was) a JPEG all the same: its decompressed "
+                        "pixels' changes are detectable without a model (JPEG compatibility)")
     p.add_argument("--adversarial", action="store_true",
                    help="STC: adversarial costs (ADV-EMB) against the shipped wardens; in the "
                         "study (results/README.md) no scheme (ADV-EMB, min-max, Backpack) beat "
@@ -285,6 +297,7 @@ def cmd_hide(a):
     src = file_to_hide(a.file) if a.file else None  # a folder, a FIFO, a name that cannot travel
     out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens, a.key_file)
     _check_stego_format(out, a.force_lossy)
+    _jpeg_cover(a.cover, None, a.pixels_of_jpeg)  # a JPEG file: refused before any work
     if a.file and not hider_has(a.method, "sealed"):
         raise InputError(f"--file: --method {a.method} carries images only (use --method "
                          f"{the_hider_that('sealed')})")
@@ -316,6 +329,7 @@ def cmd_hide(a):
     hider = _hider(a, channels, adversary=adversary,
                    secret_channels=None if secret is None else 1 if secret.ndim == 2 else 3)
     cover = read_image(a.cover, mode_of(hider.cover_channels), convert=a.convert)
+    _jpeg_cover(a.cover, cover, a.pixels_of_jpeg)
     _key_warning(a, hider)
     report = {"output": str(out), "method": a.method, "hider": hider.name}
     if a.file:
@@ -360,6 +374,30 @@ def cmd_hide(a):
     if "capacity_used" in info:
         line += f"; {100 * info['capacity_used']:.0f}% of the payload used"
     print(_one_line(line))
+
+
+def _jpeg_cover(path, cover, allowed):
+    """A cover that is a JPEG file (cover None: the file alone is looked at), or whose pixels
+    sit on a JPEG quantization lattice, is refused; --pixels-of-jpeg: a warning instead."""
+    from .data.traces import NO_LATTICE, is_jpeg, lattice
+
+    if cover is None:
+        why = f"{path} is a JPEG" if is_jpeg(path) else None
+    else:
+        t = None if is_jpeg(path) else lattice(cover)
+        why = t is not None and t.flagged and (
+            f"{path} was a JPEG (its pixels' 8x8 DCT sits on the quantization lattice of "
+            f"quality {t.quality}: distance {t.distance:.3f}, about {NO_LATTICE} without one)")
+    if not why:
+        return
+    risk = ("±1 changes to its decompressed pixels are detectable without a model "
+            "(JPEG-compatibility attack)")
+    if allowed:
+        warnings.warn(f"{why}: --pixels-of-jpeg: {risk}")
+        return
+    raise InputError(f"{why}: {risk}; hide in a PNG that was never a JPEG, or shrink it first "
+                     "(advstego data prepare --source FOLDER makes trace-free tiles), or pass "
+                     "--pixels-of-jpeg to hide in its pixels all the same")
 
 
 def _lossy_loss(hider, out, stego, written) -> str:

@@ -27,9 +27,13 @@ def test_non_image_file(tmp_path, cli, rng):
     src.mkdir()
     write_image(src / "good.png", textured(rng, 64, 64))
     (src / "bad.png").write_text("this is text")
-    r = _prepare(cli, src, tmp_path / "out")
+    r = _prepare(cli, src, tmp_path / "out")  # skipped and counted, in one warning line
+    assert r.returncode == 0 and "unreadable_photos 1" in r.stdout
+    assert r.stderr.count("\n") == 1 and "bad.png: not an image" in r.stderr
+    (src / "good.png").unlink()
+    r = _prepare(cli, src, tmp_path / "out2")
     assert_clean_error(r, "bad.png", "not an image")
-    assert list(tmp_path.iterdir()) == [src]  # no output, no temporary folder
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "out", src]  # nothing half-written
 
 
 def test_truncated_png(tmp_path, cli, rng):

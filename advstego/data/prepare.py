@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,12 +26,20 @@ from ..files import read_json, renamed
 from ..options import Option, convert, convert_fields, field_option
 from ..paths import (LOCK, contains, inside, lock, missing_top, output_folder,
                      remove_if_unused, unlock)
+from . import traces
 from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
 SPLITS = ("train", "val", "test")
 ALICE = "alice"  # a fourth part: the photos of the wardens an adversary attacks
 ALL_SPLITS = (ALICE, *SPLITS)
+# Photos that were JPEGs are shrunk by this much (antialiased) before tiling: the smallest
+# factor at which no JPEG lattice survives on debian-photos (benchmarks/jpeg_traces.py,
+# results/jpeg_traces.txt). The tiles of TRACE_PHOTOS photos at most (evenly spread),
+# TRACE_TILES a photo, are measured.
+DOWNSAMPLE = 1.5
+TRACE_PHOTOS = 200
+TRACE_TILES = 2
 
 
 def split_names(fractions) -> tuple:
@@ -49,6 +58,8 @@ class PrepareConfig:
     max_tiles: int = 0          # per photo, 0: all
     fractions: tuple = (0.7, 0.15, 0.15)
     seed: int = 0
+    downsample: float = 0.0     # shrink photos first; 0: DOWNSAMPLE for those that were JPEGs
+    allow_traces: bool = False  # keep a corpus whose tiles still sit on a JPEG lattice
 
 
 def _option(name, text, minimum=None, choices=None) -> Option:
@@ -64,7 +75,12 @@ OPTIONS = {"size": _option("size", "side of the square images (pixels)", 8),
            "resize": _option("resize", "resize the short side first (0: no)", 0),
            "min_std": _option("min_std", "drop flatter tiles (their pixels' std below this)", 0),
            "max_tiles": _option("max_tiles", "per photo (0: all)", 0),
-           "seed": _option("seed", "the split's seed")}
+           "seed": _option("seed", "the split's seed"),
+           "downsample": _option("downsample", "shrink the photos by this factor before tiling, "
+                                 f"antialiased (1: not at all; 0: by {DOWNSAMPLE} those that "
+                                 "were JPEGs, whose lattice would survive in the tiles)", 0),
+           "allow_traces": _option("allow_traces", "keep a corpus whose tiles still carry a "
+                                   "JPEG lattice (detectable without a model)")}
 FRACTION = Option(float, None, 0, "a part's share of the photos", maximum=1)
 
 
@@ -84,9 +100,26 @@ def _to_mode(img: np.ndarray, mode: str, photo: Photo, convert_rgb: bool) -> np.
 
 def _resize_short(img: np.ndarray, short: int) -> np.ndarray:
     h, w = img.shape[:2]
-    s = short / min(h, w)
-    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return _shrink(img, min(h, w) / short)
+
+
+def _shrink(img: np.ndarray, factor: float) -> np.ndarray:
+    """img made factor times smaller (Pillow's LANCZOS: antialiased); 1: as it is."""
+    if factor == 1:
+        return img
+    h, w = img.shape[:2]
+    size = (max(1, round(w / factor)), max(1, round(h / factor)))
     return np.array(Image.fromarray(img).resize(size, Image.Resampling.LANCZOS))
+
+
+def _factor(cfg: PrepareConfig, table) -> float:
+    """How much a photo is shrunk: --resize overrides; else --downsample, whose 0 means
+    DOWNSAMPLE for a photo that was a JPEG (its table known) and 1 for the others."""
+    if cfg.resize:
+        return 1
+    if cfg.downsample == 0:
+        return DOWNSAMPLE if table is not None else 1
+    return cfg.downsample
 
 
 def crops(img: np.ndarray, cfg: PrepareConfig, where: str):
@@ -139,6 +172,9 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             convert_rgb: bool = False) -> dict:
     out = Path(out)
     convert_fields("data prepare", cfg, OPTIONS)
+    if 0 < cfg.downsample < 1:
+        raise InputError(f"--downsample {cfg.downsample}: a factor of at least 1 (1: none; 0: "
+                         f"{DOWNSAMPLE} for the photos that were JPEGs)")
     if not photos:
         raise InputError("no photos to prepare")
     fr = cfg.fractions
@@ -158,30 +194,65 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
     try:
         _check_replaceable(out, force)
         work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        entries, skipped_flat, skipped_mode = [], 0, 0
+        entries, survey, shrunk = [], traces.Survey(), 0
+        skipped = dict.fromkeys(("flat_tiles", "wrong_mode_photos", "unreadable_photos",
+                                 "small_photos"), 0)
+        first = {}  # a skipped kind of photo -> the first one's reason
+        every = -(-len(photos) // TRACE_PHOTOS)
         (work / "images").mkdir()
-        for photo in progress(photos, desc="prepare", unit="photo"):
-            img = photo.load()
+        for i, photo in enumerate(progress(photos, desc="prepare", unit="photo")):
+            try:
+                img = photo.load()
+            except InputError as exc:  # undecodable, truncated, too large: skipped, counted
+                skipped["unreadable_photos"] += 1
+                first.setdefault("unreadable_photos", str(exc))
+                continue
             img = _to_mode(img, cfg.mode, photo, convert_rgb)
             if img is None:
-                skipped_mode += 1
+                skipped["wrong_mode_photos"] += 1
                 continue
-            if cfg.resize:
-                img = _resize_short(img, cfg.resize)
-            kept = 0
+            table = photo.table()
+            factor = _factor(cfg, table)
+            img = _resize_short(img, cfg.resize) if cfg.resize else _shrink(img, factor)
+            shrunk += factor != 1
+            h, w = img.shape[:2]
+            if min(h, w) < cfg.size:
+                skipped["small_photos"] += 1
+                first.setdefault("small_photos", f"{photo.path or photo.name}: {w}x{h}"
+                                 f"{f' once shrunk by {factor}' if factor != 1 else ''}, "
+                                 f"smaller than the {cfg.size}x{cfg.size} crop")
+                continue
+            kept = []
             for y, x, tile in crops(img, cfg, photo.path or photo.name):
                 if tile.std() < cfg.min_std:
-                    skipped_flat += 1
+                    skipped["flat_tiles"] += 1
                     continue
                 name = f"{photo.name}__{y}_{x}.png"
                 write_image(work / "images" / name, np.ascontiguousarray(tile))
                 entries.append({"file": f"images/{name}", "photo": photo.group})
-                kept += 1
-                if cfg.max_tiles and kept >= cfg.max_tiles:
+                kept.append(tile)
+                if cfg.max_tiles and len(kept) >= cfg.max_tiles:
                     break
+            if i % every == 0:
+                for k in sorted({0, len(kept) // 2})[:TRACE_TILES] if kept else ():
+                    survey.add(kept[k], table)
         if not entries:
-            raise InputError("no image survived preparation "
-                             f"({skipped_flat} tiles flatter than std {cfg.min_std})")
+            raise InputError("no image survived preparation (" + "; ".join(
+                _skipped_text(k, v, cfg) + (f": {first[k]}" if k in first else "")
+                for k, v in skipped.items() if v) + ")")
+        if skipped["unreadable_photos"]:
+            n = skipped["unreadable_photos"]
+            warnings.warn(f"{n} photo{'s' if n > 1 else ''} could not be read and "
+                          f"{'were' if n > 1 else 'was'} skipped ({first['unreadable_photos']})")
+        found = survey.summary()
+        if survey.keeps_traces():
+            if not cfg.allow_traces:
+                raise InputError(f"{out}: the tiles keep JPEG compression traces, detectable "
+                                 f"without a model: {traces.describe(found)}; shrink the photos "
+                                 f"first (--downsample {DOWNSAMPLE} or more) or pass "
+                                 "--allow-traces")
+            warnings.warn(f"{out}: the tiles keep JPEG compression traces (--allow-traces): "
+                          f"{traces.describe(found)}")
         split_of = assign_splits([e["photo"] for e in entries], cfg.fractions, cfg.seed)
         for e in entries:
             e["split"] = split_of[e["photo"]]
@@ -196,7 +267,10 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             "config": {**asdict(cfg), "fractions": list(cfg.fractions)},
             "size": cfg.size,
             "mode": cfg.mode,
-            "skipped": {"flat_tiles": skipped_flat, "wrong_mode_photos": skipped_mode},
+            "skipped": skipped,
+            "downsampled": {"photos": shrunk, "factor": None if cfg.resize else
+                            cfg.downsample or DOWNSAMPLE},
+            "traces": found,
             "images": entries,
             "pairs": pairs,
         }
@@ -218,6 +292,14 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
         if not ok and made:
             remove_if_unused(out, made)
     return manifest
+
+
+def _skipped_text(kind: str, n: int, cfg: PrepareConfig) -> str:
+    what = {"flat_tiles": f"tile{'s' * (n > 1)} flatter than std {cfg.min_std}",
+            "wrong_mode_photos": f"photo{'s' * (n > 1)} not {cfg.mode}",
+            "unreadable_photos": f"photo{'s' * (n > 1)} unreadable",
+            "small_photos": f"photo{'s' * (n > 1)} smaller than the crop"}[kind]
+    return f"{n} {what}"
 
 
 def _check_replaceable(out: Path, force: bool) -> None:
@@ -305,7 +387,24 @@ def summary(folder) -> dict:
         out["splits"][s] = {"images": len(imgs), "photos": len({e["photo"] for e in imgs}),
                             "pairs": len(m["pairs"].get(s, []))}
     out["skipped"] = m.get("skipped", {})
+    out["downsampled"] = m.get("downsampled")
+    out["traces"] = m.get("traces") or _measure(folder, m)
     return out
+
+
+def _measure(folder: Path, m: dict, n: int = 32) -> dict:
+    """The lattice survey of up to n of a corpus's images (evenly spread) against the IJG
+    tables: for a corpus made before data prepare measured its own."""
+    from ..images import read_image
+
+    survey = traces.Survey()
+    files = [e["file"] for e in m["images"]]
+    for f in files[::max(1, len(files) // n)][:n]:
+        try:
+            survey.add(read_image(Path(folder) / f))
+        except InputError:
+            continue
+    return {**survey.summary(), "measured_by": "data info (IJG tables)"}
 
 
 def list_images(folder) -> list[Path]:

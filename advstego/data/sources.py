@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import InputError
 from ..files import cache_dir
 from ..images import is_image_path, read_image
+from .traces import ijg_table, jpeg_table
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Photo:
     group: str           # split unit: source photo (or LFW person)
     load: Callable[[], np.ndarray]  # uint8, gray (H, W) or RGB (H, W, 3)
     path: str = ""       # file it came from, for messages ('' for in-memory samples)
+    # the luminance quantization table of the JPEG file it was decoded from (None: not a JPEG)
+    table: Callable[[], np.ndarray | None] = lambda: None
 
 
 def _safe(name: str) -> str:
@@ -57,6 +60,16 @@ def _sample_loaders():
             from PIL import Image
             return np.array(Image.open(fh).convert("RGB"))
 
+    def sklearn_table(index):
+        def table():
+            from sklearn.datasets import load_sample_images
+            return jpeg_table(load_sample_images().filenames[index])
+        return table
+
+    def grace_hopper_table():
+        from matplotlib import cbook
+        return jpeg_table(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
     loaders = {f"skimage-{n}": skimage(n) for n in (
         "camera", "moon", "brick", "grass", "gravel", "coins",
         "astronaut", "coffee", "chelsea", "rocket", "stereo_motorcycle")}
@@ -64,7 +77,14 @@ def _sample_loaders():
     loaders["sklearn-china"] = sklearn(0)
     loaders["sklearn-flower"] = sklearn(1)
     loaders["matplotlib-grace_hopper"] = grace_hopper
-    return loaders
+    # the three shipped as JPEG files: their tables
+    tables = {"sklearn-china": sklearn_table(0), "sklearn-flower": sklearn_table(1),
+              "matplotlib-grace_hopper": grace_hopper_table}
+    # PNGs that were JPEGs: the lattice check (data/traces.py) finds them on the IJG table
+    # of this quality
+    tables.update({f"skimage-{n}": (lambda q=q: ijg_table(q)) for n, q in (
+        ("grass", 90), ("coins", 85), ("chelsea", 98), ("rocket", 96))})
+    return loaders, tables
 
 
 SAMPLE_PACKAGES = ("skimage", "pywt", "sklearn", "matplotlib")  # the deep extra installs them
@@ -77,8 +97,10 @@ def sample_photos() -> list[Photo]:
         if importlib.util.find_spec(name) is None:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     photos = []
-    for name, load in _sample_loaders().items():
-        photos.append(Photo(name=name, group=name, load=_as_uint8(load, name)))
+    loaders, tables = _sample_loaders()
+    for name, load in loaders.items():
+        photos.append(Photo(name=name, group=name, load=_as_uint8(load, name),
+                            table=tables.get(name, Photo.table)))
     return photos
 
 
@@ -96,7 +118,8 @@ def _as_uint8(load, name):
 def _file_photo(path: Path, root: Path, group: str | None = None) -> Photo:
     rel = path.relative_to(root).with_suffix("")
     name = _safe("__".join(rel.parts))
-    return Photo(name=name, group=group or name, load=lambda: read_image(path), path=str(path))
+    return Photo(name=name, group=group or name, load=lambda: read_image(path), path=str(path),
+                 table=lambda: jpeg_table(path))
 
 
 def image_files(root, pattern: str = "*") -> list[Path]:
@@ -124,7 +147,8 @@ def bossbase_photos(root) -> list[Photo]:
     files = image_files(root, "*.pgm")
     files.sort(key=lambda p: (len(p.stem), p.stem))
     return [Photo(name=f"boss-{p.stem}", group=f"boss-{p.stem}",
-                  load=(lambda p=p: read_image(p, "gray")), path=str(p)) for p in files]
+                  load=(lambda p=p: read_image(p, "gray")), path=str(p),
+                  table=lambda p=p: jpeg_table(p)) for p in files]
 
 
 def _lfw_root(root: Path) -> Path:
@@ -188,8 +212,9 @@ def _photos_for(source: str) -> list[Photo]:
     if source == "sample":
         return sample_photos()
     if source == "debian-photos":
-        from .debian import debian_photos
-        return folder_photos(debian_photos(cache_dir() / "debian-photos"))
+        from .debian import debian_photos, is_photo
+        return [p for p in folder_photos(debian_photos(cache_dir() / "debian-photos"))
+                if is_photo(p.path)]
     kind, _, rest = source.partition(":")
     if kind == "bossbase" and rest:
         return bossbase_photos(rest)
