@@ -258,7 +258,7 @@ def test_experiment_bad_config(tmp_path, cli):
     assert_clean_error(r, "neither a preset")
     (tmp_path / "bad.json").write_text("{oops")
     r = cli("experiment", tmp_path / "bad.json", "--out", tmp_path / "o")
-    assert_clean_error(r, "not valid JSON")
+    assert_clean_error(r, "not a valid JSON config")
     r = cli("experiment", "paper-bossbase", "--out", tmp_path / "o")
     assert_clean_error(r, "--root")
     assert load_config("quick")["data"]["source"] == "sample"
