@@ -65,8 +65,9 @@ def test_binary_stc_embeds_the_saved_bits(saved, h):
 @pytest.mark.parametrize("name, bits, chunk", [("ternary", 6000, None), ("ternary", 6000, 1000),
                                                ("ternary_small", 300, 999)])
 def test_ternary_stc_makes_the_saved_changes(saved, name, bits, chunk, monkeypatch):
-    if chunk:  # pieces on threads, as on a photo
+    if chunk:  # as on a photo: pieces on threads, the Viterbi pass in parts under a bar
         monkeypatch.setattr(stc, "CHUNK", chunk)
+        monkeypatch.setattr(stc, "PROGRESS_FROM", 0)
     x, rp, rm, msg = _inputs(saved["cover"])
     (pp, pm), lam = stc.ternary_probabilities(rp, rm, bits)
     assert lam == saved[name + "_lambda"]

@@ -43,7 +43,12 @@ def _costs(x: np.ndarray, cost: str) -> tuple[np.ndarray, np.ndarray]:
     """(ρ+1, ρ−1) of every element, channel by channel (embedding/costs.py)."""
     if x.ndim == 2:
         return cost_adjusted(x, cost)
-    pairs = [cost_adjusted(np.ascontiguousarray(x[..., c]), cost) for c in range(x.shape[2])]
+    from ..progress import progress
+    from .stc import PROGRESS_FROM
+
+    channels = progress(range(x.shape[2]), desc="cost map", unit="channel",
+                        disable=True if x.size < PROGRESS_FROM else None)
+    pairs = [cost_adjusted(np.ascontiguousarray(x[..., c]), cost) for c in channels]
     return np.stack([p for p, _ in pairs], 2), np.stack([m for _, m in pairs], 2)
 
 

@@ -21,6 +21,8 @@ import numpy as np
 from ..files import write_bytes_atomic
 
 WET = 1e7  # conseal marks impossible changes with a cost of 1e8
+CHUNK = 1 << 15  # elements of one piece of elementwise work: its temporaries stay in cache
+PROGRESS_FROM = 1 << 20  # elements from which an embedding shows its progress on a terminal
 
 
 def submatrix(h: int, width: int, seed: int) -> np.ndarray:
@@ -41,18 +43,20 @@ def block_widths(n: int, m: int) -> np.ndarray:
 _step = None  # the compiled column step (_dispatch), set by _compile before use
 
 
-def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y):  # pragma: no cover
+def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop, idx):
     """The Viterbi pass, compiled by numba (_compile) over raw pointers: path (n rows of S/8
-    bytes), cost and new (S floats) and y (n bytes) come allocated; returns the least cost.
-    Pointers and no allocation make the compiled code stand alone: an object file that
-    llvmlite loads without numba (_coder)."""
+    bytes), cost and new (S floats) and y (n bytes) come allocated. Message bits start..stop-1
+    (from column idx): cost holds the states before them and after; at stop = m the path is
+    traced back and the least cost returned. Pointers and no allocation make the compiled
+    code stand alone: an object file that llvmlite loads without numba (_coder)."""
     S = 1 << h
     B = max(S // 8, 1)
-    for s in range(S):  # float32, as the reference coder: half the traffic
-        cost[s] = np.inf
-    cost[0] = 0.0
-    idx = 0
-    for i in range(m):
+    if start == 0:
+        for s in range(S):  # float32, as the reference coder: half the traffic
+            cost[s] = np.inf
+        cost[0] = 0.0
+    swapped = False
+    for i in range(start, stop):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         for j in range(widths[i]):
             c = cols[j] & mask
@@ -62,7 +66,7 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y):  # pragma:
                 if x[idx]:
                     for s in range(S):
                         new[s] = cost[s ^ c]
-                    cost, new = new, cost
+                    cost, new, swapped = new, cost, not swapped
                 for k in range(B):
                     path[row + k] = 255 if x[idx] else 0
                 idx += 1
@@ -78,14 +82,20 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y):  # pragma:
                     new[s] = min(a, b)
                     byte |= (b < a) << s
                 path[row] = byte
-            cost, new = new, cost
+            cost, new, swapped = new, cost, not swapped
             idx += 1
         bit = msg[i]  # row i is complete: keep states whose bit 0 is the message bit
         for s in range(S // 2):
             new[s] = cost[2 * s + bit]
         for s in range(S // 2, S):
             new[s] = np.inf
+        cost, new, swapped = new, cost, not swapped
+    if swapped:  # the states back in the buffer the caller gave as cost
+        for s in range(S):
+            new[s] = cost[s]
         cost, new = new, cost
+    if stop < m:
+        return np.float32(0.0)
     best = 0
     for s in range(S):
         if cost[s] < cost[best]:
@@ -190,8 +200,8 @@ def _compile(ll) -> bytes:
     globals()["_step"] = inline(_dispatch(*(inline(_step_for(lo)) for lo in range(8))))
     u8, f64, i64, f32 = (types.CPointer(t) for t in (types.uint8, types.float64, types.int64,
                                                       types.float32))
-    sig = types.float32(u8, f64, u8, i64, i64, types.int64, types.int64, types.int64, u8, f32,
-                        f32, u8)
+    sig = types.float32(u8, f64, u8, i64, i64, *[types.int64] * 3, u8, f32, f32, u8,
+                        *[types.int64] * 3)
     fn = numba.cfunc(sig, _nrt=False, error_model="numpy", boundscheck=False)(_viterbi)
     module = ll.parse_assembly(fn.inspect_llvm())
     module.get_function(fn.native_name).linkage = "available_externally"  # not emitted
@@ -246,10 +256,13 @@ def _coder():
         data = next((p.read_bytes() for p in places if p.is_file()), b"")
         if not data.startswith(OBJECT):
             data = _compile(ll)
-            for place in places:  # the first that can be written
+            for place in places:  # the first that can be written, its older coders gone
                 try:
                     place.parent.mkdir(parents=True, exist_ok=True)
                     write_bytes_atomic(place, data)
+                    for old in place.parent.glob(f"{Path(__file__).stem}.viterbi-*.o"):
+                        if old != place:
+                            old.unlink(missing_ok=True)
                     break
                 except OSError:
                     continue
@@ -258,15 +271,18 @@ def _coder():
         engine.add_object_file(ll.ObjectFileRef.from_data(obj))
         engine.finalize_object()
         ptr, i64 = ctypes.c_void_p, ctypes.c_int64  # status = f(&result, &exception, *args)
-        kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, i64, i64, i64, *[ptr] * 4)
+        kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, *[i64] * 3, *[ptr] * 4, *[i64] * 3)
         _COMPILED.update(viterbi=kind(engine.get_function_address(name.decode())),
                          engine=engine)
     return _COMPILED["viterbi"]
 
 
-def _run_viterbi(x, rho, msg, cols, widths, h, path=None) -> tuple[np.ndarray, float]:
+def _run_viterbi(x, rho, msg, cols, widths, h, path=None, label=None):
     """(y, least cost) of the compiled pass; the buffers are NumPy's (path: in huge pages
-    where the system gives them; a photo's 1.6 GB of it costs little to fault in)."""
+    where the system gives them; a photo's 1.6 GB of it costs little to fault in). With a
+    label, a photo's pass goes in a hundred parts under a progress bar (on a terminal)."""
+    from ..progress import progress
+
     n, m, S = x.size, msg.size, 1 << h
     if path is None or path.size < n * max(S // 8, 1):
         path = np.empty(n * max(S // 8, 1), np.uint8)  # every byte is written
@@ -274,10 +290,18 @@ def _run_viterbi(x, rho, msg, cols, widths, h, path=None) -> tuple[np.ndarray, f
     total, exc = np.zeros(1, np.float32), np.zeros(4, np.int64)
     args = [x, rho, msg, cols, widths]
     assert all(a.flags.c_contiguous for a in args) and cols.dtype == widths.dtype == np.int64
-    status = _coder()(total.ctypes.data, exc.ctypes.data, *[a.ctypes.data for a in args], n, m,
-                      h, path.ctypes.data, cost.ctypes.data, new.ctypes.data, y.ctypes.data)
-    if status != 0:
-        raise RuntimeError(f"the STC coder failed (status {status})")
+    stops = np.unique(np.linspace(0, m, 101 if label and n >= PROGRESS_FROM else 2)
+                      .astype(np.int64))
+    columns = np.concatenate([[0], np.cumsum(widths)])
+    with progress(total=n, desc=label, unit="px", unit_scale=True,
+                  disable=True if len(stops) == 2 else None) as bar:
+        for start, stop in zip(stops[:-1], stops[1:]):
+            status = _coder()(total.ctypes.data, exc.ctypes.data, *[a.ctypes.data for a in args],
+                              n, m, h, path.ctypes.data, cost.ctypes.data, new.ctypes.data,
+                              y.ctypes.data, int(start), int(stop), int(columns[start]))
+            if status != 0:
+                raise RuntimeError(f"the STC coder failed (status {status})")
+            bar.update(int(columns[stop] - columns[start]))
     return y, float(total[0])
 
 
@@ -299,9 +323,10 @@ def _code(n: int, m: int, h: int, seed: int):
     return submatrix(h, int(widths.max()), seed), widths
 
 
-def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0, *, work=None):
+def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0, *, work=None, label=None):
     """Stego bits y (H·y = msg) of least cost; (y, total cost). Cost inf: that bit never changes.
-    work: a uint8 buffer of at least n·2^h/8 bytes for the Viterbi path (else one is made).
+    work: a uint8 buffer of at least n·2^h/8 bytes for the Viterbi path (else one is made);
+    label: a progress bar's, shown on a terminal for a photo-sized embedding.
 
     Raises ValueError when the message cannot be embedded (too long, or too many wet bits).
     """
@@ -315,7 +340,7 @@ def embed_bits(x_bits, costs, msg, h: int = 10, seed: int = 0, *, work=None):
     costs = np.asarray(costs, np.float64).copy()
     costs[costs >= WET] = np.inf
     cols, widths = _code(n, m, h, seed)
-    y, total = _run_viterbi(x_bits, costs, msg, cols, widths, h, work)
+    y, total = _run_viterbi(x_bits, costs, msg, cols, widths, h, work, label)
     if not np.isfinite(total):
         raise ValueError(f"{m} message bits cannot be embedded here (too many wet elements)")
     return y, total
@@ -339,7 +364,6 @@ def _entropy_bits(p):
     return -p * np.log2(p)
 
 
-CHUNK = 1 << 15  # elements of one piece of elementwise work: its temporaries stay in cache
 
 
 def _in_chunks(work, n: int):
@@ -398,11 +422,16 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
 
     def payload(lam):
         _in_chunks(lambda part: term(lam, part), n)
+        bar.update()
         return float(np.sum(terms)) / np.log(2)
 
     def both(lam, part):
         pp[part], pm[part], _, _ = probs(lam, part)
 
+    from ..progress import progress
+
+    bar = progress(desc="STC, change rates", unit="step",
+                   disable=True if n < PROGRESS_FROM else None)
     lo, hi = 0.0, 1.0
     while payload(hi) > bits and hi < 1e12:
         lo, hi = hi, hi * 2
@@ -413,6 +442,7 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
         if abs(got - bits) <= rtol * bits:
             break
     _in_chunks(lambda part: both(hi, part), n)
+    bar.close()
     return (pp.reshape(shape), pm.reshape(shape)), hi
 
 
@@ -449,7 +479,7 @@ def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
     bit1 = ((x >> 1) & 1).astype(np.uint8)
     work = np.empty(n * max((1 << h) // 8, 1), np.uint8)  # the path, for both layers
     while True:
-        y1, _ = embed_bits(bit1, rho1, msg[:m1], h, seed, work=work)
+        y1, _ = embed_bits(bit1, rho1, msg[:m1], h, seed, work=work, label="STC, layer 1")
         flip1 = y1 != bit1
         m2 = total - m1
         if m2 == 0:
@@ -458,7 +488,7 @@ def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
         try:
             lsb = ((x & 1) ^ flip1).astype(np.uint8)  # a bit-1 flip flips the LSB too
             y2, _ = embed_bits(lsb, np.where(flip1, np.inf, rho_b), msg[m1:], h, seed + 1,
-                               work=work)
+                               work=work, label="STC, layer 2")
         except ValueError:  # too few free elements for layer 2: move bits to layer 1
             cap = min(total, x.size)
             if m1 >= cap:

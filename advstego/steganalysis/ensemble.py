@@ -52,7 +52,7 @@ class SrmFld(Detector):
         trainer = FastFldTrainer(Xc, Xs, seed=self.seed + 1, L=self.L,
                                      d_sub=min(self.d_sub, Xc.shape[1]) if isinstance(
                                          self.d_sub, int) else self.d_sub)
-        self.ensemble, _ = trainer.train()
+        self.ensemble, _ = trainer.train(quiet)
         return self
 
     def _check(self, images):

@@ -210,11 +210,15 @@ class FastFldTrainer:
         w = sgn * w
         return Learner(subspace, w, b), w @ Gc[:, test] - b, w @ Gs[:, test] - b
 
-    def train(self):
+    def train(self, quiet: bool = False):
         """The ensemble of the d_sub with the least OOB error, and a record of each d_sub
-        tried: {"d_sub", "oob_error", "num_base_learners"}."""
+        tried: {"d_sub", "oob_error", "num_base_learners"}. On a terminal (unless quiet) a
+        bar counts the base learners, with the d_sub and OOB error at hand."""
+        from ..progress import progress
+
         search = DsubSearch(self.max_dim) if self.d_sub == "automatic" else None
         d_sub, best, records = (search.next if search else self.d_sub), None, []
+        bar = progress(desc="FLD", unit="learner", disable=True if quiet else None)
         while True:
             learners, ys = [], []
             vote_c, vote_s = np.zeros(self.n, int), np.zeros(self.n, int)
@@ -229,6 +233,8 @@ class FastFldTrainer:
                 fp = np.sum(vote_c > 0) + np.sum(ties.rand(np.sum(vote_c == 0)) > 0.5)
                 md = np.sum(vote_s < 0) + np.sum(ties.rand(np.sum(vote_s == 0)) < 0.5)
                 ys.append((fp + md) / (2 * self.n))
+                bar.update()
+                bar.set_postfix(d_sub=d_sub, oob=f"{ys[-1]:.3f}", refresh=False)
                 if not self._more(len(learners), ys):
                     break
             if best is None or ys[-1] < best[0]:
@@ -241,4 +247,5 @@ class FastFldTrainer:
             if not search.in_progress:
                 break
             d_sub = search.next
+        bar.close()
         return Ensemble(best[2], d_sub=best[1]), records
