@@ -181,3 +181,24 @@ def test_cnn_curriculum_warms_up_on_easy_stegos_then_selects_on_the_target(synth
     assert [r.get("warmup", False) for r in det.log] == [True, False, False]
     assert det.epochs == 2 and det.selected["epoch"] in (1, 2)
     assert 0 <= det.prob_stego(covers[30:]).mean() <= 1
+
+
+def test_wardens_take_rgb(rng):
+    from advstego.steganalysis.cnn import CnnDetector
+    from advstego.steganalysis.features import srm_features
+
+    img = textured(rng, 32, 32, 3)
+    f = srm_features([img], cache=False)
+    planes = srm_features([np.ascontiguousarray(img[..., c]) for c in range(3)], cache=False)
+    assert f.shape == (1, 3 * planes.shape[1])
+    assert np.array_equal(f[0], planes.ravel())
+    covers = [textured(rng, 32, 32, 3) for _ in range(4)]
+    stegos = [np.clip(c.astype(int) + rng.integers(-1, 2, c.shape), 0, 255).astype(np.uint8)
+              for c in covers]
+    det = CnnDetector("xunet", epochs=1, batch=2).fit(covers, stegos, quiet=True)
+    assert det.channels == 3 and det.prob_stego(covers).shape == (4,)
+    gray = [c[..., 0] for c in covers]
+    with pytest.raises(InputError, match="trained on 3-channel images"):
+        det.prob_stego(gray)
+    with pytest.raises(InputError, match="trained on 3-channel images"):
+        det.fit(gray, gray, quiet=True)
