@@ -41,3 +41,15 @@ def test_capacity_names_the_encoding_hide_then_uses(files, cli, tmp_path):
     assert [did[k] for k in ("codec", "quality", "encoded_size")] == \
         [said[k] for k in ("codec", "quality", "encoded_size")]
     assert did["bytes"] <= said["bytes"]
+
+
+def test_capacity_and_the_public_key_warning(tmp_path, cli, rng):
+    c = write_image(tmp_path / "c.png", textured(rng, 128, 128))
+    s = write_image(tmp_path / "s.png", textured(rng, 128, 128))
+    r = cli("capacity", "--cover", c, "--secret", s, "--payload", "0.4", "--json")
+    got = json.loads(r.stdout)
+    assert got["bytes"] == int(0.4 * 128 * 128 // 8) - 43 and got["secret_psnr"] > 15
+    r = cli("hide", "--cover", c, "--secret", s, "-o", tmp_path / "st.png")
+    assert r.returncode == 0 and "default key is public" in r.stderr
+    r = cli("hide", "--cover", c, "--secret", s, "-o", tmp_path / "st3.png", "--key", "x")
+    assert "warning" not in r.stderr
