@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import traceback
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,3 +119,21 @@ def xunet_file(tmp_path_factory):
     c = synthetic_covers(8, size=32, seed=1)
     CnnDetector("xunet", epochs=1).fit(c[:4], c[4:], quiet=True).save(where)
     return where
+
+
+@pytest.fixture
+def detector_file(tmp_path, xunet_file):
+    """The session's trained Xu-Net, copied: these tests check it is never written over."""
+    import shutil
+
+    return Path(shutil.copy(xunet_file, tmp_path / "det.safetensors"))
+
+
+@pytest.fixture
+def pair(tmp_path, rng):
+    """A 64x64 gray cover and secret, as files cover.png and secret.png."""
+    from advstego.images import write_image
+
+    cover = write_image(tmp_path / "cover.png", textured(rng, 64, 64))
+    secret = write_image(tmp_path / "secret.png", textured(rng, 64, 64))
+    return cover, secret

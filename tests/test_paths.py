@@ -25,21 +25,6 @@ def _tree(folder):
     return {str(p.relative_to(folder)): _sum(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def detector_file(tmp_path, xunet_file):
-    """The session's trained Xu-Net, copied: these tests check it is never written over."""
-    import shutil
-
-    return shutil.copy(xunet_file, tmp_path / "det.safetensors")
-
-
-@pytest.fixture
-def pair(tmp_path, rng):
-    cover = write_image(tmp_path / "cover.png", textured(rng, 64, 64))
-    secret = write_image(tmp_path / "secret.png", textured(rng, 64, 64))
-    return cover, secret
-
-
 def _images(folder, n=4, size=32, seed=0):
     """n small gray images in folder (made)."""
     folder.mkdir(parents=True, exist_ok=True)

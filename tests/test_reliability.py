@@ -18,21 +18,6 @@ def _sum(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def detector_file(tmp_path, xunet_file):
-    """The session's trained Xu-Net, copied: these tests check it is never written over."""
-    import shutil
-
-    return Path(shutil.copy(xunet_file, tmp_path / "det.safetensors"))
-
-
-@pytest.fixture
-def pair(tmp_path, rng):
-    cover = write_image(tmp_path / "cover.png", textured(rng, 64, 64))
-    secret = write_image(tmp_path / "secret.png", textured(rng, 64, 64))
-    return cover, secret
-
-
 # ---- high ---------------------------------------------------------------------------------
 
 def test_a_missing_second_rank_is_a_bounded_wait(monkeypatch):
