@@ -3,6 +3,7 @@ secret's codec, JSON, EXIF orientation, lossy files, and the messages that name 
 
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -332,3 +333,39 @@ def test_an_rgb_secret_in_a_gray_cover(tmp_path, cli, rng):
     cli("reveal", tmp_path / "st.png", "-o", tmp_path / "r.png", "--key", "k")
     assert read_image(tmp_path / "r.png").shape == (64, 64, 3)
     assert np.abs(read_image(tmp_path / "st.png").astype(int) - read_image(c)).max() <= 1
+
+
+def test_a_gray_stego_as_webp_reveals_in_its_own_mode(tmp_path, cli, pair):
+    cover, secret = pair
+    for method in ("gan", "stc"):
+        out = tmp_path / f"{method}.webp"
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", out, "--method", method,
+                "--key", "k")
+        assert r.returncode == 0, r.stderr
+        r = cli("reveal", out, "-o", tmp_path / f"{method}-r.png", "--method", method,
+                "--key", "k")
+        assert r.returncode == 0, r.stderr
+        revealed = read_image(tmp_path / f"{method}-r.png")
+        assert revealed.ndim == 2  # the gray model, not the RGB one
+        err = np.abs(revealed.astype(float) - read_image(secret).astype(float)).mean()
+        assert err < 40, (method, err)
+
+
+def test_a_gray_gif_cover_is_gray(tmp_path, cli, pair):
+    from PIL import Image
+
+    cover, secret = pair
+    Image.open(cover).convert("P").save(tmp_path / "c.gif")
+    r = cli("hide", "--cover", tmp_path / "c.gif", "--secret", secret, "-o", tmp_path / "s.png",
+            "--method", "gan")
+    assert r.returncode == 0, r.stderr
+    assert read_image(tmp_path / "s.png").ndim == 2
+
+
+def test_adversarial_costs_on_an_rgb_cover_are_refused_at_once(tmp_path, cli, rng):
+    c = write_image(tmp_path / "c.png", textured(rng, 64, 64, 3))
+    t = time.perf_counter()
+    r = cli("hide", "--cover", c, "--secret", c, "-o", tmp_path / "s.png", "--adversarial",
+            "--key", "k")
+    assert_clean_error(r, "gray covers only")
+    assert time.perf_counter() - t < 10 and not (tmp_path / "s.png").exists()
