@@ -1,6 +1,7 @@
 """Syndrome-trellis codes and the compress-then-embed hider: exact extraction, ±1 changes only,
 wet elements untouched, near the rate-distortion bound, clean errors."""
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +198,21 @@ def test_cli_round_trip(channels, tmp_path, cli, rng):
     r = cli("hide", "--cover", tmp_path / "c.png", "--secret", tmp_path / "s.png", "-o",
             tmp_path / "x.png", "--method", "stc", "--payload", "0.001")
     assert_clean_error(r, "--payload")
+
+
+def _sum(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_reveal_finds_an_stc_message_whatever_the_method(tmp_path, cli, pair):
+    cover, secret = pair
+    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.png", "--key", "k")
+    assert r.returncode == 0
+    r = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r.png", "--method", "gan",
+            "--key", "k")
+    assert r.returncode == 0 and "holds an STC message" in r.stderr
+    r2 = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r2.png", "--key", "k")
+    assert r2.returncode == 0 and _sum(tmp_path / "r.png") == _sum(tmp_path / "r2.png")
+    for method in ("gan", "lsb"):  # no way to check a key: said plainly
+        r = cli("reveal", cover, "-o", tmp_path / f"{method}.png", "--method", method)
+        assert r.returncode == 0 and "cannot verify the key" in r.stderr
