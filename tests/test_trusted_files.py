@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from advstego.errors import InputError
+from advstego.images import write_image
 from conftest import assert_clean_error, textured
 
 WARDEN = "round-0-xunet.safetensors"  # a shipped warden: a small valid CNN file
@@ -69,9 +70,9 @@ def test_strategy_settings_out_of_range_or_not_numbers_are_refused_by_name(tmp_p
 
 def test_harden_takes_the_limits_a_strategy_json_is_read_with():
     from advstego.attacks.strategy import SETTINGS
-    from advstego.game.config import FLAGS, STRATEGY_FIELDS, make_config
+    from advstego.game.config import ADVERSARY_FLAGS, FLAGS, make_config
 
-    for field, name in STRATEGY_FIELDS.items():
+    for field, name in ADVERSARY_FLAGS.items():
         assert FLAGS[field].maximum == SETTINGS[name].maximum
     with pytest.raises(InputError, match="search 65 must be at most 64"):
         make_config("quick", method="stc", search=65)
@@ -260,3 +261,45 @@ def test_a_round_s_candidates_are_arrays_never_pickles(tmp_path):
         _load_candidates(path, st)
     np.savez(path, test=np.ones((2, 8, 8), np.uint8))
     assert _load_candidates(path, st)["test"].sum() == 128
+
+
+def test_a_crafted_stc_header_cannot_claim_a_huge_secret(tmp_path, cli, rng):
+    from advstego.hiding import message as msg
+    from advstego.hiding.classical import StcHider, _costs
+
+    cover = textured(rng, 128, 128)
+    h = StcHider(key="k")
+    sealed = msg.seal(msg.Payload(b"x" * 20, msg.IMAGE, 1, 65535, 65535, 1), "k")
+    rp, rm = _costs(cover, "suniward")
+    stego, _ = h._embed(cover, rp, rm, lambda attempt: (sealed, {}))
+    write_image(tmp_path / "bomb.png", stego)
+    r = cli("reveal", tmp_path / "bomb.png", "-o", tmp_path / "out.png", "--key", "k")
+    assert_clean_error(r, "65535x65535", "max-pixels")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_malformed_model_and_detector_files(tmp_path, cli, pair, detector_file):
+    from advstego import weights
+    from advstego.hiding.model import HidingModel
+
+    cover, _ = pair
+    t, meta = weights.load(HidingModel.load().save(tmp_path / "m.safetensors"))
+    from safetensors.torch import save_file
+    for bad in ([1, 2], "a string"):
+        save_file(t, str(tmp_path / "bad.safetensors"), metadata={"advstego": json.dumps(bad)})
+        r = cli("reveal", cover, "-o", tmp_path / "r.png", "--method", "gan", "--model",
+                tmp_path / "bad.safetensors")
+        assert_clean_error(r, "bad.safetensors", "not a JSON object")
+    nan = {k: v.clone() for k, v in t.items()}
+    next(v for v in nan.values() if v.is_floating_point()).view(-1)[0] = float("nan")
+    weights.save(tmp_path / "nan.safetensors", nan, meta)
+    r = cli("hide", "--cover", cover, "--secret", cover, "-o", tmp_path / "s.png", "--method",
+            "gan", "--model", tmp_path / "nan.safetensors")
+    assert_clean_error(r, "NaN or Inf")
+    assert not (tmp_path / "s.png").exists()
+    dt, dmeta = weights.load(detector_file)
+    weights.save(tmp_path / "d.safetensors", dt, {k: v for k, v in dmeta.items()
+                                                  if k != "config"})
+    r = cli("detect", "test", "--detector", tmp_path / "d.safetensors", "--covers", tmp_path,
+            "--stegos", tmp_path, "--split", "all")
+    assert_clean_error(r, "d.safetensors", "without its config")
