@@ -22,20 +22,6 @@ def _sum(path):
 
 # ---- medium -------------------------------------------------------------------------------
 
-def test_a_leftover_checkpoint_of_other_data_is_not_resumed(tmp_path):
-    from advstego.data.synthetic import synthetic_covers
-    from advstego.steganalysis.cnn import CnnDetector
-
-    a, b = synthetic_covers(8, size=32, seed=1), synthetic_covers(8, size=32, seed=2)
-    ck = tmp_path / "det.ckpt"
-    CnnDetector("xunet", epochs=3).fit(a[:4], a[4:], run=ck, quiet=True, stop_after=2)
-    same = CnnDetector("xunet", epochs=3).fit(a[:4], a[4:], run=ck, quiet=True)
-    assert len(same.log) == 3  # resumed: 2 epochs from the checkpoint, 1 more
-    fresh = CnnDetector("xunet", epochs=3).fit(b[:4], b[4:], run=ck, quiet=True)
-    scratch = CnnDetector("xunet", epochs=3).fit(b[:4], b[4:], quiet=True)
-    assert fresh.log == scratch.log  # other data: trained from scratch, not resumed
-
-
 def test_the_corpus_key_follows_its_photos(tmp_path, rng):
     from advstego.data.sources import fingerprint, folder_photos
 
@@ -134,17 +120,3 @@ def test_a_warden_that_learned_nothing_is_named():
     text = tables_text(r)
     assert text.startswith("note: a warden learned nothing") and "(learned nothing: all cover)" \
         in text
-
-
-def test_a_detector_state_of_numpy_arrays_saves_and_anything_else_is_one_line(tmp_path):
-    import numpy as np
-    import pytest
-
-    from advstego import weights
-    from advstego.errors import InputError
-
-    weights.save(tmp_path / "a.safetensors", {"w": np.arange(4.0)}, {"kind": "detector"})
-    assert weights.load(tmp_path / "a.safetensors")[0]["w"].tolist() == [0, 1, 2, 3]
-    with pytest.raises(InputError, match="'w'.*torch tensor or a NumPy array"):
-        weights.save(tmp_path / "b.safetensors", {"w": [1, 2]}, {"kind": "detector"})
-    assert not (tmp_path / "b.safetensors").exists()
