@@ -53,45 +53,6 @@ def test_photo_names_that_collide_stay_apart(tmp_path, cli, rng):
     assert len(list((tmp_path / "c" / "images").iterdir())) == 4
 
 
-@pytest.mark.parametrize("data,words", [
-    ({"min_std": float("nan")}, ["finite"]),
-    ({"min_std": float("inf")}, ["finite"]),
-    ({"fractions": [0.5, -0.2, 0.7]}, ["negative"]),
-    ({"fractions": ["a", 0.5, 0.5]}, ["numbers"]),
-    ({"fractions": [0.5, 0.5]}, ["three fractions"]),
-    ({"max_tiles": -3}, ["negative"]),
-])
-def test_config_values_are_checked_up_front(tmp_path, data, words):
-    from advstego.experiments.config import load_config
-
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps({"preset": "quick", "data": data}))
-    with pytest.raises(InputError) as exc:
-        load_config(str(path))
-    for w in words:
-        assert w in str(exc.value)
-    path.write_text(json.dumps({"preset": "quick", "attacks": {}}))
-    with pytest.raises(InputError, match="at least one"):
-        load_config(str(path))
-
-
-def test_a_truncated_stage_marker_rebuilds_the_stage(tmp_path):
-    from advstego.experiments.cache import Stages
-
-    st = Stages(tmp_path, quiet=True)
-    calls = []
-
-    def fn(folder):
-        calls.append(1)
-        return {"n": len(calls)}
-
-    st.run("s", {"a": 1}, [], fn)
-    marker = tmp_path / "stages" / "s" / "stage.json"
-    marker.write_text(marker.read_text()[:25])
-    _, result, _ = st.run("s", {"a": 1}, [], fn)
-    assert result == {"n": 2} and json.loads(marker.read_text())["result"] == {"n": 2}
-
-
 # ---- low ----------------------------------------------------------------------------------
 
 def test_python_api_inputs_are_named(rng):
