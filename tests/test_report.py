@@ -130,3 +130,14 @@ def test_a_run_records_its_machine_and_versions_beside_its_results(tmp_path, mon
     r = json.loads((tmp_path / "results.json").read_text())
     assert r["machine"]["cpus"] == os.cpu_count() and r["machine"]["platform"]
     assert r["versions"]["numpy"] and r["versions"]["advstego"]
+
+
+def test_a_warden_that_learned_nothing_is_named():
+    """The committed quick run's CNN called every image a cover on the control: said so."""
+    from advstego.experiments.report import learned_nothing, tables_text
+
+    r = json.loads((Path(__file__).parents[1] / "results" / "quick" / "results.json").read_text())
+    assert "S-UNIWARD (CNN)" in learned_nothing(r)
+    text = tables_text(r)
+    assert text.startswith("note: a warden learned nothing") and "(learned nothing: all cover)" \
+        in text
