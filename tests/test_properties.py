@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 from advstego.errors import InputError
 from advstego.options import Option, check, int_or_auto, text
+from conftest import textured
 
 ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6),
                       st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
@@ -122,3 +123,20 @@ def test_flags_take_the_spec_limits(text, ok):
     else:
         with pytest.raises(argparse.ArgumentError):
             p.parse_args(["--bits", text])
+
+
+def test_python_api_inputs_are_named(rng):
+    from advstego.hiding.lsb import LsbHider
+    from advstego.hiding.model import HidingModel
+
+    gray = HidingModel.load()
+    rgb = textured(rng, 32, 32, 3)
+    with pytest.raises(InputError, match="RGB"):
+        gray.hide(rgb, rgb)
+    with pytest.raises(InputError, match="integer"):
+        LsbHider("4")
+    with pytest.raises(InputError, match="empty"):
+        gray.hide(np.zeros((0, 0), np.uint8), np.zeros((0, 0), np.uint8))
+    four = np.zeros((32, 32, 4), np.uint8)
+    with pytest.raises(InputError, match="shape"):
+        LsbHider(4, channels=3).hide(four, four)

@@ -54,19 +54,3 @@ def test_photo_names_that_collide_stay_apart(tmp_path, cli, rng):
 
 
 # ---- low ----------------------------------------------------------------------------------
-
-def test_python_api_inputs_are_named(rng):
-    from advstego.hiding.lsb import LsbHider
-    from advstego.hiding.model import HidingModel
-
-    gray = HidingModel.load()
-    rgb = textured(rng, 32, 32, 3)
-    with pytest.raises(InputError, match="RGB"):
-        gray.hide(rgb, rgb)
-    with pytest.raises(InputError, match="integer"):
-        LsbHider("4")
-    with pytest.raises(InputError, match="empty"):
-        gray.hide(np.zeros((0, 0), np.uint8), np.zeros((0, 0), np.uint8))
-    four = np.zeros((32, 32, 4), np.uint8)
-    with pytest.raises(InputError, match="shape"):
-        LsbHider(4, channels=3).hide(four, four)
