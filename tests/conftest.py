@@ -137,3 +137,22 @@ def pair(tmp_path, rng):
     cover = write_image(tmp_path / "cover.png", textured(rng, 64, 64))
     secret = write_image(tmp_path / "secret.png", textured(rng, 64, 64))
     return cover, secret
+
+
+class Mean:
+    """A differentiable 'warden' whose stego margin is sign * (mean grey level - level)."""
+
+    name = "mean"
+    differentiable = True
+
+    def __init__(self, sign=1.0, level=0.0):
+        import torch
+
+        self.sign, self.level = sign, level
+        self.net = torch.nn.Identity()
+
+    def logits(self, x):
+        import torch
+
+        m = self.sign * (x.mean((1, 2, 3)) - self.level)
+        return torch.stack([torch.zeros_like(m), m], 1)

@@ -7,6 +7,13 @@ import torch
 import adversary_fixture as fixture
 from pathlib import Path
 
+from advstego.attacks.adversary import modulate
+from advstego.attacks.joint import Joint
+from advstego.attacks.published import Published
+from advstego.hiding.classical import StcHider
+from advstego.hiding.stc import embed_ternary
+from conftest import Mean, textured
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -253,3 +260,121 @@ def test_embed_with_a_backpack_strategy_runs_backpack(tmp_path, cli, monkeypatch
             "--wardens", pool, "--workers", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert ran == [("SimulatorJob", 2)]
+
+
+# ---- the members on the STC hider ------------------------------------------------------
+
+
+def test_modulation_follows_the_gradient_sign():
+    rp, rm = np.full(6, 2.0), np.full(6, 3.0)
+    grad = np.array([1.0, -1.0, 0.0, 1.0, -1.0, 1.0])
+    group = np.array([True, True, True, False, False, True])
+    rp[5] = rm[5] = 1e8  # wet stays wet
+    p, m = modulate(rp, rm, grad, group, alpha=2.0)
+    # +1 raises the score where grad > 0: dearer there, and -1 cheaper; the other way below 0
+    assert p.tolist()[:5] == [4.0, 1.0, 2.0, 2.0, 2.0]
+    assert m.tolist()[:5] == [1.5, 6.0, 3.0, 3.0, 3.0]
+    assert p[5] == m[5] == 1e8
+
+
+def test_asymmetric_costs_reach_both_layers_of_the_ternary_code(rng):
+    x = rng.integers(10, 240, 4000)
+    msg = rng.integers(0, 2, 2400).astype(np.uint8)  # 0.6 bpp: both layers carry bits
+    for cheap in ("+", "-"):
+        rp = np.full(x.size, 1.0 if cheap == "+" else 8.0)
+        y, m1, m2, _ = embed_ternary(x, rp, 9.0 - rp, msg, 8, 1)
+        d = y - x
+        assert m1 > 0 and m2 > 0
+        up, down = int((d > 0).sum()), int((d < 0).sum())
+        assert (up > 4 * down) if cheap == "+" else (down > 4 * up), (cheap, up, down)
+
+
+def _pair(rng):
+    return textured(rng, 128, 128), textured(np.random.default_rng(5), 128, 128)
+
+
+def test_adversarial_stego_reveals_bit_exact_and_moves_against_the_gradient(rng):
+    cover, secret = _pair(rng)
+    plain = StcHider(payload=0.4)
+    y0 = plain.hide(cover, secret)
+    # a warden that calls brighter images stego, and never cover: the search runs to the end
+    adv = StcHider(payload=0.4, adversary=Joint([Mean(1.0, -1.0)], search=3))
+    y1, info = adv.hide_info(cover, secret)
+    info = info["adversarial"]
+    assert info["embeddings"] == 4 and not info["fooled"]  # plain + 3: never a cover
+    assert info["share"] == 1.0  # the lowest score: every element adjustable
+    # the receiver is unchanged: the same secret bytes, bit for bit
+    assert plain.extract(y1) == plain.extract(y0)
+    assert np.array_equal(plain.reveal(y1), plain.reveal(y0))
+    d0, d1 = y0.astype(int) - cover, y1.astype(int) - cover
+    assert d1.sum() < d0.sum() - 100  # the brightening changes became darkening ones
+    assert (d1 < 0).sum() > 2 * (d1 > 0).sum()
+
+
+def test_search_stops_at_the_smallest_beta_that_fools(rng):
+    cover, secret = _pair(rng)
+    y0 = StcHider(payload=0.4).hide(cover, secret)
+    level = y0.mean() / 255 - 0.02  # plain is a stego to it; darker stegos are covers
+    adv = StcHider(payload=0.4, adversary=Joint([Mean(1.0, level)], search=4))
+    info = adv.hide_info(cover, secret)[1]["adversarial"]
+    assert info["score_plain"] > 0
+    if info["fooled"]:
+        assert info["score"] < 0 and 0 < info["share"] <= 1
+    # a warden fooled by the plain stego: no search at all
+    easy = StcHider(payload=0.4, adversary=Published([Mean(-1.0, 0.0)]))
+    y, info = easy.hide_info(cover, secret)
+    assert np.array_equal(y, y0) and info["adversarial"]["embeddings"] == 1
+
+
+def test_published_adv_emb_keeps_the_smallest_sigma_that_fools(rng):
+    """Tang et al.: the common group first, σ ascending, the smallest fooling σ kept; the
+    receiver reads both parts (a second head format beside the one-part one)."""
+    cover, secret = _pair(rng)
+    plain = StcHider(payload=0.4)
+    y0 = plain.hide(cover, secret)
+    level = y0.mean() / 255 - 0.00015  # the plain stego is a stego to it, barely
+    adv = StcHider(payload=0.4, adversary=Published([Mean(1.0, level)]))
+    y, info = adv.hide_info(cover, secret)
+    a = info["adversarial"]
+    assert a["scheme"] == "published" and a["fooled"] and a["score_plain"] > 0 > a["score"]
+    tried = a["tried"]
+    assert [s for s, _ in tried] == [k / 10 for k in range(1, len(tried) + 1)]  # ascending
+    assert all(score >= 0 for _, score in tried[:-1]) and tried[-1] == [a["share"], a["score"]]
+    assert info["sigma"] == a["share"] and not np.array_equal(y, y0)
+    assert np.array_equal(plain.reveal(y), plain.reveal(y0))  # the same secret, bit for bit
+    assert plain.extract(y) == plain.extract(y0)
+
+
+def test_published_adv_emb_falls_back_to_the_plain_stego(rng):
+    cover, secret = _pair(rng)
+    y0 = StcHider(payload=0.4).hide(cover, secret)
+    never = StcHider(payload=0.4, adversary=Published([Mean(1.0, -1.0)]))
+    y, info = never.hide_info(cover, secret)
+    assert np.array_equal(y, y0)  # never fooled: the plain stego, not a modulated one
+    a = info["adversarial"]
+    assert not a["fooled"] and a["share"] == 0 and len(a["tried"]) == 9
+
+
+def test_published_adv_emb_takes_the_gradient_at_the_intermediate_stego(rng):
+    cover, secret = _pair(rng)
+    y0 = StcHider(payload=0.4).hide(cover, secret)
+    adversary = Published([Mean(1.0, -1.0)])
+    seen, gradient = [], adversary.gradient
+    adversary.gradient = lambda image: (seen.append(image.copy()), gradient(image))[1]
+    StcHider(payload=0.4, adversary=adversary).hide_info(cover, secret)
+    assert len(seen) == 9  # one gradient per σ, each at its own intermediate stego
+    changed = [int(np.sum(m != cover)) for m in seen]
+    plain_changes = int(np.sum(y0 != cover))
+    # only the common group (1 − σ of the elements) is embedded: fewer changes as σ grows
+    assert all(0 < c < plain_changes for c in changed[1:])
+    assert changed == sorted(changed, reverse=True)
+
+
+def test_only_differentiable_wardens_make_costs():
+    from advstego.errors import InputError
+    from advstego.steganalysis.detector import build_detector
+
+    with pytest.raises(InputError, match="CNN"):
+        Published([build_detector("srm-fld")])
+    with pytest.raises(InputError, match="alpha"):
+        Published([Mean()], alpha=1.0)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import six_photo_tiles, textured
-from test_adversarial import Mean
+from conftest import Mean, six_photo_tiles, textured
 from advstego.attacks.backpack import (Backpack, change_probabilities, entropy_bits,
                                        sample_changes, solve_lambda)
 from advstego.game.rules import choose_per_image, cover_quantile
