@@ -2,6 +2,7 @@
 survives, measured on the debian-photos source (the renders left out, data/debian.py).
 
     .venv/bin/python benchmarks/jpeg_traces.py [--tiles 4] [--size 128] [--write]
+    .venv/bin/python benchmarks/jpeg_traces.py --corpus DIR [--tables SRC] [--pairs 300]
 
 Each photo goes gray, is shrunk with Pillow's LANCZOS by each factor (1: the photo as it
 is), and a few --size tiles of std ≥ 10 are drawn at seeded places. Each tile's lattice
@@ -10,7 +11,11 @@ against the IJG tables of qualities 50..99; a tile below traces.FLAGGED carries 
 Then, at factor 1 and at the chosen factor, the content-blind lattice warden (two numbers a
 tile, cross-fitted by photo) judges S-UNIWARD 0.4 bpp stegos of --warden-tiles tiles a
 photo, with the statistic as data prepare measures it and with the table's zeros counted
-too (the issue's warden, which also sees a tile's high-frequency energy). --write saves the table to results/jpeg_traces.txt.
+too (the issue's warden, which also sees a tile's high-frequency energy).
+
+--corpus: the same warden on --pairs images of a corpus `advstego data prepare` made (each
+image and its S-UNIWARD stego), against the table of its photo's file in --tables (the
+source folder; the IJG tables where there is none). --write saves the table to results/jpeg_traces.txt.
 """
 
 from __future__ import annotations
@@ -52,6 +57,32 @@ def tiles(img: np.ndarray, n: int, size: int, rng) -> list[np.ndarray]:
     return out
 
 
+def judge_corpus(a):
+    from advstego.data.corpus import Corpus
+
+    c = Corpus(a.corpus)
+    files = [f for s in ("alice", "train", "val", "test") for f in c.files(s)]
+    files = files[::max(1, len(files) // a.pairs)][:a.pairs]
+    tables = {}
+    if a.tables:
+        for p in Path(a.tables).iterdir():
+            tables[p.stem] = traces.jpeg_table(p)
+    for zeros in (False, True):
+        cov, steg, grp = [], [], []
+        for i, f in enumerate(files):
+            img = c.read(f, "gray")
+            table = tables.get(c.photo[f])
+            cov.append(traces.features(img, table, zeros))
+            steg.append(traces.features(simulate(img, "suniward", a.payload, seed=i), table, zeros))
+            grp.append(c.photo[f])
+        w = traces.warden_pe(np.array(cov), np.array(steg), grp)
+        print(f"{a.corpus}: lattice warden{' (zeros counted)' if zeros else ''}: PE "
+              f"{w['pe']:.3f} (best threshold on the distance alone {w['pe_threshold']:.3f}), "
+              f"{w['pairs']} S-UNIWARD {a.payload} pairs from {len(set(grp))} photos "
+              f"({sum(t is not None for t in map(tables.get, grp))} with their own table), "
+              f"median distance cover {w['median_cover']:.3f} stego {w['median_stego']:.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", type=int, default=4, help="tiles a photo and factor")
@@ -59,10 +90,15 @@ def main():
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--payload", type=float, default=0.4)
     ap.add_argument("--factors", default=",".join(map(str, FACTORS)))
+    ap.add_argument("--corpus", help="judge a prepared corpus instead")
+    ap.add_argument("--tables", help="the corpus's source folder (its JPEG tables)")
+    ap.add_argument("--pairs", type=int, default=300)
     ap.add_argument("--write", action="store_true", help="save results/jpeg_traces.txt")
     a = ap.parse_args()
     factors = [float(f) if "." in f else int(f) for f in a.factors.split(",")]
     t0 = time.perf_counter()
+    if a.corpus:
+        return judge_corpus(a)
     photos = photos_for("debian-photos")
     rows, lines = {f: [] for f in factors}, []
     grays = {}
@@ -125,7 +161,8 @@ def main():
     if a.write:
         out = Path(__file__).resolve().parents[1] / "results" / "jpeg_traces.txt"
         out.write_text("benchmarks/jpeg_traces.py " + " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items() if k != "write")
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items()
+            if k not in ("write", "corpus", "tables", "pairs"))
             + "\n" + text)
 
 

@@ -40,7 +40,7 @@ def _photos(n, size=80):
 def test_paper_preset_end_to_end(tmp_path, cli, preset):
     root = tmp_path / "data"
     if preset == "paper-lfw":  # lfw/Name/Name_0001.jpg, 6 people, 2 photos each
-        for i, img in enumerate(_photos(12)):
+        for i, img in enumerate(_photos(12, size=100)):  # JPEGs: 67 px once shrunk
             name = f"Person_{i // 2}"
             (root / "lfw" / name).mkdir(parents=True, exist_ok=True)
             Image.fromarray(img).save(root / "lfw" / name / f"{name}_{i % 2 + 1:04d}.jpg",

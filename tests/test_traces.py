@@ -178,3 +178,14 @@ def test_the_lattice_warden_finds_what_its_two_numbers_separate_and_no_more():
     assert blind["pe"] > 0.42
     with pytest.raises(ValueError, match="at least 2 photos"):
         traces.warden_pe(covers, stegos, np.zeros(n))
+
+
+def test_data_info_measures_a_corpus_made_before_the_check(tmp_path, rng):
+    from advstego.data.prepare import summary
+
+    m = prepare(folder_photos(_folder(tmp_path, rng)), PrepareConfig(size=64, mode="gray"),
+                tmp_path / "c")
+    del m["traces"]
+    (tmp_path / "c" / "manifest.json").write_text(json.dumps(m))
+    t = summary(tmp_path / "c")["traces"]
+    assert t["measured"] == 8 and t["flagged"] == 0 and "IJG" in t["measured_by"]
