@@ -1,4 +1,5 @@
-# Two entry points for a fresh machine: `make demo` and `make test`.
+# Two entry points for a fresh machine: `make demo` and `make test`
+# (`make test-fast`: every family at small size, the tests marked slow left out).
 # Both create .venv here if it is missing and install the project into it with every extra
 # (deep: torch; test: pytest, sealwatch), idempotent;
 # pip runs with -qq: its errors show, its warning blocks do not.
@@ -8,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.advstego-installed
 DEMO_OUT ?= demo-out
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-fast clean
 
 setup: $(STAMP)
 
@@ -23,6 +24,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache
