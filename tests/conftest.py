@@ -97,6 +97,12 @@ TINY = dict(width=8, blocks=1, disc_width=2, crop=32, batch=4, epochs=2, steps_p
 
 
 @pytest.fixture(scope="session")
+def corpus128(tmp_path_factory):
+    """The tiny corpus's six photos as 128x128 tiles: STC at 0.4 bpp needs the room."""
+    return six_photo_tiles(tmp_path_factory, "c128", size=128, max_tiles=2)
+
+
+@pytest.fixture(scope="session")
 def sample64(tmp_path_factory):
     """All sample photos as 64x64 gray tiles (at most 16 a photo), split by photo."""
     from advstego.data.prepare import PrepareConfig, prepare

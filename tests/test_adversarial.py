@@ -3,7 +3,6 @@
 import csv
 import json
 
-import numpy as np
 import pytest
 
 from conftest import six_photo_tiles
@@ -19,12 +18,6 @@ def test_pe_of_fresh_wardens_and_the_final_round():
     assert [pe_fresh(r, w) for r in rows] == [0.20, 0.25, 0.22]
     assert [pe_worst_fresh(r, w) for r in rows] == [0.15, 0.12, 0.21]
     assert best_round(rows, w) == 2
-
-
-@pytest.fixture(scope="module")
-def corpus128(tmp_path_factory):
-    """The tiny corpus's six photos as 128x128 tiles: STC at 0.4 bpp needs the room."""
-    return six_photo_tiles(tmp_path_factory, "c128", size=128, max_tiles=2)
 
 
 FAST = ["--method", "stc", "--warden-epochs", "1", "--search", "1"]
@@ -108,39 +101,6 @@ def test_harden_stc_bad_wardens(tmp_path, cli, corpus128):
     assert_clean_error(cli("hide", "--method", "lsb", "--adversarial", "--cover", cover,
                            "--secret", cover, "-o", tmp_path / "s.png"), "stc")
     assert not (tmp_path / "s.png").exists()
-
-
-def test_embed_with_adversarial_costs_resumes_and_refuses_bad_wardens(tmp_path, cli, corpus128):
-    from conftest import assert_clean_error
-    from advstego.images import read_image
-    from advstego.steganalysis.detector import build_detector
-
-    covers = sorted((corpus128 / "images").glob("*.png"))[:4]
-    src = tmp_path / "covers"
-    src.mkdir()
-    for c in covers:
-        (src / c.name).write_bytes(c.read_bytes())
-    pool = tmp_path / "pool"
-    pool.mkdir()
-    imgs = [read_image(c, "gray") for c in covers]
-    warden = build_detector("xunet", epochs=1).fit(imgs, [np.flipud(i) for i in imgs], quiet=True)
-    warden.save(pool / "w.safetensors")
-    r = cli("embed", "--method", "suniward", "--payload", "0.4", "--in", src,
-            "--out", tmp_path / "adv", "--wardens", pool, "--workers", "1")
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "adversarial" in r.stdout
-    plain = cli("embed", "--method", "suniward", "--payload", "0.4", "--in", src,
-                "--out", tmp_path / "plain", "--workers", "1")
-    assert plain.returncode == 0
-    a = read_image(tmp_path / "adv" / covers[0].name, "gray")
-    c0 = read_image(covers[0], "gray")
-    assert np.abs(a.astype(int) - c0).max() <= 1 and (a != c0).any()
-    # another pool of wardens is another run: refused in the same folder
-    assert_clean_error(cli("embed", "--method", "suniward", "--in", src, "--out",
-                           tmp_path / "adv", "--workers", "1"), "")
-    assert_clean_error(cli("embed", "--method", "suniward", "--in", src, "--out",
-                           tmp_path / "x", "--wardens", tmp_path / "none"), "warden")
-    assert not (tmp_path / "x").exists()
 
 
 def test_table6_names_the_strategies_and_marks_the_final_one(tmp_path):

@@ -262,6 +262,39 @@ def test_embed_with_a_backpack_strategy_runs_backpack(tmp_path, cli, monkeypatch
     assert ran == [("SimulatorJob", 2)]
 
 
+def test_embed_with_adversarial_costs_resumes_and_refuses_bad_wardens(tmp_path, cli, corpus128):
+    from conftest import assert_clean_error
+    from advstego.images import read_image
+    from advstego.steganalysis.detector import build_detector
+
+    covers = sorted((corpus128 / "images").glob("*.png"))[:4]
+    src = tmp_path / "covers"
+    src.mkdir()
+    for c in covers:
+        (src / c.name).write_bytes(c.read_bytes())
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    imgs = [read_image(c, "gray") for c in covers]
+    warden = build_detector("xunet", epochs=1).fit(imgs, [np.flipud(i) for i in imgs], quiet=True)
+    warden.save(pool / "w.safetensors")
+    r = cli("embed", "--method", "suniward", "--payload", "0.4", "--in", src,
+            "--out", tmp_path / "adv", "--wardens", pool, "--workers", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "adversarial" in r.stdout
+    plain = cli("embed", "--method", "suniward", "--payload", "0.4", "--in", src,
+                "--out", tmp_path / "plain", "--workers", "1")
+    assert plain.returncode == 0
+    a = read_image(tmp_path / "adv" / covers[0].name, "gray")
+    c0 = read_image(covers[0], "gray")
+    assert np.abs(a.astype(int) - c0).max() <= 1 and (a != c0).any()
+    # another pool of wardens is another run: refused in the same folder
+    assert_clean_error(cli("embed", "--method", "suniward", "--in", src, "--out",
+                           tmp_path / "adv", "--workers", "1"), "")
+    assert_clean_error(cli("embed", "--method", "suniward", "--in", src, "--out",
+                           tmp_path / "x", "--wardens", tmp_path / "none"), "warden")
+    assert not (tmp_path / "x").exists()
+
+
 # ---- the members on the STC hider ------------------------------------------------------
 
 
