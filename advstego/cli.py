@@ -932,23 +932,28 @@ def cmd_harden(a):
     # more rounds extend a run; any other change needs another folder
     settings = game_settings(cfg) | {"data": str(a.data)}
     claim_run_folder(a.out, "harden", settings,
-                     force=True if _key_in_clear(a.out, settings, cfg.key) else None)
+                     force=True if _marked_same_game(a.out, a.data, cfg) else None)
     harden(a.data, a.out, cfg, device=device, round0=a.round0)
     print(f"{a.out}: harden.csv, report.md, round-0 .. round-{cfg.rounds}"
           + (", strategy/ (the final round's wardens)" if adversarial else ""))
 
 
-def _key_in_clear(out, settings: dict, key: str) -> bool:
-    """Whether out is a run of these settings claimed before keys were fingerprinted (its
-    marker holds this very key in clear): then it resumes, its marker rewritten."""
+def _marked_same_game(out, data, cfg) -> bool:
+    """Whether out is a run of this game on this data claimed in an earlier schema (the
+    flat settings of runs before specs, a key in clear before fingerprints): then it
+    resumes, its marker rewritten."""
+    from .game.config import same_game
     from .paths import MARKER
 
     try:
         have = json.loads((Path(out) / MARKER).read_text())
     except (OSError, ValueError, UnicodeDecodeError):
         return False
-    old = {"command": "harden", "settings": settings | {"key": key}}
-    return bool(key) and have == json.loads(json.dumps(old, default=str))
+    if not isinstance(have, dict) or have.get("command") != "harden" or \
+            not isinstance(have.get("settings"), dict):
+        return False
+    had = dict(have["settings"])
+    return had.pop("data", None) == str(data) and same_game(had, cfg)
 
 
 def demo_args(p):

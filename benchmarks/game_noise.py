@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from advstego.game.config import HardenConfig
 from advstego.game.embed import hide_all
 from advstego.data.corpus import Corpus
 from advstego.steganalysis.detector import build_detector, detection_summary
@@ -29,6 +30,7 @@ def main():
     a = ap.parse_args()
     run = Path(a.run)
     cfg = json.loads((run / "config.json").read_text())
+    hc = HardenConfig.from_dict(cfg)  # any schema
     c = Corpus(a.corpus)
     files = {s: c.files(s) for s in ("train", "val", "test")}
     cov = {s: c.read_all(c.folder, f) for s, f in files.items()}
@@ -36,9 +38,9 @@ def main():
     for k in a.rounds:
         pool = [str(run / f"round-{j}" / f"warden-{w}.safetensors") for j in range(k)
                 for w in cfg["wardens"]]
-        st = {s: hide_all({"cost": cfg["cost"], "payload": cfg["payload"]}, pool, cov[s], sec[s],
-                          quiet=True, scheme=cfg.get("scheme", "joint"), alpha=cfg["alpha"],
-                          search=cfg["search"])[0] for s in cov}
+        st = {s: hide_all({x: hc.hider.settings[x] for x in ("cost", "payload")}, pool,
+                          cov[s], sec[s], quiet=True, scheme=hc.adversary.name,
+                          **hc.adversary.settings)[0] for s in cov}
         game = json.loads((run / f"round-{k}" / "metrics.json").read_text())["pe_fresh_xunet"]
         pes = []
         for i in range(a.seeds):

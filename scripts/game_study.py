@@ -201,7 +201,7 @@ def report(a):
     base_dir = a.out / "plain" / "round-0"
     for label, x, role, note in arms:
         game = next(g for lb, g, _, _ in ARMS if label.startswith(lb.split(":")[0] + ":"))
-        key = gs[game]["config"].get("key") or ""
+        key = gs[game]["config"]["hider"]["settings"].get("key") or ""
         same = (exact_share(a.out / game / f"round-{x['round']}", base_dir, key)
                 if game != "positive" else None)  # C1 carries fewer bytes: another secret
         out["arms"][label] = {**{w: x["judged"][kk].get("interval") for kk, w in WARDENS.items()},

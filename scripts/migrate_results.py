@@ -3,36 +3,31 @@ that keeps every earlier spelling alive).
 
     .venv/bin/python scripts/migrate_results.py [--check] [RUN ...]
 
-A game's config.json (`advstego harden`) now holds its common settings, its player's own and
-`rounds` (game/config.game_settings); one written before `scheme` and `play` existed gets the
-values those runs used (game/config.BEFORE), and the other player's fields go; a key kept in
-clear becomes its fingerprint (game/config.recorded_key). Without RUN:
-every game committed under results/ (results/games/*, results/study/*). --check: exit 1 if a
-file is not yet in the current schema, change nothing.
+A game's config.json (`advstego harden`) now holds the game's own settings, its hider spec
+(name + settings, checked by the hider's options), the trainable hider's finetune or the
+adversary spec (scheme + settings, checked by the member's options) with its play, and
+`rounds` (game/config.HardenConfig.to_dict). A flat one, written before specs, is read as
+HardenConfig.from_dict reads it: settings it predates take the values those runs used, the
+other player's and the other adversaries' settings go, and a key kept in clear becomes its
+fingerprint (game/config.recorded_key). Without RUN: every game committed under results/
+(results/games/*, results/study/*). --check: exit 1 if a file is not yet in the current
+schema, change nothing.
 """
 
 import argparse
 import json
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from advstego.game.config import BEFORE, HardenConfig, as_recorded, game_settings  # noqa: E402
+from advstego.game.config import HardenConfig  # noqa: E402
 
 
 def current(cfg: dict) -> dict:
     """cfg in the current schema."""
-    known = {f.name for f in fields(HardenConfig)}
-    vals = {**BEFORE, **{k: v for k, v in cfg.items() if k in known}}
-    hc = HardenConfig(**vals)
-    hc.wardens = tuple(hc.wardens)
-    out = game_settings(hc)
-    if "key" in out:  # a recorded key: its fingerprint as it is, a key in clear fingerprinted
-        out["key"] = as_recorded(hc.key)
-    return json.loads(json.dumps({**out, "rounds": cfg.get("rounds", hc.rounds)}))
+    return HardenConfig.from_dict(cfg).to_dict()
 
 
 def main():

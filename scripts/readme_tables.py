@@ -361,8 +361,8 @@ def games_targets(payload: float = 0.4) -> str:
 
     from advstego.game.rules import pe_worst_fresh
 
-    gs = [g for g in games() if g["config"]["cost"] == "suniward"
-          and g["config"]["payload"] == payload and len(g["rounds"]) > 1]
+    gs = [g for g in games() if g["config"]["hider"]["settings"]["cost"] == "suniward"
+          and g["config"]["hider"]["settings"]["payload"] == payload and len(g["rounds"]) > 1]
     if not gs:
         return "(not run)"
     g = gs[0]

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from advstego.game.config import HardenConfig
 from advstego.hiding.model import HidingModel
 from advstego.game.rules import pe_fresh
 
@@ -26,13 +27,13 @@ def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     run, out = Path(sys.argv[1]), Path(sys.argv[2])
-    cfg = json.loads((run / "config.json").read_text())
+    cfg = HardenConfig.from_dict(json.loads((run / "config.json").read_text())).to_dict()
     rows = [json.loads(p.read_text()) for p in sorted(run.glob("round-*/metrics.json"),
                                                       key=lambda p: int(p.parent.name[6:]))]
     row = rows[int(sys.argv[3])] if len(sys.argv) > 3 else choose(rows, cfg["wardens"])
     model = HidingModel.load(run / f"round-{row['round']}" / "model.safetensors")
     model.config = {**model.config, "name": "hardened-gray",
-                    "hardened": {"from": cfg["model"], "round": row["round"], "game": cfg,
+                    "hardened": {"from": cfg["hider"]["settings"]["model"], "round": row["round"], "game": cfg,
                                  "measured": {k: v for k, v in row.items() if k != "finetune"}}}
     model.save(out)
     print(out, f"round {row['round']}", {k: row[k] for k in ("stego_psnr", "secret_psnr")})

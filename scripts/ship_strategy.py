@@ -24,6 +24,7 @@ def main():
         sys.exit(__doc__)
     run, out = Path(sys.argv[1]), Path(sys.argv[2])
     game = load_game(run)
+    cfg = game["config"]  # game/config.HardenConfig.to_dict
     rounds, final = game["rounds"], game["final"]
     k = int(sys.argv[3]) if len(sys.argv) > 3 else (final or len(rounds) - 1)
     if not 0 < k < len(rounds):
@@ -37,8 +38,9 @@ def main():
             "note": ("the game's final strategy" if k == final else
                      f"round {k}; the game's final strategy is round {final}"
                      + (" (plain costs, no wardens)" if final == 0 else "")),
-            "game": {x: game["config"][x] for x in ("cost", "payload", "alpha", "search",
-                                                    "wardens", "warden_epochs", "srm", "seed")},
+            "game": {**{x: cfg["hider"]["settings"][x] for x in ("cost", "payload")},
+                     "scheme": cfg["adversary"]["name"], **cfg["adversary"]["settings"],
+                     **{x: cfg[x] for x in ("wardens", "warden_epochs", "srm", "seed")}},
             "measured": {r: {x: rounds[r].get(x) for x in keep} for r in (0, k)}}
     (out / "strategy.json").write_text(json.dumps(info, indent=1) + "\n")
     print(out, info["note"])

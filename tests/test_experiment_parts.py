@@ -19,11 +19,15 @@ def test_every_field_of_every_config_can_be_set_from_a_config_file(tmp_path):
     """The schema is generated from the dataclasses: no field is missing, none is extra."""
     from advstego.data.prepare import PrepareConfig
     from advstego.experiments.config import load_config
-    from advstego.game.config import HardenConfig
+    from advstego.game.config import FLAGS, NAMES, HardenConfig
     from advstego.hiding.config import TrainConfig
 
     train = _set_every_field(TrainConfig, {}) | {"arch": "ukey", "secret_gray": True}
-    harden = _set_every_field(HardenConfig, {})
+    # a game's flat settings: its flags (the players' own options) and its other fields
+    harden = _set_every_field(HardenConfig, {k: o.default for k, o in FLAGS.items()},
+                              leave_out=("seed", "hider", "finetune", "adversary", "play"))
+    harden = {k: v for k, v in harden.items() if k != "seed"} | {"model": "v2"}
+    assert set(harden) == set(NAMES) - {"seed"}
     data = _set_every_field(PrepareConfig, {}) | {"source": "sample", "size": 64}
     cfg = {"preset": "quick", "data": data, "harden": harden,
            "hiders": {"GAN": {"hider": "gan", "train": train}}, "secret_size": {}}

@@ -60,7 +60,6 @@ def test_rounds_of_another_game_are_not_resumed(tmp_path, tiny_corpus):
 
     out = tmp_path / "h"
     out.mkdir()
-    (out / "config.json").write_text(json.dumps({**vars(make_config("quick", l_adv=0.5)),
-                                                 "wardens": ["xunet"]}))
+    (out / "config.json").write_text(json.dumps(make_config("quick", l_adv=0.5).to_dict()))
     with pytest.raises(InputError, match="other settings"):
         harden(tiny_corpus, out, make_config("quick"), quiet=True)

@@ -126,10 +126,18 @@ def test_a_run_records_a_fingerprint_and_resumes_with_the_same_key(tmp_path, cli
 
     cfg = make_config("quick", method="stc", key="s3cret")
     rec = game_settings(cfg)
-    assert "s3cret" not in json.dumps(rec) and rec["key"].startswith("fingerprint ")
-    assert same_game(rec, cfg) and same_game({**rec, "key": "s3cret"}, cfg)  # older runs
+    fp = rec["hider"]["settings"]["key"]
+    assert "s3cret" not in json.dumps(rec) and fp.startswith("fingerprint ")
+    # a run written before specs and fingerprints: flat settings, the key in clear
+    old = {"method": "stc", "wardens": ["xunet"], "warden_epochs": 3, "seeds": 1,
+           "warden_warmup": 0, "warden_easy": 1.0, "srm": "srmq1-fld", "srm_L": 31,
+           "srm_d_sub": 600, "seed": 0, "preset": "quick", "payload": 0.4, "cost": "suniward",
+           "codec": "auto", "key": "s3cret", "alpha": 2.0, "scheme": "published", "search": 4,
+           "play": "pool", "backpack_steps": 20, "backpack_lr": 0.1}
+    assert same_game(rec, cfg) and same_game(old, cfg)
     assert not same_game(rec, make_config("quick", method="stc", key="other"))
-    assert game_settings(make_config("quick", method="stc", key="advstego"))["key"] == ""
+    assert "key" not in game_settings(make_config("quick", method="stc", key="advstego"))[
+        "hider"]["settings"]
 
     monkeypatch.setattr(play, "harden", lambda *a, **k: [])  # the claim, not the game
     monkeypatch.setattr("advstego.data.prepare.load_manifest", lambda folder: {})
@@ -137,10 +145,9 @@ def test_a_run_records_a_fingerprint_and_resumes_with_the_same_key(tmp_path, cli
     run = ("harden", "--data", tmp_path / "data", "--method", "stc", "--out", tmp_path / "h")
     (tmp_path / "h").mkdir()
     marker = tmp_path / "h" / ".advstego-run.json"  # a run claimed before, key in clear
-    old = {"command": "harden", "settings": {**rec, "key": "s3cret",
-                                             "data": str(tmp_path / "data")}}
-    marker.write_text(json.dumps(old))
+    marker.write_text(json.dumps({"command": "harden",
+                                  "settings": {**old, "data": str(tmp_path / "data")}}))
     assert cli(*run, "--key", "s3cret").returncode == 0
-    assert "s3cret" not in marker.read_text() and rec["key"] in marker.read_text()
+    assert "s3cret" not in marker.read_text() and fp in marker.read_text()
     assert cli(*run, "--key", "s3cret").returncode == 0  # resumed with the same key
     assert_clean_error(cli(*run, "--key", "other"), "other settings")

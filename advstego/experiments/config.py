@@ -8,11 +8,12 @@ A config names its rows by registry entries with their settings:
 
 so adding a hider, detector or attack to the experiment is its own file plus one line here.
 The schema of the sections that configure a dataclass (data: PrepareConfig, a trained row's
-"train": TrainConfig, harden: HardenConfig) is generated from the dataclass, so it cannot
-drift. Unknown keys and wrong types are refused by name before any work; keys starting with
-"_" are comments. Each value's limits come from an option spec (options.Option): the row's
-member's own, a section's (data prepare's OPTIONS, the training and game FLAGS, the
-simulator's PAYLOAD), or RUN's for the run-wide numbers.
+"train": TrainConfig) is generated from the dataclass, and a game's (harden, games rows) from
+its flat settings (game/config.FLAGS), so it cannot drift. Unknown keys and wrong types are
+refused by name before any work; keys starting with "_" are comments. Each value's limits
+come from an option spec (options.Option): the row's member's own, a section's (data
+prepare's OPTIONS, the training and game FLAGS, the simulator's PAYLOAD), or RUN's for the
+run-wide numbers.
 """
 
 from __future__ import annotations
@@ -63,10 +64,19 @@ def dataclass_schema(cls, leave_out=("seed",)) -> dict:
     return {f.name: _json_type(hints[f.name]) for f in fields(cls) if f.name not in leave_out}
 
 
+def harden_schema() -> dict:
+    """A game's flat settings (harden section, games rows): its flags' types, and those of
+    the game's other fields."""
+    from ..game.config import FLAGS, NAMES, HardenConfig
+
+    fields_ = dataclass_schema(HardenConfig)
+    return {**{k: fields_[k] for k in NAMES if k not in FLAGS and k in fields_},
+            **option_types({k: o for k, o in FLAGS.items() if k != "seed"}), "preset": (str,)}
+
+
 def schema() -> dict:
     """Every key a config may hold ("rows": a table whose rows name a registry entry)."""
     from ..data.prepare import PrepareConfig
-    from ..game.config import HardenConfig
 
     return {
         "preset": (str,), "seed": (int,), "seeds": (int,),  # seeds: wardens per row
@@ -74,8 +84,8 @@ def schema() -> dict:
         "hiders": "rows", "attacked": (str,),
         "secret_size": {"size": (int,), "rows": (list,)},
         "baselines": "rows", "wardens": "rows", "transfer": "rows", "attacks": "rows",
-        "harden": {**dataclass_schema(HardenConfig), "preset": (str,)},
-        "games": "rows",  # label -> a harden --method stc game (HardenConfig settings): Table 6
+        "harden": harden_schema(),
+        "games": "rows",  # label -> a harden --method stc game (harden settings): Table 6
         # a baselines row judged again with another key (A/A: no difference) and at a lower
         # payload (a difference the design must resolve); compare: more [a, b] row pairs
         "controls": {"of": (str,), "payload": NUMBER}, "compare": (list,),
@@ -192,9 +202,9 @@ def _check_rows(cfg: dict):
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
     _check_run_wide(cfg)
     from ..hiding.registry import the_hider_that
-    from ..game.config import FLAGS as GAME_FLAGS, HardenConfig, make_config as game_config
+    from ..game.config import FLAGS as GAME_FLAGS, make_config as game_config
 
-    game = {**dataclass_schema(HardenConfig), "preset": (str,)}
+    game = harden_schema()
     player = the_hider_that("takes_adversarial_costs")  # a game row plays adversarial costs
     for label, row in cfg.get("games", {}).items():
         if not isinstance(row, dict) or row.get("method", player) != player:

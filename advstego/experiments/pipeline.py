@@ -15,7 +15,7 @@ import json
 import os
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -428,7 +428,7 @@ def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done, hc, owner=0)
         device = str(pick_device(ex.device))
         return {"folder": str(work.relative_to(ex.out)),
                 "rounds": harden(corpus.folder, work, hc, device=device, quiet=ex.quiet)}
-    return ex.stage("harden", "harden", asdict(hc), [corpus_done], build, mode="async",
+    return ex.stage("harden", "harden", hc.to_dict(), [corpus_done], build, mode="async",
                     owner=owner)
 
 
@@ -448,7 +448,7 @@ def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
         def build(tmp, hc=hc, work=work):
             harden(corpus.folder, work, hc, device=str(pick_device(ex.device)), quiet=ex.quiet)
             return {"folder": str(work.relative_to(ex.out)), **load_game(work)}
-        out[label] = ex.stage(f"game-{slug(label)}", "harden", asdict(hc), [corpus_done],
+        out[label] = ex.stage(f"game-{slug(label)}", "harden", hc.to_dict(), [corpus_done],
                               build).result
     return out
 
@@ -507,7 +507,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     owners = stage_owners(ex, stegos, hc)  # the game runs on its rank beside the wardens
     game = harden_hider(ex, corpus, corpus_done, hc, owners["harden"]) if hc else None
     detect = train_wardens(ex, corpus, corpus_done, stegos, owners)
-    hardening = ({"config": asdict(hc), **_finished(ex, {"harden": game})["harden"].result}
+    hardening = ({"config": hc.to_dict(), **_finished(ex, {"harden": game})["harden"].result}
                  if hc else None)
     attacked = cfg["attacked"]
     attacks = attack_stegos(ex, corpus, methods[attacked].hider, stegos[attacked],

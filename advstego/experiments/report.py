@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image
+from ..game.config import HardenConfig
 from ..game.rules import pe_fresh
 from ..stats import fmt
 from ..game.tables import round_pe
@@ -329,21 +330,22 @@ def hardening_table(r) -> list:
     h = r.get("hardening")
     if not h:
         return []
-    arch = "/".join(h["config"]["wardens"])
+    c = HardenConfig.from_dict(h["config"])
+    arch = "/".join(c.wardens)
     rows = []
     for x in h["rounds"]:
         ft = x.get("finetune") or {}
-        best = min(h["config"]["wardens"], key=lambda a: x[f"pe_fresh_{a}"])  # = pe_fresh
+        best = min(c.wardens, key=lambda a: x[f"pe_fresh_{a}"])  # = pe_fresh
         rows.append([str(x["round"]), str(x["wardens_in_loss"]), _fmt(ft.get("adv")),
                      _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
                      round_pe(x, f"pe_fresh_{best}", f"fresh_{best}"),
                      _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
                      round_pe(x, "pe_srm", "srm"), _fmt(x.get("pe_control")),
                      _fmt(x.get("seconds"), 1)])
-    c = h["config"]
-    return [(f"Table 5 - min-max hardening of {c['model']}: {c['rounds']} rounds of "
-             f"{c['steps']} steps against every earlier {arch} (smooth max, tau {c['tau']:g}, "
-             f"weight {c['l_adv']:g}); each round a fresh {arch} ({c['warden_epochs']} epochs) "
+    ft, model = c.finetune, c.hider.settings["model"]
+    return [(f"Table 5 - min-max hardening of {model}: {c.rounds} rounds of "
+             f"{ft.steps} steps against every earlier {arch} (smooth max, tau {ft.tau:g}, "
+             f"weight {ft.l_adv:g}); each round a fresh {arch} ({c.warden_epochs} epochs) "
              "and SRM+FLD trained from scratch on its stegos (Kerckhoffs)",
              ["round", "wardens in the loss", "smooth-max CE", "stego PSNR", "secret PSNR",
               "PE fresh CNN", "PE best earlier CNN", "PE SRM+FLD (not in the loss)",
@@ -422,9 +424,9 @@ def hardening_points(r):
     h = r.get("hardening")
     if not h:
         return []
-    return [(f"hardened {h['config']['model']}, round {x['round']}", x["secret_psnr"],
-             x["stego_psnr"], x["pe_srm"], pe_fresh(x, h["config"]["wardens"]))
-            for x in h["rounds"]]
+    c = HardenConfig.from_dict(h["config"])
+    return [(f"hardened {c.hider.settings['model']}, round {x['round']}", x["secret_psnr"],
+             x["stego_psnr"], x["pe_srm"], pe_fresh(x, c.wardens)) for x in h["rounds"]]
 
 
 PSNR_CAP = 60.0  # Figure 4's axis ends here: a secret PSNR above it (inf: exact) is drawn at it

@@ -2,7 +2,8 @@
 (`advstego train`), and the game against wardens who retrain (`advstego harden`, Tables 5 and 6).
 
 gan.py      the GAN training loop (encoder + decoder against a Xu-Net discriminator)
-config.py   HardenConfig: the common settings and each player's own, one spec (FLAGS)
+config.py   HardenConfig: the game's settings, a hider spec and an adversary spec, each
+            checked by its member's options; the harden flags made from them (FLAGS)
 players.py  the players behind one move() signature: the deep hider, STC with adversarial
             costs (ADV-EMB as published or joint, Backpack)
 embed.py    many STC stegos at once, spread over processes

@@ -34,7 +34,7 @@ from ..hiding.registry import hider_has
 from ..images import read_image, write_image
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector, measure, seed_mean)
-from .config import ROUND0_FREE, HardenConfig, game_settings, same_game
+from .config import HardenConfig, game_settings, same_game
 from .players import _f, player_for
 from .rules import (best_round, choose_per_image, cover_quantile, cover_z, pe_fresh,
                     pe_worst_fresh)
@@ -165,7 +165,7 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
     run, its stegos (min-max: each image's choice among the rounds' candidates), fresh
     wardens, measurements."""
     cfg, t0 = game.cfg, time.perf_counter()
-    minmax = hider_has(cfg.method, "takes_adversarial_costs") and cfg.play == "minmax"
+    minmax = cfg.play == "minmax"  # a game with an adversary: its play
     earlier = pool_files(run, k, cfg.wardens)
     # min-max: the move attacks the latest wardens; otherwise every earlier one
     attacked = earlier[-len(cfg.wardens):] if minmax else earlier
@@ -234,7 +234,7 @@ def complete_round0(game: Game, player, folder: Path):
 
 def _csv_row(row, cfg):
     earlier = row["pe_earlier"]
-    player = player_for(cfg.method)
+    player = player_for(cfg.hider.name)
     out = {"round": row["round"], **player.own_columns(row),
            "stego_psnr": f"{row['stego_psnr']:.2f}", "secret_psnr": f"{row['secret_psnr']:.2f}",
            "pe_fresh": f"{pe_fresh(row, cfg.wardens):.4f}",
@@ -246,7 +246,7 @@ def _csv_row(row, cfg):
 
 
 def write_outputs(out: Path, rows: list, cfg: HardenConfig):
-    player = player_for(cfg.method)
+    player = player_for(cfg.hider.name)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=player.fields)
     w.writeheader()
@@ -254,7 +254,7 @@ def write_outputs(out: Path, rows: list, cfg: HardenConfig):
     write_text_atomic(out / "harden.csv", buf.getvalue())
     head = "| round | " + " | ".join(player.heads) + " |"
     what = player.about(cfg, rows)
-    md = [f"# advstego harden --method {cfg.method} ({cfg.preset})", "",
+    md = [f"# advstego harden --method {cfg.hider.name} ({cfg.preset})", "",
           f"{what}; wardens {', '.join(cfg.wardens)} trained fresh each round "
           f"({cfg.warden_epochs} epochs, validation-selected), and {cfg.srm}; PE on the test "
           "photos, stegos saved as 8-bit PNG. Control (covers vs covers, round 0): PE "
@@ -291,9 +291,11 @@ def write_strategy(out: Path, rows: list, cfg: HardenConfig):
         copy_pool(out, k, cfg.wardens, tmp, latest=cfg.play == "minmax")
         # min-max: hide attacks the final round's wardens (the per-image choice among the
         # rounds' candidates is the game's, not replayed by hide)
-        info = {"round": k, "scheme": cfg.scheme, "play": cfg.play, "alpha": cfg.alpha,
-                "search": cfg.search, "steps": cfg.backpack_steps, "lr": cfg.backpack_lr,
-                "cost": cfg.cost, "payload": cfg.payload, "row": _csv_row(rows[k], cfg)}
+        adv, hider = cfg.adversary, cfg.hider.settings
+        info = {"round": k, **({"scheme": adv.name, "play": cfg.play, **adv.settings}
+                               if adv else {}),
+                "cost": hider["cost"], "payload": hider["payload"],
+                "row": _csv_row(rows[k], cfg)}
         write_text_atomic(tmp / "strategy.json", json.dumps(info, indent=1))
 
 
@@ -306,14 +308,13 @@ def check_round0(src, cfg: HardenConfig) -> None:
         raise InputError(f"--round0 {src}: not a harden run") from None
     if not (src / "round-0" / "metrics.json").exists():
         raise InputError(f"--round0 {src}: its round 0 is not finished")
-    free = {k: getattr(cfg, k) for k in ROUND0_FREE}
-    if not isinstance(had, dict) or not same_game({**had, **free}, cfg):
+    if not isinstance(had, dict) or not same_game(had, cfg, round0=True):
         raise InputError(f"--round0 {src}: a game of other settings than adversarial ones")
 
 
 def share_round0(src, out: Path, cfg: HardenConfig):
     """Start the game in out from the finished round 0 of the run src: round 0 is the plain
-    hider, the same for games that differ only in their adversarial moves (ROUND0_FREE)."""
+    hider, the same for games that differ only in their adversary (config.round0_settings)."""
     src = Path(src)
     if (out / "round-0" / "metrics.json").exists():
         return
@@ -341,8 +342,8 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
                                                       indent=1))
     if round0:
         share_round0(round0, out, cfg)
-    player = player_for(cfg.method)(game)
-    adversarial = hider_has(cfg.method, "takes_adversarial_costs")
+    player = player_for(cfg.hider.name)(game)
+    adversarial = hider_has(cfg.hider.name, "takes_adversarial_costs")
     rows = []
     for k in range(cfg.rounds + 1):
         folder = out / f"round-{k}"
@@ -351,7 +352,7 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
             if not isinstance(row, dict):
                 raise InputError(f"{folder / 'metrics.json'}: not a round's metrics")
             player.resume(folder)
-            if k == 0 and adversarial and cfg.play == "minmax":
+            if k == 0 and cfg.play == "minmax":
                 complete_round0(game, player, folder)
         else:
             with atomic_folder(folder) as tmp:

@@ -45,18 +45,18 @@ def smooth_max(losses: torch.Tensor, tau: float) -> torch.Tensor:
 
 def finetune(model: HidingModel, wardens: list, images: torch.Tensor, cfg: HardenConfig,
              round_k: int, quiet=False) -> dict:
-    """Fine-tune the model's encoder and decoder against the wardens (frozen); returns the
-    mean losses of the last quarter of the steps."""
-    enc, dec = model.encoder, model.decoder
+    """Fine-tune the model's encoder and decoder against the wardens (frozen), as the game's
+    finetune settings say; returns the mean losses of the last quarter of the steps."""
+    enc, dec, ft = model.encoder, model.decoder, cfg.finetune
     enc.train(), dec.train()
     params = [p for m in (enc, dec) for p in m.parameters()]
-    opt = torch.optim.Adam(params, lr=cfg.lr)
+    opt = torch.optim.Adam(params, lr=ft.lr)
     for w in wardens:
         w.net.to(model.device).eval().requires_grad_(False)
         w.device = model.device
-    tc = TrainConfig(batch=cfg.batch, crop=cfg.crop, seed=cfg.seed * 1000 + round_k)
-    tail, seen = [], max(1, cfg.steps // 4)
-    for step in progress(range(cfg.steps), desc=f"round {round_k}", disable=True if quiet else None):
+    tc = TrainConfig(batch=ft.batch, crop=ft.crop, seed=cfg.seed * 1000 + round_k)
+    tail, seen = [], max(1, ft.steps // 4)
+    for step in progress(range(ft.steps), desc=f"round {round_k}", disable=True if quiet else None):
         cover, secret, _ = sample_batch(images, tc, step, 0)
         cover, secret = cover.to(model.device), secret.to(model.device)
         set_key(step_seed(tc, step, 0) + 1, enc, dec)  # a keyed hider: a new key each step
@@ -66,14 +66,14 @@ def finetune(model: HidingModel, wardens: list, images: torch.Tensor, cfg: Harde
         revealed = dec(stego)
         to_cover = torch.zeros(len(cover), dtype=torch.long, device=cover.device)
         ce = torch.stack([F.cross_entropy(w.logits(stego), to_cover) for w in wardens])
-        adv = smooth_max(ce, cfg.tau)
+        adv = smooth_max(ce, ft.tau)
         d_cover, d_secret = F.mse_loss(stego, cover), F.mse_loss(revealed, secret)
-        loss = cfg.la * d_cover + cfg.lc * d_secret + cfg.l_adv * adv
+        loss = ft.la * d_cover + ft.lc * d_secret + ft.l_adv * adv
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        if step >= cfg.steps - seen:
+        if step >= ft.steps - seen:
             tail.append([loss.item(), adv.item(), d_cover.item(), d_secret.item(),
                          *ce.detach().tolist()])
     enc.eval(), dec.eval()
@@ -98,21 +98,24 @@ class GanPlayer:
 
     @staticmethod
     def about(cfg, rows) -> str:
-        return f"Starting hider {cfg.model}; {cfg.rounds} rounds of {cfg.steps} steps"
+        return (f"Starting hider {cfg.hider.settings['model']}; {cfg.rounds} rounds of "
+                f"{cfg.finetune.steps} steps")
 
     def __init__(self, game):
         self.game, cfg = game, game.cfg
-        self.model = load_hider(cfg.method, 1, model=cfg.model, device=game.device)
+        self.model = load_hider(cfg.hider.name, 1, **cfg.hider.settings, device=game.device)
         self.images, _, _ = load_split(game.data, "train")
-        if cfg.crop > min(self.images.shape[-2:]):
-            raise InputError(f"crop {cfg.crop} is larger than the corpus images")
+        if cfg.finetune.crop > min(self.images.shape[-2:]):
+            raise InputError(f"crop {cfg.finetune.crop} is larger than the corpus images")
 
     @property
     def hider(self):
         return self.model
 
     def resume(self, folder: Path):
-        self.model = load_hider(self.game.cfg.method, model=str(folder / "model.safetensors"),
+        hider = self.game.cfg.hider
+        self.model = load_hider(hider.name, **{**hider.settings,
+                                               "model": str(folder / "model.safetensors")},
                                 device=self.game.device)
 
     def move(self, k: int, attacked: list, folder: Path, quiet=False) -> dict:
@@ -151,30 +154,33 @@ class StcPlayer:
     def about(cfg, rows) -> str:
         from ..attacks.strategy import about_scheme
 
-        scheme = about_scheme(cfg.scheme, alpha=cfg.alpha, search=cfg.search,
-                              steps=cfg.backpack_steps, lr=cfg.backpack_lr)
+        adv, h = cfg.adversary.settings if cfg.adversary else {}, cfg.hider.settings
+        scheme = about_scheme(cfg.adversary.name, **adv) if cfg.adversary else "none"
+        if "alpha" in adv:
+            scheme += f", alpha {adv['alpha']:g}"
         play = ("against the latest warden; each image keeps the candidate of rounds 0 .. k "
                 "the earlier wardens score lowest (min-max)" if cfg.play == "minmax" else
                 "against the wardens of rounds 0 .. k-1")
-        return (f"STC + {cfg.cost} costs + {cfg.codec} secret at {cfg.payload:g} bpp; round k "
-                f"embeds with adversarial costs ({scheme}, alpha {cfg.alpha:g}) {play}; final "
+        return (f"STC + {h['cost']} costs + {h['codec']} secret at {h['payload']:g} bpp; round k "
+                f"embeds with adversarial costs ({scheme}) {play}; final "
                 f"strategy: round {best_round(rows, cfg.wardens)} (highest PE of its worst "
                 f"fresh warden on the {'validation' if chosen_on(rows) == 'val' else 'test'} "
                 "photos)")
 
     def __init__(self, game):
         self.game, cfg = game, game.cfg
-        self.settings = {"cost": cfg.cost, "payload": cfg.payload, "codec": cfg.codec,
-                         **({"key": cfg.key} if cfg.key else {})}
-        self.hider = load_hider(cfg.method, **self.settings)
-        self.adversarial = {"scheme": cfg.scheme, "alpha": cfg.alpha, "search": cfg.search,
-                            "steps": cfg.backpack_steps, "lr": cfg.backpack_lr}
+        self.settings = dict(cfg.hider.settings)
+        self.hider = load_hider(cfg.hider.name, **self.settings)
+        adv = cfg.adversary  # None: the plain costs only (round 0)
+        self.adversarial = {"scheme": adv.name, **adv.settings} if adv else None
         self.pool: list = []  # warden files the round's costs are made against
 
     def resume(self, folder: Path):
         pass
 
     def move(self, k: int, attacked: list, folder: Path, quiet=False) -> dict:
+        if attacked and self.adversarial is None:
+            raise InputError("harden: the rounds after round 0 need an adversary (--scheme)")
         self.pool = attacked
         return {}
 
@@ -183,7 +189,7 @@ class StcPlayer:
 
         g = self.game
         stegos, infos = hide_all(self.settings, [str(f) for f in self.pool], g.covers[split],
-                                 g.secrets[split], quiet=True, **self.adversarial)
+                                 g.secrets[split], quiet=True, **(self.adversarial or {}))
         adv = [i["adversarial"] for i in infos if "adversarial" in i]
         out = {"embed_seconds": float(np.mean([i["seconds"] for i in infos]))}
         if adv:

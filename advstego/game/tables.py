@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .config import HardenConfig
 from .rules import best_round, chosen_on
 from ..stats import fmt
 
@@ -18,17 +19,24 @@ COST_NAMES = {"suniward": "S-UNIWARD", "wow": "WOW", "hill": "HILL"}
 
 
 def load_game(folder) -> dict:
-    """{"config", "rounds", "final"} of a harden --method stc run (finished rounds only)."""
+    """{"config", "rounds", "final"} of a harden --method stc run (finished rounds only);
+    its config.json in this schema (HardenConfig.to_dict), whichever it was written in."""
     folder = Path(folder)
-    cfg = json.loads((folder / "config.json").read_text())
+    cfg = HardenConfig.from_dict(json.loads((folder / "config.json").read_text())).to_dict()
     rounds = []
     while (folder / f"round-{len(rounds)}" / "metrics.json").exists():
         rounds.append(json.loads((folder / f"round-{len(rounds)}" / "metrics.json").read_text()))
     return {"config": cfg, "rounds": rounds, "final": best_round(rounds, cfg["wardens"])}
 
 
+def plain_name(cfg: dict) -> str:
+    """A game's plain strategy by its hider's costs and payload (cfg: its config.json)."""
+    h = HardenConfig.from_dict(cfg).hider.settings
+    return f"{COST_NAMES.get(h['cost'], h['cost'])} {h['payload']:g} bpp"
+
+
 def strategy_name(cfg: dict, k: int) -> str:
-    base = f"{COST_NAMES.get(cfg['cost'], cfg['cost'])} {cfg['payload']:g} bpp"
+    base = plain_name(cfg)
     if k == 0:
         return base
     if k == 1:
@@ -116,7 +124,7 @@ def figure_rounds(games: list[dict], path) -> None:
         cfg, rs = g["config"], g["rounds"]
         if not rs:
             continue
-        label = f"{COST_NAMES.get(cfg['cost'], cfg['cost'])} {cfg['payload']:g} bpp"
+        label = plain_name(cfg)
         ks = [x["round"] for x in rs]
         c = colors[i % len(colors)]
         ax.plot(ks, [x["pe_fresh_xunet"] for x in rs], "^-", color=c,
