@@ -107,8 +107,8 @@ def test_table6_names_the_strategies_and_marks_the_final_one(tmp_path):
     from advstego.game.tables import figure_rounds, load_game, table6
 
     run = tmp_path / "g"
-    cfg = {"cost": "suniward", "payload": 0.4, "wardens": ["xunet"], "warden_epochs": 6,
-           "srm": "srm-fld"}
+    cfg = {"method": "stc", "cost": "suniward", "payload": 0.4, "wardens": ["xunet"],
+           "warden_epochs": 6, "srm": "srm-fld"}  # a flat config.json, as runs wrote before
     (run).mkdir()
     (run / "config.json").write_text(json.dumps(cfg))
     pes = [(0.20, 0.12), (0.13, 0.10), (0.25, 0.15)]
