@@ -99,14 +99,18 @@ def contains(folder, path) -> bool:
 MARKER = ".advstego-run.json"
 
 
-def claim_run_folder(out, kind: str, settings: dict, force: bool | None = None) -> Path:
+def claim_run_folder(out, kind: str, settings: dict, force: bool | None = None,
+                     writes: tuple | None = None) -> Path:
     """Make `out` the run folder of one command with these settings.
 
     An empty or new folder is claimed; a folder claimed before with the same settings is
     reused (the command resumes); other settings, or a non-empty folder advstego did not
-    make, are refused — with force, only a folder advstego made is taken over (force None:
-    the command has no --force). A folder this command claimed new and left holding nothing
-    but the claim is removed if the command fails (release_locks).
+    make, are refused — with force, only a run of the same command is taken over (force
+    None: the command has no --force). writes: patterns (PurePath.match) of the files the
+    command writes; a forced claim with other settings deletes them first, so no file of the
+    earlier run is kept, and is refused if the folder holds anything else. A folder this
+    command claimed new and left holding nothing but the claim is removed if the command
+    fails (release_locks).
     """
     import json
 
@@ -122,10 +126,12 @@ def claim_run_folder(out, kind: str, settings: dict, force: bool | None = None) 
             have = None
         if not isinstance(have, dict):
             have = None
-        if have != want and not force:
-            raise InputError(f"{out}: holds {_a((have or {}).get('command', 'advstego'))} run "
-                             "with other settings; use another --out"
-                             + (", or --force to replace it" if force is not None else ""))
+        same = (have or {}).get("command") == kind  # only a run of kind may be forced
+        if have != want and not (force and same):
+            raise InputError(f"{out}: holds {_a((have or {}).get('command', 'advstego'))} run"
+                             + (" with other settings" if same else "") + "; use another --out"
+                             + (", or --force to replace it" if force is not None and same
+                                else ""))
         fresh = False
     elif out.exists() and any(p.name != LOCK for p in out.iterdir()):
         raise InputError(f"{out}: not empty and not an advstego run folder; use another --out")
@@ -136,9 +142,33 @@ def claim_run_folder(out, kind: str, settings: dict, force: bool | None = None) 
     lock(out)
     if fresh:
         _fresh.append((out, top))
+    elif have != want:  # forced: the earlier run's files go before its marker does
+        _replace_run(out, kind, writes)
     from .files import write_text_atomic
     write_text_atomic(marker, json.dumps(want, sort_keys=True, default=str))
     return out
+
+
+def _replace_run(out: Path, kind: str, writes) -> None:
+    """Before a forced claim of a run of the same command: delete what it wrote (the files
+    matching writes); a file it does not write is refused."""
+    if writes is None:
+        return
+    files = [Path(d) / f for d, dirs, names in os.walk(out) for f in names + [
+        x for x in dirs if (Path(d) / x).is_symlink()]]
+    files = [p for p in files if p.parent != out or p.name not in (MARKER, LOCK)]
+    other = [p for p in files if p.is_symlink() or
+             not any(p.relative_to(out).match(w) for w in writes)]
+    if other:
+        names = sorted(str(p.relative_to(out)) for p in other)
+        raise InputError(f"{out}: --force would delete files {_a(kind)} run does not write "
+                         f"({', '.join(names[:3])}{' and more' if len(names) > 3 else ''}); "
+                         "move them, or use another --out")
+    for p in files:
+        p.unlink()
+    for d, _, _ in sorted(os.walk(out), key=lambda w: -len(Path(w[0]).parts)):
+        if Path(d) != out:
+            Path(d).rmdir()
 
 
 def missing_top(path) -> Path | None:

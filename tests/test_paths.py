@@ -195,6 +195,85 @@ def test_force_replaces_only_what_prepare_wrote(tmp_path, cli):
     assert json.loads((out / "manifest.json").read_text())["config"]["seed"] == 1
 
 
+def test_embed_force_replaces_the_earlier_stegos(tmp_path, cli):
+    """--force with other settings deletes the earlier run's stegos before the new run (none
+    is kept and relabelled); a file the run did not write, or another command's run, is
+    refused."""
+    from advstego.images import read_image
+
+    src, out = _images(tmp_path / "covers", 3), tmp_path / "st"
+    r = cli("embed", "--method", "suniward", "--in", src, "--out", out, "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    old = {p.name: read_image(p) for p in out.glob("*.png")}
+    r = cli("embed", "--method", "wow", "--in", src, "--out", out, "--workers", "1", "--force")
+    assert r.returncode == 0 and "made before" not in r.stdout, (r.stdout, r.stderr)
+    assert all(not np.array_equal(read_image(out / n), x) for n, x in old.items())
+    (out / "notes.txt").write_text("the user's own")
+    before = _tree(out)
+    r = cli("embed", "--method", "hill", "--in", src, "--out", out, "--workers", "1", "--force")
+    assert_clean_error(r, "--force would delete", "notes.txt")
+    assert _tree(out) == before
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / ".advstego-run.json").write_text('{"command": "harden", "settings": {}}')
+    (run / "round-0.png").write_bytes(b"harden's")
+    for force in ((), ("--force",)):
+        r = cli("embed", "--method", "hill", "--in", src, "--out", run, *force)
+        assert_clean_error(r, "holds a harden run; use another --out")
+        assert "--force" not in r.stderr
+    assert (run / "round-0.png").read_bytes() == b"harden's"
+
+
+def test_attack_force_keeps_no_earlier_image(tmp_path, cli, detector_file):
+    """attack --force with other stegos: the earlier run's attacked images are gone."""
+    a, b, out = _images(tmp_path / "a", 3), _images(tmp_path / "b", 1, seed=1), tmp_path / "o"
+    args = ("attack", "noise", "--levels", "1", "--detector", detector_file, "--out", out)
+    r = cli(*args, "--in", a)
+    assert r.returncode == 0, r.stderr
+    r = cli(*args, "--in", b)
+    assert_clean_error(r, "other settings", "--force")
+    r = cli(*args, "--in", b, "--force")
+    assert r.returncode == 0 and "1 attacked" in r.stdout, (r.stdout, r.stderr)
+    assert sorted(p.name for p in out.glob("*.png")) == ["0.png"]
+
+
+def test_embed_records_the_adversarys_scheme(tmp_path):
+    """A strategy whose scheme changed is a run with other settings: never resumed."""
+    import importlib
+
+    from advstego.paths import release_locks
+
+    simulate = importlib.import_module("advstego.embedding.simulate")
+
+    class Plain:
+        options = {"seed": None}
+        seed = 0
+
+        def __init__(self, scheme):
+            self.scheme = scheme
+
+        def stego(self, job):
+            return job.plain, None
+
+    src, out = _images(tmp_path / "covers", 1), tmp_path / "st"
+    try:
+        for scheme in ("published", "joint"):
+            simulate._ADVERSARY.clear()
+            if scheme == "joint":
+                with pytest.raises(InputError, match="other settings"):
+                    simulate.embed_folder(src, out, "wow", workers=1, wardens="w",
+                                          load_adversary=lambda w: Plain(scheme))
+            else:
+                simulate.embed_folder(src, out, "wow", workers=1, wardens="w",
+                                      load_adversary=lambda w: Plain(scheme))
+            release_locks()
+    finally:
+        simulate._ADVERSARY.clear()
+        release_locks()
+    marker = json.loads((out / ".advstego-run.json").read_text())
+    assert marker["settings"]["adversary"] == {"scheme": "published", "seed": 0}
+
+
 def test_detect_train_refuses_stegos_that_are_the_covers(tmp_path, cli):
     covers = _images(tmp_path / "covers")
     (tmp_path / "copy").mkdir()

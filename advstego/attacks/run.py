@@ -102,7 +102,9 @@ def attack_folder(kind: str, detector, src, dst, stop_after: int = 0, force: boo
     files = list_images(src)
     settings = {"attack": kind, "version": cls.version, **params, "detector": detector.name,
                 "detector_sha": fingerprint(detector)}
-    claim_run_folder(dst, "attack", settings, force)
+    claim_run_folder(dst, "attack", {**settings, "stegos": str(src.resolve())}, force,
+                     writes=("*.png", PARTIAL, "attack.csv", "attack.json", "manifest.json",
+                             ".*.tmp"))
     if force:
         for f in (PARTIAL, "attack.csv", "attack.json"):
             (dst / f).unlink(missing_ok=True)

@@ -140,6 +140,9 @@ def _one(job):
     return dst
 
 
+WRITES = ("*.png", "manifest.json", ".*.tmp")  # what a run writes in dst (its stegos)
+
+
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
                  workers: int = 0, force: bool = False, wardens: str | None = None,
                  load_adversary=None) -> int:
@@ -158,10 +161,13 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
         manifest = read_json(src / "manifest.json", "manifest", 1 << 30)
         if not isinstance(manifest, dict):
             raise InputError(f"{src / 'manifest.json'}: corrupt manifest (not a JSON object)")
-    if wardens:
-        _adversary(wardens, load_adversary)  # a bad pool is refused before dst is made
+    scheme = None
+    if wardens:  # a bad pool is refused before dst is made
+        adv = _adversary(wardens, load_adversary)
+        scheme = {"scheme": adv.scheme, **{k: getattr(adv, k, None) for k in adv.options}}
     claim_run_folder(dst, "embed", {"method": method, "payload": payload, "seed": seed,
-                                    "covers": str(src.resolve()), "wardens": wardens}, force)
+                                    "covers": str(src.resolve()), "wardens": wardens,
+                                    "adversary": scheme}, force, writes=WRITES)
     jobs = []
     for f in files:
         rel = f.relative_to(src)
