@@ -1009,11 +1009,19 @@ _GROUPS = {"data": "photo corpora", "detect": "steganalyzers",
 
 def main(argv=None) -> int:
     warnings.showwarning = _warn_one_line
-    args = build_parser().parse_args(argv)
-    nul = [k for k, v in vars(args).items() if isinstance(v, str) and "\0" in v]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    given = [(k, x) for k, v in vars(args).items() for x in (v if isinstance(v, list) else [v])
+             if isinstance(x, str)]
+    nul = [k for k, v in given if "\0" in v]
     if nul:  # no file name holds a NUL (a shell cannot pass one; a caller of main can)
-        print(f"advstego: error: --{nul[0].replace('_', '-')}: a NUL character in the "
+        print(f"advstego: error: {_flag(parser, args, nul[0])}: a NUL character in the "
               "argument", file=sys.stderr)
+        return 2
+    empty = [k for k, v in given if not v]
+    if empty:  # no argument may be empty: "" names no file, no folder, no key, no choice
+        print(f"advstego: error: {_flag(parser, args, empty[0])} '': an empty argument names no "
+              "file, folder or value; give a non-empty one", file=sys.stderr)
         return 2
     from .images import pixel_limit
 
@@ -1049,6 +1057,20 @@ def main(argv=None) -> int:
         from .paths import release_locks
         release_locks(failed=not ok)
     return 0
+
+
+def _flag(parser, args, dest: str) -> str:
+    """How the user wrote the argument stored in dest: its flags (-o/--output), or its name
+    if positional; looked up in the subcommand args ran."""
+    while True:
+        acts = parser._actions
+        for act in acts:
+            if act.dest == dest:
+                return "/".join(act.option_strings) or dest
+        subs = [a for a in acts if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            return dest
+        parser = subs[0].choices[getattr(args, subs[0].dest)]
 
 
 def _command_line(a) -> str:

@@ -382,3 +382,16 @@ def test_a_nul_in_any_path_argument_is_one_line(tmp_path, capsys):
                      str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("advstego: error: --cover: a NUL") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["hide", "--cover", "c.png", "--file", "", "-o", "o.png", "--key", "k"], "--file ''"),
+    (["hide", "--cover", "", "--secret", "s.png", "-o", "o.png", "--key", "k"], "--cover ''"),
+    (["hide", "--cover", "c.png", "--secret", "s.png", "-o", "", "--key", "k"], "-o/--output ''"),
+    (["reveal", "", "-o", "o.png", "--key", "k"], "stego ''"),
+    (["embed", "--method", "wow", "--in", "", "--out", "o"], "--in ''"),
+    (["detect", "test", "--detector", "d", "", "--covers", "c", "--stegos", "s"], "--detector ''")])
+def test_an_empty_argument_is_refused_as_empty(tmp_path, cli, args, flag):
+    r = cli(*args, cwd=tmp_path)
+    assert_clean_error(r, flag, "empty argument names no file")
+    assert list(tmp_path.iterdir()) == []
