@@ -210,6 +210,24 @@ def test_quality_is_bounded_and_needs_its_codec(tmp_path, cli, cover, rng):
     assert cli(*base, "--quality", "50", "--codec", "jpeg").returncode == 0
 
 
+@pytest.mark.skipif("jxl" not in codec.CODECS, reason="no JPEG XL plugin")
+def test_jxl_at_its_top_quality_is_lossless(tmp_path, cli, cover, rng):
+    """A secret that fits at jxl's quality 100 (which libjxl refuses as lossy) is encoded
+    lossless: hide, --quality 100 and capacity agree, and the secret comes back exact."""
+    sec = textured(rng, 16, 16)
+    secret = write_image(tmp_path / "sec.png", sec)
+    for extra in ((), ("--quality", "100")):
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.png", *KEY,
+                "--codec", "jxl", *extra)
+        assert r.returncode == 0 and "jxl q100" in r.stdout, r.stderr
+        r = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r.png", *KEY)
+        assert r.returncode == 0, r.stderr
+        assert np.array_equal(read_image(tmp_path / "r.png"), sec)
+        (tmp_path / "r.png").unlink()
+    r = cli("capacity", "--cover", cover, "--secret", secret, "--codec", "jxl")
+    assert r.returncode == 0 and "jxl q100" in r.stdout, r.stderr
+
+
 def test_reveal_to_a_lossy_file_offers_its_flag(tmp_path, cli, cover, rng):
     secret = write_image(tmp_path / "sec.png", textured(rng, 16, 16))
     cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.png", *KEY)

@@ -50,10 +50,13 @@ class EncoderError(InputError):
 
 
 def _encode(img: Image.Image, codec: str, quality: int) -> bytes:
-    _, fmt, _, _ = CODECS[codec]
+    _, fmt, _, top = CODECS[codec]
+    opts = dict(_OPTIONS[fmt])
+    if fmt == "JXL" and quality == top:  # libjxl refuses lossy quality 100: it is lossless
+        opts["lossless"] = True
     buf = io.BytesIO()
     try:
-        img.save(buf, format=fmt, quality=quality, **_OPTIONS[fmt])
+        img.save(buf, format=fmt, quality=quality, **opts)
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. libjxl on some images
         raise EncoderError(f"the {codec} encoder failed on the secret at quality {quality} "
                            f"({str(exc)[:60]}); try another --codec") from None
