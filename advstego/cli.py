@@ -711,7 +711,27 @@ def detect_train_args(p):
     p.add_argument("--seeds", type=flag_type(Option(int, 1, 1)), default=1,
                    help="train N detectors from scratch (seeds seed..seed+N-1): OUTPUT, then "
                         "OUTPUT-seed1, ...; `detect test` averages them, with an interval")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", help="a CNN's device: cpu (default), cuda, cuda:N or auto")
+
+
+def _detector_settings(a) -> dict:
+    """The detector flags given (--epochs, --device); one the detector does not take is
+    refused, never ignored."""
+    from .steganalysis.registry import DETECTORS
+
+    cls, _ = DETECTORS.get(a.detector)
+    given = {k: getattr(a, k) for k in ("epochs", "device") if getattr(a, k) is not None}
+    for k in given:
+        if k not in cls.options or k in cls.ignores:
+            takers = [n for n in DETECTORS.names() if k in DETECTORS.get(n)[0].options
+                      and k not in DETECTORS.get(n)[0].ignores]
+            raise InputError(f"--{k}: --detector {a.detector} does not take it (it goes with "
+                             f"--detector {' or '.join(takers)})")
+    if "device" in given:  # a device this machine lacks: refused before the images load
+        from .distributed import pick_device
+
+        pick_device(given["device"])
+    return given
 
 
 def seed_files(output, n: int) -> list[Path]:
@@ -730,6 +750,7 @@ def _checkpoint(output) -> Path:
 def cmd_detect_train(a):
     from .steganalysis.detector import build_detector, load_pairs
 
+    settings = _detector_settings(a)
     _check_out(a.output, a.covers, a.stegos)  # the raw path: a trailing slash is a folder
     files = seed_files(a.output, a.seeds)
     for f in files:
@@ -743,8 +764,7 @@ def cmd_detect_train(a):
         raise InputError(f"{a.stegos}: every stego is identical to its cover in {a.covers}; "
                          "nothing to learn")
     for k, f in enumerate(files):
-        det = build_detector(a.detector, seed=a.seed + k, device=a.device,
-                             **({"epochs": a.epochs} if a.epochs is not None else {}))
+        det = build_detector(a.detector, seed=a.seed + k, **settings)
         det.fit(covers, stegos, run=str(_checkpoint(f)))
         det.save(f)
         _checkpoint(f).unlink(missing_ok=True)  # only the detector stays

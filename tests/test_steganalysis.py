@@ -230,3 +230,20 @@ def test_a_detector_state_of_numpy_arrays_saves_and_anything_else_is_one_line(tm
     with pytest.raises(InputError, match="'w'.*torch tensor or a NumPy array"):
         weights.save(tmp_path / "b.safetensors", {"w": [1, 2]}, {"kind": "detector"})
     assert not (tmp_path / "b.safetensors").exists()
+
+
+def test_detect_train_refuses_a_flag_the_detector_does_not_take(tmp_path, cli):
+    covers, stegos = tmp_path / "c", tmp_path / "s"
+    covers.mkdir()
+    stegos.mkdir()
+    for i in range(2):
+        write_image(covers / f"{i}.png", textured(np.random.default_rng(i), 32, 32))
+        write_image(stegos / f"{i}.png", textured(np.random.default_rng(i + 2), 32, 32))
+    base = ("detect", "train", "--covers", covers, "--stegos", stegos, "-o",
+            tmp_path / "d.safetensors")
+    for flag in (("--device", "foo"), ("--device", "cpu"), ("--epochs", "2")):
+        r = cli(*base, "--detector", "srm-fld", *flag)
+        assert_clean_error(r, flag[0], "--detector srm-fld does not take it", "srnet or xunet")
+    r = cli(*base, "--detector", "xunet", "--device", "foo")
+    assert_clean_error(r, "foo")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "s"]

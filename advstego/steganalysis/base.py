@@ -20,6 +20,7 @@ class Detector:
     differentiable = False  # logits(x) with gradients: gradient attacks, adversarial costs
     extracts_features = False  # features(images): cached per image, shared by ranks
     options: dict = {}  # its settings: name -> options.Option (Registry.create checks them)
+    ignores: tuple = ()  # options taken for a uniform call but unused (a flag for one: refused)
 
     @classmethod
     def from_state(cls, tensors: dict, config: dict, where) -> "Detector":  # pragma: no cover

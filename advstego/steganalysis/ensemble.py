@@ -28,6 +28,7 @@ class SrmFld(Detector):
                "d_sub": Option(int_or_auto, "automatic", 1, "features a base learner "
                                "(automatic: searched)", maximum=3 * 34671),
                "device": Option(str, "cpu", None, "ignored: features and FLD run on the CPU")}
+    ignores = ("device",)
 
     def __init__(self, q1: bool = False, seed: int = 0, workers: int = 0,
                  L="automatic", d_sub="automatic", device="cpu"):
