@@ -85,12 +85,8 @@ def _to_8bit(img: Image.Image, path: Path) -> Image.Image:
     mode = img.mode
     if mode in ("L", "RGB"):
         return img
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        arr = np.asarray(img, dtype=np.int64)
-        if arr.min() < 0 or arr.max() > 65535:
-            raise InputError(f"{path}: {mode} image has values outside 0..65535")
-        warnings.warn(f"{path}: 16-bit image reduced to 8 bits (high byte kept)", ImageWarning)
-        return Image.fromarray((arr >> 8).astype(np.uint8), "L")
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return Image.fromarray(_gray_to_8bit(np.asarray(img), mode, path), "L")
     if mode == "1":
         warnings.warn(f"{path}: 1-bit image read as 8-bit gray", ImageWarning)
         return img.convert("L")
@@ -110,6 +106,29 @@ def _to_8bit(img: Image.Image, path: Path) -> Image.Image:
     if mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
         return img.convert("RGB")
     raise InputError(f"{path}: unsupported image mode {mode!r}")
+
+
+def _gray_to_8bit(arr: np.ndarray, mode: str, path: Path) -> np.ndarray:
+    """A 16-bit, 32-bit integer or float gray image as uint8: values within 0..255 read as
+    they are (8-bit data in a wider file), integers up to 65535 as 16-bit data (the high byte
+    kept); anything else (negative, larger, fractional) is refused, not guessed at."""
+    what = {"I": "32-bit integer", "F": "32-bit float"}.get(mode, "16-bit")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise InputError(f"{path}: {what} image has values that are not numbers")
+    lo, hi = (arr.min(), arr.max()) if arr.size else (0, 0)
+    if arr.dtype.kind == "f" and (arr != np.round(arr)).any():
+        raise InputError(f"{path}: {what} image has fractional values ({lo:g}..{hi:g}); "
+                         "save it as an 8-bit image first")
+    if lo < 0 or hi > 65535:
+        raise InputError(f"{path}: {what} image has values {lo:g}..{hi:g}, outside "
+                         "0..65535; save it as an 8-bit image first")
+    if hi <= 255:
+        warnings.warn(f"{path}: {what} image with values {lo:g}..{hi:g} read as 8-bit "
+                      "(values unchanged)", ImageWarning)
+        return arr.astype(np.uint8)
+    warnings.warn(f"{path}: {what} image with values {lo:g}..{hi:g} reduced to 8 bits as "
+                  "16-bit data (high byte kept)", ImageWarning)
+    return (arr.astype(np.int64) >> 8).astype(np.uint8)
 
 
 def read_image(path, mode: str | None = None, convert: bool = False,

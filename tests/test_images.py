@@ -51,6 +51,30 @@ def test_16bit_reduced_with_warning(tmp_path):
     assert np.array_equal(out, (arr >> 8).astype(np.uint8))
 
 
+def test_wide_integer_and_float_gray_read_honestly(tmp_path, cli, rng):
+    """A 32-bit (or float) image holding 0..255 is read as is, said so; 16-bit data keeps
+    its high byte; negative, too large or fractional values are refused by name."""
+    g = textured(rng, 64, 64)
+    Image.fromarray(g).convert("I").save(tmp_path / "i32.tif")
+    Image.fromarray(g.astype(np.float32)).save(tmp_path / "f.tif")
+    for name, what in (("i32.tif", "32-bit integer"), ("f.tif", "32-bit float")):
+        with pytest.warns(ImageWarning, match=f"{what} image with values .* read as 8-bit"):
+            assert np.array_equal(read_image(tmp_path / name), g)
+    Image.fromarray(g.astype(np.int32) * 257, "I").save(tmp_path / "i16.tif")
+    with pytest.warns(ImageWarning, match="as 16-bit data \\(high byte kept\\)"):
+        assert np.array_equal(read_image(tmp_path / "i16.tif"), g)
+    for arr, why in ((g.astype(np.int32) - 256, "outside 0..65535"),
+                     (g.astype(np.float32) / 255, "fractional")):
+        Image.fromarray(arr).save(tmp_path / "bad.tif")
+        with pytest.raises(InputError, match=why):
+            read_image(tmp_path / "bad.tif")
+    sec = write_image(tmp_path / "s.png", textured(rng, 8, 8))
+    r = cli("hide", "--cover", tmp_path / "i32.tif", "--secret", sec, "-o", tmp_path / "st.png",
+            "--key", "k")
+    assert r.returncode == 0 and "read as 8-bit" in r.stderr, r.stderr
+    assert np.abs(read_image(tmp_path / "st.png").astype(int) - g).max() <= 1
+
+
 def test_palette_expanded_with_warning(tmp_path, rng):
     img = Image.fromarray(textured(rng, 16, 16, 3)).convert("P")
     img.save(tmp_path / "p.png")
