@@ -75,6 +75,17 @@ def write_bytes_atomic(path, data: bytes) -> Path:
     return path
 
 
+def temp_folder(beside, tag: str = "") -> Path:
+    """A new hidden folder beside `beside` (on its file system, to be renamed into place),
+    its name short of the 255-byte limit; an error in making it names `beside`."""
+    beside = Path(beside)
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{_short(beside.name)}.{tag}", dir=beside.parent))
+    except OSError as exc:
+        exc.filename = str(beside)
+        raise
+
+
 @contextmanager
 def atomic_folder(folder):
     """Yield an empty FOLDER.partial to fill; on success it replaces folder (a killed run

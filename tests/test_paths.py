@@ -274,6 +274,25 @@ def test_embed_records_the_adversarys_scheme(tmp_path):
     assert marker["settings"]["adversary"] == {"scheme": "published", "seed": 0}
 
 
+def test_prepare_into_a_name_near_the_length_limit(tmp_path, cli, monkeypatch):
+    """The temporary folders beside --out take a shortened name; an error making one names
+    the user's --out."""
+    import tempfile
+
+    src = _images(tmp_path / "photos", 2, 64)
+    out = tmp_path / ("c" * 250)
+    r = cli("data", "prepare", "--source", src, "--size", "32", "--gray", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, "photos"])
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", f"{k['dir']}/.tmp-name")
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    r = cli("data", "prepare", "--source", src, "--size", "32", "--gray", "--out",
+            tmp_path / "other")
+    assert_clean_error(r, f"{tmp_path / 'other'}: No space left")
+
+
 def test_detect_train_refuses_stegos_that_are_the_covers(tmp_path, cli):
     covers = _images(tmp_path / "covers")
     (tmp_path / "copy").mkdir()

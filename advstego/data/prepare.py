@@ -10,7 +10,6 @@ import json
 import os
 import random
 import shutil
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from ..progress import progress
 from .. import __version__
 from ..errors import InputError
 from ..images import MODES, image_mode, write_image
-from ..files import read_json, renamed
+from ..files import read_json, renamed, temp_folder
 from ..options import Option, convert, convert_fields, field_option
 from ..paths import (LOCK, contains, inside, lock, missing_top, output_folder,
                      remove_if_unused, unlock)
@@ -193,7 +192,7 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
     work, ok = None, False
     try:
         _check_replaceable(out, force)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        work = temp_folder(out)
         entries, survey, shrunk = [], traces.Survey(), 0
         skipped = dict.fromkeys(("flat_tiles", "wrong_mode_photos", "unreadable_photos",
                                  "small_photos"), 0)
@@ -276,7 +275,7 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
         lock(work)  # the new corpus takes out's place locked
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        old = temp_folder(out, "old.")
         os.replace(out, old / "x")
         os.replace(work, out)
         shutil.rmtree(old, ignore_errors=True)
