@@ -210,6 +210,10 @@ def _hider_settings(a) -> dict:
             takers = [n for n in HIDERS.names() if k in HIDERS.get(n)[0].options]
             raise InputError(f"--{k.replace('_', '-')}: --method {a.method} does not take it "
                              f"(it goes with --method {' or '.join(takers)})")
+    if "quality" in given and "payload" in given:
+        raise InputError(f"--payload {given['payload']:g} and --quality {given['quality']}: "
+                         "give one (--quality fixes the secret's encoding whatever the "
+                         "payload; --payload lets the codec's quality fit it)")
     return {k: v for k, v in given.items() if k in cls.options}
 
 

@@ -202,6 +202,8 @@ def test_quality_is_bounded_and_needs_its_codec(tmp_path, cli, cover, rng):
     assert_clean_error(cli(*base, "--quality", "1000", "--codec", "webp"), "--quality",
                        "at most 100")
     assert_clean_error(cli(*base, "--quality", "99", "--codec", "jpeg"), "jpeg takes 1..95")
+    assert_clean_error(cli(*base, "--quality", "50", "--codec", "jpeg", "--payload", "0.2"),
+                       "--payload 0.2 and --quality 50: give one")
     f = tmp_path / "f.bin"
     f.write_bytes(b"x")
     assert_clean_error(cli("hide", "--cover", cover, "--file", f, "-o", tmp_path / "s.png",
