@@ -225,6 +225,7 @@ def test_a_killed_invocation_is_rebuilt_from_its_stages(tmp_path):
     ({"fractions": ["a", 0.5, 0.5]}, ["numbers"]),
     ({"fractions": [0.5, 0.5]}, ["three fractions"]),
     ({"max_tiles": -3}, ["negative"]),
+    ({"size": 1000000}, ["data", "size 1000000", "at most 8192"]),
 ])
 def test_config_values_are_checked_up_front(tmp_path, data, words):
     from advstego.experiments.config import load_config

@@ -61,13 +61,13 @@ class PrepareConfig:
     allow_traces: bool = False  # keep a corpus whose tiles still sit on a JPEG lattice
 
 
-def _option(name, text, minimum=None, choices=None) -> Option:
-    return field_option(PrepareConfig, name, text, minimum, choices=choices)
+def _option(name, text, minimum=None, choices=None, maximum=None) -> Option:
+    return field_option(PrepareConfig, name, text, minimum, choices=choices, maximum=maximum)
 
 
 # field -> Option: the checks of `data prepare`'s flags, of prepare() and of an experiment's
 # data section
-OPTIONS = {"size": _option("size", "side of the square images (pixels)", 8),
+OPTIONS = {"size": _option("size", "side of the square images (pixels)", 8, maximum=8192),
            "mode": _option("mode", "gray | rgb", choices=MODES),
            "crop": _option("crop", "tiles: every tile of a photo; center: its center crop",
                            choices=("tiles", "center")),
@@ -386,9 +386,20 @@ def summary(folder) -> dict:
         out["splits"][s] = {"images": len(imgs), "photos": len({e["photo"] for e in imgs}),
                             "pairs": len(m["pairs"].get(s, []))}
     out["skipped"] = m.get("skipped", {})
-    out["downsampled"] = m.get("downsampled")
-    out["traces"] = m.get("traces") or _measure(folder, m)
+    shrunk = m.get("downsampled")
+    out["downsampled"] = shrunk if isinstance(shrunk, dict) and _numbers(
+        shrunk, ("photos", "factor"), ("factor",)) else None
+    t = m.get("traces")  # a manifest may come from anyone: its survey is checked
+    ok = isinstance(t, dict) and _numbers(t, ("measured", "no_evidence", "flagged", "median",
+                                              "threshold"), ("median",))
+    out["traces"] = t if ok else _measure(folder, m)
     return out
+
+
+def _numbers(d: dict, keys, may_be_none=()) -> bool:
+    return all((k in may_be_none and d.get(k) is None) or (
+        isinstance(d.get(k), (int, float)) and not isinstance(d.get(k), bool)
+        and np.isfinite(d[k])) for k in keys)
 
 
 def _measure(folder: Path, m: dict, n: int = 32) -> dict:
