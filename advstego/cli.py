@@ -11,7 +11,6 @@ import argparse
 import json
 import math
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -20,15 +19,24 @@ from .errors import InputError
 from .options import Option, flag_type, list_flag_type
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# shown escaped: controls, format characters (bidi overrides, zero-width...) and line breaks
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def _one_line(text) -> str:
-    """A message on one line, safe on a terminal: newlines, escape sequences and the other
-    control characters (in a file name, say) are shown escaped."""
-    text = _CONTROL.sub(lambda m: _ESCAPES.get(m[0], f"\\x{ord(m[0]):02x}"), str(text))
+    """A message on one line, safe on a terminal: newlines, escape sequences, the other
+    control characters and format characters such as a bidi override (in a file name, say)
+    are shown escaped."""
+    import unicodedata
+
+    text = "".join(_escaped(c) if unicodedata.category(c) in _HIDDEN else c for c in str(text))
     return text.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable names
+
+
+def _escaped(c: str) -> str:
+    """One character as Python writes it escaped: \\n, \\x1b, \\u202e."""
+    return _ESCAPES.get(c) or c.encode("unicode_escape").decode("ascii")
 
 
 def _json(report) -> str:

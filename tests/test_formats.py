@@ -55,8 +55,10 @@ def test_a_250_byte_name_comes_back(tmp_path, cli, cover):
     assert [p.name for p in out.iterdir()] == [f.name]  # no temporary file left
 
 
-def test_escapes_and_newlines_in_a_name_are_printed_escaped(tmp_path, cli, cover):
-    name = "e\x1b[31mred\nx.txt"
+@pytest.mark.parametrize("name,shown", [("e\x1b[31mred\nx.txt", "\\x1b[31mred\\nx.txt"),
+                                        ("gpj.\u202etxt", "gpj.\\u202etxt")])
+def test_escapes_and_newlines_in_a_name_are_printed_escaped(tmp_path, cli, cover, name, shown):
+    """Controls, and format characters such as a bidi override, print escaped."""
     (tmp_path / name).write_bytes(b"x")
     r = cli("hide", "--cover", cover, "--file", tmp_path / name, "-o", tmp_path / "s.png", *KEY)
     assert r.returncode == 0, r.stderr
@@ -66,10 +68,11 @@ def test_escapes_and_newlines_in_a_name_are_printed_escaped(tmp_path, cli, cover
     assert r2.returncode == 0, r2.stderr
     assert (out / name).read_bytes() == b"x"  # the file keeps its real name
     for text in (r.stdout, r2.stdout):
-        assert "\x1b" not in text and text.count("\n") == 1 and "\\x1b[31mred\\nx.txt" in text
+        assert "\x1b" not in text and "\u202e" not in text and text.count("\n") == 1
+        assert shown in text
     r3 = cli("reveal", tmp_path / "s.png", "-o", out, *KEY)  # now it exists: said escaped
-    assert_clean_error(r3, "exists", "\\x1b")
-    assert "\x1b" not in r3.stderr
+    assert_clean_error(r3, "exists", shown)
+    assert "\x1b" not in r3.stderr and "\u202e" not in r3.stderr
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "a/..", "a\0b"])
