@@ -102,8 +102,8 @@ def _markdown(name: str) -> str:
 
 
 def experiment_tables(name: str, only: tuple = ()) -> str:
-    """The tables of an experiment's results.json (as in its report.md); only: those whose
-    title starts with one of these."""
+    """The tables of an experiment's results.json (as in its report.md); only: those of
+    these names (experiments/report.Table.name)."""
     path = ROOT / name
     if not path.exists():
         return "(not run)"
@@ -111,11 +111,11 @@ def experiment_tables(name: str, only: tuple = ()) -> str:
 
     r = json.loads(path.read_text())
     md = []
-    for title, head, rows in tables(r) + stage_table(r):
-        if only and not title.startswith(only):
+    for t in tables(r) + stage_table(r):
+        if only and t.name not in only:
             continue
-        md += [f"*{title}*", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        md += ["| " + " | ".join(row) + " |" for row in rows] + [""]
+        md += [f"*{t.title}*", "", "| " + " | ".join(t.head) + " |", "|" + "---|" * len(t.head)]
+        md += ["| " + " | ".join(row) + " |" for row in t.rows] + [""]
     return "\n".join(md).rstrip()
 
 
@@ -126,18 +126,20 @@ def harden_targets(name: str = "results/offline/results.json") -> str:
     h = r.get("hardening")
     if not h:
         return "(not run)"
+    from advstego.game.rows import RoundRow
     from advstego.game.rules import pe_fresh
 
     wardens = h["config"]["wardens"]
     arch = "/".join(wardens)
-    kept = [x for x in h["rounds"] if x["round"] > 0 and x["secret_psnr"] >= 30]
+    rounds = [RoundRow.from_dict(x) for x in h["rounds"]]
+    kept = [x for x in rounds if x.round > 0 and x.secret_psnr >= 30]
     best = max(kept, key=lambda x: pe_fresh(x, wardens), default=None)
-    start = h["rounds"][0]
-    got = (f"round {best['round']}: {pe_fresh(best, wardens):.3f} at {best['secret_psnr']:.2f} dB"
+    start = rounds[0]
+    got = (f"round {best.round}: {pe_fresh(best, wardens):.3f} at {best.secret_psnr:.2f} dB"
            if best else "no round keeps the secret at 30 dB")
     pe = pe_fresh(best, wardens) if best else 0.0
     rows = [f"| fresh {arch} PE after hardening, secret ≥ 30 dB (start: {pe_fresh(start, wardens):.3f} "
-            f"at {start['secret_psnr']:.2f} dB) | {got} | ≥ 0.10 | {'met' if pe >= 0.10 else '**not met**'} |",
+            f"at {start.secret_psnr:.2f} dB) | {got} | ≥ 0.10 | {'met' if pe >= 0.10 else '**not met**'} |",
             f"| moonshot | {got} | ≥ 0.20 | {'met' if pe >= 0.20 else '**not met**'} |"]
     return "| target | measured (best round) | goal | |\n|---|---|---|---|\n" + "\n".join(rows)
 
@@ -360,13 +362,14 @@ def games_targets(payload: float = 0.4) -> str:
     from games_report import games
 
     from advstego.game.rules import pe_worst_fresh
+    from advstego.game.tables import rows_of
 
     gs = [g for g in games() if g["config"]["hider"]["settings"]["cost"] == "suniward"
           and g["config"]["hider"]["settings"]["payload"] == payload and len(g["rounds"]) > 1]
     if not gs:
         return "(not run)"
     g = gs[0]
-    rs, w = g["rounds"], g["config"]["wardens"]
+    rs, w = rows_of(g), g["config"]["wardens"]
     plain, final = rs[0], rs[g["final"]]
     adv = max(rs[1:], key=lambda x: pe_worst_fresh(x, w))  # the best adversarial round
     rows = []
@@ -375,18 +378,18 @@ def games_targets(payload: float = 0.4) -> str:
         rows.append(f"| {what} | {value} | {goal} | {'met' if ok else '**not met**'} |")
 
     for name, x in ((f"final strategy (round {g['final']})", final),
-                    (f"best adversarial round ({adv['round']})", adv)):
-        d_cnn = x["pe_fresh_xunet"] - plain["pe_fresh_xunet"]
-        d_srm = x["pe_srm"] - plain["pe_srm"]
+                    (f"best adversarial round ({adv.round})", adv)):
+        d_cnn = x.pe_fresh["xunet"] - plain.pe_fresh["xunet"]
+        d_srm = x.pe_srm - plain.pe_srm
         row(f"{name}: retrained Xu-Net PE − S-UNIWARD's (one training seed each)", f"{d_cnn:+.3f}",
             "≥ +0.05", d_cnn >= 0.05)
         row(f"{name}: retrained SRM+FLD PE − S-UNIWARD's", f"{d_srm:+.3f}", "≥ −0.01", d_srm >= -0.01)
-    frozen = min(rs[1]["pe_earlier"])
+    frozen = min(rs[1].pe_earlier)
     row("frozen warden's PE after adversarial costs (round 1, against D0)", f"{frozen:.3f}",
         "≥ 0.45", frozen >= 0.45)
-    same = len({round(x["secret_psnr"], 6) for x in rs}) == 1
+    same = len({round(x.secret_psnr, 6) for x in rs}) == 1
     row("secret PSNR equal in every round (the secret extracted bit-exact)",
-        f"{rs[0]['secret_psnr']:.2f} dB in all {len(rs)} rounds" if same else "differs",
+        f"{rs[0].secret_psnr:.2f} dB in all {len(rs)} rounds" if same else "differs",
         "equal", same)
     speed = ROOT / "results" / "adversarial_speed.json"
     if speed.exists():
@@ -484,7 +487,7 @@ TABLES = {
     "detect-cache": lambda: verbatim("results/detect_cache.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
-    "frontier": lambda: experiment_tables("results/offline/results.json", ("Table 4", "Table 5")),
+    "frontier": lambda: experiment_tables("results/offline/results.json", ("frontier", "hardening")),
     "harden-targets": harden_targets,
     "harden-ladv": lambda: harden_csv("results/offline/harden-ladv0.001.csv"),
     "gpu": gpu_runs,

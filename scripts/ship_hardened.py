@@ -15,12 +15,13 @@ from pathlib import Path
 
 from advstego.game.config import HardenConfig
 from advstego.hiding.model import HidingModel
+from advstego.game.rows import RoundRow
 from advstego.game.rules import pe_fresh
 
 
 def choose(rows: list[dict], wardens) -> dict:
     good = [r for r in rows if r["round"] > 0 and r["secret_psnr"] >= 30]
-    return max(good, key=lambda r: pe_fresh(r, wardens)) if good else rows[-1]
+    return max(good, key=lambda r: pe_fresh(RoundRow.from_dict(r), wardens)) if good else rows[-1]
 
 
 def main():

@@ -8,18 +8,6 @@ import pytest
 from conftest import six_photo_tiles
 
 
-def test_pe_of_fresh_wardens_and_the_final_round():
-    from advstego.game.rules import best_round, pe_fresh, pe_worst_fresh
-
-    rows = [{"pe_fresh_xunet": 0.20, "pe_fresh_srnet": 0.30, "pe_srm": 0.15},
-            {"pe_fresh_xunet": 0.35, "pe_fresh_srnet": 0.25, "pe_srm": 0.12},
-            {"pe_fresh_xunet": 0.22, "pe_fresh_srnet": 0.40, "pe_srm": 0.21}]
-    w = ("xunet", "srnet")
-    assert [pe_fresh(r, w) for r in rows] == [0.20, 0.25, 0.22]
-    assert [pe_worst_fresh(r, w) for r in rows] == [0.15, 0.12, 0.21]
-    assert best_round(rows, w) == 2
-
-
 FAST = ["--method", "stc", "--warden-epochs", "1", "--search", "1"]
 
 
@@ -175,7 +163,8 @@ def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
     again = play_games(Experiment(cfg, out, Stages(out, True), "cpu"), Corpus(corpus128),
                        corpus_done)
     assert again == games  # the stage is reused
-    [(title, head, rows)] = games_table({"games": games})
+    [t] = games_table({"games": games})
+    title, rows = t.title, t.rows
     assert title.startswith("Table 6") and len(rows) == 2 and rows[1][0].startswith("ADV-EMB")
     assert "chosen on the validation photos" in title
     for x in g["rounds"]:  # validation figures for the choice; test calls for the intervals

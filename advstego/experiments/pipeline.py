@@ -427,7 +427,8 @@ def harden_hider(ex: Experiment, corpus: Corpus, corpus_done: Done, hc, owner=0)
     def build(tmp):
         device = str(pick_device(ex.device))
         return {"folder": str(work.relative_to(ex.out)),
-                "rounds": harden(corpus.folder, work, hc, device=device, quiet=ex.quiet)}
+                "rounds": [r.to_dict() for r in harden(corpus.folder, work, hc, device=device,
+                                                       quiet=ex.quiet)]}
     return ex.stage("harden", "harden", hc.to_dict(), [corpus_done], build, mode="async",
                     owner=owner)
 

@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import subprocess
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from ..errors import InputError
 from ..files import write_text_atomic
 from ..images import read_image
 from ..game.config import HardenConfig
+from ..game.rows import RoundRow
 from ..game.rules import pe_fresh
 from ..stats import fmt
 from ..game.tables import round_pe
@@ -111,68 +113,87 @@ def _transfer(v: dict):
     return next(iter(t.values()), None) if t else None
 
 
-def _tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
+@dataclass(frozen=True)
+class Table:
+    """One table of the report, named by what it holds (readme_tables picks tables by name)."""
+    name: str
+    title: str
+    head: list
+    rows: list
+    by_photo: bool = False  # its PEs' intervals resample the test photos (few: said so)
+
+
+def _tables(r) -> list[Table]:
     attacked = r["attacked"]
-    t1 = [[m, str(v["pairs"]), f"{v['cover_mse']:.2e}", f"{v['secret_mse']:.2e}",
-           f"{v['stego_psnr']:.2f}", f"{v['secret_psnr']:.2f}", f"{v['stego_ssim']:.4f}",
-           f"{v['secret_ssim']:.4f}"] for m, v in r["table1"].items()]
+    fidelity = [[m, str(v["pairs"]), f"{v['cover_mse']:.2e}", f"{v['secret_mse']:.2e}",
+                 f"{v['stego_psnr']:.2f}", f"{v['secret_psnr']:.2f}", f"{v['stego_ssim']:.4f}",
+                 f"{v['secret_ssim']:.4f}"] for m, v in r["table1"].items()]
     for name, p in PAPER.items():
-        t1.append([f"paper, GAN on {name}", "", "", "", f"{p['stego_psnr']}",
-                   f"{p['secret_psnr']}", "", ""])
-    t2 = [[m, _pe(v["SRM"]), _pe(v["SRM"], key="PE_min"), _pe(v["CNN"]),
-           _pe(v["CNN"], key="PE_min"), _fmt(v["CNN"]["w_vn"]), _n(v["SRM"])]
-          for m, v in r["table2"].items()]
+        fidelity.append([f"paper, GAN on {name}", "", "", "", f"{p['stego_psnr']}",
+                         f"{p['secret_psnr']}", "", ""])
+    detection = [[m, _pe(v["SRM"]), _pe(v["SRM"], key="PE_min"), _pe(v["CNN"]),
+                  _pe(v["CNN"], key="PE_min"), _fmt(v["CNN"]["w_vn"]), _n(v["SRM"])]
+                 for m, v in r["table2"].items()]
     for label, v in r["table3"].items():
-        t2.append([f"{attacked} + {label}", _pe(v["PE_srm"]), _pe(v["PE_srm"], key="PE_min"),
-                   _pe(v["PE_cnn"]), _pe(v["PE_cnn"], key="PE_min"), _fmt(v["PE_cnn"]["w_vn"]),
-                   _n(v["PE_srm"])])
-    t2b = [[label, _fmt(v["flip_rate"], 3), _fmt(v["missed_after"], 3),
-            _pe(v.get("PE_cnn_retrained") or {}), _pe(_transfer(v) or {}), _pe(v["PE_srm"])]
-           for label, v in r["table3"].items()]
-    t3 = [[label, str(v["images"]), f"{v['cover_mse']:.2e}", f"{v['cover_psnr']:.2f}",
-           f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
-           f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
-           _fmt(v["queries"], 1), _per_image(v)] for label, v in r["table3"].items()]
-    t2v = r["table2"]
-    t4 = [[m, _fmt(x, 2), _fmt(y, 2), _pe(t2v[m]["SRM"]) if m in t2v else _fmt(pe_s),
-           _pe(t2v[m]["CNN"]) if m in t2v else _fmt(pe_c)]
-          for m, x, y, pe_s, pe_c in frontier_points(r)]
+        detection.append([f"{attacked} + {label}", _pe(v["PE_srm"]),
+                          _pe(v["PE_srm"], key="PE_min"), _pe(v["PE_cnn"]),
+                          _pe(v["PE_cnn"], key="PE_min"), _fmt(v["PE_cnn"]["w_vn"]),
+                          _n(v["PE_srm"])])
+    adapting = [[label, _fmt(v["flip_rate"], 3), _fmt(v["missed_after"], 3),
+                 _pe(v.get("PE_cnn_retrained") or {}), _pe(_transfer(v) or {}),
+                 _pe(v["PE_srm"])] for label, v in r["table3"].items()]
+    attacked_fidelity = [
+        [label, str(v["images"]), f"{v['cover_mse']:.2e}", f"{v['cover_psnr']:.2f}",
+         f"{v['secret_mse']:.2e}", f"{v['secret_psnr']:.2f}",
+         f"{v['secret_psnr'] - v['secret_psnr_before']:+.2f}", _fmt(v["linf"], 2),
+         _fmt(v["queries"], 1), _per_image(v)] for label, v in r["table3"].items()]
+    measured = r["table2"]  # a frontier point's PEs with their intervals, where Table 2 has them
+    frontier = [[m, _fmt(x, 2), _fmt(y, 2),
+                 _pe(measured[m]["SRM"]) if m in measured else _fmt(pe_s),
+                 _pe(measured[m]["CNN"]) if m in measured else _fmt(pe_c)]
+                for m, x, y, pe_s, pe_c in frontier_points(r)]
     return calibration_table(r) + [
-        ("Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
-         ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
-          "stego SSIM", "secret SSIM"], t1),
-        ("Table 2 - detection error PE on held-out covers + stegos (0.5 = undetectable; "
-         "[95% interval resampling photos])",
-         ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn",
-          "test photos / images"], t2),
-        ("Table 2b - attacks against a warden who adapts",
-         [f"attack on {attacked} stegos", "flipped (of those the fixed CNN called stego)",
-          "called cover after (all)", "PE retrained CNN",
-          "PE other CNN (transfer)", "PE SRM+FLD (transfer)"], t2b),
-        ("Table 3 - after the attacks: cover and revealed-secret fidelity",
-         ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
-          "secret PSNR change", "L-inf (grey levels)", "queries", "attack s/image"], t3),
-        ("Table 4 - security-capacity frontier: what each way of hiding an image costs "
-         "(simulated = conseal's simulator at the STC row's payload, carrying no secret; "
-         "hardening rounds: their own fresh wardens, Table 5)",
-         ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"], t4),
+        Table("fidelity", "Table 1 - fidelity on held-out pairs (8-bit PNG stegos)",
+              ["method", "pairs", "cover MSE", "secret MSE", "stego PSNR", "secret PSNR",
+               "stego SSIM", "secret SSIM"], fidelity),
+        Table("detection", "Table 2 - detection error PE on held-out covers + stegos (0.5 = "
+              "undetectable; [95% interval resampling photos])",
+              ["stegos", "SRM+FLD PE", "SRM+FLD PE_min", "CNN PE", "CNN PE_min", "CNN w/Vn",
+               "test photos / images"], detection, by_photo=True),
+        Table("adapting_warden", "Table 2b - attacks against a warden who adapts",
+              [f"attack on {attacked} stegos", "flipped (of those the fixed CNN called stego)",
+               "called cover after (all)", "PE retrained CNN",
+               "PE other CNN (transfer)", "PE SRM+FLD (transfer)"], adapting),
+        Table("attacked_fidelity", "Table 3 - after the attacks: cover and revealed-secret "
+              "fidelity",
+              ["attack", "images", "cover MSE", "cover PSNR", "secret MSE", "secret PSNR",
+               "secret PSNR change", "L-inf (grey levels)", "queries", "attack s/image"],
+              attacked_fidelity),
+        Table("frontier", "Table 4 - security-capacity frontier: what each way of hiding an "
+              "image costs (simulated = conseal's simulator at the STC row's payload, carrying "
+              "no secret; hardening rounds: their own fresh wardens, Table 5)",
+              ["system", "revealed-secret PSNR", "stego PSNR", "PE SRM+FLD", "PE CNN"],
+              frontier),
     ] + comparison_table(r) + hardening_table(r) + games_table(r)
 
 
-def tables(r) -> list[tuple[str, list[str], list[list[str]]]]:
+def tables(r) -> list[Table]:
     """Every table; a title says where its PEs are points without an interval."""
     out = []
     few = _few_photos(r)
-    for title, head, rows in _tables(r):
-        if title.startswith(("Table 2 ", "Table 2c")) and few is not None and few < FEW_PHOTOS:
+    for t in _tables(r):
+        title = t.title
+        if t.by_photo and few is not None and few < FEW_PHOTOS:
             title += (f" - only {few} test photos: intervals from so few photos are rough "
                       "(they undercover)")
-        cols = [i for i, h in enumerate(head) if "PE" in h and "Δ" not in h and "resolvable" not in h]
-        cells = [row[i] for row in rows for i in cols if i < len(row) and row[i] not in ("–", "")]
+        cols = [i for i, h in enumerate(t.head)
+                if "PE" in h and "Δ" not in h and "resolvable" not in h]
+        cells = [row[i] for row in t.rows for i in cols
+                 if i < len(row) and row[i] not in ("–", "")]
         if cells and not all("[" in c for c in cells):
             title += (" - no interval" if not any("[" in c for c in cells) else
                       " - PEs without [interval] are single points")
-        out.append((title, head, rows))
+        out.append(replace(t, title=title))
     return out
 
 
@@ -311,10 +332,10 @@ def comparison_table(r) -> list:
     if not rows:
         return []
     cap = comparison_caption(r)
-    return [("Table 2c - paired differences of PE (same test photos, same photo draws; "
-             "95% interval, two-sided p" + (f"; {cap}" if cap else "") + ")",
-             ["b − a", "warden", "role", "ΔPE [95%]", "p", "", "smallest resolvable ΔPE "
-              "(80% power)"], rows)]
+    return [Table("comparisons", "Table 2c - paired differences of PE (same test photos, same "
+                  "photo draws; 95% interval, two-sided p" + (f"; {cap}" if cap else "") + ")",
+                  ["b − a", "warden", "role", "ΔPE [95%]", "p", "", "smallest resolvable ΔPE "
+                   "(80% power)"], rows, by_photo=True)]
 
 
 def games_table(r) -> list:
@@ -322,7 +343,7 @@ def games_table(r) -> list:
     from ..game.tables import table6
 
     games = list((r.get("games") or {}).values())
-    return [table6(games)] if games else []
+    return [Table("games", *table6(games))] if games else []
 
 
 def hardening_table(r) -> list:
@@ -333,23 +354,24 @@ def hardening_table(r) -> list:
     c = HardenConfig.from_dict(h["config"])
     arch = "/".join(c.wardens)
     rows = []
-    for x in h["rounds"]:
-        ft = x.get("finetune") or {}
-        best = min(c.wardens, key=lambda a: x[f"pe_fresh_{a}"])  # = pe_fresh
-        rows.append([str(x["round"]), str(x["wardens_in_loss"]), _fmt(ft.get("adv")),
-                     _fmt(x["stego_psnr"], 2), _fmt(x["secret_psnr"], 2),
-                     round_pe(x, f"pe_fresh_{best}", f"fresh_{best}"),
-                     _fmt(min(x["pe_earlier"])) if x["pe_earlier"] else "–",
-                     round_pe(x, "pe_srm", "srm"), _fmt(x.get("pe_control")),
-                     _fmt(x.get("seconds"), 1)])
+    for x in map(RoundRow.from_dict, h["rounds"]):
+        ft = x.finetune or {}
+        best = min(c.wardens, key=lambda a: x.pe_fresh[a])  # = pe_fresh
+        rows.append([str(x.round), str(x.wardens_in_loss), _fmt(ft.get("adv")),
+                     _fmt(x.stego_psnr, 2), _fmt(x.secret_psnr, 2),
+                     round_pe(x, x.pe_fresh[best], f"fresh_{best}"),
+                     _fmt(min(x.pe_earlier)) if x.pe_earlier else "–",
+                     round_pe(x, x.pe_srm, "srm"), _fmt(x.pe_control), _fmt(x.seconds, 1)])
     ft, model = c.finetune, c.hider.settings["model"]
-    return [(f"Table 5 - min-max hardening of {model}: {c.rounds} rounds of "
-             f"{ft.steps} steps against every earlier {arch} (smooth max, tau {ft.tau:g}, "
-             f"weight {ft.l_adv:g}); each round a fresh {arch} ({c.warden_epochs} epochs) "
-             "and SRM+FLD trained from scratch on its stegos (Kerckhoffs)",
-             ["round", "wardens in the loss", "smooth-max CE", "stego PSNR", "secret PSNR",
-              "PE fresh CNN", "PE best earlier CNN", "PE SRM+FLD (not in the loss)",
-              "PE control (covers vs covers)", "seconds"], rows)]
+    return [Table("hardening",
+                  f"Table 5 - min-max hardening of {model}: {c.rounds} rounds of {ft.steps} "
+                  f"steps against every earlier {arch} (smooth max, tau {ft.tau:g}, weight "
+                  f"{ft.l_adv:g}); each round a fresh {arch} ({c.warden_epochs} epochs) and "
+                  "SRM+FLD trained from scratch on its stegos (Kerckhoffs)",
+                  ["round", "wardens in the loss", "smooth-max CE", "stego PSNR",
+                   "secret PSNR", "PE fresh CNN", "PE best earlier CNN",
+                   "PE SRM+FLD (not in the loss)", "PE control (covers vs covers)", "seconds"],
+                  rows)]
 
 
 def calibration_table(r) -> list:
@@ -368,9 +390,10 @@ def calibration_table(r) -> list:
         out.append([label, _pe(srm), _fmt(srm["P_FA"], 3), _fmt(srm["P_MD"], 3),
                     _pe(cnn), _fmt(cnn["P_FA"], 3), _fmt(cnn["P_MD"], 3),
                     f"{sel['epoch']} ({sel['val_pe']:.3f})" if sel else "–"])
-    return [("Table 0 - warden calibration: PE on held-out photos (control: 0.5 expected)",
-             ["stegos", "SRM+FLD PE", "P_FA", "P_MD", "CNN PE", "P_FA", "P_MD",
-              "CNN epoch chosen (val PE)"], out)]
+    return [Table("calibration", "Table 0 - warden calibration: PE on held-out photos "
+                  "(control: 0.5 expected)",
+                  ["stegos", "SRM+FLD PE", "P_FA", "P_MD", "CNN PE", "P_FA", "P_MD",
+                   "CNN epoch chosen (val PE)"], out)]
 
 
 def stage_table(r) -> list:
@@ -383,10 +406,10 @@ def stage_table(r) -> list:
         rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3)]
                 for n, v in st.items()]
         rows.append(["whole run (this invocation)", _fmt(r.get("wall_seconds"), 1), "", ""])
-        return [(f"Stage times on {r.get('ranks', 1)} rank(s) (wall seconds; a reused stage "
-                 "shows the time it took when it ran)", ["stage", "seconds", "images",
-                                                         "seconds per image (wall / images)"],
-                 rows)]
+        return [Table("stages", f"Stage times on {r.get('ranks', 1)} rank(s) (wall seconds; a "
+                      "reused stage shows the time it took when it ran)",
+                      ["stage", "seconds", "images", "seconds per image (wall / images)"],
+                      rows)]
     rows = [[n, _fmt(v["seconds"], 1), _fmt(v["images"]), _fmt(v["seconds_per_image"], 3),
              _fmt(v["ranks"]), "reused" if v["reused"] else f"ran (rank {v['rank']})",
              _fmt(v["invocation"])] for n, v in st.items()]
@@ -398,9 +421,9 @@ def stage_table(r) -> list:
     rows.append([f"whole run: {len(runs)} invocation(s)" + (
         f", {cut} interrupted (counted up to its last finished stage)" if cut else ""),
         _fmt(r["wall_seconds_total"], 1), "", "", "", "", ""])
-    return [("Stage times (wall seconds in the invocation that made each stage)",
-             ["stage", "seconds", "images", "seconds per image", "ranks", "this invocation",
-              "made in invocation"], rows)]
+    return [Table("stages", "Stage times (wall seconds in the invocation that made each stage)",
+                  ["stage", "seconds", "images", "seconds per image", "ranks",
+                   "this invocation", "made in invocation"], rows)]
 
 
 def frontier_points(r):
@@ -425,8 +448,9 @@ def hardening_points(r):
     if not h:
         return []
     c = HardenConfig.from_dict(h["config"])
-    return [(f"hardened {c.hider.settings['model']}, round {x['round']}", x["secret_psnr"],
-             x["stego_psnr"], x["pe_srm"], pe_fresh(x, c.wardens)) for x in h["rounds"]]
+    return [(f"hardened {c.hider.settings['model']}, round {x.round}", x.secret_psnr,
+             x.stego_psnr, x.pe_srm, pe_fresh(x, c.wardens))
+            for x in map(RoundRow.from_dict, h["rounds"])]
 
 
 PSNR_CAP = 60.0  # Figure 4's axis ends here: a secret PSNR above it (inf: exact) is drawn at it
@@ -482,8 +506,8 @@ def tables_text(r) -> str:
     blind = learned_nothing(r)
     out = [f"note: a warden learned nothing on {', '.join(blind)} (one answer for every image): "
            "its PE there says nothing about security"] if blind else []
-    for title, head, rows in tables(r):
-        out += ["", title, "  ".join(head)] + ["  ".join(row) for row in rows]
+    for t in tables(r):
+        out += ["", t.title, "  ".join(t.head)] + ["  ".join(row) for row in t.rows]
     return "\n".join(out)
 
 
@@ -550,8 +574,8 @@ def figure_grid(corpus, label, stego_dir, hider, attack_dirs, r, path, n=3):
     plt.close(fig)
 
 
-def _md_table(title, head, rows):
-    return f"### {title}\n\n" + _md_table_body(head, rows)
+def _md_table(t: Table) -> str:
+    return f"### {t.title}\n\n" + _md_table_body(t.head, t.rows)
 
 
 def _wardens_text(cfg: dict) -> str:
@@ -652,7 +676,7 @@ def write_documents(out: Path, r: dict, html_too: bool = True):
     md = ["# advstego report\n", _md_table_body(head, [cells]), "## What this run found\n",
           found[0] + "\n", "\n".join(f"- {x}" for x in found[1:]) + "\n",
           "## The run\n", f"{intro}\n"]
-    md += [_md_table(*t) for t in tbls]
+    md += [_md_table(t) for t in tbls]
     for title, file in figures:
         md += [f"### {title}\n", f"![{file}]({file})\n"]
     md += ["## Versions\n", _md_table_body(["package", "version"], versions_rows(r))]
@@ -690,8 +714,8 @@ def _html(out: Path, r, tbls, figures, found, intro) -> str:
          f"<h2>What this run found</h2><p>{html.escape(found[0])}</p><ul>"
          + "".join(f"<li>{html.escape(x)}</li>" for x in found[1:]) + "</ul>",
          f"<h2>The run</h2><p>{html.escape(intro)}</p>"]
-    for title, thead, rows in tbls:
-        h.append(f"<h3>{html.escape(title)}</h3>" + table(thead, rows))
+    for t in tbls:
+        h.append(f"<h3>{html.escape(t.title)}</h3>" + table(t.head, t.rows))
     for title, file in figures:
         h.append(f"<h3>{html.escape(title)}</h3>"
                  f"<img style='max-width:100%' src='data:image/png;base64,{img(file)}'>")

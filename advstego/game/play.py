@@ -21,6 +21,7 @@ import io
 import json
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from ..steganalysis.detector import (build_detector, control_halves, detection_s
                                      fit_and_measure, load_detector, measure, seed_mean)
 from .config import HardenConfig, game_settings, same_game
 from .players import _f, player_for
+from .rows import RoundRow, Validation
 from .rules import (best_round, choose_per_image, cover_quantile, cover_z, pe_fresh,
                     pe_worst_fresh)
 
@@ -160,7 +162,7 @@ def _save_candidates(folder: Path, st: dict):
         np.savez(f, **{s: np.stack(v) for s, v in st.items()})
 
 
-def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False) -> dict:
+def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False) -> RoundRow:
     """One round into folder: the hider's move (k > 0) against the earlier wardens of the
     run, its stegos (min-max: each image's choice among the rounds' candidates), fresh
     wardens, measurements."""
@@ -169,27 +171,26 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
     earlier = pool_files(run, k, cfg.wardens)
     # min-max: the move attacks the latest wardens; otherwise every earlier one
     attacked = earlier[-len(cfg.wardens):] if minmax else earlier
-    row = {"round": k, "wardens_in_loss": len(attacked)}
-    row.update(player.move(k, attacked, folder, quiet))
+    row = RoundRow(k, len(attacked), **player.move(k, attacked, folder, quiet))
     st, info = {}, {}
     for s in game.files:
         st[s], info[s] = player.stegos(s)
-    row.update(info["test"])
+    row = replace(row, **info["test"])
     if minmax:
         _save_candidates(folder, st)
         if k:
-            st, row["chosen"] = choose(game, run, k, st)
+            st, row.chosen = choose(game, run, k, st)
     (folder / "test").mkdir()
     for f, s in zip(game.files["test"], st["test"]):
         write_image(folder / "test" / Path(f).name, s)
     st["test"] = [read_image(folder / "test" / Path(f).name, "gray") for f in game.files["test"]]
     covers, secrets = game.covers["test"], game.secrets["test"]
     fid = fidelity(player.hider, covers, secrets, st["test"])
-    row["stego_psnr"], row["secret_psnr"] = fid["stego_psnr"], fid["secret_psnr"]
+    row.stego_psnr, row.secret_psnr = fid["stego_psnr"], fid["secret_psnr"]
     # test figures with their calls (intervals, paired differences between rounds); the same
     # wardens on the validation photos, where the final strategy is chosen
     photos = [game.corpus.photo[f] for f in game.files["test"]] * 2
-    judged, row["val"] = {}, {}
+    judged, row.validation = {}, Validation()
     for arch in cfg.wardens:
         runs, val = [], []
         for rep in range(cfg.seeds):  # the judging wardens: trained from scratch, each seed
@@ -198,11 +199,11 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
             runs.append(measure(w, covers, st["test"], photos))
             val.append(_pe(w, game.covers["val"], st["val"]))
         judged[f"fresh_{arch}"] = seed_mean(runs)
-        row[f"pe_fresh_{arch}"] = judged[f"fresh_{arch}"]["PE"]
-        row["val"][f"pe_fresh_{arch}"] = float(np.mean(val))
+        row.pe_fresh[arch] = judged[f"fresh_{arch}"]["PE"]
+        row.validation.pe_fresh[arch] = float(np.mean(val))
     if game.alice or minmax:
         alice_wardens(game, k, st, folder, srm=minmax)
-    row["pe_earlier"] = [_pe(load_detector(f), covers, st["test"]) for f in earlier]
+    row.pe_earlier = [_pe(load_detector(f), covers, st["test"]) for f in earlier]
     runs, val = [], []
     for rep in range(cfg.seeds):
         srm = _srm(cfg, cfg.seed + 100_000 * rep)
@@ -210,14 +211,14 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
                                     (covers, st["test"]), photos=photos))
         val.append(_pe(srm, game.covers["val"], st["val"]))
     judged["srm"] = seed_mean(runs)
-    row["pe_srm"] = judged["srm"]["PE"]
-    row["val"]["pe_srm"] = float(np.mean(val))
-    row["judged"] = {k2: {x: v[x] for x in ("calls", "interval", "seeds") if x in v}
-                     for k2, v in judged.items()}
+    row.pe_srm = judged["srm"]["PE"]
+    row.validation.pe_srm = float(np.mean(val))
+    row.judged = {k2: {x: v[x] for x in ("calls", "interval", "seeds") if x in v}
+                  for k2, v in judged.items()}
     if k == 0:
-        row["pe_control"] = game.control()
-    row["seconds"] = round(time.perf_counter() - t0, 1)
-    write_text_atomic(folder / "metrics.json", json.dumps(row, indent=1))
+        row.pe_control = game.control()
+    row.seconds = round(time.perf_counter() - t0, 1)
+    write_text_atomic(folder / "metrics.json", json.dumps(row.to_dict(), indent=1))
     return row
 
 
@@ -232,20 +233,24 @@ def complete_round0(game: Game, player, folder: Path):
     _save_candidates(folder, st)
 
 
-def _csv_row(row, cfg):
-    earlier = row["pe_earlier"]
+def _csv_row(row: RoundRow, cfg):
+    earlier = row.pe_earlier
     player = player_for(cfg.hider.name)
-    out = {"round": row["round"], **player.own_columns(row),
-           "stego_psnr": f"{row['stego_psnr']:.2f}", "secret_psnr": f"{row['secret_psnr']:.2f}",
+    out = {"round": row.round, **player.own_columns(row),
+           "stego_psnr": f"{row.stego_psnr:.2f}", "secret_psnr": f"{row.secret_psnr:.2f}",
            "pe_fresh": f"{pe_fresh(row, cfg.wardens):.4f}",
            "pe_earlier_min": _f(min(earlier) if earlier else None),
-           "pe_srm": f"{row['pe_srm']:.4f}"}
+           "pe_srm": f"{row.pe_srm:.4f}"}
     if "pe_worst_fresh" in player.fields:
         out["pe_worst_fresh"] = f"{pe_worst_fresh(row, cfg.wardens):.4f}"
     return {k: out[k] for k in player.fields}
 
 
-def write_outputs(out: Path, rows: list, cfg: HardenConfig):
+def _nan(v) -> float:
+    return float("nan") if v is None else v
+
+
+def write_outputs(out: Path, rows: list[RoundRow], cfg: HardenConfig):
     player = player_for(cfg.hider.name)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=player.fields)
@@ -258,7 +263,7 @@ def write_outputs(out: Path, rows: list, cfg: HardenConfig):
           f"{what}; wardens {', '.join(cfg.wardens)} trained fresh each round "
           f"({cfg.warden_epochs} epochs, validation-selected), and {cfg.srm}; PE on the test "
           "photos, stegos saved as 8-bit PNG. Control (covers vs covers, round 0): PE "
-          f"{rows[0].get('pe_control', float('nan')):.4f}.",
+          f"{_nan(rows[0].pe_control):.4f}.",
           "", head, "|" + "---|" * (len(player.heads) + 1)]
     md += ["| " + " | ".join(str(v) for v in _csv_row(r, cfg).values()) + " |" for r in rows]
     write_text_atomic(out / "report.md", "\n".join(md) + "\n")
@@ -283,7 +288,7 @@ def copy_pool(run: Path, k: int, wardens, dst: Path, latest: bool = False):
         shutil.copyfile(f, dst / f"{f.parent.name}-{f.stem.split('-', 1)[1]}.safetensors")
 
 
-def write_strategy(out: Path, rows: list, cfg: HardenConfig):
+def write_strategy(out: Path, rows: list[RoundRow], cfg: HardenConfig):
     """out/strategy: the wardens the final round's costs were made against, and its figures
     (what `advstego hide --method stc --wardens RUN` uses)."""
     k = best_round(rows, cfg.wardens)
@@ -327,8 +332,9 @@ def share_round0(src, out: Path, cfg: HardenConfig):
                 shutil.copyfile(f, tmp / f.relative_to(src / "round-0"))
 
 
-def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None) -> list[dict]:
-    """Play (or resume) the game into out; returns one metrics dict a round. round0: a run
+def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False,
+           round0=None) -> list[RoundRow]:
+    """Play (or resume) the game into out; returns its rows, one a round. round0: a run
     whose round 0 this game shares (share_round0)."""
     out = Path(out)
     game = Game(data, cfg, device)
@@ -348,9 +354,8 @@ def harden(data, out, cfg: HardenConfig, device="cpu", quiet=False, round0=None)
     for k in range(cfg.rounds + 1):
         folder = out / f"round-{k}"
         if (folder / "metrics.json").exists():  # finished earlier: resume after it
-            row = read_json(folder / "metrics.json", "round's metrics.json")
-            if not isinstance(row, dict):
-                raise InputError(f"{folder / 'metrics.json'}: not a round's metrics")
+            row = RoundRow.from_dict(read_json(folder / "metrics.json", "round's metrics.json"),
+                                     str(folder / "metrics.json"))
             player.resume(folder)
             if k == 0 and cfg.play == "minmax":
                 complete_round0(game, player, folder)

@@ -1,8 +1,10 @@
 """The players of the game, behind one signature:
 
     move(k, attacked, folder, quiet) -> dict   round k's move against the warden files
-                                                `attacked` (k = 0: the starting hider)
-    stegos(split) -> (stegos, info)            this round's candidate stegos of a split
+                                                `attacked` (k = 0: the starting hider);
+                                                what it measured, by RoundRow field
+    stegos(split) -> (stegos, info)            this round's candidate stegos of a split,
+                                                info by RoundRow field
 
 GanPlayer fine-tunes the deep hider on
 
@@ -35,6 +37,7 @@ from ..progress import progress
 from ..steganalysis.detector import load_detector
 from ..tensors import quantize, straight_through
 from .config import HardenConfig
+from .rows import RoundRow
 from .rules import best_round, chosen_on
 
 
@@ -92,9 +95,9 @@ class GanPlayer:
              "PE fresh warden", "PE best earlier warden", "PE SRM+FLD (not in the loss)"]
 
     @staticmethod
-    def own_columns(row) -> dict:
-        return {"wardens_in_loss": row["wardens_in_loss"],
-                "adv_loss": _f(row.get("finetune", {}).get("adv"))}
+    def own_columns(row: RoundRow) -> dict:
+        return {"wardens_in_loss": row.wardens_in_loss,
+                "adv_loss": _f((row.finetune or {}).get("adv"))}
 
     @staticmethod
     def about(cfg, rows) -> str:
@@ -143,12 +146,12 @@ class StcPlayer:
              "PE fresh SRM+FLD", "PE worst fresh warden"]
 
     @staticmethod
-    def own_columns(row) -> dict:
-        kept = (row.get("chosen") or {}).get("rounds")
-        return {"wardens_in_costs": row["wardens_in_loss"],
-                "pool_fooled": _f(row.get("fooled"), ".3f"), "beta": _f(row.get("beta"), ".3f"),
+    def own_columns(row: RoundRow) -> dict:
+        kept = (row.chosen or {}).get("rounds")
+        return {"wardens_in_costs": row.wardens_in_loss,
+                "pool_fooled": _f(row.fooled, ".3f"), "beta": _f(row.share, ".3f"),
                 "kept_new": _f(kept[-1] / sum(kept) if kept else None, ".3f"),
-                "embed_seconds": _f(row["embed_seconds"], ".3f")}
+                "embed_seconds": _f(row.embed_seconds, ".3f")}
 
     @staticmethod
     def about(cfg, rows) -> str:
@@ -196,7 +199,7 @@ class StcPlayer:
             # the adjustable share: β of the joint scheme, σ of the published one (0: plain);
             # Backpack changes every element's costs (1) unless it keeps the plain stego
             out.update(fooled=float(np.mean([a["fooled"] for a in adv])),
-                       beta=float(np.mean([a["share"] for a in adv])))
+                       share=float(np.mean([a["share"] for a in adv])))
         return stegos, out
 
 

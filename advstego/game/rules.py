@@ -16,29 +16,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from .rows import RoundRow, Validation
 
-def pe_fresh(row: dict, wardens) -> float:
+
+def pe_fresh(row: RoundRow | Validation, wardens) -> float:
     """The one definition of a hardening round's "PE of a fresh warden": the lowest PE among
     the wardens trained from scratch on that round's stegos (the one that sees them best)."""
-    return min(row[f"pe_fresh_{a}"] for a in wardens)
+    return min(row.pe_fresh[a] for a in wardens)
 
 
-def pe_worst_fresh(row: dict, wardens, split: str = "test") -> float:
+def pe_worst_fresh(row: RoundRow, wardens, split: str = "test") -> float:
     """The lowest PE among all wardens trained from scratch on a round's stegos: the CNNs of
     pe_fresh and the SRM+FLD (the final strategy of a game maximises it); split "val": the
     same wardens on the validation photos' stegos."""
     if split == "val":
-        return min(pe_fresh(row["val"], wardens), row["val"]["pe_srm"])
-    return min(pe_fresh(row, wardens), row["pe_srm"])
+        return min(pe_fresh(row.validation, wardens), row.validation.pe_srm)
+    return min(pe_fresh(row, wardens), row.pe_srm)
 
 
-def chosen_on(rows: list) -> str:
+def chosen_on(rows: list[RoundRow]) -> str:
     """Where a game's final strategy is chosen: "val" (the validation photos), or "test" for
     rounds measured before validation figures were kept (biased upward: reported so)."""
-    return "val" if rows and all("val" in r for r in rows) else "test"
+    return "val" if rows and all(r.validation is not None for r in rows) else "test"
 
 
-def best_round(rows: list, wardens) -> int | None:
+def best_round(rows: list[RoundRow], wardens) -> int | None:
     """A game's final strategy: the round whose worst fresh warden has the highest PE on the
     validation photos (the test photos are touched once, for the reported figure)."""
     split = chosen_on(rows)

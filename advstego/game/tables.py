@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .config import HardenConfig
+from .rows import RoundRow
 from .rules import best_round, chosen_on
 from ..stats import fmt
 
@@ -26,7 +27,13 @@ def load_game(folder) -> dict:
     rounds = []
     while (folder / f"round-{len(rounds)}" / "metrics.json").exists():
         rounds.append(json.loads((folder / f"round-{len(rounds)}" / "metrics.json").read_text()))
-    return {"config": cfg, "rounds": rounds, "final": best_round(rounds, cfg["wardens"])}
+    final = best_round([RoundRow.from_dict(x) for x in rounds], cfg["wardens"])
+    return {"config": cfg, "rounds": rounds, "final": final}
+
+
+def rows_of(game: dict) -> list[RoundRow]:
+    """A game's rounds (load_game's, JSON) as rows."""
+    return [RoundRow.from_dict(x) for x in game["rounds"]]
 
 
 def plain_name(cfg: dict) -> str:
@@ -54,16 +61,16 @@ HEAD = ["strategy", "PE frozen warden attacked (best of the pool)", "PE retraine
         "embed s/img"]
 
 
-def round_pe(x: dict, key: str, judged: str) -> str:
-    """A round's test PE (row key), with its interval by photo where the round kept the calls
-    of that warden (judged key: fresh_ARCH or srm)."""
-    iv = ((x.get("judged") or {}).get(judged) or {}).get("interval")
-    return fmt(iv["PE"]) if iv else _f(x.get(key))
+def round_pe(x: RoundRow, pe: float | None, judged: str) -> str:
+    """A round's test PE (pe: one of its fields), with its interval by photo where the round
+    kept the calls of that warden (judged key: fresh_ARCH or srm)."""
+    iv = ((x.judged or {}).get(judged) or {}).get("interval")
+    return fmt(iv["PE"]) if iv else _f(pe)
 
 
-def _delta(x: dict, first: dict, judged: str) -> str:
+def _delta(x: RoundRow, first: RoundRow, judged: str) -> str:
     """Paired ΔPE of a round against round 0 on the same test photos: interval, resolved."""
-    a, b = ((r.get("judged") or {}).get(judged) for r in (first, x))
+    a, b = ((r.judged or {}).get(judged) for r in (first, x))
     if x is first or not (a and b):
         return "–"
     from ..stats import paired
@@ -81,22 +88,21 @@ def table6(games: list[dict]) -> tuple[str, list, list]:
     """(title, head, rows) of every round of every game; the final strategy marked."""
     rows, where = [], set()
     for g in games:
-        cfg, control = g["config"], g["rounds"][0].get("pe_control") if g["rounds"] else None
-        where.add(chosen_on(g["rounds"]))
-        for x in g["rounds"]:
-            k = x["round"]
+        cfg, rs = g["config"], rows_of(g)
+        control = rs[0].pe_control if rs else None
+        where.add(chosen_on(rs))
+        for x in rs:
+            k = x.round
             name = strategy_name(cfg, k) + (" **final**" if k == g["final"] and k else "")
-            rows.append([name, _f(min(x["pe_earlier"]) if x["pe_earlier"] else None),
-                         round_pe(x, "pe_fresh_xunet", "fresh_xunet"),
-                         round_pe(x, "pe_fresh_srnet", "fresh_srnet"),
-                         round_pe(x, "pe_srm", "srm"),
+            rows.append([name, _f(min(x.pe_earlier) if x.pe_earlier else None),
+                         round_pe(x, x.pe_fresh.get("xunet"), "fresh_xunet"),
+                         round_pe(x, x.pe_fresh.get("srnet"), "fresh_srnet"),
+                         round_pe(x, x.pe_srm, "srm"),
                          _f(control if k == 0 else None),
-                         _delta(x, g["rounds"][0], "fresh_xunet"),
-                         _delta(x, g["rounds"][0], "srm"),
-                         _f(x["secret_psnr"], 2), _f(x["stego_psnr"], 2),
-                         _f(x.get("embed_seconds"), 3)])
+                         _delta(x, rs[0], "fresh_xunet"), _delta(x, rs[0], "srm"),
+                         _f(x.secret_psnr, 2), _f(x.stego_psnr, 2), _f(x.embed_seconds, 3)])
     c = games[0]["config"] if games else {}
-    kept = [bool(x.get("judged")) for g in games for x in g["rounds"]]
+    kept = [bool(x.judged) for g in games for x in rows_of(g)]
     shown = ("[95% interval by photo]; ΔPE paired on the same photos" if kept and all(kept) else
              "(no interval: rounds measured before per-image calls were kept are single "
              "points)")
@@ -121,16 +127,16 @@ def figure_rounds(games: list[dict], path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     colors = plt.get_cmap("tab10").colors
     for i, g in enumerate(games):
-        cfg, rs = g["config"], g["rounds"]
+        cfg, rs = g["config"], rows_of(g)
         if not rs:
             continue
         label = plain_name(cfg)
-        ks = [x["round"] for x in rs]
+        ks = [x.round for x in rs]
         c = colors[i % len(colors)]
-        ax.plot(ks, [x["pe_fresh_xunet"] for x in rs], "^-", color=c,
+        ax.plot(ks, [x.pe_fresh["xunet"] for x in rs], "^-", color=c,
                 label=f"{label}: fresh Xu-Net")
-        ax.plot(ks, [x["pe_srm"] for x in rs], "o--", color=c, label=f"{label}: fresh SRM+FLD")
-        early = [(x["round"], min(x["pe_earlier"])) for x in rs if x["pe_earlier"]]
+        ax.plot(ks, [x.pe_srm for x in rs], "o--", color=c, label=f"{label}: fresh SRM+FLD")
+        early = [(x.round, min(x.pe_earlier)) for x in rs if x.pe_earlier]
         if early:
             ax.plot(*zip(*early), "x:", color=c, label=f"{label}: best frozen earlier warden")
     ax.axhline(0.5, color="k", lw=0.6, ls=":")
@@ -150,7 +156,7 @@ def frontier_points(games: list[dict]) -> list:
     for g in games:
         if g["final"] is None:
             continue
-        x = g["rounds"][g["final"]]
-        out.append((strategy_name(g["config"], g["final"]), x["secret_psnr"], x["stego_psnr"],
-                    x["pe_srm"], x["pe_fresh_xunet"]))
+        x = rows_of(g)[g["final"]]
+        out.append((strategy_name(g["config"], g["final"]), x.secret_psnr, x.stego_psnr,
+                    x.pe_srm, x.pe_fresh["xunet"]))
     return out
