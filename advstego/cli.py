@@ -73,11 +73,14 @@ def command(name: str, help: str, arguments=None):
 
 
 def _check_out(path, *inputs):
-    """An output file that is none of the command's inputs."""
-    from .paths import output_file
+    """An output file that is none of the command's inputs, in a folder it can be written
+    in."""
+    from .paths import output_file, writable
 
     _distinct(path, *inputs)
-    return output_file(path)
+    out = output_file(path)
+    writable(out)
+    return out
 
 
 def _distinct(out, *inputs):
@@ -192,9 +195,19 @@ def hider_args(p, default="stc"):
 
 def key_file_arg(p):
     """--key-file beside --key, whose default is None: keys.resolve_key tells none given."""
-    p.add_argument("--key-file", help="read the shared key from this file (one trailing "
-                                      "newline dropped); also: ADVSTEGO_KEY, --key -")
+    p.add_argument("--key-file", type=_key_file, help="read the shared key from this file "
+                   "(one trailing newline dropped); also: ADVSTEGO_KEY, --key -")
     p.set_defaults(key=None)
+
+
+def _key_file(path: str) -> str:
+    """A --key-file names a file (a pipe too: <(...)), refused at once if it is a folder or
+    missing: the key file is an input, its folder is not."""
+    if path and os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"{path}: a folder, not a file")
+    if path and not os.path.exists(path):
+        raise argparse.ArgumentTypeError(f"{path}: no such file")
+    return path
 
 
 def _read_key(a, default):

@@ -62,6 +62,18 @@ def output_file(out) -> Path:
     return out
 
 
+def writable(out) -> None:
+    """Refuse an output file whose folder cannot be written, before any work (a detector
+    would otherwise be trained first); named as the user gave it."""
+    import tempfile
+
+    folder = Path(out).parent
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write in {folder} ({exc.strerror or exc})") from None
+
+
 def not_an_input(out, *inputs) -> None:
     """Refuse an output that is one of the command's inputs (links resolved), a folder that
     holds one, or a path inside an input folder: writing it would destroy what is read."""

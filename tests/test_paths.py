@@ -414,3 +414,34 @@ def test_an_empty_argument_is_refused_as_empty(tmp_path, cli, args, flag):
     r = cli(*args, cwd=tmp_path)
     assert_clean_error(r, flag, "empty argument names no file")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_output_folder_is_refused_before_any_work(tmp_path, cli, monkeypatch):
+    import tempfile
+    from pathlib import Path
+
+    covers, stegos = _images(tmp_path / "c", 2), _images(tmp_path / "s", 2, seed=1)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: the folder refuses as a read-only one would
+        real = tempfile.TemporaryFile
+
+        def refuse(*a, dir=None, **k):
+            if dir is not None and Path(dir) == ro:
+                raise PermissionError(errno.EACCES, "Permission denied")
+            return real(*a, dir=dir, **k)
+        monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    r = cli("detect", "train", "--detector", "srm-fld", "--covers", covers, "--stegos", stegos,
+            "--split", "all", "-o", ro / "x.safetensors")
+    assert_clean_error(r, f"{ro / 'x.safetensors'}: cannot write in {ro}", "Permission denied")
+    assert ".ckpt" not in r.stderr and list(ro.iterdir()) == []
+
+
+def test_a_key_file_that_is_a_folder_is_said_so(tmp_path, cli, pair):
+    cover, secret = pair
+    for key_file, why in ((tmp_path, "a folder, not a file"), (tmp_path / "no", "no such file")):
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.png",
+                "--key-file", key_file)
+        assert_clean_error(r, f"--key-file: {key_file}: {why}")
+        assert "input folder" not in r.stderr
