@@ -306,10 +306,11 @@ def _from_flat(vals: dict) -> HardenConfig:
     cls = HIDERS.get(name)[0]
     adversary = None
     if cls.takes_adversarial_costs:
-        scheme = vals.get("scheme", FLAGS["scheme"].default)
+        scheme = convert("harden", "scheme", FLAGS["scheme"],
+                         vals.get("scheme", FLAGS["scheme"].default))
         given = {s: vals[k] for k, s in ADVERSARY_FLAGS.items() if k in vals}
         check(f"harden adversary {scheme}", settings_spec(), given)
-        own = ADVERSARIES.get(scheme)[0].options if scheme in ADVERSARIES.names() else given
+        own = ADVERSARIES.get(scheme)[0].options
         adversary = Spec(scheme, {k: v for k, v in given.items() if k in own})
     return HardenConfig(
         **{k: vals[k] for k in (*GAME_FIELDS, "rounds") if k in vals}, hider=Spec(name, settings),
