@@ -271,9 +271,10 @@ def _key_warning(a, hider):
 
     given = a.key_source != "default"
     if hider.keyed and a.key == DEFAULT_KEY:
-        warnings.warn(f"{f'{a.key_source} gives' if given else 'no key given'}: the default key "
-                      "is public, anyone with advstego can reveal this secret (give --key-file "
-                      "F, ADVSTEGO_KEY or --key -)")
+        warnings.warn(f"the key given (by {a.key_source}) is the public default key: anyone "
+                      "with advstego can reveal this secret; choose your own key" if given else
+                      "no key given: the default key is public, anyone with advstego can "
+                      "reveal this secret (give --key-file F, ADVSTEGO_KEY or --key -)")
     elif given and not hider.keyed:
         warnings.warn(f"--method {a.method} ({hider.name}) is not keyed: the key from "
                       f"{a.key_source} is ignored, anyone with advstego can reveal this secret")
@@ -525,8 +526,10 @@ def cmd_reveal(a):
         _check_secret_format(out, a.force_lossy)
         if got is None:
             hider, stego = _hider_and_image(a, a.stego)
-            print(f"advstego: notice: --method {method} cannot verify the key or that "
-                  f"{a.stego} holds a secret: a wrong key or method gives noise", file=sys.stderr)
+            what = "the key or that" if hider.keyed else "that"
+            print(f"advstego: notice: --method {method} cannot verify {what} {a.stego} holds a "
+                  f"secret: a wrong {'key or ' if hider.keyed else ''}method gives noise",
+                  file=sys.stderr)
             if not hider.keyed and a.key_source != "default":
                 print(f"advstego: notice: {hider.name} is not keyed: the key from "
                       f"{a.key_source} is ignored", file=sys.stderr)
@@ -1096,12 +1099,20 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("advstego: interrupted (rerun the same command to resume)", file=sys.stderr)
+        print(f"advstego: interrupted{_resume_hint(args)}", file=sys.stderr)
         return 130
     finally:
         from .paths import release_locks
         release_locks(failed=not ok)
     return 0
+
+
+def _resume_hint(a) -> str:
+    """How an interrupted command goes on: only a command that resumes is told to rerun."""
+    command = " ".join([a.command] + ([a.detect_cmd] if a.command == "detect" else []))
+    if command in ("embed", "attack", "experiment", "harden", "detect train"):
+        return " (rerun the same command to resume)"
+    return " (rerun with --resume to continue)" if command == "train" else ""
 
 
 def _flag(parser, args, dest: str) -> str:

@@ -95,3 +95,20 @@ def test_training_settings_are_checked_by_the_one_spec(tmp_path, cli, tiny_corpu
         assert_clean_error(r, flag)
         assert not (tmp_path / "run").exists()
     assert make_config("offline", cosine=None).cosine is True
+
+
+def test_an_interrupt_offers_a_rerun_only_to_a_command_that_resumes(tmp_path, cli, rng,
+                                                                     monkeypatch):
+    import advstego.embedding
+    from advstego.hiding.classical import StcHider
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(StcHider, "hide_info", stop)
+    monkeypatch.setattr(advstego.embedding, "embed_folder", stop)
+    (tmp_path / "in").mkdir()
+    c = write_image(tmp_path / "in" / "c.png", textured(rng, 64, 64))
+    r = cli("hide", "--cover", c, "--secret", c, "-o", tmp_path / "s.png", "--key", "k")
+    assert r.returncode == 130 and r.stderr == "advstego: interrupted\n"
+    r = cli("embed", "--method", "wow", "--in", tmp_path / "in", "--out", tmp_path / "st")
+    assert r.returncode == 130 and "rerun the same command to resume" in r.stderr

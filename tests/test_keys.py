@@ -97,7 +97,7 @@ def test_the_command_line_reads_a_key_off_the_command_line(tmp_path, cli, pair, 
     assert (tmp_path / "k").read_text() == "from the environment\n"
 
 
-def test_keys_that_mean_nothing_are_refused_or_said(tmp_path, cli, pair):
+def test_keys_that_mean_nothing_are_refused_or_said(tmp_path, cli, pair, monkeypatch):
     for key in (None, "", 5):
         with pytest.raises(InputError, match="key"):
             load_hider("stc", key=key)
@@ -112,11 +112,38 @@ def test_keys_that_mean_nothing_are_refused_or_said(tmp_path, cli, pair):
     assert r.returncode == 0 and "not keyed" not in r.stderr
     r = cli("reveal", tmp_path / "l1.png", "-o", tmp_path / "lr.png", "--method", "lsb",
             "--key", "K")
-    assert r.returncode == 0 and "not keyed" in r.stderr
+    assert r.returncode == 0 and "not keyed" in r.stderr and "wrong key" not in r.stderr
+    assert "a wrong method gives noise" in r.stderr
     r = cli(*hide, tmp_path / "g.png", "--method", "gan")  # a keyed model, the public key
     assert r.returncode == 0 and "no key given: the default key is public" in r.stderr
     r = cli(*hide, tmp_path / "p.png", "--key", "advstego")  # not "no key"
-    assert r.returncode == 0 and "--key gives: the default key is public" in r.stderr
+    assert r.returncode == 0 and ("the key given (by --key) is the public default key: anyone "
+                                  "with advstego can reveal this secret; choose your own key"
+                                  in r.stderr)
+    monkeypatch.setenv(keys.ENV, "advstego")
+    r = cli(*hide, tmp_path / "e.png")
+    assert r.returncode == 0 and "(by ADVSTEGO_KEY) is the public default key" in r.stderr
+    assert "give --key-file" not in r.stderr
+
+
+@pytest.mark.parametrize("change,what", [({"codec": 99}, "codec 99 unknown"),
+                                         ({"height": 0, "width": 0}, "a 0x0 secret"),
+                                         ({"channels": 5}, "5 channels"),
+                                         ({"kind": 7}, "kind 7 unknown")])
+def test_an_authentic_but_malformed_message_is_not_blamed_on_the_key(tmp_path, cli, pair,
+                                                                     monkeypatch, change, what):
+    import dataclasses
+
+    from advstego.hiding import message
+
+    real = message.seal
+    monkeypatch.setattr(message, "seal", lambda p, key: real(dataclasses.replace(p, **change),
+                                                               key))
+    stego, _ = StcHider(key="k", payload=0.4).hide_info(*pair)
+    write_image(tmp_path / "s.png", stego)
+    r = cli("reveal", tmp_path / "s.png", "-o", tmp_path / "r.png", "--key", "k")
+    assert_clean_error(r, "authentic", f"malformed ({what})", "newer advstego version")
+    assert "wrong" not in r.stderr and not (tmp_path / "r.png").exists()
 
 
 def test_a_run_records_a_fingerprint_and_resumes_with_the_same_key(tmp_path, cli,

@@ -307,13 +307,16 @@ class StcHider(Hider):
         if p is None:
             raise none
         if p.kind == msg.IMAGE:
-            if not (p.height and p.width and p.channels in (1, 3)) or p.codec not in codecs.NAMES:
-                raise none
+            bad = (f"codec {p.codec} unknown" if p.codec not in codecs.NAMES else
+                   f"a {p.width}x{p.height} secret" if not (p.height and p.width) else
+                   f"{p.channels} channels" if p.channels not in (1, 3) else None)
+            if bad:
+                raise msg.malformed(bad) if p.authentic else none
             if p.height * p.width > images.max_pixels():
                 raise InputError(f"the message claims a {p.width}x{p.height} secret, more than "
                                  f"--max-pixels {images.max_pixels():,} pixels")
         elif p.kind != msg.FILE:
-            raise none
+            raise msg.malformed(f"kind {p.kind} unknown") if p.authentic else none
         return p
 
     @staticmethod

@@ -42,10 +42,18 @@ class Payload:
     width: int = 0
     channels: int = 0
     name: str = ""
+    authentic: bool = True  # its key checked by an AEAD tag (versions 2-3), not a CRC (1)
 
 
 class NoMessage(InputError):
     """No advstego message under this key."""
+
+
+def malformed(what: str) -> InputError:
+    """An authentic message (it opened with the key) whose contents this version cannot
+    read: never blamed on the key."""
+    return InputError(f"the message opens with this key, so it is authentic, but it is "
+                      f"malformed ({what}): it may come from a newer advstego version")
 
 
 def _keys(key: str, salt: bytes, version: int) -> tuple[bytes, bytes]:
@@ -88,7 +96,7 @@ def unseal(message: bytes, key: str, versions=(1, 2, 3)) -> Payload:
         data = message[V1.size:]
         if length != len(data) or zlib.crc32(data) != crc:
             raise none
-        return Payload(data, IMAGE, codec, h, w, chans)
+        return Payload(data, IMAGE, codec, h, w, chans, authentic=False)
     if message[2] not in (2, 3) or len(message) < OVERHEAD:
         raise none
     from cryptography.exceptions import InvalidTag
@@ -105,5 +113,5 @@ def unseal(message: bytes, key: str, versions=(1, 2, 3)) -> Payload:
     try:
         name = plain[INNER.size:INNER.size + n].decode()
     except UnicodeDecodeError:
-        raise none from None
+        raise malformed("a file name that is not UTF-8") from None
     return Payload(plain[INNER.size + n:], kind, codec, h, w, chans, name)
