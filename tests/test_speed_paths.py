@@ -115,3 +115,17 @@ def test_the_codecs_searched_at_once_choose_as_one_after_the_other(monkeypatch, 
         with monkeypatch.context() as m:
             m.setattr(codec, "ThreadPoolExecutor", OneAfterTheOther)
             assert codec.best(secret, budget) == at_once
+
+
+@pytest.mark.parametrize("share", [0.002, 0.05, 0.4, 0.9])
+def test_the_float32_screen_leaves_the_change_rates_as_they_were(share, monkeypatch, rng):
+    n = 40000
+    rho_p = np.exp(rng.uniform(-6, 9, n))  # costs over seven decades, some wet each way
+    rho_m = rho_p.copy()
+    rho_p[rng.random(n) < 0.03], rho_m[rng.random(n) < 0.05] = costs.WET, costs.WET
+    monkeypatch.setattr(stc, "CHUNK", 4096)
+    screened = stc.ternary_probabilities(rho_p, rho_m, share * n)
+    monkeypatch.setattr(stc, "ROUGH", np.inf)  # every step exact: the plain bisection
+    exact = stc.ternary_probabilities(rho_p, rho_m, share * n)
+    assert screened[1] == exact[1]
+    assert all(np.array_equal(a, b) for a, b in zip(screened[0], exact[0]))
