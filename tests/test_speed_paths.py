@@ -129,3 +129,15 @@ def test_the_float32_screen_leaves_the_change_rates_as_they_were(share, monkeypa
     exact = stc.ternary_probabilities(rho_p, rho_m, share * n)
     assert screened[1] == exact[1]
     assert all(np.array_equal(a, b) for a, b in zip(screened[0], exact[0]))
+
+
+def test_a_damaged_coder_file_is_refused_not_loaded():
+    import llvmlite.binding as ll
+
+    stc._coder()
+    good = next(p.read_bytes() for p in stc._object_file(ll) if p.is_file())
+    assert callable(stc._load(ll, good)["viterbi"])
+    flipped = good[:-1] + bytes([good[-1] ^ 1])
+    for bad in (b"", good[:-100], flipped, good.replace(b"coder", b"cider")):
+        with pytest.raises(ValueError):  # llvmlite would crash on it: _coder compiles afresh
+            stc._load(ll, bad)

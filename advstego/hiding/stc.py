@@ -187,13 +187,17 @@ def _dispatch(f0, f1, f2, f3, f4, f5, f6, f7):
 
 
 _COMPILED = {}  # "viterbi": the loaded coder (a ctypes function); "engine": what holds its code
-OBJECT = b"advstego stc coder 1\n"  # the head of a compiled coder's file
+OBJECT = b"advstego stc coder 2\n"  # the head of a compiled coder's file
+_SOURCE = Path(__file__).read_bytes()  # as imported: a coder is filed under the code it ran
 
 
 def _compile(ll) -> bytes:
     """_viterbi compiled by numba into an object file for this CPU: OBJECT, the entry's
-    symbol, a newline, the object. Numba's C wrapper (its error path calls numba's helper
-    library) is left out: the entry is the inner function, called as numba calls it."""
+    symbol, the object's SHA-256, the object (newlines between). Numba's C wrapper (its error
+    path calls numba's helper library) is left out: the entry is the inner function, called
+    as numba calls it."""
+    import hashlib
+
     import numba
     from numba import types
 
@@ -211,7 +215,8 @@ def _compile(ll) -> bytes:
     inner = [f.name for f in module.functions if not f.is_declaration and f.name != fn.native_name]
     if len(inner) != 1:
         raise RuntimeError(f"the STC coder compiled to {len(inner)} functions, not one")
-    return OBJECT + inner[0].encode() + b"\n" + _machine(ll, host=True).emit_object(module)
+    obj = _machine(ll, host=True).emit_object(module)
+    return b"\n".join([OBJECT + inner[0].encode(), hashlib.sha256(obj).hexdigest().encode(), obj])
 
 
 def _machine(ll, host=False):
@@ -242,7 +247,7 @@ def _object_file(ll) -> list:
 
     here = Path(__file__)
     what = f"{llvmlite.__version__} {ll.get_process_triple()} {ll.get_host_cpu_name()} "
-    key = hashlib.sha256(here.read_bytes() + (what + _features(ll)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(_SOURCE + (what + _features(ll)).encode()).hexdigest()[:16]
     name = f"{here.stem}.viterbi-{key}.o"
     return [here.parent / "__pycache__" / name, cache_dir() / "numba" / name]
 
@@ -251,13 +256,13 @@ def _coder():
     """The Viterbi pass as a ctypes function (it lets go of the GIL): its object file loaded
     by llvmlite, compiled on first use. A process that hides needs no numba import (~1 s)."""
     if "viterbi" not in _COMPILED:
-        import ctypes
-
         import llvmlite.binding as ll
 
         places = _object_file(ll)
-        data = next((p.read_bytes() for p in places if p.is_file()), b"")
-        if not data.startswith(OBJECT):
+        try:
+            _COMPILED.update(_load(ll, next((p.read_bytes() for p in places if p.is_file()),
+                                            b"")))
+        except (RuntimeError, ValueError):  # none yet, or a damaged one: compiled afresh
             data = _compile(ll)
             for place in places:  # the first that can be written, its older coders gone
                 try:
@@ -269,15 +274,29 @@ def _coder():
                     break
                 except OSError:
                     continue
-        name, obj = data[len(OBJECT):].split(b"\n", 1)
-        engine = ll.create_mcjit_compiler(ll.parse_assembly(""), _machine(ll))
-        engine.add_object_file(ll.ObjectFileRef.from_data(obj))
-        engine.finalize_object()
-        ptr, i64 = ctypes.c_void_p, ctypes.c_int64  # status = f(&result, &exception, *args)
-        kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, *[i64] * 3, *[ptr] * 4, *[i64] * 3)
-        _COMPILED.update(viterbi=kind(engine.get_function_address(name.decode())),
-                         engine=engine)
+            _COMPILED.update(_load(ll, data))
     return _COMPILED["viterbi"]
+
+
+def _load(ll, data: bytes) -> dict:
+    """{"viterbi": the entry of a compiled coder's file as a ctypes function, "engine": the
+    llvmlite engine that holds its code}; ValueError or RuntimeError when it holds none."""
+    import ctypes
+
+    import hashlib
+
+    name, digest, obj = (data[len(OBJECT):].split(b"\n", 2) + [b"", b""])[:3]
+    if not data.startswith(OBJECT) or hashlib.sha256(obj).hexdigest().encode() != digest:
+        raise ValueError("not a compiled STC coder")  # llvmlite would crash on a damaged one
+    engine = ll.create_mcjit_compiler(ll.parse_assembly(""), _machine(ll))
+    engine.add_object_file(ll.ObjectFileRef.from_data(obj))
+    engine.finalize_object()
+    address = engine.get_function_address(name.decode(errors="replace"))
+    if not address:
+        raise RuntimeError("the compiled STC coder lacks its entry")
+    ptr, i64 = ctypes.c_void_p, ctypes.c_int64  # status = f(&result, &exception, *args)
+    kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, *[i64] * 3, *[ptr] * 4, *[i64] * 3)
+    return {"viterbi": kind(address), "engine": engine}
 
 
 def _run_viterbi(x, rho, msg, cols, widths, h, path=None, label=None):
