@@ -961,12 +961,17 @@ def cmd_harden(a):
     from .distributed import pick_device
     from .data.prepare import load_manifest
     from .game.play import check_round0, harden
-    from .game.config import FLAGS, game_settings, make_config
+    from .game.config import FLAGS, game_settings, make_config, not_taken
     from .hiding.registry import hider_has, the_hider_that
     from .paths import claim_run_folder
 
     _read_key(a, None)  # none: the preset's (the public default key)
     cfg = make_config(a.preset, **{k: getattr(a, k) for k in FLAGS})
+    foreign = not_taken(cfg, [k for k in FLAGS if getattr(a, k) is not None])
+    if foreign:  # a flag of the other player or another scheme would be ignored
+        what = f"--method {cfg.method}" + (f" --scheme {cfg.adversary.name}"
+                                           if cfg.adversary is not None else "")
+        raise InputError(f"--{foreign[0].replace('_', '-')}: harden {what} does not take it")
     adversarial = hider_has(cfg.method, "takes_adversarial_costs")  # else: fine-tuned
     if not adversarial and a.key_source != "default":
         warnings.warn(f"harden --method {cfg.method}: the key from {a.key_source} is ignored "

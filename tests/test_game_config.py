@@ -122,3 +122,21 @@ def test_the_harden_flags_are_the_ones_users_know():
     # generated from the members: the same Option, its help prefixed by the player
     assert FLAGS["codec"].choices == StcHider.options["codec"].choices
     assert FLAGS["backpack_lr"]._replace(help="") == Backpack.options["lr"]._replace(help="")
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--method", "stc", "--model", "v1"], "--model: harden --method stc"),
+    (["--method", "stc", "--steps", "5"], "--steps: harden --method stc"),
+    (["--cost", "wow"], "--cost: harden --method gan"),
+    (["--alpha", "3"], "--alpha: harden --method gan"),
+    (["--method", "stc", "--scheme", "backpack", "--search", "3"], "--search: harden --method stc --scheme backpack"),
+])
+def test_a_harden_flag_the_game_does_not_take_is_refused(tmp_path, capsys, flags, named):
+    from advstego import cli
+
+    (tmp_path / "corpus").mkdir()
+    assert cli.main(["harden", "--data", str(tmp_path / "corpus"), "--out",
+                     str(tmp_path / "run"), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"advstego: error: {named}") and err.count("\n") == 1
+    assert not (tmp_path / "run").exists()

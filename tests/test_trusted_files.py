@@ -239,7 +239,7 @@ def test_run_records_that_are_not_ours_are_refused_in_one_line(tmp_path, cli, co
     out.mkdir()
     (out / ".advstego-run.json").write_text(deep)  # not a claim of ours: never taken over
     assert_clean_error(cli("embed", "--method", "hill", "--in", corpus, "--out", out),
-                       "other settings")
+                       "use another --out")
     assert [p.name for p in out.iterdir()] == [".advstego-run.json"]
     from advstego.experiments.provenance import past_invocations
 

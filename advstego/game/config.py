@@ -296,6 +296,19 @@ def make_config(preset: str = "quick", **overrides) -> HardenConfig:
     return _from_flat({**vals, "preset": preset})
 
 
+def not_taken(cfg: HardenConfig, given) -> list[str]:
+    """The flat settings among `given` that this game does not take: another player's, or
+    another adversarial scheme's (a flag given for them would be ignored)."""
+    cls = HIDERS.get(cfg.method)[0]
+    takes = {"method", "rounds", *GAME, *GAME_FIELDS, *HIDER_FLAGS[cfg.method]}
+    if cls.trainable:
+        takes |= set(FINETUNE)
+    if cfg.adversary is not None:
+        own = ADVERSARIES.get(cfg.adversary.name)[0].options
+        takes |= {"scheme", "play", *(k for k, s in ADVERSARY_FLAGS.items() if s in own)}
+    return [k for k in given if k not in takes]
+
+
 def _from_flat(vals: dict) -> HardenConfig:
     """Flat settings placed: each player's own go to its spec; another player's, and
     another adversary's (checked by the family's options), are left out."""
