@@ -37,19 +37,18 @@ def test_the_statistic_of_a_synthetic_jpeg_is_the_hand_computed_one(rng):
     assert dec.min() > 0 and dec.max() < 255  # no clipped block: every block counts
     assert np.array_equal(table, traces.ijg_table(75))  # Pillow writes libjpeg's table
     # by hand: the orthonormal DCT-II matrix, the blocks every grid shift can see (origins
-    # 0, 8, ..., 48: a 16x16 window fits), the coefficients with Q >= 2 and |c| >= Q/2
+    # 0, 8, ..., 48: a 16x16 window fits; all distinct), the coefficients with Q >= 2 and
+    # |c| >= Q/2 in the modes whose std over the blocks is at least Q/2
     u, x = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
     dct = np.where(u == 0, np.sqrt(1 / 8), np.sqrt(2 / 8)) * np.cos((2 * x + 1) * u * np.pi / 16)
     q = table.reshape(8, 8)
-    dist = []
-    for y0 in range(0, 49, 8):
-        for x0 in range(0, 49, 8):
-            c = dct @ (dec[y0:y0 + 8, x0:x0 + 8] - 128.0) @ dct.T
-            r = c / q
-            use = (q >= 2) & (np.abs(r) >= 0.5)
-            dist += list(np.abs(r - np.round(r))[use])
+    c = np.array([dct @ (dec[y0:y0 + 8, x0:x0 + 8] - 128.0) @ dct.T
+                  for y0 in range(0, 49, 8) for x0 in range(0, 49, 8)])
+    r = c / q
+    use = (q >= 2) & (np.abs(r) >= 0.5) & (c.std(axis=0) >= q / 2)
+    dist = np.abs(r - np.round(r))[use]
     t = traces.lattice(dec, table)
-    assert t.alignment == (0, 0) and t.count == len(dist)
+    assert t.alignment == (0, 0) and t.count == len(dist) > 500
     assert t.distance == pytest.approx(np.mean(dist), abs=1e-6)
     assert t.distance < 0.1 and t.flagged
 
@@ -189,3 +188,17 @@ def test_data_info_measures_a_corpus_made_before_the_check(tmp_path, rng):
     (tmp_path / "c" / "manifest.json").write_text(json.dumps(m))
     t = summary(tmp_path / "c")["traces"]
     assert t["measured"] == 8 and t["flagged"] == 0 and "IJG" in t["measured_by"]
+    for bad in ("x", {"measured": "8"}, {"measured": 1, "flagged": float("nan")}):
+        m["traces"], m["downsampled"] = bad, bad
+        (tmp_path / "c" / "manifest.json").write_text(json.dumps(m))
+        s = summary(tmp_path / "c")  # a survey not ours: measured again
+        assert s["traces"]["measured"] == 8 and s["downsampled"] is None
+
+
+def test_synthetic_patterns_that_sit_on_some_lattice_are_not_taken_for_jpegs(rng):
+    y, x = np.mgrid[0:128, 0:128]
+    for img in (x * 1.5 + 20, (x + y) * 0.8 + 10 + rng.normal(0, 1, x.shape),  # ramps
+                ((x // 4 + y // 4) % 2) * 100 + 50, (x % 16 < 8) * 100 + 60,  # checks, stripes
+                128 + 60 * np.sin(x / 7.0) * np.cos(y / 5.0)):
+        t = traces.lattice(np.clip(img, 0, 255).astype(np.uint8))
+        assert not t.flagged, t

@@ -11,8 +11,10 @@ hundredths on a decompressed JPEG.
 Counted: the coefficients whose Q is at least 2 (with Q = 1 the pixels' rounding, ±0.29 per
 coefficient, hides the lattice; a quality-100 JPEG is invisible here) and whose |c| is at
 least Q/2 (the table's zeros are left out: a flat or smooth block has its high frequencies
-near 0 with or without a lattice). Blocks holding a 0 or 255 pixel are left out (clipping
-moves a decompressed block off its lattice).
+near 0 with or without a lattice), in the modes whose values spread over the blocks by at
+least Q/2 (a smooth ramp's modes stay at one point of any lattice). Blocks holding a 0 or
+255 pixel are left out (clipping moves a decompressed block off its lattice), and a block
+whose AC pattern repeats an earlier one's counts once (stripes, checkerboards, ramps).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ QUALITIES = tuple(range(50, 100))  # tried where the table is not known (100: ev
 MIN_Q = 2
 NO_LATTICE = 0.25
 FLAGGED = 0.15     # an image below this carries a lattice (clean: 0.21-0.27 measured)
+SPREAD = 0.5       # a mode counts where its spread (std) over the blocks is at least SPREAD * Q
 MIN_COUNT = 64     # fewer coefficients counted: no evidence either way (nan)
 SCREEN = 16        # blocks per alignment in the first, coarse search
 KEEP = 4           # alignments searched further
@@ -104,22 +107,40 @@ def _origins(y: np.ndarray, n: int) -> tuple:
     return _spread(ys[ok], xs[ok], n)
 
 
-def _coefficients(y: np.ndarray, ys, xs, shifts) -> np.ndarray:
-    """(shifts, blocks, 64) DCT coefficients of the blocks at origins + each shift."""
+def _coefficients(y: np.ndarray, ys, xs, shifts) -> tuple:
+    """(shifts, blocks, 64) DCT coefficients of the blocks at origins + each shift;
+    (shifts, blocks) True for each block whose AC coefficients no earlier block of its shift
+    has (a repeated pattern, a ramp, stripes, a checkerboard, sits on some lattice without
+    ever having been a JPEG, so it counts once); (shifts, 64) each mode's spread (std) over
+    those blocks."""
     r = np.arange(8)
     dy, dx = shifts[:, 0], shifts[:, 1]
     rows = (ys[None, :] + dy[:, None])[..., None, None] + r[:, None]
     cols = (xs[None, :] + dx[:, None])[..., None, None] + r[None, :]
     blocks = y[rows, cols] - 128.0
-    return dctn(blocks, type=2, norm="ortho", axes=(-2, -1)).reshape(len(shifts), len(ys), 64)
+    c = dctn(blocks, type=2, norm="ortho", axes=(-2, -1)).reshape(len(shifts), len(ys), 64)
+    first = np.zeros(c.shape[:2], bool)
+    spread = np.empty((len(c), 64))
+    for s, ac in enumerate(np.round(c[..., 1:], 4)):
+        keep = np.unique(ac, axis=0, return_index=True)[1]
+        first[s, keep] = True
+        spread[s] = c[s, keep].std(axis=0)
+    return c, first, spread
 
 
-def _distances(c: np.ndarray, tables: np.ndarray, zeros: bool = False):
-    """Sum and count of the lattice distances: c (S, B, 64), tables (T, 64) -> (S, T) each
-    (zeros: the coefficients below Q/2 counted too)."""
+def _distances(cf: tuple, tables: np.ndarray, zeros: bool = False):
+    """Sum and count of the lattice distances: cf (_coefficients' three), tables (T, 64) ->
+    (S, T) each. A mode counts where its spread over the blocks is at least SPREAD * Q (a
+    mode that stays at one lattice point, as a smooth ramp's does, tells nothing); zeros: the
+    coefficients below Q/2 counted too, and every mode (the issue's warden)."""
+    c, first, spread = cf
     inv = np.where(tables >= MIN_Q, 1 / tables, 0).astype(np.float32)  # Q < 2: never counted
     x = np.abs(c.astype(np.float32)[:, None] * inv[None, :, None, :])  # (S, T, B, 64)
-    use = x >= 0.5 if not zeros else np.broadcast_to(inv[None, :, None, :] > 0, x.shape)
+    if zeros:
+        use = (inv[None, :, None, :] > 0) & first[:, None, :, None]
+    else:
+        varies = spread[:, None, :] * inv[None] >= SPREAD  # (S, T, 64)
+        use = (x >= 0.5) & first[:, None, :, None] & varies[:, :, None, :]
     x -= np.rint(x)
     np.abs(x, out=x)
     x *= use

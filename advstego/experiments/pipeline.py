@@ -50,7 +50,7 @@ from ..game.config import game_settings
 from ..game.config import make_config as harden_config
 from .report import write_report
 
-VERSIONS = {"corpus": 2, "train": 1, "stegos": 3, "fidelity": 2, "detect": 3, "attack": 3,
+VERSIONS = {"corpus": 3, "train": 1, "stegos": 3, "fidelity": 2, "detect": 3, "attack": 3,
             "control": 2, "harden": 3, "srm": 2}
 SPLITS = ("train", "val", "test")
 
