@@ -86,6 +86,29 @@ def test_an_experiment_row_trains_every_hider_train_can(tmp_path, tiny_corpus, a
     assert methods["G"].deps[0].name == "train-G"
 
 
+@pytest.mark.parametrize("data,words", [
+    ({"min_std": float("nan")}, ["finite"]),
+    ({"min_std": float("inf")}, ["finite"]),
+    ({"fractions": [0.5, -0.2, 0.7]}, ["negative"]),
+    ({"fractions": ["a", 0.5, 0.5]}, ["numbers"]),
+    ({"fractions": [0.5, 0.5]}, ["three fractions"]),
+    ({"max_tiles": -3}, ["negative"]),
+    ({"size": 1000000}, ["data", "size 1000000", "at most 8192"]),
+])
+def test_config_values_are_checked_up_front(tmp_path, data, words):
+    from advstego.experiments.config import load_config
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"preset": "quick", "data": data}))
+    with pytest.raises(InputError) as exc:
+        load_config(str(path))
+    for w in words:
+        assert w in str(exc.value)
+    path.write_text(json.dumps({"preset": "quick", "attacks": {}}))
+    with pytest.raises(InputError, match="at least one"):
+        load_config(str(path))
+
+
 # ---- the stage cache ----------------------------------------------------------------------
 
 def test_stages_key_on_settings_and_inputs_and_resume_after_a_kill(tmp_path):
@@ -118,6 +141,23 @@ def test_stages_key_on_settings_and_inputs_and_resume_after_a_kill(tmp_path):
     _, r, _ = st.run("b", {}, [], make("b"))  # the next run starts it afresh
     assert r == {"value": "b"} and not (tmp_path / "stages" / "b" / "half.txt").exists()
     assert Stages.result(tmp_path / "stages" / "a") == {"value": 3}
+
+
+def test_a_truncated_stage_marker_rebuilds_the_stage(tmp_path):
+    from advstego.experiments.cache import Stages
+
+    st = Stages(tmp_path, quiet=True)
+    calls = []
+
+    def fn(folder):
+        calls.append(1)
+        return {"n": len(calls)}
+
+    st.run("s", {"a": 1}, [], fn)
+    marker = tmp_path / "stages" / "s" / "stage.json"
+    marker.write_text(marker.read_text()[:25])
+    _, result, _ = st.run("s", {"a": 1}, [], fn)
+    assert result == {"n": 2} and json.loads(marker.read_text())["result"] == {"n": 2}
 
 
 # ---- run folders and ranks ------------------------------------------------------------------
@@ -219,41 +259,51 @@ def test_a_killed_invocation_is_rebuilt_from_its_stages(tmp_path):
     assert sorted(past[1]["stages_ran"]) == ["b", "c"]
 
 
-@pytest.mark.parametrize("data,words", [
-    ({"min_std": float("nan")}, ["finite"]),
-    ({"min_std": float("inf")}, ["finite"]),
-    ({"fractions": [0.5, -0.2, 0.7]}, ["negative"]),
-    ({"fractions": ["a", 0.5, 0.5]}, ["numbers"]),
-    ({"fractions": [0.5, 0.5]}, ["three fractions"]),
-    ({"max_tiles": -3}, ["negative"]),
-    ({"size": 1000000}, ["data", "size 1000000", "at most 8192"]),
-])
-def test_config_values_are_checked_up_front(tmp_path, data, words):
+# ---- games rows (the hardening game as an experiment stage) ---------------------------
+
+
+def test_an_experiment_config_takes_games_rows(tmp_path):
+    from advstego.errors import InputError
     from advstego.experiments.config import load_config
 
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps({"preset": "quick", "data": data}))
-    with pytest.raises(InputError) as exc:
-        load_config(str(path))
-    for w in words:
-        assert w in str(exc.value)
-    path.write_text(json.dumps({"preset": "quick", "attacks": {}}))
-    with pytest.raises(InputError, match="at least one"):
-        load_config(str(path))
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"games": {"S-UNIWARD 0.4": {"preset": "offline-stc",
+                                                             "rounds": 1}}}))
+    assert load_config(str(good))["games"]["S-UNIWARD 0.4"]["rounds"] == 1
+    for row in ({"method": "gan"}, {"rounds": "two"}, {"alpha": 2, "bogus": 1}):
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps({"games": {"x": row}}))
+        with pytest.raises(InputError, match="games.x"):
+            load_config(str(bad))
 
 
-def test_a_truncated_stage_marker_rebuilds_the_stage(tmp_path):
+def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
+    """The experiment's games stage on its corpus (here a prepared one), then Table 6."""
+    from advstego.data.corpus import Corpus
     from advstego.experiments.cache import Stages
-
-    st = Stages(tmp_path, quiet=True)
-    calls = []
-
-    def fn(folder):
-        calls.append(1)
-        return {"n": len(calls)}
-
-    st.run("s", {"a": 1}, [], fn)
-    marker = tmp_path / "stages" / "s" / "stage.json"
-    marker.write_text(marker.read_text()[:25])
-    _, result, _ = st.run("s", {"a": 1}, [], fn)
-    assert result == {"n": 2} and json.loads(marker.read_text())["result"] == {"n": 2}
+    from advstego.experiments.pipeline import Done, Experiment, play_games
+    from advstego.experiments.report import games_table
+    cfg = {"seed": 0, "games": {"S-UNIWARD 0.4": {"rounds": 1, "warden_epochs": 1,
+                                                  "search": 1, "warden_warmup": 1}}}
+    out = tmp_path / "x"
+    ex = Experiment(cfg, out, Stages(out, True), "cpu")
+    corpus_done = Done("corpus", corpus128, {}, "k")
+    games = play_games(ex, Corpus(corpus128), corpus_done)
+    g = games["S-UNIWARD 0.4"]
+    assert [x["round"] for x in g["rounds"]] == [0, 1] and g["final"] in (0, 1)
+    assert (out / g["folder"] / "strategy" / "strategy.json").exists()
+    from advstego.steganalysis.detector import load_detector
+    w = load_detector(out / g["folder"] / "round-1" / "warden-xunet.safetensors")
+    assert [r.get("warmup", False) for r in w.log] == [True, False]  # the curriculum
+    again = play_games(Experiment(cfg, out, Stages(out, True), "cpu"), Corpus(corpus128),
+                       corpus_done)
+    assert again == games  # the stage is reused
+    [t] = games_table({"games": games})
+    title, rows = t.title, t.rows
+    assert title.startswith("Table 6") and len(rows) == 2 and rows[1][0].startswith("ADV-EMB")
+    assert "chosen on the validation photos" in title
+    for x in g["rounds"]:  # validation figures for the choice; test calls for the intervals
+        assert set(x["val"]) == {"pe_fresh_xunet", "pe_srm"}
+        n = 2 * len(Corpus(corpus128).files("test"))
+        assert len(x["judged"]["srm"]["calls"]["decisions"]) == n
+        assert len(x["judged"]["fresh_xunet"]["calls"]["decisions"]) == n
