@@ -450,6 +450,7 @@ def test_backpack_gradient_reaches_the_costs():
     assert grad[0].mean() < 0 < grad[1].mean()
 
 
+@pytest.mark.slow
 def test_backpack_stegos_extract_bit_exact_and_fool_where_the_plain_one_does_not(rng):
     cover, secret = textured(rng, 128, 128), textured(np.random.default_rng(5), 128, 128)
     plain = StcHider(payload=0.4)

@@ -36,6 +36,7 @@ def test_fgsm_rounds_small_steps_away_and_stays_in_budget(lsb_detector):
         assert diff.max() >= 1
 
 
+@pytest.mark.slow
 def test_rounding_aware_fgsm_flips_within_levels(lsb_detector):
     det, stegos = lsb_detector
     adv, rounds = fgsm_uint8(det, stegos, levels=2)
@@ -67,6 +68,7 @@ def test_onepixel_changes_at_most_p_pixels_and_reports_truthfully(lsb_detector):
     assert np.array_equal(again["image"], r["image"])  # seed 500: reproducible
 
 
+@pytest.mark.slow
 def test_cli_attacks_write_pngs_and_csv(tmp_path, cli, lsb_detector):
     det, stegos = lsb_detector
     model = det.save(tmp_path / "x.safetensors")

@@ -152,6 +152,7 @@ def test_a_rerun_reuses_every_stage(own_copy):
     assert "whole run: 2 invocation(s)" in (tmp / "run" / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_warden_seeds_train_each_row_s_wardens_again_and_average_them(own_copy):
     tmp, res = own_copy
     two = _run({**TINY, "seeds": 2}, tmp, tmp / "run")
@@ -169,6 +170,7 @@ def test_warden_seeds_train_each_row_s_wardens_again_and_average_them(own_copy):
     assert all("diff" in c for c in two["comparisons"])
 
 
+@pytest.mark.slow
 def test_a_changed_setting_reruns_only_what_depends_on_it(own_copy):
     tmp, res = own_copy
     attacks = {**TINY["attacks"], "FGSM eps=0.005": {"attack": "fgsm", "eps": 0.005}}
@@ -189,6 +191,7 @@ def test_another_seed_reruns_every_stage(tiny_run):
         assert marker["settings"]["seed"] == res["config"]["seed"] == 0, name
 
 
+@pytest.mark.slow
 def test_two_ranks_give_the_numbers_of_one(tiny_run, tmp_path):
     """torchrun (gloo): the ranks share the stages' images and whole stages. The training
     and hardening stages are reused: trained under DDP on 2 ranks the GAN is another model.

@@ -277,6 +277,7 @@ def test_an_experiment_config_takes_games_rows(tmp_path):
             load_config(str(bad))
 
 
+@pytest.mark.slow
 def test_the_experiment_plays_games_rows_into_table6(tmp_path, corpus128):
     """The experiment's games stage on its corpus (here a prepared one), then Table 6."""
     from advstego.data.corpus import Corpus

@@ -48,6 +48,7 @@ def _write(args):
     return srm_features([tex(rng, 32, 32) for _ in range(4)], q1=True, workers=1)
 
 
+@pytest.mark.slow
 def test_concurrent_writers_leave_whole_entries(tmp_path, monkeypatch):
     monkeypatch.setenv("ADVSTEGO_CACHE", str(tmp_path))
     with mp.get_context("spawn").Pool(3) as pool:  # three processes write the same entries

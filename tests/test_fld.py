@@ -17,6 +17,7 @@ def _features(n, d, seed):
     return Xc, Xs
 
 
+@pytest.mark.slow
 def test_same_search_weights_and_decisions_as_sealwatch():
     Xc, Xs = _features(40, 120, 0)
     Tc, Ts = _features(60, 120, 1)

@@ -57,6 +57,7 @@ def test_cover_z_measures_the_distance_beyond_the_covers():
     assert cover_z(np.zeros(4), [1.0]).tolist() == [1.0]  # no spread: unit scale
 
 
+@pytest.mark.slow
 def test_minmax_game_shares_round0_chooses_per_image_and_hides_with_backpack(
         tmp_path, cli, tmp_path_factory):
     data = six_photo_tiles(tmp_path_factory, "mm", size=128, max_tiles=2,
@@ -113,6 +114,7 @@ def test_committed_games_are_in_the_current_schema():
 GAN_FAST = ["--steps", "8", "--warden-epochs", "1", "--device", "cpu"]
 
 
+@pytest.mark.slow
 def test_harden_rounds_change_the_hider_the_warden_and_the_loss(tmp_path, cli, tiny_corpus):
     out = tmp_path / "h"
     r = cli("harden", "--data", tiny_corpus, "--out", out, "--rounds", "1", *GAN_FAST)
@@ -172,6 +174,7 @@ def test_rounds_of_another_game_are_not_resumed(tmp_path, tiny_corpus):
 STC_FAST = ["--method", "stc", "--warden-epochs", "1", "--search", "1"]
 
 
+@pytest.mark.slow
 def test_harden_stc_rounds_resume_and_a_strategy_to_hide_with(tmp_path, cli, corpus128):
     out = tmp_path / "h"
     r = cli("harden", "--data", corpus128, "--out", out, "--rounds", "1", *STC_FAST)
@@ -204,6 +207,7 @@ def test_harden_stc_rounds_resume_and_a_strategy_to_hide_with(tmp_path, cli, cor
     assert r.returncode == 0, r.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_a_corpus_split_four_ways_gives_alice_her_own_wardens(tmp_path, cli, tmp_path_factory):
     from conftest import six_photo_tiles
 

@@ -36,6 +36,7 @@ def _photos(n, size=80):
     return out[:n]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["paper-lfw", "paper-bossbase"])
 def test_paper_preset_end_to_end(tmp_path, cli, preset):
     root = tmp_path / "data"
@@ -75,6 +76,7 @@ def test_paper_preset_end_to_end(tmp_path, cli, preset):
     assert (out / "report.html").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     """A model row: the experiment measures a shipped hider as is (the offline preset's v2)."""
     cfg = tmp_path / "cfg.json"

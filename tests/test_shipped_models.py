@@ -33,6 +33,7 @@ def _crop(photo, size=128, gray=False):
     return img.mean(-1).round().astype(np.uint8) if gray and img.ndim == 3 else img
 
 
+@pytest.mark.slow
 def test_shipped_gray_v2_has_no_grid_and_needs_its_key():
     cover, secret = _crop("skimage-astronaut", gray=True), _crop("skimage-coffee", gray=True)
     out = {}
@@ -66,6 +67,7 @@ def test_rgb_hide_reveal_round_trip_cli(cli, tmp_path):
     assert abs(np.corrcoef(r[..., 0].ravel(), r[..., 1].ravel())[0, 1]) < 0.5
 
 
+@pytest.mark.slow
 def test_evaluate_reports_float_stegos_and_grid(tiny_corpus):
     s = evaluate(load_hider("v2"), tiny_corpus, "test", limit=2)
     assert {"stego_psnr_float", "secret_psnr_float", "secret_psnr_p10", "grid_peak_ratio"} <= set(s)

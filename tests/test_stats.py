@@ -25,6 +25,7 @@ def draw(rng, photos=80, tiles=8, shift=0.0, photo_effects=None):
     return stats.Arm(labels, np.r_[ph, ph], np.r_[fa, ~md].astype(int))
 
 
+@pytest.mark.slow
 def test_the_interval_covers_the_true_pe_in_95_percent_of_draws():
     truth, rng = true_pe(), np.random.default_rng(0)
     hits = [stats.interval(draw(rng), n_resamples=1000, seed=i)["PE"] for i in range(1000)]

@@ -44,6 +44,7 @@ def test_simulators_uint8_seeded_and_rgb_per_channel(rng):
         simulate(cover, "f5")
 
 
+@pytest.mark.slow
 def test_suniward_is_detected_by_srm_fld(synth):
     covers, stegos = synth
     det = SrmFld(q1=True, L=31, d_sub=600, workers=1).fit(covers[:200], stegos[:200])
@@ -51,6 +52,7 @@ def test_suniward_is_detected_by_srm_fld(synth):
     assert r["PE"] < 0.35, r
 
 
+@pytest.mark.slow
 def test_cover_vs_cover_control_stays_at_chance(synth):
     covers, _ = synth
     order = np.random.default_rng(5).permutation(len(covers))  # random labels, not by source
@@ -60,6 +62,7 @@ def test_cover_vs_cover_control_stays_at_chance(synth):
     assert abs(r["PE"] - 0.5) <= 0.05, r
 
 
+@pytest.mark.slow
 def test_xunet_separates_lsb4_stegos_on_the_sample_corpus(sample64):
     import json
     m = json.loads((sample64 / "manifest.json").read_text())
@@ -77,6 +80,7 @@ def test_xunet_separates_lsb4_stegos_on_the_sample_corpus(sample64):
     assert r["PE_min"] < 0.25 and r["PE"] < 0.35, {k: r[k] for k in ("PE", "PE_min", "n")}
 
 
+@pytest.mark.slow
 def test_detectors_save_load_same_scores(tmp_path, synth):
     covers, stegos = synth
     for name, kw in (("srmq1-fld", {"L": 5, "d_sub": 200, "workers": 1}),
@@ -171,6 +175,7 @@ def test_cnn_keeps_the_epoch_of_lowest_validation_pe(tmp_path, synth):
     assert again.selected == det.selected
 
 
+@pytest.mark.slow
 def test_cnn_curriculum_warms_up_on_easy_stegos_then_selects_on_the_target(synth):
     covers, stegos = synth
     covers, stegos = covers[:40], stegos[:40]

@@ -18,6 +18,7 @@ def _tensors(run):
     return t
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["block", "unet"])
 def test_train_writes_run_folder_and_resumes_bit_for_bit(tiny_corpus, tmp_path, arch):
     cfg = make_config("quick", arch=arch, **TINY)
@@ -76,6 +77,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_rank_ddp_ends_with_identical_weights(tiny_corpus, tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(SCRIPT)
