@@ -53,6 +53,7 @@ def test_prepare_sample_gray_split_by_photo(tmp_path, cli):
     assert sum(v["pairs"] for v in s["splits"].values()) == sum(len(p) for p in m["pairs"].values())
 
 
+@pytest.mark.slow
 def test_prepare_is_deterministic_and_seeded(tmp_path):
     photos = sample_photos()[:6]
     cfg = PrepareConfig(size=128, mode="gray", seed=3)

@@ -55,6 +55,7 @@ def own_copy(tiny_run, tmp_path):
     return tmp_path, tiny_run[1]
 
 
+@pytest.mark.slow
 def test_every_table_and_figure_is_written(tiny_run):
     folder, res = tiny_run
     out = folder / "run"
@@ -74,6 +75,7 @@ def test_every_table_and_figure_is_written(tiny_run):
     assert res["stages"]["stegos-LSB-4"]["images"] == res["corpus"]["images"]
 
 
+@pytest.mark.slow
 def test_fidelity_rows_measure_the_saved_stegos(tiny_run):
     res = tiny_run[1]
     # a quarter-size secret: 4 cover pixels x 4 bits carry each secret pixel exactly
@@ -88,6 +90,7 @@ def test_fidelity_rows_measure_the_saved_stegos(tiny_run):
     assert abs(gan["secret_psnr_uint8"] - gan["secret_psnr_float"]) < 1
 
 
+@pytest.mark.slow
 def test_wardens_report_consistent_errors(tiny_run):
     res = tiny_run[1]
     # PE = (P_FA + P_MD) / 2; for the CNN, whose decision is P(stego) > 0.5, PE_min (the
@@ -101,6 +104,7 @@ def test_wardens_report_consistent_errors(tiny_run):
     assert set(res["table2"]["LSB-4"]) == {"SRM", "CNN"}
 
 
+@pytest.mark.slow
 def test_each_pe_has_an_interval_by_photo_and_the_controls_are_paired_differences(tiny_run):
     folder, res = tiny_run
     corpus = json.loads((folder / "run" / "stages" / "corpus" / "corpus" /
@@ -124,6 +128,7 @@ def test_each_pe_has_an_interval_by_photo_and_the_controls_are_paired_difference
     assert "Table 2c - paired differences" in md and "positive control" in md
 
 
+@pytest.mark.slow
 def test_attacks_are_measured_on_the_saved_files(tiny_run):
     t3 = tiny_run[1]["table3"]
     # eps = 0.001 is a quarter of a grey level: the saved stegos are unchanged
@@ -133,11 +138,13 @@ def test_attacks_are_measured_on_the_saved_files(tiny_run):
     assert set(t3["FGSM eps=0.008"]["PE_transfer"]) == {"CNN-srnet"}
 
 
+@pytest.mark.slow
 def test_hardening_rounds_join_the_frontier(tiny_run):
     h = tiny_run[1]["hardening"]
     assert [x["round"] for x in h["rounds"]] == [0, 1] and h["rounds"][1]["wardens_in_loss"] == 1
 
 
+@pytest.mark.slow
 def test_a_rerun_reuses_every_stage(own_copy):
     tmp, res = own_copy
     again = _run(TINY, tmp, tmp / "run")
@@ -180,6 +187,7 @@ def test_a_changed_setting_reruns_only_what_depends_on_it(own_copy):
     assert changed["stages_ran"] == ["attack-OnePixel_p_1", "attack-FGSM_eps_0.005"]
 
 
+@pytest.mark.slow
 def test_another_seed_reruns_every_stage(tiny_run):
     """A stage's key hashes its settings: the run's seed in every stage's settings means
     that another seed reruns every stage (none is reused stale)."""

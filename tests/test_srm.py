@@ -20,6 +20,7 @@ def _images():
     yield "flat", flat
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,img", list(_images()), ids=lambda v: v if isinstance(v, str) else "")
 def test_srm_bit_identical_to_sealwatch(name, img):
     ref = sw_srm.extract(img)

@@ -102,6 +102,7 @@ def test_detectors_save_load_same_scores(tmp_path, synth):
         build_detector("svm")
 
 
+@pytest.mark.slow
 def test_cnn_training_resumes(tmp_path, synth):
     covers, stegos = synth
     full = CnnDetector("xunet", epochs=2, batch=8).fit(covers[:16], stegos[:16], quiet=True)
@@ -160,6 +161,7 @@ def test_cli_embed_detect_train_and_test(tmp_path, cli, tiny_corpus):
     assert_clean_error(r, "no such folder")
 
 
+@pytest.mark.slow
 def test_cnn_keeps_the_epoch_of_lowest_validation_pe(tmp_path, synth):
     covers, stegos = synth
     val = (covers[16:24], stegos[16:24])
