@@ -24,9 +24,10 @@ def _imported(*args, cwd=None) -> set[str]:
     return mods
 
 
-@pytest.mark.parametrize("args", [["--help"], ["hide", "--help"], ["train", "--help"],
-                                  ["attack", "fgsm", "--help"], ["detect", "train", "--help"],
-                                  ["experiment", "--help"], ["harden", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["hide", "--help"], *(
+    pytest.param(a, marks=pytest.mark.slow)  # a subprocess each: two are enough for test-fast
+    for a in (["train", "--help"], ["attack", "fgsm", "--help"], ["detect", "train", "--help"],
+              ["experiment", "--help"], ["harden", "--help"]))])
 def test_help_imports_nothing_heavy(args):
     assert not _imported(*args) & set(HEAVY)
 

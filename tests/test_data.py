@@ -35,6 +35,7 @@ def test_sample_corpus_loads_offline():
         assert img.dtype == np.uint8 and min(img.shape[:2]) >= 256
 
 
+@pytest.mark.slow
 def test_prepare_sample_gray_split_by_photo(tmp_path, cli):
     r = cli("data", "prepare", "--source", "sample", "--size", "128", "--gray",
             "--out", tmp_path / "c")

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "design.md"
 
 
+@pytest.mark.slow
 def test_the_worked_example_in_docs_design_runs(tmp_path):
     text = DOC.read_text()
     part = text[text.index("## A worked example"):]

@@ -8,6 +8,7 @@ import pytest
 from advstego.errors import InputError
 
 
+@pytest.mark.slow
 def test_a_missing_second_rank_is_a_bounded_wait(monkeypatch):
     from advstego.distributed import process_group
 
