@@ -171,7 +171,7 @@ def test_rounds_of_another_game_are_not_resumed(tmp_path, tiny_corpus):
 
 # ---- harden with the STC hider ----------------------------------------------------------
 
-STC_FAST = ["--method", "stc", "--warden-epochs", "1", "--search", "1"]
+STC_FAST = ["--method", "stc", "--warden-epochs", "1"]  # published: --search is not its setting
 
 
 @pytest.mark.slow
