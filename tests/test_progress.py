@@ -18,8 +18,11 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def photo_sized(monkeypatch):
-    """Every embedding counts as a photo's (its steps would show progress)."""
+    """Every embedding and secret counts as a photo's (its steps would show progress)."""
+    from advstego.hiding import codec
+
     monkeypatch.setattr(stc, "PROGRESS_FROM", 0)
+    monkeypatch.setattr(codec, "PROGRESS_FROM", 0)
 
 
 def test_a_photo_hide_shows_its_steps_on_a_terminal(photo_sized, monkeypatch, rng):
@@ -28,7 +31,8 @@ def test_a_photo_hide_shows_its_steps_on_a_terminal(photo_sized, monkeypatch, rn
     err = Terminal()
     monkeypatch.setattr(sys, "stderr", err)
     StcHider(key="k", channels=3).hide_info(textured(rng, 64, 64, 3), textured(rng, 16, 16, 3))
-    for step in ("cost map", "STC, change rates", "STC, layer 1", "STC, layer 2"):
+    for step in ("secret, codec search", "cost map", "STC, change rates", "STC, layer 1",
+                 "STC, layer 2"):
         assert step in err.getvalue()
 
 
@@ -42,6 +46,7 @@ def test_no_progress_in_a_pipe_or_in_json(photo_sized, tmp_path, cli, rng):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["codec"]  # stdout: the JSON line only
     assert "STC" not in r.stderr and "cost map" not in r.stderr and "\r" not in r.stderr
+    assert "codec search" not in r.stderr
 
 
 def test_fld_training_counts_its_learners_on_a_terminal(monkeypatch, rng):

@@ -40,6 +40,7 @@ MIN_SIDE = 8  # no secret is scaled below this side (a smaller one is tried as i
 MIN_BPP = 0.05  # below this many bits a pixel no codec here keeps a usable photo: a secret
 # with more pixels than budget·8/MIN_BPP is scaled down to that before any search
 SCALES = (1.0, 0.75, 0.5)  # sizes `best` tries, as a fraction of the secret's sides
+PROGRESS_FROM = 1 << 20  # secret pixels from which the search shows progress (terminal)
 # encoder effort: a fast setting (a secret is encoded ~8 times per codec and size)
 _OPTIONS = {"JPEG": {"optimize": True}, "WEBP": {"method": 4}, "AVIF": {"speed": 8},
             "JXL": {"effort": 5}}
@@ -69,16 +70,20 @@ def encode(secret: np.ndarray, codec: str, quality: int) -> bytes:
     return _encode(Image.fromarray(secret), codec, quality)
 
 
-def _fit(img: Image.Image, codec: str, budget: int):
-    """(data, quality) of the highest quality within budget at this size, or None."""
+def _fit(img: Image.Image, codec: str, budget: int, tick=None):
+    """(data, quality) of the highest quality within budget at this size, or None; tick()
+    after each encoding (a progress bar's)."""
+    tick = tick or (lambda: None)
     _, _, qmin, qmax = CODECS[codec]
     data = _encode(img, codec, qmin)
+    tick()
     if len(data) > budget:
         return None  # not even the lowest quality: no search
     lo, hi, best = qmin + 1, qmax, (data, qmin)
     while lo <= hi:  # size grows with quality: find the highest that fits
         q = (lo + hi) // 2
         data = _encode(img, codec, q)
+        tick()
         if len(data) <= budget:
             best, lo = (data, q), q + 1
         else:
@@ -119,6 +124,8 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
     Every codec (or those named) at full size; then the two best at each smaller size in
     SCALES while a smaller size still decodes better (and smaller ones while nothing fits).
     Returns (data, {codec, quality, encoded_size, psnr})."""
+    from ..progress import progress
+
     names = list(codecs or CODECS)
     for c in names:
         _check(c)
@@ -126,7 +133,20 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
     # candidates are compared at the size searched from (the secret's own, unless scaled down)
     ref = secret if full.size == (secret.shape[1], secret.shape[0]) else np.asarray(full)
     mode = "L" if secret.ndim == 2 else "RGB"
-    top, scales = None, list(SCALES)
+    with progress(desc="secret, codec search", unit="encoding",  # a photo's: many seconds
+                  disable=True if full.width * full.height < PROGRESS_FROM else None) as bar:
+        top = _search(full, ref, mode, budget, names, list(SCALES), bar)
+    if top is None:
+        raise _no_fit(budget, "any codec", full)
+    if ref is not secret:  # the PSNR reported is against the secret itself
+        top[1]["psnr"] = psnr(secret, decompress(top[0], mode, secret.shape[:2],
+                                                 top[1]["codec"]))
+    return top
+
+
+def _search(full, ref, mode, budget, names, scales, bar):
+    """best()'s search: the top (data, info) over the sizes, or None."""
+    top = None
     while scales:
         s = scales.pop(0)
         img = full if s == 1 else full.resize(
@@ -137,7 +157,7 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
 
         def search(c, img=img):  # (data, quality) of one codec and its PSNR, or None
             try:
-                got = _fit(img.copy(), c, budget)  # a copy each: save() writes on the image
+                got = _fit(img.copy(), c, budget, bar.update)  # a copy: save() writes on it
             except EncoderError:
                 return None  # this codec cannot encode this secret: the others still can
             return got and (got, psnr(ref, decompress(got[0], mode, ref.shape[:2], c)))
@@ -160,11 +180,6 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
         if tried and max(tried)[0] < top[1]["psnr"]:
             break  # this size decoded worse than a larger one: smaller ones will too
         names = [c for _, c in sorted(tried, reverse=True)[:2]] or names
-    if top is None:
-        raise _no_fit(budget, "any codec", full)
-    if ref is not secret:  # the PSNR reported is against the secret itself
-        top[1]["psnr"] = psnr(secret, decompress(top[0], mode, secret.shape[:2],
-                                                 top[1]["codec"]))
     return top
 
 
