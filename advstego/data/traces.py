@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.fft import dctn
 
 # the IJG (libjpeg) luminance table, natural order: quality q scales it (jpeg_quality_scaling)
 IJG_LUMINANCE = np.array([
@@ -118,6 +117,8 @@ def _coefficients(y: np.ndarray, ys, xs, shifts) -> tuple:
     rows = (ys[None, :] + dy[:, None])[..., None, None] + r[:, None]
     cols = (xs[None, :] + dx[:, None])[..., None, None] + r[None, :]
     blocks = y[rows, cols] - 128.0
+    from scipy.fft import dctn  # here: its import costs every hide about 0.45 s
+
     c = dctn(blocks, type=2, norm="ortho", axes=(-2, -1)).reshape(len(shifts), len(ys), 64)
     first = np.zeros(c.shape[:2], bool)
     spread = np.empty((len(c), 64))
