@@ -20,7 +20,7 @@
    stegos), the paired ΔPE of each arm against P0 on the same test photos, the frozen
    warden's PE, stego PSNR, embed seconds, and the photos a target ΔPE would need.
 
-Pre-registered (fixed before the runs): the arms and their reported rounds are ARMS below
+Registered in 3bc5631, after P0, A2, C0 and C1 had run (8e11f7a); A1, M1, B1 ran after it: the arms and their reported rounds are ARMS below
 (M1 round 4, B1 round 2; a game stopped earlier reports its last round and says so); the
 judges are SRM+FLD (primary) and Xu-Net; each comparison is b − P0, paired by test image;
 the answer per arm and judge is a gain (interval above 0), a loss (below 0) or "no
