@@ -204,7 +204,8 @@ def fingerprint(photos: list[Photo]) -> str:
 
 
 def photos_for(source: str) -> list[Photo]:
-    """Resolve --source: sample | debian-photos | bossbase:DIR | lfw:DIR | DIR."""
+    """Resolve --source: sample | debian-photos | photos | bossbase:DIR | lfw:DIR | DIR
+    (photos: debian-photos and the sample photos together)."""
     return unique_names(_photos_for(source))
 
 
@@ -215,6 +216,8 @@ def _photos_for(source: str) -> list[Photo]:
         from .debian import debian_photos, is_photo
         return [p for p in folder_photos(debian_photos(cache_dir() / "debian-photos"))
                 if is_photo(p.path)]
+    if source == "photos":
+        return _photos_for("debian-photos") + sample_photos()
     kind, _, rest = source.partition(":")
     if kind == "bossbase" and rest:
         return bossbase_photos(rest)
