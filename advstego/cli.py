@@ -99,7 +99,7 @@ def prepare_args(p):
         return flag_type(OPTIONS[name])
 
     p.add_argument("--source", required=True,
-                   help="sample | debian-photos | bossbase | lfw | FOLDER")
+                   help="sample | debian-photos | photos (both) | bossbase | lfw | FOLDER")
     p.add_argument("--root", help="the BOSSbase or LFW folder")
     p.add_argument("--size", type=flag("size"), default=OPTIONS["size"].default,
                    help=OPTIONS["size"].help)
@@ -139,7 +139,7 @@ def cmd_data_prepare(a):
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
                         max_tiles=a.max_tiles, fractions=fractions, seed=a.seed,
                         downsample=a.downsample, allow_traces=a.allow_traces)
-    curated = a.source in ("sample", "debian-photos")
+    curated = a.source in ("sample", "debian-photos", "photos")
     _distinct(a.out, None if curated or a.source in ("bossbase", "lfw") else a.source, a.root)
     photos = photos_for(source)
     if a.limit:
