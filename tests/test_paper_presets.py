@@ -106,3 +106,23 @@ def test_gan_row_can_be_a_shipped_model(tmp_path, cli):
     assert_clean_error(cli("experiment", cfg, "--out", tmp_path / "bad", "--device", "cpu"),
                        "LSB-9")
     assert not (tmp_path / "bad" / "stages" / "corpus").exists()  # refused before any work
+
+
+def test_the_lfw_preset_makes_256_tiles_of_250_faces_without_their_lattice(tmp_path):
+    """LFW's faces are 250x250 JPEGs: a 256 crop of them cannot be; the preset resizes them
+    to 256, which also erases their JPEG lattice (the corpus's survey says so)."""
+    from advstego.data.prepare import PrepareConfig, prepare
+    from advstego.data.sources import photos_for
+    from advstego.experiments.config import load_config
+
+    for i, img in enumerate(_photos(4, size=250)):
+        name = f"Person_{i // 2}"
+        (tmp_path / "lfw" / name).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(tmp_path / "lfw" / name / f"{name}_{i % 2 + 1:04d}.jpg",
+                                  quality=90)
+    d = load_config("paper-lfw", root=str(tmp_path))["data"]
+    kw = {k: tuple(v) if k == "fractions" else v for k, v in d.items() if k != "root"}
+    kw["source"] = f"lfw:{tmp_path}"
+    m = prepare(photos_for(kw["source"]), PrepareConfig(**kw), tmp_path / "corpus")
+    assert len(m["images"]) == 4 and m["size"] == 256
+    assert m["traces"]["flagged"] == 0 and m["traces"]["measured"] > 0

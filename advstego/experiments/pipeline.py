@@ -132,7 +132,7 @@ def make_corpus(ex: Experiment) -> tuple[Corpus, Done]:
             kw["fractions"] = tuple(kw["fractions"])
         pc = PrepareConfig(**kw, seed=ex.seed)
         m = prepare(photos_for(pc.source), pc, tmp / "corpus", force=True,
-                    convert_rgb=d["source"] in ("sample", "debian-photos"))
+                    convert_rgb=d["source"] in ("sample", "debian-photos", "photos"))
         return {"images": len(m["images"]),
                 "by_split": {s: sum(e["split"] == s for e in m["images"]) for s in m["pairs"]}}
     from ..data.sources import fingerprint
