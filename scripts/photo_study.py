@@ -239,6 +239,28 @@ def report(a):
             md.append(f"| {n} | {NAMES[j]} | {_iv(iv)} | {iv['n_photos']} | {iv['n_images']} "
                       f"| {', '.join(f'{x:.3f}' for x in res['arms'][n][j]['seeds'])} | "
                       f"{LITERATURE[j] if n == 'P0' else ''} |")
+    md += ["", "Per photo (P0, each judge's mean over seeds): the photos at PE 0 and at PE ≥ 0.5; "
+               "Xu-Net's epoch of least validation PE (of " f"{PLAN['judges']['xunet']['epochs']}).", ""]
+    for j in PLAN["judges"]:
+        if j not in arms.get("P0", {}):
+            continue
+        a0 = arms["P0"][j]
+        c = a0.per_photo()  # PE by photo: half its false-alarm rate plus half its miss rate
+        pe = 0.5 * (c["fa"] / c["covers"] + c["md"] / c["stegos"]).mean(0)
+        per = dict(zip(a0.photos.tolist(), pe.tolist()))
+        zero, half = sorted(p for p, v in per.items() if v == 0), sorted(p for p, v in per.items() if v >= 0.5)
+        res["arms"]["P0"][j]["photos_at_0"], res["arms"]["P0"][j]["photos_at_half"] = zero, half
+        md.append(f"- {NAMES[j]}: {len(zero)} of {len(per)} photos at PE 0, {len(half)} at PE ≥ 0.5"
+                  + (f" ({', '.join(half)})" if half else "") + ".")
+    epochs = [json.loads(p.read_text()).get("selected", {}).get("epoch")
+              for p in (a.out / "judged").rglob("xunet-*.json")]
+    epochs = [e for e in epochs if e]
+    if epochs:
+        last = sum(e == PLAN["judges"]["xunet"]["epochs"] for e in epochs)
+        res["xunet_selected_epochs"] = epochs
+        md.append(f"- Xu-Net: selected epoch median {int(np.median(epochs))} (range {min(epochs)}"
+                  f"–{max(epochs)}) over {len(epochs)} fits; {last} chose the last epoch "
+                  "(still improving there: not converged).")
     md += ["", "| comparison | judge | ΔPE [95%] | p | p (Holm) | resolved | smallest "
                "resolvable ΔPE (80% power) |", "|---|---|---|---|---|---|---|"]
     passed = True
