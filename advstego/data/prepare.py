@@ -26,6 +26,7 @@ from ..options import Option, convert, convert_fields, field_option
 from ..paths import (LOCK, contains, inside, lock, missing_top, output_folder,
                      remove_if_unused, unlock)
 from . import traces
+from .jpeg import CHROMA, LIBRARY, write_jpeg
 from .sources import Photo, image_files
 
 MANIFEST = "manifest.json"
@@ -59,6 +60,7 @@ class PrepareConfig:
     seed: int = 0
     downsample: float = 0.0     # shrink photos first; 0: DOWNSAMPLE for those that were JPEGs
     allow_traces: bool = False  # keep a corpus whose tiles still sit on a JPEG lattice
+    jpeg: int = 0               # JPEG covers at this quality (data/jpeg.py); 0: PNG
 
 
 def _option(name, text, minimum=None, choices=None, maximum=None) -> Option:
@@ -79,7 +81,10 @@ OPTIONS = {"size": _option("size", "side of the square images (pixels)", 8, maxi
                                  f"antialiased (1: not at all; 0: by {DOWNSAMPLE} those that "
                                  "were JPEGs, whose lattice would survive in the tiles)", 0),
            "allow_traces": _option("allow_traces", "keep a corpus whose tiles still carry a "
-                                   "JPEG lattice (detectable without a model)")}
+                                   "JPEG lattice (detectable without a model)"),
+           "jpeg": _option("jpeg", "JPEG covers at this quality, 1-100 (libjpeg's tables; "
+                           "colour 4:4:4), each compressed once from its trace-free tile; "
+                           "0: PNG", 0, maximum=100)}
 FRACTION = Option(float, None, 0, "a part's share of the photos", maximum=1)
 
 
@@ -174,6 +179,9 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
     if 0 < cfg.downsample < 1:
         raise InputError(f"--downsample {cfg.downsample}: a factor of at least 1 (1: none; 0: "
                          f"{DOWNSAMPLE} for the photos that were JPEGs)")
+    if cfg.jpeg and cfg.size % 8:
+        raise InputError(f"--jpeg {cfg.jpeg}: --size {cfg.size} is not a multiple of 8 (JPEG "
+                         "covers are whole 8x8 blocks)")
     if not photos:
         raise InputError("no photos to prepare")
     fr = cfg.fractions
@@ -226,8 +234,11 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
                 if tile.std() < cfg.min_std:
                     skipped["flat_tiles"] += 1
                     continue
-                name = f"{photo.name}__{y}_{x}.png"
-                write_image(work / "images" / name, np.ascontiguousarray(tile))
+                name = f"{photo.name}__{y}_{x}.{'jpg' if cfg.jpeg else 'png'}"
+                if cfg.jpeg:  # compressed once, from the tile that carries no lattice
+                    write_jpeg(work / "images" / name, tile, cfg.jpeg)
+                else:
+                    write_image(work / "images" / name, np.ascontiguousarray(tile))
                 entries.append({"file": f"images/{name}", "photo": photo.group})
                 kept.append(tile)
                 if cfg.max_tiles and len(kept) >= cfg.max_tiles:
@@ -270,6 +281,8 @@ def prepare(photos: list[Photo], cfg: PrepareConfig, out, force: bool = False,
             "downsampled": {"photos": shrunk, "factor": None if cfg.resize else
                             cfg.downsample or DOWNSAMPLE},
             "traces": found,
+            "jpeg": {"quality": cfg.jpeg, "chroma": CHROMA if cfg.mode == "rgb" else None,
+                     "library": LIBRARY} if cfg.jpeg else None,
             "images": entries,
             "pairs": pairs,
         }
@@ -393,7 +406,17 @@ def summary(folder) -> dict:
     ok = isinstance(t, dict) and _numbers(t, ("measured", "no_evidence", "flagged", "median",
                                               "threshold"), ("median",))
     out["traces"] = t if ok else _measure(folder, m)
+    out["jpeg"] = jpeg_of(m)
     return out
+
+
+def jpeg_of(m: dict) -> dict | None:
+    """A corpus's JPEG settings ({"quality", "chroma", "library"}), checked; None: PNG."""
+    j = m.get("jpeg")
+    ok = isinstance(j, dict) and isinstance(j.get("quality"), int) \
+        and not isinstance(j["quality"], bool) and 1 <= j["quality"] <= 100
+    return {"quality": j["quality"], "chroma": j.get("chroma") if j.get("chroma") == CHROMA
+            else None, "library": str(j.get("library", ""))} if ok else None
 
 
 def _numbers(d: dict, keys, may_be_none=()) -> bool:
