@@ -1,4 +1,5 @@
-"""Embedding simulators: one function per method, same signature, uint8 in and out.
+"""Embedding simulators: one function per method, same signature, uint8 in and out (the
+JPEG methods, embedding/jpeg.py, change a JPEG's coefficients and write a JPEG).
 
 RGB covers are embedded per channel at the same payload, each channel with its own seed.
 A folder is embedded in parallel (a process pool), image by image with a progress bar;
@@ -27,7 +28,10 @@ from ..images import read_image, write_image
 from ..options import Option, convert
 from ..paths import claim_run_folder
 from ..progress import progress
+from ..data.jpeg import read_dct
+from ..data.traces import is_jpeg
 from .costs import WET, cost_adjusted, suniward_adjusted
+from .jpeg import JPEG_METHODS, embed_jpeg
 
 
 def _conseal(module):
@@ -136,11 +140,14 @@ def _seed_for(name: str, seed: int) -> int:
 
 def _one(job):
     src, dst, method, payload, seed, wardens, load = job
+    if method in JPEG_METHODS:
+        embed_jpeg(src, dst, method, payload, seed)
+        return dst
     write_image(dst, simulate(read_image(src), method, payload, seed, _adversary(wardens, load)))
     return dst
 
 
-WRITES = ("*.png", "manifest.json", ".*.tmp")  # what a run writes in dst (its stegos)
+WRITES = ("*.png", "*.jpg", "manifest.json", ".*.tmp")  # what a run writes in dst
 
 
 def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
@@ -153,9 +160,11 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
 
     dst is claimed as a run folder with these settings before anything is written there."""
     src, dst = Path(src), Path(dst)
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    if method not in METHODS and method not in JPEG_METHODS:
+        raise InputError(f"unknown method {method!r}; known: "
+                         f"{', '.join([*METHODS, *JPEG_METHODS])}")
     files = list_images(src)  # a bad corpus is refused before dst is made
+    _check_domain(files, method, wardens)
     manifest = None  # a corpus's manifest, carried to dst: read (and refused) before any work
     if (src / "manifest.json").is_file():
         manifest = read_json(src / "manifest.json", "manifest", 1 << 30)
@@ -171,7 +180,7 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
     jobs = []
     for f in files:
         rel = f.relative_to(src)
-        out = (dst / rel).with_suffix(".png")
+        out = (dst / rel).with_suffix(".jpg" if method in JPEG_METHODS else ".png")
         if not out.exists():  # resume: finished stegos are kept
             out.parent.mkdir(parents=True, exist_ok=True)
             jobs.append((f, out, method, payload, _seed_for(str(rel), seed), wardens,
@@ -179,7 +188,7 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
     workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
     if jobs:
         # read (and so validate) the first image here: a bad file fails before any work
-        read_image(jobs[0][0])
+        (read_dct if method in JPEG_METHODS else read_image)(jobs[0][0])
         if workers == 1:
             for j in progress(jobs, desc=method, unit="img"):
                 _one(j)
@@ -190,7 +199,27 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
                     pass
     if manifest is not None:
         manifest["stage"] = "embed"
-        manifest["embedding"] = {"method": method, "payload_bpp": payload, "seed": seed,
+        unit = "payload_bpnzac" if method in JPEG_METHODS else "payload_bpp"
+        manifest["embedding"] = {"method": method, unit: payload, "seed": seed,
                                  "covers": str(src), "adversarial_wardens": wardens}
         write_text_atomic(dst / "manifest.json", json.dumps(manifest, indent=1))
     return len(jobs), len(files)
+
+
+def _check_domain(files, method: str, wardens) -> None:
+    """A JPEG method takes JPEG covers and a pixel method the others, refused in one line
+    otherwise (a pixel change to a JPEG's pixels moves them off its lattice)."""
+    jpegs = [f for f in files if is_jpeg(f)]
+    if method in JPEG_METHODS:
+        other = next((f for f in files if not is_jpeg(f)), None)
+        if other is not None:
+            raise InputError(f"--method {method} embeds in JPEG coefficients, but {other} is "
+                             "not a JPEG; prepare JPEG covers with data prepare --jpeg QF")
+        if wardens:
+            raise InputError(f"--method {method}: adversarial costs are for the pixel "
+                             "methods (wow, suniward, hill)")
+    elif jpegs:
+        raise InputError(f"--method {method} embeds in pixels, but {jpegs[0]} is a JPEG (its "
+                         "pixels' changes show without a model); use --method "
+                         f"{', '.join(list(JPEG_METHODS)[:-1])} or {list(JPEG_METHODS)[-1]} "
+                         "on JPEG covers")
