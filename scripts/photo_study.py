@@ -132,6 +132,10 @@ def judge(out: Path, c, covers, stegos, name, k, roles, judge_name, seed) -> dic
     if path.exists():
         return json.loads(path.read_text())
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # another process of this run fits it (--workers): leave it to that one
+        os.close(os.open(path.with_suffix(".running"), os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return None
     spec = {x: v for x, v in PLAN["judges"][judge_name].items() if x != "seeds"}
     det = build_detector(judge_name, seed=seed, **spec)
     part = {r: ([covers[f] for f in fs], [stegos[f] for f in fs]) for r, fs in roles.items()}
@@ -147,6 +151,7 @@ def judge(out: Path, c, covers, stegos, name, k, roles, judge_name, seed) -> dic
     r.pop("interval", None)
     r.update(seconds=time.time() - t0, fold=k, seed=seed, files=test, commit=commit())
     write_json(path, r)
+    path.with_suffix(".running").unlink()
     return r
 
 
@@ -175,18 +180,19 @@ def run(a):
     roles = fold_roles(files, photo)
     covers = {f: c.read(f) for f in files}
     (a.out / "plan.json").write_text(json.dumps({**PLAN, "commit": commit()}, indent=1))
+    if a.fresh:  # claims of killed processes
+        for p in (a.out / "judged").rglob("*.running"):
+            p.unlink()
     for name in PLAN["arms"]:
         print(f"[study] embed {name}", flush=True)
         embed(a.out, c, files, name)
-    for jname, spec in PLAN["judges"].items():
-        if a.judge and jname != a.judge:
-            continue
-        for name in PLAN["arms"]:
-            stegos = embed(a.out, c, files, name)
-            for seed in range(spec["seeds"]):
-                for k, rl in enumerate(roles):
-                    print(f"[study] {name} {jname} seed {seed} fold {k}", flush=True)
-                    judge(a.out, c, covers, stegos, name, k, rl, jname, seed)
+    todo = [(jname, name, seed, k) for jname, spec in PLAN["judges"].items()
+            if not a.judge or jname == a.judge
+            for name in PLAN["arms"] for seed in range(spec["seeds"]) for k in range(len(roles))]
+    stegos = {name: embed(a.out, c, files, name) for name in PLAN["arms"]}
+    for jname, name, seed, k in (todo[::-1] if a.reverse else todo):
+        print(f"[study] {name} {jname} seed {seed} fold {k}", flush=True)
+        judge(a.out, c, covers, stegos[name], name, k, roles[k], jname, seed)
 
 
 def arms_calls(out: Path) -> dict:
@@ -301,6 +307,10 @@ def main():
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--report", type=Path)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--reverse", action="store_true",
+                    help="take the fits last first (a second process beside a first)")
+    ap.add_argument("--fresh", action="store_true",
+                    help="drop the claims of killed processes first (start one process so)")
     ap.add_argument("--judge", choices=list(PLAN["judges"]),
                     help="run this judge only (two processes: one judge each)")
     a = ap.parse_args()
