@@ -68,7 +68,8 @@ def test_roles_are_declared_capabilities():
     assert the_hider_that("takes_adversarial_costs") == "stc"
     assert hiders_that("sealed") == ["stc"] and hider_has("stc", "any_secret_size")
     assert not hider_has("gan", "keyed")  # a property decided per model is no class role
-    assert hiders_that("trainable") == ["gan"] and len(HIDERS.names()) == 3
+    assert hiders_that("trainable") == ["gan"] and len(HIDERS.names()) == 4
+    assert hiders_that("jpeg_files") == ["jpeg"] and not hider_has("jpeg", "sealed")
     for undeclared in ("flies", "options", "name"):  # not a capability of base.Hider
         with pytest.raises(ValueError, match=f"'{undeclared}' is not a capability"):
             hiders_that(undeclared)

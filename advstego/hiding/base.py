@@ -138,6 +138,7 @@ class Hider:
     keyed = False  # the shared key decides what it hides (False: a key would be ignored)
     has_float_path = False  # a network: hide_float / reveal_float before 8-bit rounding
     sealed = False  # a sealed message (reveal_payload, hide_file): reveal knows it by its tag
+    jpeg_files = False  # covers and stegos are JPEG files' coefficients (data/jpeg_io.Jpeg)
 
     def secret_view(self, secrets):
         """What a revealed secret is compared with (a smaller secret's hider: its size)."""

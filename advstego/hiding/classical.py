@@ -66,22 +66,22 @@ def _lengths_bits(m1: int, m2: int, h: int) -> np.ndarray:
     return _bits(LENGTHS.pack(m1, m2, h))
 
 
-def _head(x, rp, rm, head_bits, seed: int) -> tuple[np.ndarray, float]:
+def _head(x, rp, rm, head_bits, seed: int,
+          r: int = LENGTHS_ELEMENTS) -> tuple[np.ndarray, float]:
     """The reserved elements (keyed order) carrying a head (the layer lengths and h) in their
     LSB plane, each flip in its cheaper direction; (their values, distortion)."""
     from . import stc
 
-    r = LENGTHS_ELEMENTS
     head = x[:r]
     lsb, d = stc.embed_bits(head & 1, np.minimum(rp[:r], rm[:r]), head_bits, LENGTHS_H, seed + 1)
     return head + np.where(lsb != (head & 1), np.where(rp[:r] <= rm[:r], 1, -1), 0), d
 
 
-def _unorder(parts, order, shape) -> np.ndarray:
-    """The image whose elements in keyed order are the parts, concatenated."""
+def _unorder(parts, order, shape, dtype=np.uint8) -> np.ndarray:
+    """The image (or coefficients: dtype) whose elements in keyed order are the parts."""
     out = np.empty(len(order), np.int64)
     out[order] = np.concatenate(parts)
-    return out.reshape(shape).astype(np.uint8)
+    return out.reshape(shape).astype(dtype)
 
 
 _COMPRESSED: dict = {}  # (secret digest, codec, quality, budget) -> (data, info): a game
@@ -168,6 +168,7 @@ class StcHider(Hider):
         return self.plain_name + ("-adv" if self.adversary is not None else "")
 
     reveal_name = "stc"  # the codec and payload come from the message header
+    formats = ((False, (3,)), (True, (1, 2)))  # reveal tries format 3, then 1-2 (legacy seeds)
     takes_adversarial_costs = True  # adversary.stego(StcJob): attacks/adversary.py
     any_secret_size = True  # the header holds the secret's size: a smaller one fits
     keyed = True
@@ -189,6 +190,10 @@ class StcHider(Hider):
                 "adversarial": self.adversary is not None}
 
     # ---- hide ----------------------------------------------------------------------
+    def head_elements(self, n: int) -> int:
+        """How many elements (the first in keyed order, of n) carry the head."""
+        return LENGTHS_ELEMENTS
+
     def budget(self, n: int, name: str = "", shrink: float = 1.0) -> int:
         """Bytes of secret data that fit in a cover of n elements at this payload."""
         return int(self.payload * shrink * n // 8) - msg.OVERHEAD - len(name.encode())
@@ -230,7 +235,7 @@ class StcHider(Hider):
         seed, order = self._seed(), self._order(n)
         x = cover.reshape(-1).astype(np.int64)[order]
         rp, rm = rp.reshape(-1)[order], rm.reshape(-1)[order]
-        r = LENGTHS_ELEMENTS
+        r = self.head_elements(n)
         for attempt in range(6):  # a cover with many wet pixels: a smaller secret file
             data, info = message(attempt)
             bits = _bits(data)
@@ -239,13 +244,13 @@ class StcHider(Hider):
                     raise ValueError(f"{len(data)} bytes exceed the capacity")
                 y, m1, m2, dist = stc.embed_ternary(x[r:], rp[r:], rm[r:], bits, self.h,
                                                     seed + 2)
-                y_head, d1 = _head(x, rp, rm, _lengths_bits(m1, m2, self.h), seed)
+                y_head, d1 = _head(x, rp, rm, _lengths_bits(m1, m2, self.h), seed, r)
                 break
             except ValueError as exc:
                 if self.quality is not None or attempt == 5:
                     raise InputError(f"STC embedding failed ({exc}): lower --payload or "
                                      "--quality") from None
-        out = _unorder([y_head, y], order, cover.shape)
+        out = _unorder([y_head, y], order, cover.shape, cover.dtype)
         return out, {**info, "changes": int(np.sum(out != cover)), "distortion": dist + d1,
                      "message_bits": int(bits.size), "attempt": attempt}
 
@@ -286,12 +291,12 @@ class StcHider(Hider):
         from .. import images
 
         none = msg.NoMessage("no advstego message found in this image (wrong --key, or not a "
-                             "--method stc stego)")
+                             f"--method {self.reveal_name} stego)")
         n, r = stego.size, LENGTHS_ELEMENTS
         if n < 8 * r:
             raise none
         p = None
-        for legacy, versions in ((False, (3,)), (True, (1, 2))):  # format 3, then 1-2
+        for legacy, versions in self.formats:
             seed, order = self._seed(legacy), self._order(n, legacy)
             y = stego.reshape(-1).astype(np.int64)[order]
             for read in (self._one_part, self._two_parts):  # the head says which; the tag decides
@@ -319,11 +324,11 @@ class StcHider(Hider):
             raise msg.malformed(f"kind {p.kind} unknown") if p.authentic else none
         return p
 
-    @staticmethod
-    def _head(y, size: int, seed: int) -> bytes:
+    def _head(self, y, size: int, seed: int) -> bytes:
         from . import stc
 
-        return np.packbits(stc.extract_bits((y[:LENGTHS_ELEMENTS] & 1).astype(np.uint8),
+        r = self.head_elements(y.size)
+        return np.packbits(stc.extract_bits((y[:r] & 1).astype(np.uint8),
                                             8 * size, LENGTHS_H, seed + 1)).tobytes()
 
     @staticmethod
@@ -334,7 +339,7 @@ class StcHider(Hider):
         """The message bits of a one-part stego, or None where its head holds none."""
         from . import stc
 
-        r = LENGTHS_ELEMENTS
+        r = self.head_elements(n)
         m1, m2, h = LENGTHS.unpack(self._head(y, LENGTHS.size, seed))
         if not (8 * msg.V1.size <= m1 + m2 and m1 > 0 and self._fits(m1, m2, n - r)
                 and (m1 + m2) % 8 == 0 and 7 <= h <= 12):
@@ -345,7 +350,7 @@ class StcHider(Hider):
         """The message bits of a two-part stego (ADV-EMB as published), or None."""
         from . import stc
 
-        r = LENGTHS_ELEMENTS
+        r = self.head_elements(n)
         mark, tenths, m1c, m2c, m1a, m2a, h = TWO_PARTS.unpack(
             self._head(y, TWO_PARTS.size, seed))
         nc = int(round((1 - tenths / 10) * (n - r)))

@@ -15,6 +15,7 @@ from .base import Hider
 
 HIDERS = Registry("hider", {
     "gan": "advstego.hiding.model",
+    "jpeg": "advstego.hiding.jpeg",
     "lsb": "advstego.hiding.lsb",
     "stc": "advstego.hiding.classical",
 })
