@@ -182,13 +182,15 @@ def cmd_data_info(a):
 
 # ---- hiding -------------------------------------------------------------
 
-def hider_args(p, default="stc"):
+def hider_args(p, default="stc", note=None):
+    """--method (default: default, or None where the file decides: note says how), the
+    hiders' settings and --key-file."""
     from .hiding.registry import HIDERS, hider_options
     from .options import add_flags
 
     p.add_argument("--method", choices=HIDERS.names(), default=default,
                    help="; ".join(f"{n}: {HIDERS.get(n)[0].__doc__.splitlines()[0].rstrip('.')}"
-                                  for n in HIDERS.names()) + f" (default {default})")
+                                  for n in HIDERS.names()) + f" (default {note or default})")
     add_flags(p, hider_options(), defaults=False)  # None: not given (_hider_settings)
     key_file_arg(p)
 
@@ -287,7 +289,8 @@ def hide_args(p):
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--secret", help="the secret image")
     what.add_argument("--file", help="STC: any file, carried with its name")
-    p.add_argument("-o", "--output", required=True, help="stego image (.png)")
+    p.add_argument("-o", "--output", required=True,
+                   help="stego image (.png; .jpg for a JPEG cover)")
     p.add_argument("--resize-secret", action="store_true",
                    help="gan / lsb: resize a secret of another size to the cover's size "
                         "(stc takes a secret of any size)")
@@ -307,7 +310,7 @@ def hide_args(p):
                    help="STC: the adversarial scheme (default: the strategy's, else published "
                         "ADV-EMB)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
-    hider_args(p)
+    hider_args(p, None, "jpeg for a JPEG cover, else stc")
 
 
 @command("hide", "hide a secret image (or, with stc, a file) in a cover image", hide_args)
@@ -322,6 +325,9 @@ def cmd_hide(a):
 
     src = file_to_hide(a.file) if a.file else None  # a folder, a FIFO, a name that cannot travel
     out = _check_out(a.output, a.cover, a.secret, a.file, a.model, a.wardens, a.key_file)
+    a.method = a.method or _method_for(a.cover, a.pixels_of_jpeg)
+    if hider_has(a.method, "jpeg_files"):
+        return _hide_jpeg(a, out, src)
     _check_stego_format(out, a.force_lossy)
     _jpeg_cover(a.cover, None, a.pixels_of_jpeg)  # a JPEG file: refused before any work
     if a.file and not hider_has(a.method, "sealed"):
@@ -402,6 +408,67 @@ def cmd_hide(a):
     print(_one_line(line))
 
 
+def _method_for(path, pixels_of_jpeg=False) -> str:
+    """The default method for a cover or stego file: the JPEG hider for a JPEG file (unless
+    its pixels are asked for), else the sealed pixel hider."""
+    from .data.traces import is_jpeg
+    from .hiding.registry import the_hider_that
+
+    jpeg = is_jpeg(path) and not pixels_of_jpeg
+    return the_hider_that("jpeg_files" if jpeg else "sealed")
+
+
+def _hide_jpeg(a, out, src):
+    """hide in a JPEG cover's DCT coefficients: a JPEG stego with the cover's tables."""
+    from .data import jpeg_io
+    from .data.traces import is_jpeg
+    from .hiding.base import DEFAULT_KEY
+    from .images import read_image
+
+    if not is_jpeg(a.cover):
+        raise InputError(f"{a.cover}: not a JPEG; --method {a.method} hides in a JPEG's DCT "
+                         "coefficients (leave --method out for this cover)")
+    if out.suffix.lower() not in (".jpg", ".jpeg"):
+        raise InputError(f"{a.cover} is a JPEG: its stego is a JPEG too (the secret goes in "
+                         f"its DCT coefficients), not {out.name}: write -o NAME.jpg; or pass "
+                         "--pixels-of-jpeg to hide in its decompressed pixels, whose ±1 changes "
+                         "are detectable without a model (JPEG-compatibility attack)")
+    for flag in ("pixels_of_jpeg", "resize_secret", "convert", "force_lossy", "adversarial",
+                 "wardens", "scheme"):
+        if getattr(a, flag):
+            raise InputError(f"--{flag.replace('_', '-')}: --method {a.method} does not take it "
+                             "(it hides in a JPEG's coefficients, the cover's colours kept)")
+    _read_key(a, DEFAULT_KEY)
+    hider = _hider(a)
+    cover = jpeg_io.read(a.cover)
+    _key_warning(a, hider)
+    if a.file:
+        stego, info = hider.hide_file(cover, _read_bytes(src), src.name)
+    else:
+        stego, info = hider.hide_info(cover, read_image(a.secret, None))
+    jpeg_io.write(stego, out)
+    if cover.header.restart:
+        print(f"advstego: notice: {_one_line(a.cover)}: its restart markers are left out of "
+              "the stego (they change no coefficient)", file=sys.stderr)
+    report = {"output": str(out), "method": a.method, "hider": hider.name,
+              "progressive": cover.header.progressive,
+              **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
+                 if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
+                          "secret_psnr", "capacity_used", "changes", "bpnzac")}}
+    if a.json:
+        print(_json(report))
+        return
+    line = (f"{out}: stego written ({hider.name}), {info['changes']:,} luminance coefficients "
+            f"changed by 1 ({info['bpnzac']:.3f} bits per non-zero AC)")
+    if info.get("kind") == "file":
+        line += f"; {info['name']}: {info['bytes']} bytes"
+    else:
+        line += (f"; secret as {info['codec']} q{info['quality']} at "
+                 f"{info['encoded_size'][1]}x{info['encoded_size'][0]}, {info['bytes']} bytes, "
+                 f"secret PSNR {info['secret_psnr']:.2f} dB")
+    print(_one_line(line + f"; {100 * info['capacity_used']:.0f}% of the payload used"))
+
+
 def _jpeg_cover(path, cover, allowed):
     """A cover that is a JPEG file (cover None: the file alone is looked at), or whose pixels
     sit on a JPEG quantization lattice, is refused; --pixels-of-jpeg: a warning instead."""
@@ -421,9 +488,11 @@ def _jpeg_cover(path, cover, allowed):
     if allowed:
         warnings.warn(f"{why}: --pixels-of-jpeg: {risk}")
         return
-    raise InputError(f"{why}: {risk}; hide in a PNG that was never a JPEG, or shrink it first "
-                     "(advstego data prepare --source FOLDER makes trace-free tiles), or pass "
-                     "--pixels-of-jpeg to hide in its pixels all the same")
+    jpeg = " (or leave --method out: a JPEG's DCT coefficients, -o NAME.jpg)" if cover is None \
+        else ""
+    raise InputError(f"{why}: {risk}; hide in a PNG that was never a JPEG{jpeg}, or shrink it "
+                     "first (advstego data prepare --source FOLDER makes trace-free tiles), or "
+                     "pass --pixels-of-jpeg to hide in its pixels all the same")
 
 
 def _lossy_loss(hider, out, stego, written) -> str:
@@ -473,7 +542,7 @@ def reveal_args(p):
     p.add_argument("--force-lossy", action="store_true",
                    help="allow a lossy image format (.jpg) for the revealed secret")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
-    hider_args(p)
+    hider_args(p, None, "jpeg for a JPEG stego, else stc")
 
 
 @command("reveal", "reveal the secret image (or file) from a stego image", reveal_args)
@@ -489,18 +558,25 @@ def cmd_reveal(a):
     from .paths import names_folder
 
     _distinct(a.output, a.stego, a.model, a.key_file)
+    a.method = a.method or _method_for(a.stego)
     _hider_settings(a)  # a flag --method does not take is refused, even when STC answers
     target = Path(a.output)
     into = names_folder(a.output)  # a folder (made if missing): the output goes into it
     if into and not target.is_dir() and not target.parent.is_dir():
         raise InputError(f"{target.parent}: output folder does not exist")
-    stego = read_image(a.stego, _peek_mode(a.stego))
+    jpeg = hider_has(a.method, "jpeg_files")  # a JPEG's coefficients, not its pixels
+    if jpeg:
+        from .data.jpeg_io import read as read_jpeg
+
+        stego = read_jpeg(a.stego)
+    else:
+        stego = read_image(a.stego, _peek_mode(a.stego))
     _read_key(a, DEFAULT_KEY)
-    sealed = the_hider_that("sealed")
+    sealed = a.method if jpeg else the_hider_that("sealed")
     try:  # a sealed (STC) message is recognised whatever --method says
         got, method = load_hider(sealed, key=a.key).reveal_payload(stego), sealed
     except NoMessage:
-        if not hider_has(a.method, "sealed"):
+        if not jpeg and not hider_has(a.method, "sealed"):
             got, method = None, a.method
         elif a.key_source == "default" and can_ask():  # none under the public key: ask
             a.key, a.key_source = ask_key(f"advstego: key for {a.stego}: "), "the prompt"
@@ -572,22 +648,33 @@ def capacity_args(p):
     p.add_argument("--secret", help="also: the quality this secret gets")
     spec = HIDERS.get(the_hider_that("sealed"))[0].options  # the codecs installed here
     add_flags(p, {k: spec[k] for k in ("payload", "codec")})
+    jpeg = HIDERS.get(the_hider_that("jpeg_files"))[0].options
+    add_flags(p, {"bpnzac": jpeg["bpnzac"]}, defaults=False)  # a JPEG cover's payload
     p.add_argument("--json", action="store_true")
 
 
 @command("capacity", "how many bytes a cover carries with STC, and the secret quality they buy",
          capacity_args)
 def cmd_capacity(a):
+    from .data.traces import is_jpeg
     from .hiding import codec
     from .hiding.registry import load_hider, the_hider_that
     from .images import read_image
 
-    cover = read_image(a.cover, _peek_mode(a.cover))
-    hider = load_hider(the_hider_that("sealed"), 1 if cover.ndim == 2 else 3,
-                       payload=a.payload, codec=a.codec)
-    budget = hider.budget(cover.size)
-    r = {"cover": str(a.cover), "size": list(cover.shape[:2]), "payload_bpp": a.payload,
-         "bytes": max(budget, 0)}
+    if is_jpeg(a.cover):
+        r, budget, what = _jpeg_capacity(a)
+    else:
+        if a.bpnzac is not None:
+            raise InputError(f"--bpnzac: the payload of a JPEG cover; {a.cover} is not a JPEG "
+                             "(--payload gives bits per pixel)")
+        cover = read_image(a.cover, _peek_mode(a.cover))
+        hider = load_hider(the_hider_that("sealed"), 1 if cover.ndim == 2 else 3,
+                           payload=a.payload, codec=a.codec)
+        budget = hider.budget(cover.size)
+        r = {"cover": str(a.cover), "size": list(cover.shape[:2]), "payload_bpp": a.payload,
+             "bytes": max(budget, 0)}
+        what = (f"at {a.payload:g} bpp ({cover.shape[1]}x{cover.shape[0]}, "
+                f"{'gray' if cover.ndim == 2 else 'RGB'}")
     if a.secret and budget > 0:
         secret = read_image(a.secret, None)
         if a.codec == codec.AUTO:
@@ -603,13 +690,32 @@ def cmd_capacity(a):
     if a.json:
         print(_json(r))
         return
-    print(_one_line(f"{a.cover}: {r['bytes']:,} bytes of secret at {a.payload:g} bpp "
-                    f"({cover.shape[1]}x{cover.shape[0]}, {'gray' if cover.ndim == 2 else 'RGB'}"
-                    "; a hidden file's name counts in them)"))
+    print(_one_line(f"{a.cover}: {r['bytes']:,} bytes of secret {what}; a hidden file's "
+                    "name counts in them)"))
     if "codec" in r:
         h, w = r["encoded_size"]
         print(_one_line(f"{a.secret}: {r['codec']} q{r['quality']} at {w}x{h}, secret PSNR "
                         f"{r['secret_psnr']:.2f} dB"))
+
+
+def _jpeg_capacity(a) -> tuple[dict, int, str]:
+    """capacity of a JPEG cover with the JPEG hider: (report, budget, the line's words)."""
+    from .data import jpeg_io
+    from .hiding.registry import HIDERS, load_hider, the_hider_that
+
+    method = the_hider_that("jpeg_files")
+    if a.payload != HIDERS.get(the_hider_that("sealed"))[0].options["payload"].default:
+        raise InputError(f"--payload: bits per pixel; {a.cover} is a JPEG, whose payload is "
+                         "--bpnzac (bits per non-zero AC coefficient)")
+    hider = load_hider(method, codec=a.codec,
+                       **({"bpnzac": a.bpnzac} if a.bpnzac is not None else {}))
+    c = hider.capacity(jpeg_io.read(a.cover))
+    h, w = c["size"]
+    r = {"cover": str(a.cover), "method": method, "size": c["size"], "bpnzac": c["bpnzac"],
+         "nzac": c["nzac"], "bytes": c["bytes"]}
+    what = (f"at {c['bpnzac']:g} bpnzac ({w}x{h} JPEG, {c['nzac']:,} non-zero AC coefficients "
+            f"in its luminance, --method {method}")
+    return r, c["bytes"], what
 
 
 def train_args(p):
