@@ -1,6 +1,7 @@
 """What every detector offers: fit(covers, stegos), prob_stego(images), predict, save.
 
-Images are lists (or arrays) of uint8 gray images. Label 1 is stego, 0 is cover.
+Images are lists (or arrays) of uint8 gray images; a detector that reads_jpeg gets a JPEG
+corpus's files as data.jpeg.JpegImage (coefficients and tables). Label 1 is stego, 0 is cover.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Detector:
     selected = None  # where a detector selects an epoch on validation photos: which one
     differentiable = False  # logits(x) with gradients: gradient attacks, adversarial costs
     extracts_features = False  # features(images): cached per image, shared by ranks
+    reads_jpeg = False  # a JPEG corpus reaches it as data.jpeg.JpegImage (else: its pixels)
     options: dict = {}  # its settings: name -> options.Option (Registry.create checks them)
     ignores: tuple = ()  # options taken for a uniform call but unused (a flag for one: refused)
 

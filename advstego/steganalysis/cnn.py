@@ -82,11 +82,22 @@ def cnn_detector(name: str, width: int = 8):
 
 
 def _stack(images) -> torch.Tensor:
-    """uint8 (N, C, H, W) of gray (H, W) or RGB (H, W, 3) images of one size."""
+    """uint8 (N, C, H, W) of gray (H, W) or RGB (H, W, 3) images of one size; of JPEGs
+    (JpegImage: the JPEG front end), float32 of their pixels decompressed without rounding
+    (gray, or Y, Cb, Cr), on the same 0..255 scale."""
+    from ..data.jpeg import JpegImage
+
+    jpeg = [isinstance(i, JpegImage) for i in images]
+    if any(jpeg) and not all(jpeg):
+        raise InputError("CNN detectors take JPEGs or pixel images, not both at once")
     try:
-        arr = np.stack([np.asarray(i) for i in images])
+        arr = np.stack([i.pixels().astype(np.float32) if j else np.asarray(i)
+                        for i, j in zip(images, jpeg)])
     except ValueError:
         raise InputError("CNN detectors take images of one size and mode") from None
+    if any(jpeg):
+        arr = arr if arr.ndim == 4 else arr[..., None]
+        return torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()
     if arr.dtype != np.uint8 or not (arr.ndim == 3 or (arr.ndim == 4 and arr.shape[3] == 3)):
         raise InputError(f"CNN detectors take gray or RGB uint8 images (got {arr.shape})")
     t = torch.from_numpy(arr)
@@ -104,6 +115,7 @@ def _augment_pairs(c, s, g):
 
 class CnnDetector(Detector):
     differentiable = True
+    reads_jpeg = True  # a JPEG corpus: its pixels decompressed without rounding (_stack)
     options = {"width": Option(int, 0, 0, "channels of the first layers (0: the net's own)",
                                maximum=64),
                "epochs": Option(int, 30, 1, "training epochs", maximum=10 ** 6),
@@ -136,7 +148,8 @@ class CnnDetector(Detector):
         self.net = self.net.to(memory_format=self.layout)
 
     def _input(self, x: torch.Tensor) -> torch.Tensor:
-        """uint8 NCHW -> float in [0, 1] on the device, in the net's memory format."""
+        """uint8 (or a JPEG's float) NCHW on 0..255 -> float in [0, 1] on the device, in the
+        net's memory format."""
         return x.float().div(255).to(self.device).contiguous(memory_format=self.layout)
 
     def _check_channels(self, x: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,7 @@ from .registry import DETECTORS
 
 __all__ = ["Detector", "DETECTORS", "build_detector", "load_detector", "evaluate_detector",
            "detection_summary", "fit_and_measure", "measure", "seed_mean", "calls", "arm",
-           "control_halves", "load_pairs"]
+           "control_halves", "load_pairs", "same_image"]
 
 
 def build_detector(name: str, **settings) -> Detector:
@@ -133,13 +133,26 @@ def control_halves(covers, seed: int = 0) -> tuple[list, list]:
     return [covers[i] for i in order[:h]], [covers[i] for i in order[h:2 * h]]
 
 
-def load_pairs(covers_dir, stegos_dir, split: str = "all"):
-    """Covers and their stegos, matched by relative file name (a pair never splits).
+def same_image(a, b) -> bool:
+    """Two images (arrays of one shape, or JpegImages) are the same: nothing hidden."""
+    from ..data.jpeg import JpegImage
+
+    if isinstance(a, JpegImage) or isinstance(b, JpegImage):
+        return isinstance(a, JpegImage) and isinstance(b, JpegImage) and a.same_as(b)
+    return bool((np.asarray(a) == np.asarray(b)).all())
+
+
+def load_pairs(covers_dir, stegos_dir, split: str = "all", jpeg: bool = False):
+    """Covers and their stegos, matched by relative file name (a pair never splits); a
+    cover's stego has its name, else its name as a PNG.
 
     With a prepared corpus, split (train / val / test) follows its manifest, by photo.
-    Returns (names, covers, stegos) as lists of uint8 gray images.
+    Returns (names, covers, stegos) as lists of uint8 gray images; with jpeg (a detector
+    that reads_jpeg), JPEG covers and their JPEG stegos as JpegImages.
     """
+    from ..data.jpeg import JpegImage
     from ..data.prepare import list_images
+    from ..data.traces import is_jpeg
     from ..images import read_image
 
     covers_dir, stegos_dir = Path(covers_dir), Path(stegos_dir)
@@ -156,10 +169,18 @@ def load_pairs(covers_dir, stegos_dir, split: str = "all"):
     names, covers, stegos = [], [], []
     for f in files:
         rel = f.relative_to(covers_dir)
-        sf = (stegos_dir / rel).with_suffix(".png")
+        sf = stegos_dir / rel
         if not sf.exists():
-            continue
-        c, s = read_image(f, "gray"), read_image(sf, "gray")
+            sf = sf.with_suffix(".png")
+            if not sf.exists():
+                continue
+        if jpeg and is_jpeg(f):
+            if not is_jpeg(sf):
+                raise InputError(f"{sf}: not a JPEG, but its cover {f} is; a JPEG warden "
+                                 "reads JPEG stegos (embed --method juniward, uerd or nsf5)")
+            c, s = JpegImage.read(f), JpegImage.read(sf)
+        else:
+            c, s = read_image(f, "gray"), read_image(sf, "gray")
         if c.shape != s.shape:
             raise InputError(f"{sf}: stego is {s.shape[1]}x{s.shape[0]}, its cover "
                              f"{c.shape[1]}x{c.shape[0]}")

@@ -6,6 +6,8 @@ from ..registry import Registry
 DETECTORS = Registry("detector", {
     "srm-fld": "advstego.steganalysis.ensemble",
     "srmq1-fld": "advstego.steganalysis.ensemble",
+    "dctr-fld": "advstego.steganalysis.jpeg_fld",
+    "gfr-fld": "advstego.steganalysis.jpeg_fld",
     "xunet": "advstego.steganalysis.cnn",
     "srnet": "advstego.steganalysis.cnn",
 })
