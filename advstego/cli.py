@@ -112,6 +112,8 @@ def prepare_args(p):
         p.add_argument(f"--{name.replace('_', '-')}", type=flag(name),
                        default=OPTIONS[name].default, help=OPTIONS[name].help)
     p.add_argument("--allow-traces", action="store_true", help=OPTIONS["allow_traces"].help)
+    p.add_argument("--jpeg", type=flag("jpeg"), default=0, metavar="QF",
+                   help=OPTIONS["jpeg"].help)
     p.add_argument("--limit", type=COUNT0, default=0, help="use the first N photos only")
     p.add_argument("--split", type=list_flag_type(FRACTION, (3, 4)), default=(0.7, 0.15, 0.15),
                    help="train,val,test fractions, or alice,train,val,test: a fourth part of "
@@ -138,7 +140,7 @@ def cmd_data_prepare(a):
     cfg = PrepareConfig(source=source, size=a.size, mode="gray" if a.gray else "rgb",
                         crop=a.crop, resize=a.resize, min_std=a.min_std,
                         max_tiles=a.max_tiles, fractions=fractions, seed=a.seed,
-                        downsample=a.downsample, allow_traces=a.allow_traces)
+                        downsample=a.downsample, allow_traces=a.allow_traces, jpeg=a.jpeg)
     curated = a.source in ("sample", "debian-photos", "photos")
     _distinct(a.out, None if curated or a.source in ("bossbase", "lfw") else a.source, a.root)
     photos = photos_for(source)
@@ -162,6 +164,11 @@ def _print_summary(folder, s):
     from .data.traces import describe
 
     print(f"  {describe(s.get('traces') or {})}")
+    if s.get("jpeg"):
+        j = s["jpeg"]
+        print(f"  JPEG covers: quality {j['quality']}, libjpeg's tables ({j['library']}), "
+              f"{'colour ' + j['chroma'] if j['chroma'] else 'gray'}, each compressed once "
+              "from its tile")
 
 
 def info_args(p):
@@ -795,11 +802,15 @@ def cmd_evaluate(a):
 # ---- embedding and steganalysis -----------------------------------------
 
 def embed_args(p):
+    from .embedding.jpeg import JPEG_METHODS
     from .embedding.simulate import METHODS, PAYLOAD
 
-    p.add_argument("--method", required=True, choices=list(METHODS))
+    p.add_argument("--method", required=True, choices=[*METHODS, *JPEG_METHODS],
+                   help="pixels: wow, suniward, hill; JPEG coefficients (a JPEG corpus): "
+                        "juniward, uerd, nsf5")
     p.add_argument("--payload", type=flag_type(PAYLOAD), default=PAYLOAD.default,
-                   help=PAYLOAD.help)
+                   help=PAYLOAD.help + " (the JPEG methods: bits per non-zero AC "
+                        "coefficient, bpnzac)")
     p.add_argument("--in", dest="input", required=True, help="covers (corpus or folder)")
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=SEED, default=0)
@@ -812,7 +823,8 @@ def embed_args(p):
                                      "or an `advstego harden --method stc` run")
 
 
-@command("embed", "WOW / S-UNIWARD / HILL stegos through conseal", embed_args)
+@command("embed", "WOW / S-UNIWARD / HILL (pixels) or J-UNIWARD / UERD / nsF5 (JPEG) stegos "
+                  "through conseal", embed_args)
 def cmd_embed(a):
     from .embedding import embed_folder
 
@@ -826,7 +838,10 @@ def cmd_embed(a):
         wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), load_adversary
     made, n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force,
                            wardens, load)
-    print(f"{a.out}: {n} {a.method} stegos at {a.payload} bpp"
+    from .embedding.jpeg import JPEG_METHODS
+
+    print(f"{a.out}: {n} {a.method} stegos at {a.payload} "
+          f"{'bpnzac' if a.method in JPEG_METHODS else 'bpp'}"
           + (" with adversarial costs" if wardens else "")
           + (f" ({n - made} of them made before)" if made < n else ""))
 
@@ -882,7 +897,7 @@ def _checkpoint(output) -> Path:
 
 @command("detect train", "train a detector on covers and their stegos", detect_train_args)
 def cmd_detect_train(a):
-    from .steganalysis.detector import build_detector, load_pairs
+    from .steganalysis.detector import DETECTORS, build_detector, load_pairs, same_image
 
     settings = _detector_settings(a)
     _check_out(a.output, a.covers, a.stegos)  # the raw path: a trailing slash is a folder
@@ -893,8 +908,9 @@ def cmd_detect_train(a):
     if Path(a.covers).resolve() == Path(a.stegos).resolve():
         raise InputError(f"--covers and --stegos are the same folder ({a.covers}); a detector "
                          "learns from covers and their stegos")
-    names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    if all((c == s).all() for c, s in zip(covers, stegos)):  # load_pairs: same shapes
+    names, covers, stegos = load_pairs(a.covers, a.stegos, a.split,
+                                       DETECTORS.get(a.detector)[0].reads_jpeg)
+    if all(same_image(c, s) for c, s in zip(covers, stegos)):  # load_pairs: same shapes
         raise InputError(f"{a.stegos}: every stego is identical to its cover in {a.covers}; "
                          "nothing to learn")
     for k, f in enumerate(files):
@@ -938,8 +954,10 @@ def cmd_detect_test(a):
     if a.csv:
         _check_out(a.csv, *a.detector, a.covers, a.stegos)
     dets = [load_detector(d) for d in a.detector]
-    names, covers, stegos = load_pairs(a.covers, a.stegos, a.split)
-    runs = [evaluate_detector(det, covers, stegos) for det in dets]
+    pairs = {j: load_pairs(a.covers, a.stegos, a.split, j)  # a JPEG corpus: as each reads it
+             for j in sorted({det.reads_jpeg for det in dets})}
+    names = next(iter(pairs.values()))[0]
+    runs = [evaluate_detector(det, *pairs[det.reads_jpeg][1:]) for det in dets]
     photos, unit = _photos_of(a.covers, names)
     judged = arm([calls(r, photos * 2) for r in runs])
     iv = stats.interval(judged) if len(judged.photos) > 1 else None

@@ -8,10 +8,11 @@ PHOTOS = ("skimage-camera", "skimage-astronaut", "skimage-coffee", "skimage-chel
           "pywt-ascent", "sklearn-china")
 
 
-def jpeg_corpus(folder, quality=75, mode="gray", size=64, max_tiles=6):
+def jpeg_corpus(folder, quality=75, mode="gray", size=64, max_tiles=6,
+                fractions=(0.7, 0.15, 0.15)):
     photos = [p for p in sample_photos() if p.name in PHOTOS]
-    prepare(photos, PrepareConfig(size=size, mode=mode, max_tiles=max_tiles, jpeg=quality),
-            folder, convert_rgb=True)
+    prepare(photos, PrepareConfig(size=size, mode=mode, max_tiles=max_tiles, jpeg=quality,
+                                  fractions=fractions), folder, convert_rgb=True)
     return folder
 
 

@@ -46,7 +46,9 @@ CORE = ["advstego.cli", "advstego.hiding.classical", "advstego.hiding.stc",
         "advstego.steganalysis.ensemble", "advstego.steganalysis.detector",
         "advstego.embedding", "advstego.embedding.costs", "advstego.embedding.simulate",
         "advstego.data", "advstego.data.corpus", "advstego.data.prepare",
-        "advstego.data.sources", "advstego.data.synthetic", "advstego.weights"]
+        "advstego.data.sources", "advstego.data.synthetic", "advstego.weights",
+        "advstego.data.jpeg", "advstego.embedding.jpeg", "advstego.steganalysis.jpeg_features",
+        "advstego.steganalysis.jpeg_fld"]
 
 
 def _python(code, *args):
