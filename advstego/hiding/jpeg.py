@@ -121,12 +121,15 @@ class JpegHider(StcHider):
     def hide(self, cover: Jpeg, secret) -> Jpeg:
         return self.hide_info(cover, secret)[0]
 
+    def _message(self, secret, n: int, shrink: float = 1.0) -> tuple[bytes, dict]:
+        try:
+            return super()._message(secret, n, shrink)
+        except InputError as exc:  # the payload is --bpnzac here
+            raise InputError(str(exc).replace("--payload", "--bpnzac")) from None
+
     def _hide(self, cover: Jpeg, secret) -> tuple[Jpeg, dict]:
         y = cover.luma
         n = nzac(y)
-        if y.size < 8 * LENGTHS_ELEMENTS:
-            raise InputError(f"a JPEG of {y.size} luminance coefficients is too small (at least "
-                             f"{8 * LENGTHS_ELEMENTS}: 64x32 pixels)")
         if self.quality is None and self.budget(n) < 1:
             raise InputError(f"--bpnzac {self.payload:g}: {n} non-zero AC coefficients carry "
                              f"{int(self.payload * n // 8)} bytes, not even the "
@@ -149,7 +152,10 @@ class JpegHider(StcHider):
             first = pool.submit(message, 0)
             rp, rm = DCT_COSTS[self.jpeg_cost](y, cover.tables[0])
         first.result()
-        out, info = self._embed(y, rp, rm, message)
+        try:
+            out, info = self._embed(y, rp, rm, message)
+        except InputError as exc:
+            raise InputError(str(exc).replace("--payload", "--bpnzac")) from None
         info["bpnzac"] = info["message_bits"] / n
         if self.payload is not None:
             info["capacity_used"] = info["message_bits"] / (self.payload * n)
@@ -168,7 +174,12 @@ class JpegHider(StcHider):
 
 
 def _checked(jpeg) -> Jpeg:
+    """A Jpeg large enough for the head and a message."""
     if not isinstance(jpeg, Jpeg):
         raise InputError("--method jpeg takes a JPEG file's coefficients "
                          "(advstego.data.jpeg_io.read), not pixels")
+    if jpeg.luma.size < 8 * LENGTHS_ELEMENTS:
+        raise InputError(f"{jpeg.path or 'the JPEG'}: {jpeg.header.width}x{jpeg.header.height} "
+                         f"is too small ({jpeg.luma.size} luminance coefficients, at least "
+                         f"{8 * LENGTHS_ELEMENTS}: 64x32 pixels)")
     return jpeg
