@@ -148,23 +148,24 @@ def test_colour_jpeg_embeds_every_component(rgb90, tmp_path):
     f = _files(rgb90)[0]
     c = jpeglib.read_dct(str(f))
     s = simulate_jpeg(f, "uerd", 0.4, seed=3)
-    for name in ("Y", "Cb", "Cr"):
-        d = getattr(s, name).astype(int) - getattr(c, name)
+    for k, name in enumerate(("Y", "Cb", "Cr")):
+        d = s.planes[k].astype(int) - getattr(c, name)
         assert np.abs(d).max() <= 1
         assert (np.count_nonzero(d) > 0) == (nonzero_ac(getattr(c, name)) > 0), name
-    assert np.abs(s.Y.astype(int) - c.Y).max() == 1
+    assert np.abs(s.planes[0].astype(int) - c.Y).max() == 1
     again = simulate_jpeg(f, "uerd", 0.4, seed=3)  # seeded
-    assert np.array_equal(again.Cb, s.Cb) and np.array_equal(again.Y, s.Y)
+    assert all(np.array_equal(a, b) for a, b in zip(again.planes, s.planes))
 
 
 def test_juniward_reads_libjpeg_pixels_of_the_cover(gray75):
     """J-UNIWARD's costs read the decompressed cover: libjpeg's pixels, which the
     coefficients decompressed and rounded match to ±1."""
+    from advstego.data import jpeg_io
     from advstego.embedding.jpeg import _pixels
 
     f = _files(gray75)[0]
     jpeg = jpeglib.read_dct(str(f))
-    x = _pixels(f, jpeg, 0)
+    x = _pixels(jpeg_io.read(f), 0)
     assert np.array_equal(x, jpeglib.read_spatial(str(f)).spatial[..., 0])
     own = np.clip(np.round(decompress(jpeg.Y, jpeg.qt[0])), 0, 255)
     assert np.abs(own - x).max() <= 1
@@ -186,3 +187,16 @@ def test_embed_refuses_the_other_domain_in_one_line(gray75, tmp_path, cli, rng):
             "--adversarial")
     assert_clean_error(r, "adversarial")
     assert not (tmp_path / "a").exists()
+
+
+def test_embed_refuses_a_truncated_jpeg_in_one_line(tmp_path, cli, rng):
+    from advstego.data.jpeg import write_jpeg
+
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jpeg(src / "b.jpg", textured(rng, 64, 64), 75)
+    data = (src / "b.jpg").read_bytes()
+    (src / "a.jpg").write_bytes(data[:len(data) // 2])
+    r = cli("embed", "--method", "juniward", "--in", src, "--out", tmp_path / "s")
+    assert_clean_error(r, "a.jpg")
+    assert not list((tmp_path / "s").glob("**/*.jpg"))

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-
 import numpy as np
 
 from ..errors import InputError
-from .traces import ijg_table, is_jpeg
+from .traces import ijg_table
 
 CHROMA = "4:4:4"  # colour covers: no chroma subsampling
 LIBRARY = "libjpeg 6b (jpeglib)"
-NAMES = ("Y", "Cb", "Cr")
 
 
 def write_jpeg(path, tile: np.ndarray, quality: int) -> None:
@@ -85,11 +82,13 @@ class JpegImage:
 
     @classmethod
     def read(cls, path) -> "JpegImage":
-        jpeg = read_dct(path)
-        n = 1 if jpeg.num_components == 1 else 3
-        comps = tuple(np.array(getattr(jpeg, NAMES[c])) for c in range(n))
-        tables = tuple(np.array(jpeg.get_component_qt(c)) for c in range(n))
-        return cls(comps, tables, int(jpeg.height), int(jpeg.width), str(path))
+        """A JPEG file's coefficients (jpeg_io.read: a file it cannot take is refused in one
+        line)."""
+        from .jpeg_io import read
+
+        jpeg = read(path)
+        return cls(tuple(jpeg.planes), tuple(np.asarray(t) for t in jpeg.tables),
+                   int(jpeg.header.height), int(jpeg.header.width), str(path))
 
     @property
     def channels(self) -> int:
@@ -125,28 +124,6 @@ class JpegImage:
         return self.channels == other.channels and all(
             np.array_equal(a, b) for a, b in zip(self.components + self.tables,
                                                  other.components + other.tables))
-
-
-def read_dct(path):
-    """jpeglib's DCTJPEG of a JPEG file, loaded; a file that is not one, or that libjpeg
-    cannot read, is refused in one line."""
-    import jpeglib
-
-    path = Path(path)
-    if not is_jpeg(path):
-        raise InputError(f"{path}: not a JPEG file")
-    try:
-        jpeg = jpeglib.read_dct(str(path))
-        jpeg.load()
-        if jpeg.num_components not in (1, 3) or jpeg.Y is None:
-            raise InputError(f"{path}: a JPEG of {jpeg.num_components} components (gray or "
-                             "YCbCr colour JPEGs only)")
-    except InputError:
-        raise
-    except Exception as exc:  # libjpeg's errors come as several kinds
-        why = str(exc).splitlines()[0][:100] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: unreadable JPEG ({why})") from None
-    return jpeg
 
 
 def nonzero_ac(y: np.ndarray) -> int:

@@ -1,7 +1,7 @@
 """JPEG embedding simulators: conseal's J-UNIWARD, UERD and nsF5 on a JPEG's quantized DCT
-coefficients, read and written with jpeglib; payload in bits per non-zero AC coefficient
-(bpnzac). The stego is the cover's JPEG with its coefficients changed: the same tables,
-sampling and markers, rewritten by libjpeg.
+coefficients, read and written with jpeglib (data/jpeg_io.py: a JPEG it cannot take is
+refused in one line); payload in bits per non-zero AC coefficient (bpnzac). The stego is the
+cover's JPEG with its coefficients changed: the same tables, sampling, markers and mode.
 
 Colour JPEGs: each component (Y, Cb, Cr) at the payload of its own non-zero AC
 coefficients, with its own seed, as the pixel simulators embed each RGB channel; a
@@ -14,66 +14,65 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.jpeg import NAMES, decompress, nonzero_ac, read_dct
+from ..data import jpeg_io
+from ..data.jpeg import decompress, nonzero_ac
 from ..errors import InputError
-from ..files import atomic_path
 
 
-def _pixels(path, jpeg, c: int) -> np.ndarray:
+def _pixels(jpeg: jpeg_io.Jpeg, c: int) -> np.ndarray:
     """Component c decompressed to whole blocks (J-UNIWARD's x0)."""
     import jpeglib
 
-    y = getattr(jpeg, NAMES[c])
-    if c == 0 and jpeg.height == y.shape[0] * 8 and jpeg.width == y.shape[1] * 8:
-        return jpeglib.read_spatial(str(path), out_color_space=jpeglib.JCS_GRAYSCALE
+    y = jpeg.planes[c]
+    h, w = jpeg.header.height, jpeg.header.width
+    if c == 0 and h == y.shape[0] * 8 and w == y.shape[1] * 8:
+        return jpeglib.read_spatial(jpeg.path, out_color_space=jpeglib.JCS_GRAYSCALE
                                     ).spatial[..., 0].astype(np.float64)
-    return np.clip(np.round(decompress(y, jpeg.get_component_qt(c))), 0, 255)
+    return np.clip(np.round(decompress(y, jpeg.tables[c])), 0, 255)
 
 
-def _juniward(path, jpeg, c, alpha, seed):
+def _juniward(jpeg, c, alpha, seed):
     import conseal
 
     return conseal.juniward.simulate_single_channel(
-        _pixels(path, jpeg, c), getattr(jpeg, NAMES[c]), jpeg.get_component_qt(c), alpha,
-        seed=seed)
+        _pixels(jpeg, c), jpeg.planes[c], jpeg.tables[c], alpha, seed=seed)
 
 
-def _uerd(path, jpeg, c, alpha, seed):
+def _uerd(jpeg, c, alpha, seed):
     import conseal
 
-    return conseal.uerd.simulate_single_channel(
-        getattr(jpeg, NAMES[c]), jpeg.get_component_qt(c), alpha, seed=seed)
+    return conseal.uerd.simulate_single_channel(jpeg.planes[c], jpeg.tables[c], alpha,
+                                                seed=seed)
 
 
-def _nsf5(path, jpeg, c, alpha, seed):
+def _nsf5(jpeg, c, alpha, seed):
     import conseal
 
-    return conseal.nsF5.simulate_single_channel(getattr(jpeg, NAMES[c]), alpha, seed=seed)
+    return conseal.nsF5.simulate_single_channel(jpeg.planes[c], alpha, seed=seed)
 
 
 JPEG_METHODS = {"juniward": _juniward, "uerd": _uerd, "nsf5": _nsf5}
 
 
-def simulate_jpeg(path, method: str, payload: float, seed: int = 0):
-    """jpeglib's DCTJPEG of the JPEG file at path with each component's coefficients
-    replaced by the method's stego at payload bpnzac."""
+def simulate_jpeg(path, method: str, payload: float, seed: int = 0) -> jpeg_io.Jpeg:
+    """The JPEG file at path (jpeg_io.Jpeg) with each component's coefficients replaced by
+    the method's stego at payload bpnzac."""
     if method not in JPEG_METHODS:
         raise InputError(f"unknown JPEG method {method!r}; known: {', '.join(JPEG_METHODS)}")
-    jpeg = read_dct(path)
+    jpeg = jpeg_io.read(path)
     fn = JPEG_METHODS[method]
-    for c in range(1 if jpeg.num_components == 1 else 3):
-        y = getattr(jpeg, NAMES[c])
+    planes = list(jpeg.planes)
+    for c, y in enumerate(jpeg.planes):
         if nonzero_ac(y) == 0:  # nothing to embed in (a flat chroma)
             continue
-        stego = np.asarray(fn(path, jpeg, c, payload, seed + 7919 * c))
+        stego = np.asarray(fn(jpeg, c, payload, seed + 7919 * c))
         if stego.shape != y.shape:
             raise InputError(f"{path}: {method} returned coefficients of another shape")
-        setattr(jpeg, NAMES[c], stego.astype(y.dtype))
-    return jpeg
+        planes[c] = stego.astype(np.int16)
+    return jpeg_io.Jpeg(jpeg.path, jpeg.header, planes, jpeg.tables, jpeg.dct)
 
 
 def embed_jpeg(src, dst, method: str, payload: float, seed: int = 0) -> None:
-    """The stego of the JPEG src written (atomically) to dst, a JPEG with src's tables."""
-    jpeg = simulate_jpeg(src, method, payload, seed)
-    with atomic_path(dst) as tmp:
-        jpeg.write_dct(str(tmp))
+    """The stego of the JPEG src written (atomically, read back) to dst: a JPEG with src's
+    tables, sampling, markers and mode (jpeg_io.write)."""
+    jpeg_io.write(simulate_jpeg(src, method, payload, seed), dst)

@@ -28,7 +28,7 @@ from ..images import read_image, write_image
 from ..options import Option, convert
 from ..paths import claim_run_folder
 from ..progress import progress
-from ..data.jpeg import read_dct
+from ..data.jpeg_io import read as read_jpeg
 from ..data.traces import is_jpeg
 from .costs import WET, cost_adjusted, suniward_adjusted
 from .jpeg import JPEG_METHODS, embed_jpeg
@@ -188,7 +188,7 @@ def embed_folder(src, dst, method: str, payload: float = 0.4, seed: int = 0,
     workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
     if jobs:
         # read (and so validate) the first image here: a bad file fails before any work
-        (read_dct if method in JPEG_METHODS else read_image)(jobs[0][0])
+        (read_jpeg if method in JPEG_METHODS else read_image)(jobs[0][0])
         if workers == 1:
             for j in progress(jobs, desc=method, unit="img"):
                 _one(j)
