@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.jpeg import decompress
-from .costs import _correlate, _pairs
+from .costs import THREADS_FROM, _correlate, _pairs
 
 SIGMA = 2.0 ** -6  # conseal's J-UNIWARD stabilising constant
 LIMIT = 1023  # the largest magnitude of an 8-bit baseline coefficient
@@ -73,13 +73,25 @@ def juniward(x0: np.ndarray, table: np.ndarray) -> np.ndarray:
     rows, cols = x0.shape[0] // 8, x0.shape[1] // 8
     x = np.pad(np.asarray(x0, np.float64), 16, "symmetric")
     h, w = rows * 8, cols * 8
-    rho = np.zeros((rows, cols, 8, 8))
-    for a, b in _pairs():  # conseal's filter outer(a, b): a along the rows
+
+    def pair(ab):  # conseal's filter outer(a, b): a along the rows
+        a, b = ab
         residual = _correlate(x, a, b)[9:h + 24, 9:w + 24]  # conseal's crop
         r = 1.0 / (np.abs(residual) + SIGMA)
         t = _strided(r, _impacts(a), 0)  # (rows, 8 j, w + 15)
         t = _strided(t.transpose(2, 0, 1).reshape(w + 15, -1), _impacts(b), 0)
-        rho += t.reshape(cols, 8, rows, 8).transpose(2, 0, 3, 1)
+        return t.reshape(cols, 8, rows, 8).transpose(2, 0, 3, 1)
+
+    if x0.size < THREADS_FROM:
+        parts = map(pair, _pairs())
+    else:  # a photo: the three filters on threads (NumPy lets go of the GIL), summed in order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(3) as pool:
+            parts = list(pool.map(pair, _pairs()))
+    rho = np.zeros((rows, cols, 8, 8))
+    for part in parts:
+        rho += part
     return rho * np.asarray(table, np.float64)
 
 
