@@ -445,6 +445,9 @@ def _hide_jpeg(a, out, src):
         if getattr(a, flag):
             raise InputError(f"--{flag.replace('_', '-')}: --method {a.method} does not take it "
                              "(it hides in a JPEG's coefficients, the cover's colours kept)")
+    if a.file and (a.codec is not None or a.quality is not None):
+        raise InputError(f"--{'codec' if a.codec is not None else 'quality'}: a --file is "
+                         "carried as it is, not compressed (leave it out)")
     _read_key(a, DEFAULT_KEY)
     hider = _hider(a)
     cover = jpeg_io.read(a.cover)

@@ -284,6 +284,9 @@ def test_hide_chooses_the_jpeg_hider_for_a_jpeg_cover_and_refuses_a_png_stego(tm
         r = cli("hide", "--cover", tmp_path / "c.jpg", "--secret", tmp_path / "secret.png",
                 "--method", "jpeg", "-o", tmp_path / "x.jpg", *KEY, *flag)
         assert_clean_error(r, flag[0])
+    r = cli("hide", "--cover", tmp_path / "c.jpg", "--file", tmp_path / "secret.png", "--codec",
+            "webp", "-o", tmp_path / "x.jpg", *KEY)
+    assert_clean_error(r, "--codec", "--file")
     assert not (tmp_path / "x.jpg").exists()
 
 
