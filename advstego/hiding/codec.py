@@ -1,6 +1,7 @@
 """Compress a secret image to a byte budget with Pillow's codecs (AVIF, JPEG XL, JPEG, WebP).
 
-`compress` finds the best quality of one codec that fits the budget (binary search); when even
+`compress` finds the best quality of one codec that fits the budget (_fit: an interpolating
+search, a photo's guided by a thumbnail, about 3 encodings where halving took 8); when even
 the lowest quality does not fit, the secret is halved in size (the receiver scales it back up).
 `best` tries every codec here at full and reduced sizes and keeps the one whose decoded secret
 is closest to the original (highest PSNR) within the budget: `--codec auto`. A secret with far
@@ -11,6 +12,7 @@ than MIN_SIDE is tried at its own size (never scaled further down).
 from __future__ import annotations
 
 import io
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -41,7 +43,14 @@ MIN_BPP = 0.05  # below this many bits a pixel no codec here keeps a usable phot
 # with more pixels than budget·8/MIN_BPP is scaled down to that before any search
 SCALES = (1.0, 0.75, 0.5)  # sizes `best` tries, as a fraction of the secret's sides
 PROGRESS_FROM = 1 << 20  # secret pixels from which the search shows progress (terminal)
-# encoder effort: a fast setting (a secret is encoded ~8 times per codec and size)
+# a codec's quality search (_fit): its first quality, and how fast log(bytes) grows with it,
+# as first guesses; from GUIDE_FROM pixels it aims by a thumbnail of 1/GUIDE_SIDE the sides,
+# whose bytes are first taken as 1/(GUIDE_RATIO·GUIDE_SIDE²) of the image's
+FIRST, SLOPE = {"jpeg": 75, "webp": 75, "avif": 60, "jxl": 75}, 0.05
+GUIDE_FROM, GUIDE_SIDE, GUIDE_RATIO = 1 << 18, 4, 0.75
+LOOK = 4  # qualities a small image's search also tries above its answer (see _fit)
+LEAD = "jpeg"  # the quickest codec: searched first, its image/thumbnail ratio guides the rest
+# encoder effort: a fast setting (a secret is encoded ~3 times per codec and size)
 _OPTIONS = {"JPEG": {"optimize": True}, "WEBP": {"method": 4}, "AVIF": {"speed": 8},
             "JXL": {"effort": 5}}
 
@@ -70,25 +79,138 @@ def encode(secret: np.ndarray, codec: str, quality: int) -> bytes:
     return _encode(Image.fromarray(secret), codec, quality)
 
 
-def _fit(img: Image.Image, codec: str, budget: int, tick=None):
+def _fit(img: Image.Image, codec: str, budget: int, tick=None, start=None, beat=None, ref=None,
+         guide=None):
     """(data, quality) of the highest quality within budget at this size, or None; tick()
-    after each encoding (a progress bar's)."""
+    after each encoding (a progress bar's).
+
+    Bytes are taken to grow with quality (as a binary search takes them): the qualities tried
+    are where log(bytes), interpolated from those tried (a large image: from a thumbnail's
+    bytes, scaled by the last tried), meets the budget, from `start` (a larger size's answer)
+    on. The answer is certified by the quality above it, over budget (or is the highest),
+    and for a small image (its encodings quick; JPEG XL's bytes there dip and rise by a few
+    qualities) by the LOOK qualities above that.
+    guide: a _Guide of this image (made here for a large one where none is given).
+    beat (with ref, the secret searched from): a PSNR to beat; an encoding over budget that
+    decodes below it ends the search (None: lower qualities decode worse still)."""
     tick = tick or (lambda: None)
     _, _, qmin, qmax = CODECS[codec]
-    data = _encode(img, codec, qmin)
-    tick()
-    if len(data) > budget:
-        return None  # not even the lowest quality: no search
-    lo, hi, best = qmin + 1, qmax, (data, qmin)
-    while lo <= hi:  # size grows with quality: find the highest that fits
-        q = (lo + hi) // 2
+    kept, seen = {}, {}  # data of the qualities that fit; bytes of every quality tried
+
+    def size(q):
+        if q in seen:
+            return seen[q]
         data = _encode(img, codec, q)
         tick()
+        seen[q] = len(data)
         if len(data) <= budget:
-            best, lo = (data, q), q + 1
+            kept[q] = data
+        elif beat is not None and psnr(ref, decompress(data, img.mode, ref.shape[:2],
+                                                       codec)) < beat:
+            raise _CannotWin
+        return len(data)
+
+    if guide is None and img.width * img.height >= GUIDE_FROM:
+        guide = _Guide(img, codec, budget)
+    first = start if start is not None else guide(None, None, qmin - 1, qmax + 1) if guide \
+        else FIRST.get(codec, (qmin + qmax) // 2)
+    try:
+        q = _highest(size, budget, qmin - 1, qmax + 1, first, guide)
+        while guide is None and q >= qmin:  # a small image's bytes may dip just above it
+            above = next((k for k in range(q + 2, min(q + 2 + LOOK, qmax + 1))
+                          if size(k) <= budget), None)
+            if above is None:
+                break
+            q = _highest(size, budget, above, qmax + 1, known=seen.items())
+    except _CannotWin:
+        return None
+    return (kept[q], q) if q >= qmin else None
+
+
+class _CannotWin(Exception):
+    """A codec's search stopped: its encodings within budget decode below the best yet."""
+
+
+def _highest(size, budget: float, lo: int, hi: int, q=None, guide=None, known=()) -> int:
+    """The highest quality in lo+1 .. hi-1 whose size(q) fits `budget`, else lo; lo: one known
+    to fit (or below the range), hi: one known not to (or above). size() grows with q.
+    Each step tries q (None: an aim; kept inside the bracket), then aims where the last two
+    tried, in log(bytes), reach the budget (guide(q, bytes, lo, hi): another aim); a step that
+    leaves the bracket over half as wide as two steps before is followed by a halving.
+    known: (quality, bytes) already measured, taken as tried (the bracket's ends last)."""
+    fits = sorted((k for k, n in known if n <= budget), reverse=True)
+    over = sorted(k for k, n in known if n > budget)
+    rank = {k: i for side in (fits, over) for i, k in enumerate(side)}  # 0: nearest the budget
+    tried = []
+    for k, n in sorted(known, key=lambda kn: -rank[kn[0]]):
+        if lo < k < hi:
+            lo, hi = (k, hi) if n <= budget else (lo, k)
+        tried.append((k, math.log(n)))
+    widths = [hi - lo]
+    while hi - lo > 1:
+        if q is None:
+            q = _aim(tried, budget) if tried else (lo + hi) // 2
+        q = min(max(q, lo + 1), hi - 1)
+        n = size(q)
+        tried.append((q, math.log(n)))
+        lo, hi = (q, hi) if n <= budget else (lo, q)
+        widths.append(hi - lo)
+        if hi - lo <= 1:
+            break
+        if len(widths) > 2 and 2 * widths[-1] > widths[-3]:
+            q = (lo + hi) // 2  # the aims converge slowly here: halve
+        elif guide is not None:
+            q = guide(q, n, lo, hi)
         else:
-            hi = q - 1
-    return best
+            q = None
+    return lo
+
+
+def _aim(tried, budget: int) -> int:
+    """The highest quality where log(bytes), a line through the last two tried (or at SLOPE
+    from the last), stays within budget."""
+    (q2, l2), k = tried[-1], SLOPE
+    if len(tried) > 1:
+        q1, l1 = tried[-2]
+        if q1 != q2 and (l2 - l1) / (q2 - q1) > 0:
+            k = (l2 - l1) / (q2 - q1)
+    return math.floor(q2 + (math.log(budget) - l2) / k)
+
+
+class _Guide:
+    """A guide for _highest on a large image: its bytes at a quality estimated as a
+    thumbnail's bytes (each quality encoded once) times their ratio, interpolated in log
+    between the last two qualities the image was encoded at (one: that ratio; none: `ratio`,
+    a guess); it aims at the highest quality whose estimate fits the budget."""
+
+    def __init__(self, img: Image.Image, codec: str, budget: int, ratio: float | None = None):
+        self.thumb, self.codec, self.budget = img.reduce(GUIDE_SIDE), codec, budget
+        self.ratio = ratio or GUIDE_RATIO * GUIDE_SIDE ** 2
+        self.sizes, self.ratios = {}, []  # ratios: (quality, log of image / thumbnail bytes)
+
+    def size(self, q: int) -> int:
+        if q not in self.sizes:
+            self.sizes[q] = len(_encode(self.thumb, self.codec, q))
+        return self.sizes[q]
+
+    def estimate(self, q: int) -> float:
+        if not self.ratios:
+            return self.size(q) * self.ratio
+        (q2, r2), (q1, r1) = self.ratios[-1], self.ratios[-2 if len(self.ratios) > 1 else -1]
+        t = 0 if q1 == q2 else min(max((q - q2) / (q1 - q2), 0), 1)  # no extrapolation
+        return self.size(q) * math.exp(r2 + t * (r1 - r2))
+
+    def __call__(self, q, n, lo, hi) -> int:
+        """Where to try next, q having taken n bytes (None: the first)."""
+        if q is not None:
+            self.ratios.append((q, math.log(n / self.size(q))))
+        known = [(k, self.estimate(k)) for k in self.sizes]  # no encoding: all kept
+        first = FIRST.get(self.codec) if not known else None
+        return min(max(_highest(self.estimate, self.budget, lo, hi, first, known=known),
+                       lo + 1), hi - 1)
+
+    def last_ratio(self) -> float | None:
+        return math.exp(self.ratios[-1][1]) if self.ratios else None
 
 
 def _start(secret: np.ndarray, budget: int) -> Image.Image:
@@ -119,11 +241,14 @@ def compress(secret: np.ndarray, codec: str, budget: int) -> tuple[bytes, int, t
 
 
 def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
-    """The encoding within `budget` bytes that decodes closest to the secret.
+    """The encoding within `budget` bytes that decodes closest to the secret (highest PSNR).
 
-    Every codec (or those named) at full size; then the two best at each smaller size in
-    SCALES while a smaller size still decodes better (and smaller ones while nothing fits).
-    Returns (data, {codec, quality, encoded_size, psnr})."""
+    Every codec (or those named) at full size, then at each smaller size in SCALES (and
+    smaller ones while nothing fits), each at its highest quality within budget (_fit). A
+    smaller size is left out where the secret only scaled to it and back already decodes
+    MARGIN dB below the best yet (the codec's loss comes on top of that), and a codec stops
+    once an encoding of it over budget decodes below the best of a larger size (its lower
+    qualities decode worse). Returns (data, {codec, quality, encoded_size, psnr})."""
     from ..progress import progress
 
     names = list(codecs or CODECS)
@@ -144,9 +269,12 @@ def best(secret: np.ndarray, budget: int, codecs=None) -> tuple[bytes, dict]:
     return top
 
 
+MARGIN = 0.1  # dB: a smaller size is searched unless scaling alone loses this much more
+
+
 def _search(full, ref, mode, budget, names, scales, bar):
     """best()'s search: the top (data, info) over the sizes, or None."""
-    top = None
+    top, found = None, {}  # found: codec -> its quality at the last size it fitted
     while scales:
         s = scales.pop(0)
         img = full if s == 1 else full.resize(
@@ -154,32 +282,41 @@ def _search(full, ref, mode, budget, names, scales, bar):
             Image.Resampling.LANCZOS)
         if s != 1 and min(img.size) < MIN_SIDE:
             break
+        beat = None if top is None else top[1]["psnr"]
+        if beat is not None and s != 1:
+            back = img.resize(full.size, Image.Resampling.LANCZOS)
+            if psnr(ref, np.asarray(back)) < beat - MARGIN:
+                continue  # scaling alone decodes worse than the best yet
 
-        def search(c, img=img):  # (data, quality) of one codec and its PSNR, or None
+        # a large image: JPEG (the quickest) first, its thumbnail's ratio the others' guess
+        lead = [c for c in names if c == LEAD] if img.width * img.height >= GUIDE_FROM else []
+        ratio = {}
+
+        def search(c, img=img, beat=beat):  # (data, quality) of one codec and its PSNR, or None
+            img = img.copy()  # save() writes on it
+            guide = _Guide(img, c, budget, ratio.get(LEAD)) if lead else None
             try:
-                got = _fit(img.copy(), c, budget, bar.update)  # a copy: save() writes on it
+                got = _fit(img, c, budget, bar.update, found.get(c), beat, ref, guide)
             except EncoderError:
                 return None  # this codec cannot encode this secret: the others still can
+            if guide is not None and c == LEAD:
+                ratio[c] = guide.last_ratio()
             return got and (got, psnr(ref, decompress(got[0], mode, ref.shape[:2], c)))
 
-        with ThreadPoolExecutor(len(names)) as pool:  # the encoders let go of the GIL
-            found = list(pool.map(search, names))
-        tried = []  # (psnr, codec) at this size
-        for c, f in zip(names, found):  # in order, as one after the other would
+        results = dict(zip(lead, map(search, lead)))
+        rest = [c for c in names if c not in results]
+        with ThreadPoolExecutor(max(len(rest), 1)) as pool:  # the encoders let go of the GIL
+            results.update(zip(rest, pool.map(search, rest)))
+        for c, f in ((c, results[c]) for c in names):  # in order, as one after the other would
             if not f:
                 continue
             got, p = f
-            tried.append((p, c))
+            found[c] = got[1]
             if top is None or p > top[1]["psnr"]:
                 top = (got[0], {"codec": c, "quality": got[1], "psnr": float(p),
                                 "encoded_size": [img.height, img.width]})
-        if top is None:
-            if not scales:
-                scales = [s / 2]  # nothing fits yet: keep halving
-            continue
-        if tried and max(tried)[0] < top[1]["psnr"]:
-            break  # this size decoded worse than a larger one: smaller ones will too
-        names = [c for _, c in sorted(tried, reverse=True)[:2]] or names
+        if top is None and not scales:
+            scales = [s / 2]  # nothing fits yet: keep halving
     return top
 
 
