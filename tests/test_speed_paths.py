@@ -118,17 +118,24 @@ def test_the_codecs_searched_at_once_choose_as_one_after_the_other(monkeypatch, 
 
 
 @pytest.mark.parametrize("share", [0.002, 0.05, 0.4, 0.9])
-def test_the_float32_screen_leaves_the_change_rates_as_they_were(share, monkeypatch, rng):
+def test_locating_lam_first_leaves_the_change_rates_as_they_were(share, monkeypatch, rng):
+    """The bisection's steps decided from payloads computed near lam (located first): the
+    same lam and rates as the plain bisection, with under half its payloads."""
     n = 40000
     rho_p = np.exp(rng.uniform(-6, 9, n))  # costs over seven decades, some wet each way
     rho_m = rho_p.copy()
     rho_p[rng.random(n) < 0.03], rho_m[rng.random(n) < 0.05] = costs.WET, costs.WET
     monkeypatch.setattr(stc, "CHUNK", 4096)
-    screened = stc.ternary_probabilities(rho_p, rho_m, share * n)
-    monkeypatch.setattr(stc, "ROUGH", np.inf)  # every step exact: the plain bisection
-    exact = stc.ternary_probabilities(rho_p, rho_m, share * n)
-    assert screened[1] == exact[1]
-    assert all(np.array_equal(a, b) for a, b in zip(screened[0], exact[0]))
+    passes = []
+    chunks = stc._in_chunks
+    monkeypatch.setattr(stc, "_in_chunks", lambda work, n: passes.append(n) or chunks(work, n))
+    seeded, few = stc.ternary_probabilities(rho_p, rho_m, share * n), len(passes)
+    monkeypatch.setattr(stc, "SEEDED", False)  # lam not located first: the plain bisection
+    passes.clear()
+    plain = stc.ternary_probabilities(rho_p, rho_m, share * n)
+    assert seeded[1] == plain[1]
+    assert all(np.array_equal(a, b) for a, b in zip(seeded[0], plain[0]))
+    assert few - 1 <= (len(passes) - 1) / 2  # payloads (the last pass: the rates)
 
 
 def test_a_damaged_coder_file_is_refused_not_loaded():

@@ -23,9 +23,6 @@ from ..files import write_bytes_atomic
 WET = 1e7  # conseal marks impossible changes with a cost of 1e8
 CHUNK = 1 << 15  # elements of one piece of elementwise work: its temporaries stay in cache
 PROGRESS_FROM = 1 << 20  # elements from which an embedding shows its progress on a terminal
-# the most an element's float32 payload term can be off (bits): float32 exp and log err by a
-# few ulps (NumPy's SIMD: under 4), the term's parts are below ln 3: about 3e-6, times 7
-ROUGH = 2e-5
 
 
 def submatrix(h: int, width: int, seed: int) -> np.ndarray:
@@ -412,19 +409,20 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
 
     The Gibbs distribution p ~ exp(-lam rho) carries (lam E[rho] + ln Z) / ln 2 bits: one
     logarithm per element and step; lam is bisected until the payload is within rtol.
-    A step's terms are computed piece by piece (_in_chunks), one exp serving both directions
-    where they cost the same (all but the wet elements of a symmetric cost), and summed as
-    one array: the same numbers, bit for bit, as whole-array NumPy. A step far from the
-    target is decided by a float32 payload (off by under ROUGH bits an element): the same
-    steps, the same lam, fewer exact payloads (tests/test_speed_paths.py)."""
+    A payload's terms are computed piece by piece (_in_chunks), one exp serving both
+    directions where they cost the same (all but the wet elements of a symmetric cost), and
+    summed as one array: the same numbers, bit for bit, as whole-array NumPy.
+    The payload falls as lam grows, so a step is decided without one where payloads already
+    computed either side of it decide it; lam is first located (Newton's method, on a sample
+    of the elements, then on all) and the payloads just outside its tolerance computed, so
+    that most steps are: the same steps and lam as the plain bisection (SEEDED False), about
+    6 payloads where it took 20 or more (tests/test_speed_paths.py)."""
     shape = np.shape(rho_p)
     rho_p = np.minimum(rho_p, 1e30).reshape(-1)  # wet: 0 * inf is nan
     rho_m = np.minimum(rho_m, 1e30).reshape(-1)
     n = rho_p.size
     other = np.flatnonzero(rho_p != rho_m)  # where the two directions cost differently
-    terms, pp, pm, rough = np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.float32)
-    rough_p, rough_m = rho_p.astype(np.float32), rho_m.astype(np.float32)  # 1e30 < float32 max
-    screening = [True]
+    terms, slopes, pp, pm = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
 
     def probs(lam, part):
         """(p+1, p-1, z) of a piece, and the piece's elements of `other`."""
@@ -439,7 +437,7 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
         m[k] = eb / z[k]
         return p, m, z, k
 
-    def term(lam, part):
+    def term(lam, part, slope=False):
         k = other[np.searchsorted(other, part.start):np.searchsorted(other, part.stop)]
         k = k - part.start
         rp, rm = rho_p[part], rho_m[part][k]
@@ -448,6 +446,12 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
         z = 1.0 + ea + ea
         z[k] = 1.0 + ea[k] + eb
         a = ea / z
+        if slope:  # d(term)/d(lam) = -lam Var(rho): Newton's, in nats
+            pb = eb / z[k]
+            e1, e2 = a * rp, a * rp * rp
+            m1, m2 = e1 + e1, e2 + e2
+            m1[k], m2[k] = e1[k] + pb * rm, e2[k] + pb * rm * rm
+            slopes[part] = -lam * (m2 - m1 * m1)
         a *= rp
         b = a + a  # as p * rho_p + m * rho_m where they are equal
         b[k] = a[k] + (eb / z[k]) * rm
@@ -455,35 +459,27 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
         b += np.log(z)
         terms[part] = b
 
-    def payload(lam):
-        _in_chunks(lambda part: term(lam, part), n)
-        bar.update()
-        return float(np.sum(terms)) / np.log(2)
+    known = {}  # lam -> its payload, exact
 
-    def rough_term(lam, part):  # float32: each term within ROUGH bits of the exact one
-        k = other[np.searchsorted(other, part.start):np.searchsorted(other, part.stop)]
-        k = k - part.start
-        lam32, most = np.float32(lam), np.float32(1e4)  # exp(-1e4) = 0: no inf * 0
-        u = np.minimum(lam32 * rough_p[part], most)
-        ub = np.minimum(lam32 * rough_m[part][k], most)
-        e, eb = np.exp(-u), np.exp(-ub)
-        z = 1 + e + e
-        ue = u * e
-        t = (ue + ue) / z
-        z[k] = 1 + e[k] + eb
-        t[k] = (ue[k] + ub * eb) / z[k]
-        rough[part] = t + np.log(z)
+    def payload(lam, slope=False):
+        if lam not in known or slope:
+            _in_chunks(lambda part: term(lam, part, slope), n)
+            bar.update()
+            known[lam] = float(np.sum(terms)) / np.log(2)
+        return known[lam]
 
     def above(lam) -> tuple[bool, bool]:
-        """(payload > bits, payload within rtol of bits): rough where that decides both,
-        until the steps come too near the target for it (then exact only)."""
-        if screening:
-            _in_chunks(lambda part: rough_term(lam, part), n)
-            est, off = float(np.sum(rough, dtype=np.float64)) / np.log(2), ROUGH * n
-            if est - off > bits + rtol * bits or est + off < bits - rtol * bits:
-                return est > bits, False
-            screening.clear()
-        got = payload(lam)
+        """(payload > bits, payload within rtol of bits), as the exact payload says: from
+        the payloads known either side where they decide it (the payload falls as lam
+        grows; `slack` covers their rounding), else computed."""
+        got = known.get(lam)
+        if got is None:
+            low = max((v for k, v in known.items() if k > lam), default=-np.inf) - slack
+            high = min((v for k, v in known.items() if k < lam), default=np.inf) + slack
+            if low > top or high < bottom or bits < low <= high <= top \
+                    or bottom <= low <= high <= bits:
+                return low > bits, bottom <= low and high <= top
+            got = payload(lam)
         return got > bits, abs(got - bits) <= rtol * bits
 
     def both(lam, part):
@@ -493,6 +489,9 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
 
     bar = progress(desc="STC, change rates", unit="step",
                    disable=True if n < PROGRESS_FROM else None)
+    top, bottom, slack = bits + rtol * bits, bits - rtol * bits, 1e-12 * n + 1e-9 * bits
+    if SEEDED and bits > 0:
+        _seed(rho_p, rho_m, bits, rtol, payload, lambda: float(np.sum(slopes)) / np.log(2))
     lo, hi = 0.0, 1.0
     while above(hi)[0] and hi < 1e12:
         lo, hi = hi, hi * 2
@@ -505,6 +504,66 @@ def ternary_probabilities(rho_p, rho_m, bits: float, rtol: float = 1e-7):
     _in_chunks(lambda part: both(hi, part), n)
     bar.close()
     return (pp.reshape(shape), pm.reshape(shape)), hi
+
+
+SEEDED = True  # ternary_probabilities: lam located first (False: the plain bisection)
+SAMPLE = 1 << 16  # elements of the sample lam is first located on
+
+
+def _seed(rho_p, rho_m, bits, rtol, payload, slope):
+    """lam located by Newton's method in log(lam), first on a sample of the elements, then on
+    all (payload(lam, True) computes the exact payload and slope() its derivative) until a
+    step moves lam by under 1% of its tolerance; then the exact payloads just outside that
+    tolerance, either side, are computed (the bisection's steps outside them need none)."""
+    step = max(1, rho_p.size // SAMPLE)
+    sample = rho_p[::step], rho_m[::step]
+    share = bits * sample[0].size / rho_p.size
+    lam = _newton(lambda lam: _gibbs(lam, *sample), share, 1.0, 60, 1e-6)
+    if lam is None:
+        return
+    _, d = _gibbs(lam, *sample)  # lam's tolerance, relative: rtol * bits / (lam * -payload')
+    tol = 0.01 * rtol * share / (lam * -d) if d < 0 else rtol
+
+    def exact(lam):
+        return payload(lam, True), slope()
+
+    lam = _newton(exact, bits, lam, 4, tol)
+    if lam is None:
+        return
+    _, d = exact(lam)
+    if not d < 0:
+        return
+    width = 1.05 * rtol * bits / -d  # lam's tolerance either side, and 5% more
+    payload(lam - width)
+    payload(lam + width)
+
+
+def _newton(f, bits, lam, steps, tol):
+    """The lam where f(lam)[0] (a payload, falling with lam; f(lam)[1] its derivative) is
+    bits, by Newton steps in log(lam) kept inside the bracket found; None where no step of
+    the last moved lam by under tol (relative)."""
+    lo, hi = 0.0, np.inf  # lam's bracket
+    for _ in range(steps):
+        h, d = f(lam)
+        lo, hi = (lam, hi) if h > bits else (lo, lam)
+        u = -(h - bits) / (lam * d) if d < 0 else np.inf  # the step in log(lam)
+        new = lam * np.exp(np.clip(u, -30, 30))
+        if abs(new - lam) <= tol * lam:
+            return new
+        if not lo < new < hi:
+            new = 2 * lam if hi == np.inf else lam / 2 if lo == 0 else np.sqrt(lo * hi)
+        lam = new
+    return None
+
+
+def _gibbs(lam, rho_p, rho_m):
+    """(payload in bits, its derivative in lam) of whole arrays: the sample's."""
+    ea, eb = np.exp(-lam * rho_p), np.exp(-lam * rho_m)
+    z = 1.0 + ea + eb
+    a, b = ea / z, eb / z
+    m1, m2 = a * rho_p + b * rho_m, a * rho_p * rho_p + b * rho_m * rho_m
+    return (float(np.sum(lam * m1 + np.log(z))) / np.log(2),
+            float(np.sum(-lam * (m2 - m1 * m1))) / np.log(2))
 
 
 def embed_ternary(x, rho_p, rho_m, msg, h: int = 10, seed: int = 0):
