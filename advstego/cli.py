@@ -356,7 +356,8 @@ def cmd_hide(a):
     if adversarial:
         if not hider_has(a.method, "takes_adversarial_costs"):
             raise InputError(f"--adversarial / --wardens: --method {a.method} takes no costs "
-                             f"(use --method {the_hider_that('takes_adversarial_costs')})")
+                             f"(use --method "
+                             f"{the_hider_that('takes_adversarial_costs', jpeg_files=False)})")
         if channels == 3:
             raise InputError(f"{a.cover}: --adversarial / --wardens: the wardens judge gray "
                              "covers only (use --convert, or leave out --adversarial)")
@@ -1089,7 +1090,7 @@ def cmd_harden(a):
     from .data.prepare import load_manifest
     from .game.play import check_round0, harden
     from .game.config import FLAGS, game_settings, make_config, not_taken
-    from .hiding.registry import hider_has, the_hider_that
+    from .hiding.registry import hider_has, hiders_that
     from .paths import claim_run_folder
 
     _read_key(a, None)  # none: the preset's (the public default key)
@@ -1102,8 +1103,8 @@ def cmd_harden(a):
     adversarial = hider_has(cfg.method, "takes_adversarial_costs")  # else: fine-tuned
     if not adversarial and a.key_source != "default":
         warnings.warn(f"harden --method {cfg.method}: the key from {a.key_source} is ignored "
-                      f"(only --method {the_hider_that('takes_adversarial_costs')} embeds "
-                      "with it)")
+                      f"(only --method {' and '.join(hiders_that('takes_adversarial_costs'))} "
+                      "embed with it)")
     _distinct(a.out, a.data, a.model, a.round0, a.key_file)
     device = str(pick_device(a.device))
     load_manifest(a.data)  # the inputs are checked before --out is claimed
@@ -1159,7 +1160,10 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv=None) -> argparse.ArgumentParser:
+    """Every command; given a command line, only its command declares its arguments (each
+    declaration imports its module: all of them cost a `hide` about 0.04 s more, and one
+    that fails would break every command)."""
     from . import __version__
     from .images import DEFAULT_MAX_PIXELS as MAX_PIXELS
 
@@ -1168,6 +1172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-pixels", type=flag_type(Option(int, MAX_PIXELS, 1)), default=MAX_PIXELS,
                    help=f"refuse images larger than this before decoding (default {MAX_PIXELS:,})")
     groups = {(): p.add_subparsers(dest="command", required=True)}
+    wanted = None if argv is None else _named(argv)
     for name, hlp, arguments, handler in COMMANDS:
         *parents, last = name.split()
         for i in range(len(parents)):
@@ -1177,7 +1182,7 @@ def build_parser() -> argparse.ArgumentParser:
                 groups[key] = grp.add_subparsers(dest=f"{key[-1]}_cmd" if key[-1] != "attack"
                                                  else "attack", required=True)
         q = groups[tuple(parents)].add_parser(last, help=hlp)
-        if arguments:
+        if arguments and wanted in (None, name):
             arguments(q)
         q.set_defaults(func=handler)
     return p
@@ -1187,9 +1192,20 @@ _GROUPS = {"data": "photo corpora", "detect": "steganalyzers",
            "attack": "adversarial stegos against a detector"}
 
 
+def _named(argv) -> str | None:
+    """The command a command line names ("hide", "data prepare"), None where it names none."""
+    names = {c[0] for c in COMMANDS}
+    for i, word in enumerate(argv):
+        if word in _GROUPS:
+            word = " ".join(argv[i:i + 2])
+        if word in names or word.split()[0] in _GROUPS:
+            return word if word in names else None
+    return None
+
+
 def main(argv=None) -> int:
     warnings.showwarning = _warn_one_line
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     given = [(k, x) for k, v in vars(args).items() for x in (v if isinstance(v, list) else [v])
              if isinstance(x, str)]

@@ -53,6 +53,42 @@ def test_lsb_hide_needs_no_torch_numba_or_sealwatch(tmp_path, rng):
     assert not mods & set(HEAVY)
 
 
+def test_an_stc_hide_imports_no_scipy(tmp_path, rng):
+    """Its cover's JPEG check takes each block's DCT as a matrix product: scipy.fft's import
+    would cost every hide and capacity about 0.3 s."""
+    from advstego.images import write_image
+
+    write_image(tmp_path / "c.png", textured(rng, 64, 64))
+    mods = _imported("hide", "--cover", tmp_path / "c.png", "--secret", tmp_path / "c.png",
+                     "-o", tmp_path / "s.png", "--key", "k")
+    assert "scipy" not in mods and not mods & set(HEAVY)
+
+
+def test_a_command_line_builds_its_own_command_only():
+    """Only the command named declares its arguments (each declaration imports its module);
+    it parses as the parser of every command does."""
+    from advstego import cli
+
+    line = ["--max-pixels", "900", "hide", "--cover", "c.png", "--secret", "s.png", "-o",
+            "st.png", "--payload", "0.3", "--codec", "avif"]
+    assert vars(cli.build_parser(line).parse_args(line)) == \
+        vars(cli.build_parser().parse_args(line))
+    for named, other in (("hide", "capacity"), ("data prepare", "detect train")):
+        lone = cli.build_parser(named.split())
+        flags = {name: {a.dest for a in _subparser(lone, name)._actions}
+                 for name in (named, other)}
+        assert "help" in flags[other] and len(flags[other]) == 1 < len(flags[named])
+    assert cli._named(["--max-pixels", "5", "attack", "fgsm", "-h"]) == "attack fgsm"
+    assert cli._named(["--help"]) is None and cli._named(["data", "--help"]) is None
+
+
+def _subparser(parser, name):
+    for word in name.split():
+        parser = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"
+                      ).choices[word]
+    return parser
+
+
 def test_every_registry_name_loads_from_its_module():
     from advstego.attacks.registry import ATTACKS
     from advstego.hiding.registry import HIDERS
