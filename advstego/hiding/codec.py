@@ -181,11 +181,13 @@ class _Guide:
     """A guide for _highest on a large image: its bytes at a quality estimated as a
     thumbnail's bytes (each quality encoded once) times their ratio, interpolated in log
     between the last two qualities the image was encoded at (one: that ratio; none: `ratio`,
-    a guess); it aims at the highest quality whose estimate fits the budget."""
+    a guess); it aims at the highest quality whose estimate fits the budget, its first
+    thumbnail at `near` (another codec's answer) where given."""
 
-    def __init__(self, img: Image.Image, codec: str, budget: int, ratio: float | None = None):
+    def __init__(self, img: Image.Image, codec: str, budget: int, ratio: float | None = None,
+                 near: int | None = None):
         self.thumb, self.codec, self.budget = img.reduce(GUIDE_SIDE), codec, budget
-        self.ratio = ratio or GUIDE_RATIO * GUIDE_SIDE ** 2
+        self.ratio, self.near = ratio or GUIDE_RATIO * GUIDE_SIDE ** 2, near
         self.sizes, self.ratios = {}, []  # ratios: (quality, log of image / thumbnail bytes)
 
     def size(self, q: int) -> int:
@@ -205,7 +207,7 @@ class _Guide:
         if q is not None:
             self.ratios.append((q, math.log(n / self.size(q))))
         known = [(k, self.estimate(k)) for k in self.sizes]  # no encoding: all kept
-        first = FIRST.get(self.codec) if not known else None
+        first = (self.near or FIRST.get(self.codec)) if not known else None
         return min(max(_highest(self.estimate, self.budget, lo, hi, first, known=known),
                        lo + 1), hi - 1)
 
@@ -288,19 +290,20 @@ def _search(full, ref, mode, budget, names, scales, bar):
             if psnr(ref, np.asarray(back)) < beat - MARGIN:
                 continue  # scaling alone decodes worse than the best yet
 
-        # a large image: JPEG (the quickest) first, its thumbnail's ratio the others' guess
+        # a large image: JPEG (the quickest) first, its thumbnail's ratio and its quality
+        # the others' first guesses
         lead = [c for c in names if c == LEAD] if img.width * img.height >= GUIDE_FROM else []
-        ratio = {}
+        ratio, near = {}, {}
 
         def search(c, img=img, beat=beat):  # (data, quality) of one codec and its PSNR, or None
             img = img.copy()  # save() writes on it
-            guide = _Guide(img, c, budget, ratio.get(LEAD)) if lead else None
+            guide = _Guide(img, c, budget, ratio.get(LEAD), near.get(LEAD)) if lead else None
             try:
                 got = _fit(img, c, budget, bar.update, found.get(c), beat, ref, guide)
             except EncoderError:
                 return None  # this codec cannot encode this secret: the others still can
             if guide is not None and c == LEAD:
-                ratio[c] = guide.last_ratio()
+                ratio[c], near[c] = guide.last_ratio(), got and got[1]
             return got and (got, psnr(ref, decompress(got[0], mode, ref.shape[:2], c)))
 
         results = dict(zip(lead, map(search, lead)))
