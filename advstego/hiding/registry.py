@@ -36,9 +36,12 @@ def hiders_that(capability: str) -> list[str]:
     return [n for n in HIDERS.names() if hider_has(n, capability)]
 
 
-def the_hider_that(capability: str) -> str:
-    """The one hider that declares a capability (harden plays one of each kind)."""
-    names = hiders_that(capability)
+def the_hider_that(capability: str, jpeg_files: bool | None = None) -> str:
+    """The one hider that declares a capability (harden plays one of each kind); jpeg_files
+    True or False: the one among the hiders of JPEG files, or of pixels (the STC hider and
+    the JPEG hider both take adversarial costs)."""
+    names = [n for n in hiders_that(capability)
+             if jpeg_files is None or hider_has(n, "jpeg_files") == jpeg_files]
     if len(names) != 1:
         raise ValueError(f"{len(names)} hiders declare {capability!r} ({', '.join(names)}); "
                          "one is expected")
