@@ -148,3 +148,23 @@ def test_a_damaged_coder_file_is_refused_not_loaded():
     for bad in (b"", good[:-100], flipped, good.replace(b"coder", b"cider")):
         with pytest.raises(ValueError):  # llvmlite would crash on it: _coder compiles afresh
             stc._load(ll, bad)
+
+
+def test_juniward_in_strips_on_threads_is_conseals(monkeypatch, rng):
+    """A photo's J-UNIWARD (strips of block rows, on threads, each filter pass one matrix
+    product) computes conseal's costs, as one strip does."""
+    import conseal
+
+    from advstego.embedding import dct_costs
+
+    q = np.clip(np.round(rng.uniform(2, 40, (8, 8))), 1, 255)
+    y = np.round(rng.laplace(0, 3, (11, 7, 8, 8)) / (1 + np.arange(8)[:, None] / 2)).astype(
+        np.int16)  # 88x56 pixels: 11 block rows
+    x0 = dct_costs.pixels(y, q)
+    whole = dct_costs.juniward(x0, q)
+    monkeypatch.setattr(dct_costs, "STRIP", 3)  # strips of 3, 3, 3 and 2 block rows
+    monkeypatch.setattr(dct_costs, "THREADS_FROM", 0)  # on threads, as a photo's
+    strips = dct_costs.juniward(x0, q)
+    np.testing.assert_allclose(strips, whole, rtol=1e-13, atol=0)
+    rp, _ = conseal.juniward.compute_cost_adjusted(x0, y, q)
+    np.testing.assert_allclose(strips, rp, rtol=1e-9, atol=0)

@@ -12,21 +12,25 @@ with the off-by-one crop): the relative change of the Daubechies-8 wavelet resid
 decompressed channel x0, the pixels a decoder shows (the original reads them with imread):
 here the coefficients decompressed in floating point, rounded and clipped to 0..255
 (libjpeg's integer inverse DCT may differ by one at a few pixels; embedding/jpeg.py's
-simulator uses libjpeg's where the image fills its blocks). The impact of a coefficient on
-a residual is separable (a DCT basis function times a separable filter), so each 23×23
-window sum of conseal is two 8-row passes here: the same costs up to float rounding
-(tests/test_jpeg_hider.py) at a fraction of the time (conseal's einsum: about 40 s on 12
-megapixels).
+simulator uses libjpeg's where the image fills its blocks). The residual's filter and
+the impact of a coefficient on a residual are separable (a DCT basis function times a
+separable filter), so the residual and each 23×23 window sum of conseal are two passes of
+24-tap windows at every 8th row or column here, each pass one matrix product (BLAS): the
+same costs up to float rounding (tests/test_jpeg_hider.py, tests/test_speed_paths.py) at a
+fraction of the time (conseal's einsum: about 40 s on 12 megapixels; here about 1.2 s of CPU).
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..data.jpeg import decompress
-from .costs import THREADS_FROM, _correlate, _pairs
+from .costs import THREADS_FROM, _pairs
 
 SIGMA = 2.0 ** -6  # conseal's J-UNIWARD stabilising constant
+STRIP = 32  # block rows of J-UNIWARD computed at once
 LIMIT = 1023  # the largest magnitude of an 8-bit baseline coefficient
 DCT_COSTS: dict = {}  # name -> (coefficients, table (8, 8)[, x0]) -> (ρ+1, ρ−1)
 
@@ -54,45 +58,68 @@ def _impacts(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _strided(r: np.ndarray, u: np.ndarray, axis: int) -> np.ndarray:
-    """t[m, k, ...] = Σ_j u[k, j] r[8m + j, ...] along axis 0 of r (rows: 8·blocks + 15),
-    as three 8-row matrix products (window j in 0..23, tap 23 zero)."""
-    n = (r.shape[0] + 1) // 8  # blocks + 2
-    r = np.concatenate([r, np.zeros((8 * n - r.shape[0], *r.shape[1:]))], 0)
-    r = r.reshape(n, 8, -1)
-    out = np.zeros((n - 2, 8, r.shape[2]))
-    for g in range(3):
-        out += u[:, 8 * g:8 * g + 8] @ r[g:n - 2 + g]
+def _taps(a: np.ndarray) -> np.ndarray:
+    """(8, 24): row t holds the 16-tap filter a at columns t..t+15, so that row t of a
+    product with 24 consecutive samples is the correlation at the t-th of 8 outputs."""
+    out = np.zeros((8, 24))
+    for t in range(8):
+        out[t, t:t + 16] = a
     return out
+
+
+def _band(x: np.ndarray, u: np.ndarray, blocks: int, skip: int = 0) -> np.ndarray:
+    """t[8m + k, i] = Σ_j u[k, j] x[i, skip + 8m + j] (j < 24, m < blocks): a 24-tap window
+    at every 8th column of x, the result transposed, as one matrix product per m (BLAS reads
+    the transposed windows in place: no transposing copy); (8 · blocks, x's rows)."""
+    s0, s1 = x.strides
+    need = skip + 8 * blocks + 16
+    if x.shape[1] < need:
+        raise ValueError(f"_band: {x.shape[1]} columns, {need} needed")
+    windows = np.lib.stride_tricks.as_strided(x[:, skip:], (blocks, 24, x.shape[0]),
+                                              (8 * s1, s1, s0), writeable=False)
+    return np.matmul(u, windows).reshape(8 * blocks, x.shape[0])
 
 
 def juniward(x0: np.ndarray, table: np.ndarray) -> np.ndarray:
     """J-UNIWARD cost of a ±1 change of each coefficient of a channel whose decompressed
     pixels are x0 (rows·8, cols·8), as conseal.juniward.compute_cost (sigma 2^-6, the
-    original implementation)."""
+    original implementation). Computed in strips of STRIP block rows (their temporaries stay
+    small), a photo's strips on threads."""
     rows, cols = x0.shape[0] // 8, x0.shape[1] // 8
-    x = np.pad(np.asarray(x0, np.float64), 16, "symmetric")
     h, w = rows * 8, cols * 8
+    x = np.zeros((h + 40, w + 40))  # symmetric padding of 16, zeros beyond (never weighed)
+    x[:h + 32, :w + 32] = np.pad(np.asarray(x0, np.float64), 16, "symmetric")
+    table = np.asarray(table, np.float64)
+    out = np.empty((rows, cols, 8, 8))
 
-    def pair(ab):  # conseal's filter outer(a, b): a along the rows
-        a, b = ab
-        residual = _correlate(x, a, b)[9:h + 24, 9:w + 24]  # conseal's crop
-        r = 1.0 / (np.abs(residual) + SIGMA)
-        t = _strided(r, _impacts(a), 0)  # (rows, 8 j, w + 15)
-        t = _strided(t.transpose(2, 0, 1).reshape(w + 15, -1), _impacts(b), 0)
-        return t.reshape(cols, 8, rows, 8).transpose(2, 0, 3, 1)
+    def strip(m0: int) -> None:  # block rows m0 .. m1 - 1, from pixel rows 8 m0 .. 8 m1 + 39
+        m1 = min(m0 + STRIP, rows)
+        xs, hs = x[8 * m0:8 * m1 + 40], 8 * (m1 - m0)
+        rho = None
+        for a, b in _pairs():  # conseal's filter outer(a, b): a along the rows
+            # conseal's cropped residual, Σ a[k] b[l] x[i + 2 + k, j + 2 + l], one row and
+            # column more than it needs; each pass transposes
+            r = _band(_band(xs, _taps(b), cols + 2, 2), _taps(a), m1 - m0 + 2, 2)
+            np.abs(r, out=r)
+            r += SIGMA
+            np.reciprocal(r, out=r)
+            r[hs + 15], r[:, w + 15] = 0, 0  # the extra row and column (weighed 0)
+            part = _band(_band(r, _impacts(b), cols), _impacts(a), m1 - m0)  # (hs, w)
+            rho = part if rho is None else np.add(rho, part, out=rho)  # in conseal's order
+        np.multiply(rho.reshape(m1 - m0, 8, cols, 8).transpose(0, 2, 1, 3), table,
+                    out=out[m0:m1])
 
-    if x0.size < THREADS_FROM:
-        parts = map(pair, _pairs())
-    else:  # a photo: the three filters on threads (NumPy lets go of the GIL), summed in order
+    starts = range(0, rows, STRIP)
+    threads = min(os.cpu_count() or 1, len(starts)) if x0.size >= THREADS_FROM else 1
+    if threads < 2:
+        for m0 in starts:
+            strip(m0)
+    else:  # a photo: NumPy and BLAS let go of the GIL
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(3) as pool:
-            parts = list(pool.map(pair, _pairs()))
-    rho = np.zeros((rows, cols, 8, 8))
-    for part in parts:
-        rho += part
-    return rho * np.asarray(table, np.float64)
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(strip, starts))
+    return out
 
 
 def _adjusted(rho: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
