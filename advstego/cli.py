@@ -1072,7 +1072,8 @@ def harden_args(p):
     from .game.config import FLAGS, harden_presets
     from .options import add_flags
 
-    p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare`")
+    p.add_argument("--data", required=True, help="a gray corpus made by `advstego data prepare` "
+                   "(--method jpeg: a JPEG one, data prepare --jpeg QF)")
     p.add_argument("--out", required=True, help="run folder (rounds, harden.csv, report.md)")
     p.add_argument("--preset", default="quick", help=" | ".join(harden_presets()))
     add_flags(p, FLAGS, defaults=False)  # one spec: game/config.FLAGS (preset, then flags)
@@ -1087,8 +1088,7 @@ def harden_args(p):
                    "(resumable)", harden_args)
 def cmd_harden(a):
     from .distributed import pick_device
-    from .data.prepare import load_manifest
-    from .game.play import check_round0, harden
+    from .game.play import check_data, check_round0, harden
     from .game.config import FLAGS, game_settings, make_config, not_taken
     from .hiding.registry import hider_has, hiders_that
     from .paths import claim_run_folder
@@ -1107,7 +1107,7 @@ def cmd_harden(a):
                       "embed with it)")
     _distinct(a.out, a.data, a.model, a.round0, a.key_file)
     device = str(pick_device(a.device))
-    load_manifest(a.data)  # the inputs are checked before --out is claimed
+    check_data(a.data, cfg)  # the inputs are checked before --out is claimed
     if a.round0:
         check_round0(a.round0, cfg)
     # more rounds extend a run; any other change needs another folder

@@ -9,10 +9,11 @@ PHOTOS = ("skimage-camera", "skimage-astronaut", "skimage-coffee", "skimage-chel
 
 
 def jpeg_corpus(folder, quality=75, mode="gray", size=64, max_tiles=6,
-                fractions=(0.7, 0.15, 0.15)):
+                fractions=(0.7, 0.15, 0.15), min_std=10.0):
     photos = [p for p in sample_photos() if p.name in PHOTOS]
     prepare(photos, PrepareConfig(size=size, mode=mode, max_tiles=max_tiles, jpeg=quality,
-                                  fractions=fractions), folder, convert_rgb=True)
+                                  fractions=fractions, min_std=min_std), folder,
+            convert_rgb=True)
     return folder
 
 

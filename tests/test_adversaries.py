@@ -395,7 +395,7 @@ def test_published_adv_emb_takes_the_gradient_at_the_intermediate_stego(rng):
     y0 = StcHider(payload=0.4).hide(cover, secret)
     adversary = Published([Mean(1.0, -1.0)])
     seen, gradient = [], adversary.gradient
-    adversary.gradient = lambda image: (seen.append(image.copy()), gradient(image))[1]
+    adversary.gradient = lambda image, job: (seen.append(image.copy()), gradient(image, job))[1]
     StcHider(payload=0.4, adversary=adversary).hide_info(cover, secret)
     assert len(seen) == 9  # one gradient per σ, each at its own intermediate stego
     changed = [int(np.sum(m != cover)) for m in seen]

@@ -14,8 +14,9 @@ from advstego.game.config import (FLAGS, HardenConfig, Spec, game_settings, make
 ROOT = Path(__file__).resolve().parents[1]
 # `advstego harden --help` before the specs (commit c46a077): users' flags stay these
 HARDEN_FLAGS = (
-    "--alpha --backpack-lr --backpack-steps --batch --codec --cost --crop --data --device "
-    "--help --key --key-file --l-adv --la --lc --lr --method --model --out --payload --play "
+    "--alpha --backpack-lr --backpack-steps --batch --bpnzac --codec --cost --crop --data "
+    "--device --help --jpeg-cost --key --key-file --l-adv --la --lc --lr --method --model --out "
+    "--payload --play "
     "--preset --round0 --rounds --scheme --search --seed --seeds --steps --tau --warden-easy "
     "--warden-epochs --warden-warmup -h").split()
 

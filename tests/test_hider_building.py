@@ -65,7 +65,11 @@ def test_roles_are_declared_capabilities():
     from advstego.hiding.registry import HIDERS, hider_has, hiders_that, the_hider_that
 
     assert the_hider_that("trainable") == "gan"
-    assert the_hider_that("takes_adversarial_costs") == "stc"
+    assert the_hider_that("takes_adversarial_costs", jpeg_files=False) == "stc"
+    assert the_hider_that("takes_adversarial_costs", jpeg_files=True) == "jpeg"
+    assert hiders_that("takes_adversarial_costs") == ["jpeg", "stc"]
+    with pytest.raises(ValueError, match="2 hiders declare"):
+        the_hider_that("takes_adversarial_costs")
     assert hiders_that("sealed") == ["stc"] and hider_has("stc", "any_secret_size")
     assert not hider_has("gan", "keyed")  # a property decided per model is no class role
     assert hiders_that("trainable") == ["gan"] and len(HIDERS.names()) == 4
@@ -73,7 +77,7 @@ def test_roles_are_declared_capabilities():
     for undeclared in ("flies", "options", "name"):  # not a capability of base.Hider
         with pytest.raises(ValueError, match=f"'{undeclared}' is not a capability"):
             hiders_that(undeclared)
-    assert FLAGS["method"].choices == PLAYERS == ("gan", "stc")
+    assert FLAGS["method"].choices == PLAYERS == ("gan", "stc", "jpeg")
     assert HardenConfig().method == "gan"
 
 

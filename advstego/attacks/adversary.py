@@ -10,8 +10,11 @@ simulators); stego: an Embedded; info: an AdversaryInfo. Members: published.py a
 
 The pool scores an image by the smooth max over wardens of the margin logit(stego) −
 logit(cover); it is called a cover when every margin is below 0. Its gradient g with respect
-to the pixels says which ±1 change raises the score: where g > 0 a +1 change does, so
-modulate makes ρ+1 dearer (·α) and ρ−1 cheaper (/α) there, and the other way where g < 0.
+to the job's elements says which ±1 change raises the score: where g > 0 a +1 change does,
+so modulate makes ρ+1 dearer (·α) and ρ−1 cheaper (/α) there, and the other way where
+g < 0. The elements are the job's domain (hiding/job.py): pixels, or a JPEG's DCT
+coefficients, which the wardens read decompressed (linear: the gradient of a coefficient is
+q · blockDCT of the pixels' gradient); every member reads them through the job alone.
 """
 
 from __future__ import annotations
@@ -91,25 +94,20 @@ class Adversary:
 
         return torch.stack([(lg := w.logits(x))[:, 1] - lg[:, 0] for w in self.wardens])
 
-    def score(self, image: np.ndarray) -> float:
-        """The largest margin of the pool (below 0: every warden calls it a cover)."""
+    def score(self, image: np.ndarray, job: EmbeddingJob) -> float:
+        """The largest margin of the pool (below 0: every warden calls it a cover) on one
+        stego's elements, read as the job's wardens read them (its domain)."""
         import torch
 
         with torch.no_grad():
-            return float(self._margins(self._tensor(image)).max())
+            return float(self._margins(job.warden_input(job.tensor(image)[None])).max())
 
-    def gradient(self, image: np.ndarray) -> tuple[float, np.ndarray]:
-        """(score, d smooth-max margin / d pixels) of one uint8 image."""
+    def gradient(self, image: np.ndarray, job: EmbeddingJob) -> tuple[float, np.ndarray]:
+        """(score, d smooth-max margin / d elements) of one stego's elements: pixels, or a
+        JPEG's coefficients through the decompression (the job's domain)."""
         import torch
 
-        x = self._tensor(image).requires_grad_(True)
-        m = self._margins(x)
+        e = job.tensor(image).requires_grad_(True)
+        m = self._margins(job.warden_input(e[None]))
         torch.logsumexp(m, 0).sum().backward()
-        g = x.grad[0].permute(1, 2, 0).numpy() if image.ndim == 3 else x.grad[0, 0].numpy()
-        return float(m.detach().max()), g.astype(np.float64)
-
-    def _tensor(self, image):
-        import torch
-
-        t = torch.from_numpy(np.ascontiguousarray(image)).float().div(255)
-        return t[None, None] if image.ndim == 2 else t.permute(2, 0, 1)[None]
+        return float(m.detach().max()), e.grad.numpy().astype(np.float64)

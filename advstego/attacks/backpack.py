@@ -3,12 +3,13 @@ scheme", IEEE TIFS 2022): the embedding costs are optimised by gradient descent 
 differentiable simulator of the ternary embedding, then the job embeds with them (the
 receiver reads the same one-part stego as ever).
 
-The simulator: costs (ρ+1, ρ−1) and the λ that makes the change probabilities
-p± = exp(−λρ±) / (1 + exp(−λρ+) + exp(−λρ−)) carry the message's bits (ternary entropy);
-λ follows the costs through the implicit function theorem (one Newton step from the
-bisected λ has λ's value and its gradient). A change is drawn with Gumbel noise, hard in the
-forward pass and the softmax's gradient in the backward pass (straight-through
-Gumbel-softmax), a few draws a step. Adam lowers the smooth max over the pool of the
+The simulator: costs (ρ+1, ρ−1) of the job's elements (pixels, or a JPEG's coefficients,
+whose simulated stegos reach the wardens decompressed: hiding/job.py) and the λ that makes
+the change probabilities p± = exp(−λρ±) / (1 + exp(−λρ+) + exp(−λρ−)) carry the message's
+bits (ternary entropy); λ follows the costs through the implicit function theorem (one
+Newton step from the bisected λ has λ's value and its gradient). A change is drawn with
+Gumbel noise, hard in the forward pass and the softmax's gradient in the backward pass
+(straight-through Gumbel-softmax), a few draws a step. Adam lowers the smooth max over the pool of the
 margin logit(stego) − logit(cover), on the log-costs (they stay positive; wet ones stay
 wet). Every few steps the real stego of the current costs is scored; the first that the
 pool calls a cover is kept; none: the plain stego (as ADV-EMB: no distortion for nothing).
@@ -99,13 +100,15 @@ class Backpack(Adversary):
     def about(cls, steps=20, **settings) -> str:
         return f"Backpack ({steps} Adam steps)"
 
-    def costs(self, cover, rp, rm, bits: float, key_seed: int = 0):
-        """Optimise (ρ+1, ρ−1) of one gray uint8 cover against the pool for a message of
-        `bits`: yields (ρ+1, ρ−1, the simulator's mean highest margin of each step so far)
-        every `check` steps and after the last (the caller stops when a real stego fools)."""
+    def costs(self, job, rp, rm, bits: float, key_seed: int = 0):
+        """Optimise (ρ+1, ρ−1) of one job's cover (one warden channel: gray pixels or a
+        JPEG's luminance coefficients) against the pool for a message of `bits`: yields
+        (ρ+1, ρ−1, the simulator's mean highest margin of each step so far) every `check`
+        steps and after the last (the caller stops when a real stego fools). The simulated
+        stegos reach the wardens as the job's do (its domain: pixels, or decompressed)."""
         import torch
 
-        x = torch.from_numpy(np.asarray(cover, np.float32))
+        x = job.tensor(job.cover)
         r0 = [torch.from_numpy(np.minimum(r, WET)).double() for r in (rp, rm)]
         dry = [(r < WET).double() for r in r0]
         theta = [torch.zeros_like(r, requires_grad=True) for r in r0]
@@ -115,7 +118,7 @@ class Backpack(Adversary):
         for step in range(1, self.steps + 1):
             cp, cm = (q * torch.exp(t * d) for q, t, d in zip(r0, theta, dry))
             delta = sample_changes(change_probabilities(cp, cm, bits), self.draws, gen)
-            m = self._margins(((x + delta.float()) / 255).clamp(0, 1)[:, None])
+            m = self._margins(job.warden_input(x + delta.to(x.dtype)))
             loss = torch.logsumexp(m, 0).mean()  # smooth max over wardens, mean over draws
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -128,19 +131,19 @@ class Backpack(Adversary):
                 yield (*now, trace)
 
     def stego(self, job):
-        """Backpack's stego of one gray cover: the first real stego of the optimised costs
-        that the pool calls a cover, else the plain one."""
-        if job.cover.ndim != 2:
+        """Backpack's stego of one cover (gray, or a JPEG's luminance): the first real stego
+        of the optimised costs that the pool calls a cover, else the plain one."""
+        if job.warden_channels != 1:
             raise InputError("backpack takes gray covers (the wardens are gray)")
-        s0 = self.score(job.plain.image)
+        s0 = self.score(job.plain.image, job)
         info = AdversaryInfo(self.scheme, s0 < 0, s0, s0, extra={"steps": 0})
         if s0 < 0:
             return job.plain, info
         y = job.plain
-        for rp, rm, trace in self.costs(job.cover, job.rho_p, job.rho_m, float(job.bits),
+        for rp, rm, trace in self.costs(job, job.rho_p, job.rho_m, float(job.bits),
                                         job.seed):
             got = job.embed(rp, rm)
-            s = self.score(got.image)
+            s = self.score(got.image, job)
             info.embeddings += 1
             if s < 0:
                 y, info.score, info.fooled, info.share = got, s, True, 1.0

@@ -29,7 +29,7 @@ class Joint(Adversary):
 
     def stego(self, job):
         plain = job.plain
-        s0, grad = self.gradient(plain.image)
+        s0, grad = self.gradient(plain.image, job)
         info = AdversaryInfo(self.scheme, s0 < 0, s0, s0)
         if s0 < 0:
             return plain, info
@@ -39,7 +39,7 @@ class Joint(Adversary):
         fooled, left = None, self.search
         while left and fooled is None:
             y = job.embed(*modulate(job.rho_p, job.rho_m, total, everything, self.alpha))
-            s, g = self.gradient(y.image)
+            s, g = self.gradient(y.image, job)
             left -= 1
             best = min(best, (s, y, 1.0), key=lambda b: b[0])
             if s < 0:
@@ -52,7 +52,7 @@ class Joint(Adversary):
             while left:
                 beta = (lo + hi) / 2
                 y = job.embed(*modulate(job.rho_p, job.rho_m, total, u < beta, self.alpha))
-                s = self.score(y.image)
+                s = self.score(y.image, job)
                 left -= 1
                 if s < 0:
                     fooled, hi = (beta, y, s), beta

@@ -30,7 +30,7 @@ class Published(Adversary):
         if not job.two_parts:
             raise InputError(f"published ADV-EMB embeds in two parts; {type(job).__name__} "
                              "makes one-part stegos only (use --scheme joint or backpack)")
-        s0 = self.score(job.plain.image)
+        s0 = self.score(job.plain.image, job)
         info = AdversaryInfo(self.scheme, s0 < 0, s0, s0, extra={"tried": []})
         if s0 < 0:
             return job.plain, info
@@ -40,13 +40,13 @@ class Published(Adversary):
                 common = job.common(sigma)  # the common group, with the plain costs
             except ValueError:  # a part does not fit its group at this σ
                 continue
-            _, g = self.gradient(common.image)  # at the intermediate stego
+            _, g = self.gradient(common.image, job)  # at the intermediate stego
             try:
                 y = job.finish(common, sigma, *modulate(job.rho_p, job.rho_m, g, everything,
                                                         self.alpha))
             except ValueError:
                 continue
-            s = self.score(y.image)
+            s = self.score(y.image, job)
             info.embeddings += 1
             info.extra["tried"].append([sigma, s])
             if s < 0:

@@ -60,6 +60,17 @@ def decompress(y: np.ndarray, qt: np.ndarray) -> np.ndarray:
     return x
 
 
+def decompress_tensor(y, qt):
+    """decompress on a torch tensor (..., bh, bw, 8, 8) of coefficients, in its dtype and
+    differentiable (linear: d pixels / d coef is q times the DCT basis): (..., H8, W8)."""
+    import torch
+
+    d = torch.tensor(_dct_mat(), dtype=y.dtype)
+    x = d.T @ (y * torch.tensor(np.asarray(qt, np.float64), dtype=y.dtype)) @ d
+    *lead, bh, bw, _, _ = x.shape
+    return x.transpose(-3, -2).reshape(*lead, bh * 8, bw * 8) + 128
+
+
 @cache
 def _dct_mat() -> np.ndarray:
     """The 8x8 DCT-II matrix as sealwatch.tools.dct.compute_dct_mat builds it."""

@@ -205,7 +205,8 @@ def _check_rows(cfg: dict):
     from ..game.config import FLAGS as GAME_FLAGS, make_config as game_config
 
     game = harden_schema()
-    player = the_hider_that("takes_adversarial_costs")  # a game row plays adversarial costs
+    player = the_hider_that("takes_adversarial_costs", jpeg_files=False)  # a game row plays
+    # adversarial costs in pixels
     for label, row in cfg.get("games", {}).items():
         if not isinstance(row, dict) or row.get("method", player) != player:
             raise InputError(f"config: games.{label} must be an object of harden settings "

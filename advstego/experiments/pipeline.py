@@ -440,7 +440,7 @@ def play_games(ex: Experiment, corpus: Corpus, corpus_done: Done) -> dict:
     for label, row in (ex.cfg.get("games") or {}).items():
         if corpus.mode != "gray":
             raise InputError("config: games play on gray corpora for now")
-        spec = {**row, "method": the_hider_that("takes_adversarial_costs")}
+        spec = {**row, "method": the_hider_that("takes_adversarial_costs", jpeg_files=False)}
         hc = harden_config(spec.pop("preset", "quick"), seed=ex.seed, **spec)
         work = ex.out / "games" / hashlib.sha1(json.dumps(
             [game_settings(hc), corpus_done.key, VERSIONS["harden"]], sort_keys=True,

@@ -22,7 +22,8 @@ from ..attacks.strategy import settings_spec
 from ..errors import InputError
 from ..hiding.registry import HIDERS, the_hider_that
 from ..options import Option, check, convert, convert_fields, field_option
-from ..steganalysis.registry import DEFAULT_CNN, DEFAULT_FEATURES
+from ..steganalysis.registry import (DEFAULT_CNN, DEFAULT_FEATURES, DEFAULT_JPEG_FEATURES,
+                                      DETECTORS)
 
 
 def harden_presets() -> dict:
@@ -35,7 +36,9 @@ def harden_presets() -> dict:
 
 
 # the hiders a game plays, by the capability they declare: fine-tuned, or adversarial costs
-PLAYERS = (the_hider_that("trainable"), the_hider_that("takes_adversarial_costs"))
+# (in pixels, or in a JPEG's coefficients: a JPEG corpus's game)
+PLAYERS = (the_hider_that("trainable"), the_hider_that("takes_adversarial_costs", False),
+           the_hider_that("takes_adversarial_costs", True))
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ class HardenConfig:
     seeds: int = 1
     warden_warmup: int = 0
     warden_easy: float = 1.0
-    srm: str = DEFAULT_FEATURES  # the feature warden of the transfer check (not in the loss)
+    srm: str = DEFAULT_FEATURES  # the feature warden of the transfer check (not in the loss;
+    # a JPEG hider's game: DEFAULT_JPEG_FEATURES where a pixel one is named)
     srm_L: int | str = 31        # its FLD ensemble: fixed (quick) or "automatic" (sealwatch's
     srm_d_sub: int | str = 600   # search of L and d_sub: minutes even at 64x64)
     seed: int = 0
@@ -114,13 +118,15 @@ class HardenConfig:
         self.hider = Spec(name, check(f"harden hider {name}", hider_options(name),
                                       self.hider.settings))
         cls = HIDERS.get(name)[0]
+        if cls.jpeg_files and not DETECTORS.get(self.srm)[0].reads_jpeg:
+            self.srm = DEFAULT_JPEG_FEATURES  # SRM reads pixels; DCTR a JPEG's coefficients
         self.finetune = (self.finetune or Finetune()) if cls.trainable else None
         if self.adversary is None:
             self.play = None
             return
         if not cls.takes_adversarial_costs:
             raise InputError(f"harden hider {name}: takes no adversary (hiders that do: "
-                             f"{PLAYERS[1]})")
+                             f"{', '.join(PLAYERS[1:])})")
         scheme = convert("harden", "scheme", FLAGS["scheme"], self.adversary.name)
         self.adversary = Spec(scheme, check(f"harden adversary {scheme}",
                                             ADVERSARIES.get(scheme)[0].options,
@@ -199,7 +205,8 @@ FINETUNE = {"steps": _finetune("steps", "fine-tuning steps a round", 1),
             "tau": _finetune("tau", "its temperature (-> 0: the max, large: the mean)", 0,
                              True)}
 # each player hider's settings that are harden flags (their options are the hider's own)
-HIDER_FLAGS = {PLAYERS[0]: ("model",), PLAYERS[1]: ("payload", "cost", "codec", "key")}
+HIDER_FLAGS = {PLAYERS[0]: ("model",), PLAYERS[1]: ("payload", "cost", "codec", "key"),
+               PLAYERS[2]: ("bpnzac", "jpeg_cost", "codec", "key")}
 # harden flag -> the adversary family's setting (attacks/strategy.settings_spec): the same
 # Option, so every game's strategy.json is one `hide --wardens RUN` reads
 ADVERSARY_FLAGS = {"alpha": "alpha", "search": "search", "backpack_steps": "steps",
@@ -215,27 +222,32 @@ def _hider_flag(name: str) -> Option:
     return o._replace(help=text)
 
 
+_COSTS = f"{PLAYERS[1]}, {PLAYERS[2]}"  # the players of adversarial costs
+
+
 def _adversary_flag(name: str) -> Option:
     o = settings_spec()[ADVERSARY_FLAGS[name]]
-    return o._replace(help=f"{PLAYERS[1]}: {o.help}")
+    return o._replace(help=f"{_COSTS}: {o.help}")
 
 
 _SCHEME = settings_spec()["scheme"]._replace(help=(
-    f"{PLAYERS[1]}: published: ADV-EMB as Tang et al. (common group first, sigma 0.1 .. 0.9, "
+    f"{_COSTS}: published: ADV-EMB as Tang et al. (common group first, sigma 0.1 .. 0.9, "
     "plain when none fools); joint: one code over all elements, the gradient summed over "
     "stegos (this toolkit's earlier variant); backpack: the costs optimised through a "
     "differentiable embedding simulator (Bernard et al. 2022)"))
 _PLAY = Option(str, "pool", None, (
-    f"{PLAYERS[1]}: pool: round k's costs against every earlier warden; minmax: against the "
+    f"{_COSTS}: pool: round k's costs against every earlier warden; minmax: against the "
     "latest, then each image keeps the candidate of rounds 0..k that the earlier wardens (CNN "
     "and SRM+FLD) score lowest (Bernard et al. 2021)"), ("pool", "minmax"))
 _METHOD = Option(str, DEFAULT_HIDER.name, None, f"{PLAYERS[0]}: fine-tune the deep hider "
-                 f"(default); {PLAYERS[1]}: adversarial STC costs", PLAYERS)
+                 f"(default); {PLAYERS[1]}: adversarial STC costs; {PLAYERS[2]}: adversarial "
+                 "costs of a JPEG's coefficients, on a JPEG corpus (data prepare --jpeg QF)",
+                 PLAYERS)
 
 # setting -> Option: the flags of `advstego harden` (cli.py adds them in this order), the
 # checks of make_config, an experiment config's harden and games rows
 FLAGS = {"method": _METHOD, "model": _hider_flag("model"),
-         **{k: _hider_flag(k) for k in HIDER_FLAGS[PLAYERS[1]]},
+         **{k: _hider_flag(k) for k in (*HIDER_FLAGS[PLAYERS[1]], *HIDER_FLAGS[PLAYERS[2]])},
          "alpha": _adversary_flag("alpha"), "scheme": _SCHEME,
          "search": _adversary_flag("search"), "play": _PLAY,
          "backpack_steps": _adversary_flag("backpack_steps"),

@@ -7,7 +7,9 @@ rounds 0 .. k, rules.py), then new stegos and fresh wardens, trained from scratc
 selected on the validation photos. Every round is measured on the test photos: PE of the
 fresh wardens (Kerckhoffs: they know this round's hider), of every earlier warden, of
 SRM+FLD, and the fidelity of the saved 8-bit stegos. The final round is chosen on the
-validation photos (rules.best_round).
+validation photos (rules.best_round). On a JPEG corpus the JPEG hider plays, in its
+coefficients (domain.py): the CNN wardens read its stegos decompressed, DCTR+FLD judges in
+SRM+FLD's place, and the test stegos are JPEGs.
 
 A run folder holds round-K/ (the model or candidates, the wardens, metrics.json, the test
 stegos as PNG), harden.csv (a row a round) and report.md. A killed run resumes at the
@@ -27,15 +29,14 @@ from pathlib import Path
 import numpy as np
 
 from ..data.corpus import Corpus
-from ..data.prepare import ALICE
+from ..data.prepare import ALICE, jpeg_of, load_manifest
 from ..errors import InputError
 from ..files import atomic_folder, read_json, write_text_atomic
-from ..hiding.evaluate import fidelity
-from ..hiding.registry import hider_has
-from ..images import read_image, write_image
+from ..hiding.registry import hider_has, load_hider, the_hider_that
 from ..steganalysis.detector import (build_detector, control_halves, detection_summary,
                                      fit_and_measure, load_detector, measure, seed_mean)
 from .config import HardenConfig, game_settings, same_game
+from .domain import Jpegs, Pixels, check_room
 from .players import _f, player_for
 from .rows import RoundRow, Validation
 from .rules import (best_round, choose_per_image, cover_quantile, cover_z, pe_fresh,
@@ -54,14 +55,33 @@ def _srm(cfg: HardenConfig, seed):
     return build_detector(cfg.srm, seed=seed, L=cfg.srm_L, d_sub=cfg.srm_d_sub)
 
 
+def check_data(data, cfg: HardenConfig) -> bool:
+    """A corpus this game plays on (gray; JPEG covers for a hider of JPEG files, pixel
+    covers for the others; its flattest JPEG cover carries a secret: domain.check_room),
+    refused in one line; returns whether it is a JPEG corpus."""
+    m = load_manifest(data)
+    if m["mode"] != "gray":
+        raise InputError(f"{data}: harden plays on gray corpora for now")
+    jpeg = jpeg_of(m) is not None
+    if hider_has(cfg.method, "jpeg_files") and not jpeg:
+        raise InputError(f"{data}: harden --method {cfg.method} plays on a JPEG corpus "
+                         "(data prepare --jpeg QF); this one holds PNG covers")
+    if jpeg and not hider_has(cfg.method, "jpeg_files"):
+        raise InputError(f"{data}: a JPEG corpus: harden --method {cfg.method} plays on pixel "
+                         "covers (its changes to a JPEG's pixels show without a model); "
+                         f"--method {the_hider_that('jpeg_files')} plays in its coefficients")
+    if jpeg:
+        check_room(Corpus(data), load_hider(cfg.method, **cfg.hider.settings))
+    return jpeg
+
+
 class Game:
     """The corpus, read once, and what every round needs."""
 
     def __init__(self, data, cfg: HardenConfig, device):
         self.cfg, self.device = cfg, device
+        jpeg = check_data(data, cfg)
         self.corpus = c = Corpus(data)
-        if c.mode != "gray":
-            raise InputError(f"{data}: harden plays on gray corpora for now")
         self.files = {s: c.files(s) for s in ("train", "val", "test")}
         if not all(self.files.values()):
             raise InputError(f"{data}: harden needs train, val and test photos")
@@ -70,7 +90,8 @@ class Game:
         self.alice = bool(c.files(ALICE))
         if self.alice:
             self.files[ALICE] = c.files(ALICE)
-        self.covers = {s: c.read_all(c.folder, f) for s, f in self.files.items()}
+        self.domain = (Jpegs if jpeg else Pixels)(c, self.files)  # the covers, read once
+        self.covers = self.domain.covers  # as the wardens read them
         self.secrets = {s: [c.read(c.partner[x]) for x in f] for s, f in self.files.items()}
         self.data = data
         self.easy = {}  # the wardens' curriculum stegos by split, made on first use
@@ -85,10 +106,7 @@ class Game:
         if not cfg.warden_warmup:
             return w.fit(self.covers[split], stegos[split], quiet=True, val=val)
         if split not in self.easy:
-            from ..embedding import simulate
-
-            self.easy[split] = [simulate(c, "suniward", cfg.warden_easy, seed=cfg.seed + i)
-                                for i, c in enumerate(self.covers[split])]
+            self.easy[split] = self.domain.easy(split, cfg.warden_easy, cfg.seed)
         return w.fit_curriculum(self.covers[split], self.easy[split], stegos[split],
                                 cfg.warden_warmup, quiet=True, val=val)
 
@@ -131,7 +149,7 @@ def choose(game: Game, run: Path, k: int, st: dict) -> tuple[dict, dict]:
     on_covers = [w.scores(calib) for w in wardens]
     out, kept = {}, {}
     for s in st:
-        raw = [[w.scores(list(cand[s])) for w in wardens] for cand in cands]
+        raw = [[w.scores(game.domain.images(cand[s], s)) for w in wardens] for cand in cands]
         q = np.array([[cover_quantile(c, r) for c, r in zip(on_covers, rs)] for rs in raw])
         z = np.array([[cover_z(c, r) for c, r in zip(on_covers, rs)] for rs in raw])
         pick = choose_per_image(q, z)
@@ -181,12 +199,11 @@ def play_round(game: Game, player, k: int, folder: Path, run: Path, quiet=False)
         if k:
             st, row.chosen = choose(game, run, k, st)
     (folder / "test").mkdir()
-    for f, s in zip(game.files["test"], st["test"]):
-        write_image(folder / "test" / Path(f).name, s)
-    st["test"] = [read_image(folder / "test" / Path(f).name, "gray") for f in game.files["test"]]
+    st["test"] = game.domain.save(folder / "test", st["test"])  # as read back
     covers, secrets = game.covers["test"], game.secrets["test"]
-    fid = fidelity(player.hider, covers, secrets, st["test"])
+    fid = game.domain.fidelity(player.hider, secrets, st["test"])
     row.stego_psnr, row.secret_psnr = fid["stego_psnr"], fid["secret_psnr"]
+    st = {s: game.domain.images(v, s) for s, v in st.items()}  # as the wardens read them
     # test figures with their calls (intervals, paired differences between rounds); the same
     # wardens on the validation photos, where the final strategy is chosen
     photos = [game.corpus.photo[f] for f in game.files["test"]] * 2
@@ -229,7 +246,8 @@ def complete_round0(game: Game, player, folder: Path):
         return
     player.move(0, [], folder)
     st = {s: player.stegos(s)[0] for s in game.files}
-    alice_wardens(game, 0, st, folder, srm=True)
+    alice_wardens(game, 0, {s: game.domain.images(v, s) for s, v in st.items()}, folder,
+                  srm=True)
     _save_candidates(folder, st)
 
 
@@ -262,7 +280,7 @@ def write_outputs(out: Path, rows: list[RoundRow], cfg: HardenConfig):
     md = [f"# advstego harden --method {cfg.hider.name} ({cfg.preset})", "",
           f"{what}; wardens {', '.join(cfg.wardens)} trained fresh each round "
           f"({cfg.warden_epochs} epochs, validation-selected), and {cfg.srm}; PE on the test "
-          "photos, stegos saved as 8-bit PNG. Control (covers vs covers, round 0): PE "
+          f"photos, stegos saved as {player.saved}. Control (covers vs covers, round 0): PE "
           f"{_nan(rows[0].pe_control):.4f}.",
           "", head, "|" + "---|" * (len(player.heads) + 1)]
     md += ["| " + " | ".join(str(v) for v in _csv_row(r, cfg).values()) + " |" for r in rows]
@@ -299,8 +317,7 @@ def write_strategy(out: Path, rows: list[RoundRow], cfg: HardenConfig):
         adv, hider = cfg.adversary, cfg.hider.settings
         info = {"round": k, **({"scheme": adv.name, "play": cfg.play, **adv.settings}
                                if adv else {}),
-                "cost": hider["cost"], "payload": hider["payload"],
-                "row": _csv_row(rows[k], cfg)}
+                **player_for(cfg.hider.name).recorded(hider), "row": _csv_row(rows[k], cfg)}
         write_text_atomic(tmp / "strategy.json", json.dumps(info, indent=1))
 
 

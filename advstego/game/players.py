@@ -15,7 +15,8 @@ over the wardens of the cross entropy of "this is a cover", A = tau * log(mean_j
 tau)): the hider cannot just move into the blind spot of the latest warden.
 
 StcPlayer embeds with costs made against the wardens (attacks/adversary.py: ADV-EMB
-as published, the joint variant, or Backpack), many stegos at once (game/embed.py).
+as published, the joint variant, or Backpack), many stegos at once (game/embed.py);
+JpegPlayer is the same move in a JPEG's coefficients (a JPEG corpus: domain.py).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def finetune(model: HidingModel, wardens: list, images: torch.Tensor, cfg: Harde
 class GanPlayer:
     """The deep hider: round k fine-tunes it against the earlier wardens."""
 
+    saved = "8-bit PNG"  # how the test stegos are saved (the report says)
     fields = ["round", "wardens_in_loss", "adv_loss", "stego_psnr", "secret_psnr", "pe_fresh",
               "pe_earlier_min", "pe_srm"]
     heads = ["wardens in the loss", "smooth-max CE", "stego PSNR", "secret PSNR",
@@ -137,6 +139,7 @@ class GanPlayer:
 class StcPlayer:
     """The STC hider: round k embeds with adversarial costs against the earlier wardens."""
 
+    saved = "8-bit PNG"
     fields = ["round", "wardens_in_costs", "pool_fooled", "beta", "kept_new", "embed_seconds",
               "stego_psnr", "secret_psnr", "pe_fresh", "pe_earlier_min", "pe_srm",
               "pe_worst_fresh"]
@@ -154,7 +157,16 @@ class StcPlayer:
                 "embed_seconds": _f(row.embed_seconds, ".3f")}
 
     @staticmethod
-    def about(cfg, rows) -> str:
+    def recorded(settings: dict) -> dict:
+        """What a strategy.json records of the hider's settings."""
+        return {"cost": settings["cost"], "payload": settings["payload"]}
+
+    @staticmethod
+    def hider_about(h: dict) -> str:
+        return f"STC + {h['cost']} costs + {h['codec']} secret at {h['payload']:g} bpp"
+
+    @classmethod
+    def about(cls, cfg, rows) -> str:
         from ..attacks.strategy import about_scheme
 
         adv, h = cfg.adversary.settings if cfg.adversary else {}, cfg.hider.settings
@@ -164,10 +176,9 @@ class StcPlayer:
         play = ("against the latest warden; each image keeps the candidate of rounds 0 .. k "
                 "the earlier wardens score lowest (min-max)" if cfg.play == "minmax" else
                 "against the wardens of rounds 0 .. k-1")
-        return (f"STC + {h['cost']} costs + {h['codec']} secret at {h['payload']:g} bpp; round k "
-                f"embeds with adversarial costs ({scheme}) {play}; final "
-                f"strategy: round {best_round(rows, cfg.wardens)} (highest PE of its worst "
-                f"fresh warden on the {'validation' if chosen_on(rows) == 'val' else 'test'} "
+        return (f"{cls.hider_about(h)}; round k embeds with adversarial costs ({scheme}) "
+                f"{play}; final strategy: round {best_round(rows, cfg.wardens)} (highest PE of "
+                f"its worst fresh warden on the {'validation' if chosen_on(rows) == 'val' else 'test'} "
                 "photos)")
 
     def __init__(self, game):
@@ -191,8 +202,10 @@ class StcPlayer:
         from .embed import hide_all
 
         g = self.game
-        stegos, infos = hide_all(self.settings, [str(f) for f in self.pool], g.covers[split],
-                                 g.secrets[split], quiet=True, **(self.adversarial or {}))
+        stegos, infos = hide_all(self.settings, [str(f) for f in self.pool],
+                                 g.domain.hider_covers(split), g.secrets[split], quiet=True,
+                                 method=self.game.cfg.hider.name, **(self.adversarial or {}))
+        stegos = [g.domain.elements(s) for s in stegos]
         adv = [i["adversarial"] for i in infos if "adversarial" in i]
         out = {"embed_seconds": float(np.mean([i["seconds"] for i in infos]))}
         if adv:
@@ -207,13 +220,31 @@ def _f(v, fmt=".4f"):
     return "" if v is None else format(v, fmt)
 
 
+class JpegPlayer(StcPlayer):
+    """The JPEG hider: StcPlayer's move in a JPEG's luminance coefficients; DCTR+FLD judges
+    in SRM+FLD's place."""
+
+    saved = "JPEG (the cover's tables)"
+    heads = [h.replace("SRM+FLD", "DCTR+FLD") for h in StcPlayer.heads]
+
+    @staticmethod
+    def recorded(settings: dict) -> dict:
+        return {"jpeg_cost": settings["jpeg_cost"], "bpnzac": settings["bpnzac"]}
+
+    @staticmethod
+    def hider_about(h: dict) -> str:
+        return (f"STC in the JPEG's luminance coefficients + {h['jpeg_cost']} costs + "
+                f"{h['codec']} secret at {h['bpnzac']:g} bpnzac")
+
+
 def player_for(method: str):
-    """A trainable hider is fine-tuned; a hider that takes adversarial costs gets them."""
+    """A trainable hider is fine-tuned; a hider that takes adversarial costs gets them (in
+    a JPEG's coefficients for a hider of JPEG files)."""
     cls, _ = HIDERS.get(method)
     if cls.trainable:
         return GanPlayer
     if cls.takes_adversarial_costs:
-        return StcPlayer
+        return JpegPlayer if cls.jpeg_files else StcPlayer
     raise InputError(f"harden --method {method}: plays a trainable hider or one that takes "
                      "adversarial costs")
 

@@ -385,8 +385,11 @@ class StcJob(EmbeddingJob):
     job is built (a secret that does not fit is shrunk, attempt by attempt); a two-part
     stego (ADV-EMB as published) carries the plain stego's message split (1 − σ) / σ over the
     common group and the adjustable group (the keyed order after the head), each part with
-    its own code, behind the two-part head."""
+    its own code, behind the two-part head. A subclass may take other elements (JpegJob,
+    hiding/jpeg.py: a JPEG's coefficients): its plain costs, the payload's unit count and
+    its domain."""
     two_parts = True
+    where = "cover"  # what the messages call the cover
 
     def __init__(self, hider: StcHider, cover: np.ndarray, secret):
         n = cover.size
@@ -398,18 +401,27 @@ class StcJob(EmbeddingJob):
 
         with ThreadPoolExecutor(1) as pool:  # the secret's compression beside the cost map
             first = pool.submit(self.message, 0)
-            rp, rm = _costs(cover, hider.cost)
+            rp, rm = self.plain_costs()
         first.result()
         plain = Embedded(*hider._embed(cover, rp, rm, self.message))
         super().__init__(cover, rp, rm, plain, plain.info["message_bits"], hider._seed())
+
+    def plain_costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ρ+1, ρ−1) of the cover's elements: the hider's costs."""
+        return _costs(self.cover, self.hider.cost)
+
+    @property
+    def units(self) -> int:
+        """What the payload is counted in: the cover's elements."""
+        return self.cover.size
 
     def message(self, attempt: int) -> tuple[bytes, dict]:
         """The sealed message of an attempt (the secret shrunk by 0.85 each), made once."""
         if attempt not in self.messages:
             if attempt and isinstance(self.secret, msg.Payload):
-                raise InputError(f"{self.secret.name}: the file does not fit in this cover at "
-                                 f"--payload {self.hider.payload:g}")
-            self.messages[attempt] = self.hider._message(self.secret, self.cover.size,
+                raise InputError(f"{self.secret.name}: the file does not fit in this "
+                                 f"{self.where} at --payload {self.hider.payload:g}")
+            self.messages[attempt] = self.hider._message(self.secret, self.units,
                                                          0.85 ** attempt)
         return self.messages[attempt]
 
@@ -429,14 +441,15 @@ class StcJob(EmbeddingJob):
         from . import stc
 
         seed, order, x, rpo, rmo, bits = self._keyed
-        n, r = self.cover.size, LENGTHS_ELEMENTS
+        n = self.cover.size
+        r = self.hider.head_elements(n)
         nc = int(round((1 - sigma) * (n - r)))
         lc = int(round((1 - sigma) * bits.size))
         if lc > CAPACITY * nc or bits.size - lc > CAPACITY * (n - r - nc):
             raise ValueError(f"sigma {sigma:g}: a part exceeds its group's capacity")
         yc, m1c, m2c, dc = stc.embed_ternary(x[r:r + nc], rpo[r:r + nc], rmo[r:r + nc],
                                              bits[:lc], self.hider.h, seed + 2)
-        mid = _unorder([x[:r], yc, x[r + nc:]], order, self.cover.shape)
+        mid = _unorder([x[:r], yc, x[r + nc:]], order, self.cover.shape, self.cover.dtype)
         return Embedded(mid, {"changes": int(np.sum(mid != self.cover)), "distortion": dc,
                               "message_bits": lc}, held=(sigma, nc, lc, yc, m1c, m2c, dc))
 
@@ -447,13 +460,13 @@ class StcJob(EmbeddingJob):
         was, nc, lc, yc, m1c, m2c, dc = common.held
         if sigma != was:
             raise ValueError(f"sigma {sigma:g}: the common part was made at {was:g}")
-        r, h = LENGTHS_ELEMENTS, self.hider.h
+        r, h = self.hider.head_elements(self.cover.size), self.hider.h
         ap, am = rho_p.reshape(-1)[order], rho_m.reshape(-1)[order]
         ya, m1a, m2a, da = stc.embed_ternary(x[r + nc:], ap[r + nc:], am[r + nc:], bits[lc:], h,
                                              seed + 3)
         y_head, d1 = _head(x, rpo, rmo, _bits(TWO_PARTS.pack(
-            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, h)), seed)
-        out = _unorder([y_head, yc, ya], order, self.cover.shape)
+            TWO_MARK, int(round(sigma * 10)), m1c, m2c, m1a, m2a, h)), seed, r)
+        out = _unorder([y_head, yc, ya], order, self.cover.shape, self.cover.dtype)
         return Embedded(out, {**self.plain.info, "changes": int(np.sum(out != self.cover)),
                               "distortion": dc + da + d1, "message_bits": int(bits.size),
                               "sigma": sigma})

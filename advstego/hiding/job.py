@@ -8,8 +8,15 @@ costs and plain stego, and the embeddings it may ask for, called top to bottom.
     job.finish(common, σ, ρ+1, ρ−1)   step 2: the adjustable group carries the rest with
                                       these costs (only the group's entries are read)
 
-Members: StcJob (hiding/classical.py: real STC, the receiver reads both forms) and
-SimulatorJob (embedding/simulate.py: conseal's ternary simulator). numpy only.
+Its domain: what the elements are and what the wardens read of them. "pixels" (this
+class): a uint8 image, read as pixels / 255; "coefficients" (JpegJob, hiding/jpeg.py): a
+JPEG's quantized luminance DCT coefficients, read decompressed (blockwise IDCT(coef · q) +
+128, unrounded, / 255), linear, so a warden's gradient reaches them. An adversary takes both
+through `tensor` and `warden_input` (torch, imported when they run).
+
+Members: StcJob (hiding/classical.py: real STC, the receiver reads both forms), JpegJob
+(hiding/jpeg.py: STC in a JPEG's coefficients) and SimulatorJob (embedding/simulate.py:
+conseal's ternary simulator). numpy only, torch where an adversary asks.
 """
 
 from __future__ import annotations
@@ -33,10 +40,12 @@ class Embedded:
 
 
 class EmbeddingJob:
-    """One cover's embedding: cover (uint8), rho_p and rho_m (its plain costs, float64, wet at
-    WET or above), plain (its plain stego), bits (the message's length), seed (a keyed seed
-    for an adversary's randomness), two_parts (common and finish are offered)."""
+    """One cover's embedding: cover (its elements: uint8 pixels here), rho_p and rho_m (its
+    plain costs, float64, wet at WET or above), plain (its plain stego), bits (the message's
+    length), seed (a keyed seed for an adversary's randomness), two_parts (common and finish
+    are offered), domain (what the elements are: the module's docstring)."""
     two_parts = False
+    domain = "pixels"
 
     def __init__(self, cover: np.ndarray, rho_p: np.ndarray, rho_m: np.ndarray, plain: Embedded,
                  bits: int, seed: int):
@@ -55,3 +64,21 @@ class EmbeddingJob:
         """The two-part stego: the adjustable group embedded into `common` with these costs;
         ValueError where it does not fit."""
         raise ValueError(f"{type(self).__name__} makes no two-part stego")
+
+    @property
+    def warden_channels(self) -> int:
+        """The channels the wardens read of this job's stegos."""
+        return 1 if self.cover.ndim == 2 else self.cover.shape[2]
+
+    def tensor(self, elements):
+        """Elements (a stego's, or the cover's) as the float torch tensor an adversary's
+        gradient is taken with respect to."""
+        import torch
+
+        return torch.from_numpy(np.ascontiguousarray(elements)).float()
+
+    def warden_input(self, t):
+        """What the wardens read (N, C, H, W) in [0, 1] of a batch of elements t (N, *the
+        cover's shape): here pixels / 255; differentiable."""
+        x = (t / 255).clamp(0, 1)
+        return x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)

@@ -25,7 +25,7 @@ from ..options import Option
 from . import codec as codecs
 from . import message as msg
 from .base import DEFAULT_KEY, as_batch
-from .classical import LENGTHS_ELEMENTS, StcHider
+from .classical import LENGTHS_ELEMENTS, StcHider, StcJob
 from .registry import HIDERS
 
 MAX_BPNZAC = 1.0
@@ -53,7 +53,7 @@ class JpegHider(StcHider):
                **{k: StcHider.options[k] for k in ("codec", "quality", "key")},
                "stc_h": Option(int, None, 7, "STC: constraint height (7..12; JPEG: by the "
                                "cover's size unless given)", maximum=12)}
-    takes_adversarial_costs = False
+    takes_adversarial_costs = True  # adversary.stego(JpegJob): the coefficients' domain
     sealed = False  # its reveal_payload reads a JPEG's coefficients, not pixels (jpeg_files)
     jpeg_files = True
     reveal_name = "jpeg"
@@ -62,19 +62,19 @@ class JpegHider(StcHider):
     @classmethod
     def from_options(cls, o, channels=1, secret_channels=None, adversary=None):
         return cls(o["jpeg_cost"], o["codec"], o["bpnzac"], o["quality"], o["key"], o["stc_h"],
-                   channels, secret_channels)
+                   channels, secret_channels, adversary)
 
     def __init__(self, jpeg_cost: str = "juniward", codec: str = codecs.AUTO,
                  bpnzac: float | None = 0.2, quality: int | None = None,
                  key: str = DEFAULT_KEY, h: int | None = None, channels: int = 1,
-                 secret_channels: int | None = None):
+                 secret_channels: int | None = None, adversary=None):
         if jpeg_cost not in DCT_COSTS:
             raise InputError(f"--jpeg-cost {jpeg_cost!r}: known are {', '.join(DCT_COSTS)}")
         if quality is None and not (bpnzac and 0 < bpnzac <= MAX_BPNZAC):
             raise InputError(f"--bpnzac {bpnzac}: give bits per non-zero AC coefficient in "
                              f"(0, {MAX_BPNZAC}]")
         super().__init__("suniward", codec, bpnzac, quality, key, 10 if h is None else h,
-                         channels, None, secret_channels)
+                         channels, adversary, secret_channels)
         self.jpeg_cost, self.auto_h = jpeg_cost, h is None
         what = f"q{quality}" if quality is not None else f"{bpnzac:g}"
         self.plain_name = f"jpeg-{jpeg_cost}-{codec}-{what}"
@@ -87,7 +87,8 @@ class JpegHider(StcHider):
 
     def describe(self):
         return {"name": self.name, "method": "jpeg", "cost": self.jpeg_cost, "codec": self.codec,
-                "bpnzac": self.payload, "quality": self.quality, "h": self.h}
+                "bpnzac": self.payload, "quality": self.quality, "h": self.h,
+                "adversarial": self.adversary is not None}
 
     def capacity(self, cover: Jpeg, name: str = "") -> dict:
         """What a cover carries: bytes of secret (a file's name counts in them), at bpnzac."""
@@ -135,32 +136,23 @@ class JpegHider(StcHider):
             raise InputError(f"--bpnzac {self.payload:g}: {n} non-zero AC coefficients carry "
                              f"{int(self.payload * n // 8)} bytes, not even the "
                              f"{msg.OVERHEAD}-byte header")
+        if self.adversary is not None and len(cover.planes) != 1:
+            raise InputError(f"{cover.path or 'the JPEG'}: adversarial costs take gray JPEGs "
+                             "(the wardens read the luminance)")
         if self.auto_h:  # the head tells the receiver which
             self.h = next((h for most, h in AUTO_H if y.size <= most), AUTO_H_LARGER)
-        messages: dict = {}
-
-        def message(attempt: int) -> tuple[bytes, dict]:  # the secret shrunk by 0.85 each
-            if attempt not in messages:
-                if attempt and isinstance(secret, msg.Payload):
-                    raise InputError(f"{secret.name}: the file does not fit in this JPEG at "
-                                     f"--bpnzac {self.payload:g}")
-                messages[attempt] = self._message(secret, n, 0.85 ** attempt)
-            return messages[attempt]
-
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:  # the secret's compression beside the cost map
-            first = pool.submit(message, 0)
-            rp, rm = DCT_COSTS[self.jpeg_cost](y, cover.tables[0])
-        first.result()
         try:
-            out, info = self._embed(y, rp, rm, message)
+            job = JpegJob(self, cover, secret)
+            stego, info = job.plain, dict(job.plain.info)
+            if self.adversary is not None:  # a member of attacks/registry.ADVERSARIES
+                stego, adv = self.adversary.stego(job)
+                info = {**stego.info, "adversarial": adv.to_dict()}
         except InputError as exc:
             raise InputError(str(exc).replace("--payload", "--bpnzac")) from None
         info["bpnzac"] = info["message_bits"] / n
         if self.payload is not None:
             info["capacity_used"] = info["message_bits"] / (self.payload * n)
-        return cover.with_luma(out), info
+        return cover.with_luma(stego.image), info
 
     # ---- reveal --------------------------------------------------------------------
     def reveal_payload(self, stego: Jpeg):
@@ -184,3 +176,41 @@ def _checked(jpeg) -> Jpeg:
                          f"is too small ({jpeg.luma.size} luminance coefficients, at least "
                          f"{8 * LENGTHS_ELEMENTS}: 64x32 pixels)")
     return jpeg
+
+
+class JpegJob(StcJob):
+    """The JPEG hider's embedding of one cover (hiding/job.py): STC over the luminance's
+    quantized DCT coefficients with J-UNIWARD (or UERD) costs, the payload counted in
+    non-zero AC coefficients. Its domain is the coefficients: the wardens read them
+    decompressed without rounding (blockwise IDCT(coef · q) + 128, / 255), as the CNN
+    wardens read a JPEG (steganalysis/cnn.py), so an adversary's gradient (torch autograd)
+    is q · blockDCT of the pixels' gradient."""
+    domain = "coefficients"
+    where = "JPEG"
+
+    def __init__(self, hider: JpegHider, cover: Jpeg, secret):
+        self.jpeg, self._units = cover, nzac(cover.luma)
+        super().__init__(hider, cover.luma, secret)
+
+    def plain_costs(self) -> tuple[np.ndarray, np.ndarray]:
+        return DCT_COSTS[self.hider.jpeg_cost](self.cover, self.jpeg.tables[0])
+
+    @property
+    def units(self) -> int:
+        return self._units
+
+    @property
+    def warden_channels(self) -> int:
+        return 1  # the luminance (a colour JPEG takes no adversary: JpegHider._hide)
+
+    def tensor(self, elements):
+        import torch
+
+        return torch.from_numpy(np.ascontiguousarray(elements)).double()
+
+    def warden_input(self, t):
+        from ..data.jpeg import decompress_tensor
+
+        h, w = self.jpeg.header.height, self.jpeg.header.width
+        x = decompress_tensor(t, self.jpeg.tables[0])[..., :h, :w]
+        return (x.float() / 255)[:, None]

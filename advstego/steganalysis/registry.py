@@ -15,3 +15,4 @@ DETECTORS = Registry("detector", {
 # The wardens a game or a script trains unless told otherwise (names in the table above).
 DEFAULT_CNN = "xunet"
 DEFAULT_FEATURES = "srmq1-fld"
+DEFAULT_JPEG_FEATURES = "dctr-fld"  # a JPEG game's feature warden (game/config.py)
