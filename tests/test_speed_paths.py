@@ -168,3 +168,52 @@ def test_juniward_in_strips_on_threads_is_conseals(monkeypatch, rng):
     np.testing.assert_allclose(strips, whole, rtol=1e-13, atol=0)
     rp, _ = conseal.juniward.compute_cost_adjusted(x0, y, q)
     np.testing.assert_allclose(strips, rp, rtol=1e-9, atol=0)
+
+
+def _plain_viterbi(x, rho, msg, h, seed):
+    """The binary STC's Viterbi pass as the paper states it, every column stepped (NumPy,
+    float32 as the coder): (y, least cost)."""
+    n, m, S = x.size, msg.size, 1 << h
+    cols, widths = stc._code(n, m, h, seed)
+    r = np.where(rho >= stc.WET, np.inf, rho).astype(np.float32)
+    cost = np.full(S, np.inf, np.float32)
+    cost[0] = 0
+    states, bits, idx = np.arange(S), np.zeros((n, S), bool), 0
+    for i in range(m):
+        mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
+        for j in range(widths[i]):
+            w0, w1 = (r[idx], np.float32(0)) if x[idx] else (np.float32(0), r[idx])
+            a, b = cost + w0, cost[states ^ (cols[j] & mask)] + w1
+            bits[idx], cost = b < a, np.where(b < a, b, a)
+            idx += 1
+        cost = np.concatenate([cost[msg[i]::2], np.full(S // 2, np.inf, np.float32)])
+    s, y = int(np.argmin(cost)), np.zeros(n, np.uint8)
+    total = cost[s]
+    for i in range(m - 1, -1, -1):
+        mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
+        s = ((s << 1) | int(msg[i])) & (S - 1)
+        for j in range(widths[i] - 1, -1, -1):
+            idx -= 1
+            y[idx] = bits[idx, s]
+            if y[idx]:
+                s ^= int(cols[j] & mask)
+    return y, float(total)
+
+
+@pytest.mark.parametrize("h", [2, 7, 10])
+def test_columns_left_unstepped_leave_the_plain_viterbis_choice(h, rng):
+    """Costs over seven decades at a JPEG's low rate: most columns cost more than the states'
+    spread and are not stepped (their path rows left unwritten), and the stego bits and
+    their cost are the plain pass's, bit for bit."""
+    n, m = 3000, 30
+    x = (rng.random(n) < 0.2).astype(np.uint8)
+    rho = np.exp(rng.uniform(-7, 9, n))
+    rho[rng.random(n) < 0.03] = costs.WET
+    msg = rng.integers(0, 2, m).astype(np.uint8)
+    work = np.full(n * max((1 << h) // 8, 1), 0xAB, np.uint8)
+    y, total = stc.embed_bits(x, rho, msg, h, 11, work=work)
+    plain, plain_total = _plain_viterbi(x, rho, msg, h, 11)
+    assert np.array_equal(y, plain) and total == plain_total
+    assert np.array_equal(stc.extract_bits(y, m, h, 11), msg)
+    if h >= 3:  # a path row of 0xAB bytes was never written: its column was not stepped
+        assert (work.reshape(n, -1) == 0xAB).all(1).mean() > 0.3

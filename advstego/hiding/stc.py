@@ -48,7 +48,13 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
     bytes), cost and new (S floats) and y (n bytes) come allocated. Message bits start..stop-1
     (from column idx): cost holds the states before them and after; at stop = m the path is
     traced back and the least cost returned. Pointers and no allocation make the compiled
-    code stand alone: an object file that llvmlite loads without numba (_coder)."""
+    code stand alone: an object file that llvmlite loads without numba (_coder).
+
+    A column whose every state keeps its choice is not stepped: a wet one (y = x), or one
+    with x = 0 whose cost r exceeds the states' spread (min + r > max, in float32: no state
+    is then reached more cheaply by a change, the same comparisons as the step's). Its path
+    row is not written either: y[idx] says 1 (every bit 0) or 2 (every bit 1), else 0 (read
+    the path) until the trace back writes y."""
     S = 1 << h
     B = max(S // 8, 1)
     if start == 0:
@@ -56,6 +62,7 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
             cost[s] = np.inf
         cost[0] = 0.0
     swapped = False
+    low, high = np.float32(0.0), np.float32(np.inf)  # the states' least and greatest
     for i in range(start, stop):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         for j in range(widths[i]):
@@ -67,20 +74,30 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
                     for s in range(S):
                         new[s] = cost[s ^ c]
                     cost, new, swapped = new, cost, not swapped
-                for k in range(B):
-                    path[row + k] = 255 if x[idx] else 0
+                y[idx] = 2 if x[idx] else 1
                 idx += 1
                 continue
+            if not x[idx] and high < np.inf and low + r > high:  # no state changes
+                y[idx] = 1
+                idx += 1
+                continue
+            y[idx] = 0
             w0 = r if x[idx] else np.float32(0.0)  # cost of y = 0
             w1 = np.float32(0.0) if x[idx] else r  # cost of y = 1
             if S >= 8:
-                _step(c & 7, cost, new, path, row, c & ~7, w0, w1, S)
+                low, high = _step(c & 7, cost, new, path, row, c & ~7, w0, w1, S)
             else:
                 byte = 0
+                low, high = np.float32(np.inf), np.float32(-np.inf)
                 for s in range(S):
                     a, b = cost[s] + w0, cost[s ^ c] + w1
-                    new[s] = min(a, b)
+                    v = min(a, b)
+                    new[s] = v
                     byte |= (b < a) << s
+                    if v < low:
+                        low = v
+                    if v > high:
+                        high = v
                 path[row] = byte
             cost, new, swapped = new, cost, not swapped
             idx += 1
@@ -89,6 +106,7 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
             new[s] = cost[2 * s + bit]
         for s in range(S // 2, S):
             new[s] = np.inf
+        high = np.float32(np.inf)
         cost, new, swapped = new, cost, not swapped
     if swapped:  # the states back in the buffer the caller gave as cost
         for s in range(S):
@@ -106,7 +124,7 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         s = ((s << 1) | msg[i]) & (S - 1)
         for j in range(widths[i] - 1, -1, -1):
-            b = (path[idx * B + (s >> 3)] >> (s & 7)) & 1
+            b = y[idx] - 1 if y[idx] else (path[idx * B + (s >> 3)] >> (s & 7)) & 1
             y[idx] = b
             if b:
                 s ^= cols[j] & mask
@@ -114,24 +132,28 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
     return cost[best]
 
 
-def _block_for(lo):
-    """A numba intrinsic: states s0..s0+7 of one trellis column at once, for columns whose low
-    three bits are lo. State s meets s ^ c, which for the eight states of a block is the block
-    pb = s0 ^ (c & ~7) with its lanes permuted by lo: one vector load and a shuffle. The same
-    float32 adds and compares as a loop over the states (numba leaves that loop scalar: its
-    SLP vectorizer is off), written as LLVM vector IR; LLVM lowers it to AVX2, NEON, ..."""
+def _step_for(lo):
+    """A numba intrinsic: one trellis column over all states (S >= 8), for columns whose low
+    three bits are lo; it returns the new states' (least, greatest). It goes eight states
+    s0..s0+7 at a time: state s meets s ^ c, which for these is the block pb = s0 ^ (c & ~7)
+    with its lanes permuted by lo, one vector load and a shuffle. The same float32 adds and
+    compares as a loop over the states (numba leaves that loop scalar: its SLP vectorizer is
+    off), written as LLVM vector IR, the least and greatest kept lane by lane in registers;
+    LLVM lowers it to AVX2, NEON, ..."""
     from llvmlite import ir
     from numba import types
     from numba.extending import intrinsic
 
-    f8, i32 = ir.VectorType(ir.FloatType(), 8), ir.IntType(32)
+    f4, i32 = ir.FloatType(), ir.IntType(32)
+    f8 = ir.VectorType(f4, 8)
     lanes = ir.Constant(ir.VectorType(i32, 8), [k ^ lo for k in range(8)])
     zeros = ir.Constant(ir.VectorType(i32, 8), [0] * 8)
 
     @intrinsic
-    def block(typingctx, cost, new, path, row, s0, pb, w0, w1):
+    def step(typingctx, cost, new, path, row, hi, w0, w1, S):
         def codegen(context, builder, sig, args):
-            cost, new, path, row, s0, pb, w0, w1 = args
+            cost, new, path, row, hi, w0, w1, S = args
+            i64 = S.type
 
             def vector(ptr, i):
                 return builder.bitcast(builder.gep(ptr, [i]), f8.as_pointer())
@@ -140,51 +162,66 @@ def _block_for(lo):
                 v = builder.insert_element(ir.Constant(f8, ir.Undefined), w, ir.Constant(i32, 0))
                 return builder.shuffle_vector(v, v, zeros)
 
-            a = builder.fadd(builder.load(vector(cost, s0), align=4), splat(w0))
-            p = builder.load(vector(cost, pb), align=4)
-            b = builder.fadd(builder.shuffle_vector(p, p, lanes), splat(w1))
+            w0, w1 = splat(w0), splat(w1)
+            entry = builder.block
+            loop = builder.append_basic_block("stc.column")
+            done = builder.append_basic_block("stc.column.done")
+            builder.branch(loop)
+            builder.position_at_end(loop)
+            s0, low, high = builder.phi(i64), builder.phi(f8), builder.phi(f8)
+            a = builder.fadd(builder.load(vector(cost, s0), align=4), w0)
+            p = builder.load(vector(cost, builder.xor(s0, hi)), align=4)
+            b = builder.fadd(builder.shuffle_vector(p, p, lanes), w1)
             less = builder.fcmp_ordered("<", b, a)  # the path's bit: y = 1 is cheaper
-            builder.store(builder.select(less, b, a), vector(new, s0), align=4)
-            byte = builder.gep(path, [builder.add(row, builder.lshr(s0, ir.Constant(s0.type, 3)))])
+            v = builder.select(less, b, a)
+            builder.store(v, vector(new, s0), align=4)
+            byte = builder.gep(path, [builder.add(row, builder.lshr(s0, ir.Constant(i64, 3)))])
             builder.store(builder.bitcast(less, ir.IntType(8)), byte)
-            return context.get_dummy_value()
-        return types.void(cost, new, path, row, s0, pb, w0, w1), codegen
-    return block
-
-
-def _step_for(lo):
-    """One trellis column over all states (S >= 8), for columns whose low three bits are lo."""
-    block = _block_for(lo)
-
-    def step(cost, new, path, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
-        for s0 in range(0, S, 8):
-            block(cost, new, path, row, s0, s0 ^ hi, w0, w1)
+            low2 = builder.select(builder.fcmp_ordered("<", v, low), v, low)
+            high2 = builder.select(builder.fcmp_ordered(">", v, high), v, high)
+            following = builder.add(s0, ir.Constant(i64, 8))
+            for phi, first, then in ((s0, ir.Constant(i64, 0), following),
+                                     (low, ir.Constant(f8, [float("inf")] * 8), low2),
+                                     (high, ir.Constant(f8, [float("-inf")] * 8), high2)):
+                phi.add_incoming(first, entry)
+                phi.add_incoming(then, loop)
+            builder.cbranch(builder.icmp_signed("<", following, S), loop, done)
+            builder.position_at_end(done)
+            out = []
+            for vec, keep in ((low2, "<"), (high2, ">")):
+                best = builder.extract_element(vec, ir.Constant(i32, 0))
+                for k in range(1, 8):
+                    e = builder.extract_element(vec, ir.Constant(i32, k))
+                    best = builder.select(builder.fcmp_ordered(keep, e, best), e, best)
+                out.append(best)
+            return context.make_tuple(builder, sig.return_type, out)
+        return types.UniTuple(types.float32, 2)(cost, new, path, row, hi, w0, w1, S), codegen
     return step
 
 
 def _dispatch(f0, f1, f2, f3, f4, f5, f6, f7):
     def step(lo, cost, new, path, row, hi, w0, w1, S):  # pragma: no cover - compiled by numba
         if lo == 0:
-            f0(cost, new, path, row, hi, w0, w1, S)
+            return f0(cost, new, path, row, hi, w0, w1, S)
         elif lo == 1:
-            f1(cost, new, path, row, hi, w0, w1, S)
+            return f1(cost, new, path, row, hi, w0, w1, S)
         elif lo == 2:
-            f2(cost, new, path, row, hi, w0, w1, S)
+            return f2(cost, new, path, row, hi, w0, w1, S)
         elif lo == 3:
-            f3(cost, new, path, row, hi, w0, w1, S)
+            return f3(cost, new, path, row, hi, w0, w1, S)
         elif lo == 4:
-            f4(cost, new, path, row, hi, w0, w1, S)
+            return f4(cost, new, path, row, hi, w0, w1, S)
         elif lo == 5:
-            f5(cost, new, path, row, hi, w0, w1, S)
+            return f5(cost, new, path, row, hi, w0, w1, S)
         elif lo == 6:
-            f6(cost, new, path, row, hi, w0, w1, S)
+            return f6(cost, new, path, row, hi, w0, w1, S)
         else:
-            f7(cost, new, path, row, hi, w0, w1, S)
+            return f7(cost, new, path, row, hi, w0, w1, S)
     return step
 
 
 _COMPILED = {}  # "viterbi": the loaded coder (a ctypes function); "engine": what holds its code
-OBJECT = b"advstego stc coder 2\n"  # the head of a compiled coder's file
+OBJECT = b"advstego stc coder 3\n"  # the head of a compiled coder's file
 _SOURCE = Path(__file__).read_bytes()  # as imported: a coder is filed under the code it ran
 
 
@@ -201,7 +238,7 @@ def _compile(ll) -> bytes:
     print("advstego: compiling the STC coder once (numba; later runs load it)",
           file=sys.stderr, flush=True)
     inline = numba.njit(inline="always", _nrt=False)
-    globals()["_step"] = inline(_dispatch(*(inline(_step_for(lo)) for lo in range(8))))
+    globals()["_step"] = inline(_dispatch(*(_step_for(lo) for lo in range(8))))
     u8, f64, i64, f32 = (types.CPointer(t) for t in (types.uint8, types.float64, types.int64,
                                                       types.float32))
     sig = types.float32(u8, f64, u8, i64, i64, *[types.int64] * 3, u8, f32, f32, u8,
