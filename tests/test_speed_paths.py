@@ -200,20 +200,22 @@ def _plain_viterbi(x, rho, msg, h, seed):
     return y, float(total)
 
 
-@pytest.mark.parametrize("h", [2, 7, 10])
-def test_columns_left_unstepped_leave_the_plain_viterbis_choice(h, rng):
+@pytest.mark.parametrize("h, parts", [(2, False), (7, False), (10, False), (10, True)])
+def test_columns_left_unstepped_leave_the_plain_viterbis_choice(h, parts, rng, monkeypatch):
     """Costs over seven decades at a JPEG's low rate: most columns cost more than the states'
-    spread and are not stepped (their path rows left unwritten), and the stego bits and
-    their cost are the plain pass's, bit for bit."""
+    spread and are not stepped (they take no path row), and the stego bits and their cost
+    are the plain pass's, bit for bit; in one pass or in parts (a photo's progress bar)."""
+    if parts:
+        monkeypatch.setattr(stc, "PROGRESS_FROM", 0)
     n, m = 3000, 30
     x = (rng.random(n) < 0.2).astype(np.uint8)
     rho = np.exp(rng.uniform(-7, 9, n))
     rho[rng.random(n) < 0.03] = costs.WET
     msg = rng.integers(0, 2, m).astype(np.uint8)
     work = np.full(n * max((1 << h) // 8, 1), 0xAB, np.uint8)
-    y, total = stc.embed_bits(x, rho, msg, h, 11, work=work)
+    y, total = stc.embed_bits(x, rho, msg, h, 11, work=work, label="test" if parts else None)
     plain, plain_total = _plain_viterbi(x, rho, msg, h, 11)
     assert np.array_equal(y, plain) and total == plain_total
     assert np.array_equal(stc.extract_bits(y, m, h, 11), msg)
-    if h >= 3:  # a path row of 0xAB bytes was never written: its column was not stepped
+    if h >= 3:  # path rows of 0xAB bytes were never written: as many columns not stepped
         assert (work.reshape(n, -1) == 0xAB).all(1).mean() > 0.3

@@ -43,18 +43,19 @@ def block_widths(n: int, m: int) -> np.ndarray:
 _step = None  # the compiled column step (_dispatch), set by _compile before use
 
 
-def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop, idx):
+def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop, idx, rows):
     """The Viterbi pass, compiled by numba (_compile) over raw pointers: path (n rows of S/8
     bytes), cost and new (S floats) and y (n bytes) come allocated. Message bits start..stop-1
-    (from column idx): cost holds the states before them and after; at stop = m the path is
-    traced back and the least cost returned. Pointers and no allocation make the compiled
-    code stand alone: an object file that llvmlite loads without numba (_coder).
+    (from column idx, path row rows): cost holds the states before them and after; at
+    stop = m the path is traced back and the least cost returned. Pointers and no allocation
+    make the compiled code stand alone: an object file that llvmlite loads without numba
+    (_coder).
 
     A column whose every state keeps its choice is not stepped: a wet one (y = x), or one
     with x = 0 whose cost r exceeds the states' spread (min + r > max, in float32: no state
-    is then reached more cheaply by a change, the same comparisons as the step's). Its path
-    row is not written either: y[idx] says 1 (every bit 0) or 2 (every bit 1), else 0 (read
-    the path) until the trace back writes y."""
+    is then reached more cheaply by a change, the same comparisons as the step's). It takes
+    no path row: y[idx] says 1 (every bit 0) or 2 (every bit 1), else 0 (the next row of
+    path, stepped columns' rows one after the other) until the trace back writes y."""
     S = 1 << h
     B = max(S // 8, 1)
     if start == 0:
@@ -68,7 +69,6 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
         for j in range(widths[i]):
             c = cols[j] & mask
             r = np.float32(rho[idx])
-            row = idx * B  # this column's bits in path
             if r == np.inf:  # wet: y = x, the states stay (x = 0) or all move by c (x = 1)
                 if x[idx]:
                     for s in range(S):
@@ -82,6 +82,8 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
                 idx += 1
                 continue
             y[idx] = 0
+            row = rows * B  # this column's bits in path
+            rows += 1
             w0 = r if x[idx] else np.float32(0.0)  # cost of y = 0
             w1 = np.float32(0.0) if x[idx] else r  # cost of y = 1
             if S >= 8:
@@ -124,7 +126,11 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         s = ((s << 1) | msg[i]) & (S - 1)
         for j in range(widths[i] - 1, -1, -1):
-            b = y[idx] - 1 if y[idx] else (path[idx * B + (s >> 3)] >> (s & 7)) & 1
+            if y[idx]:
+                b = y[idx] - 1
+            else:
+                rows -= 1
+                b = (path[rows * B + (s >> 3)] >> (s & 7)) & 1
             y[idx] = b
             if b:
                 s ^= cols[j] & mask
@@ -242,7 +248,7 @@ def _compile(ll) -> bytes:
     u8, f64, i64, f32 = (types.CPointer(t) for t in (types.uint8, types.float64, types.int64,
                                                       types.float32))
     sig = types.float32(u8, f64, u8, i64, i64, *[types.int64] * 3, u8, f32, f32, u8,
-                        *[types.int64] * 3)
+                        *[types.int64] * 4)
     fn = numba.cfunc(sig, _nrt=False, error_model="numpy", boundscheck=False)(_viterbi)
     module = ll.parse_assembly(fn.inspect_llvm())
     module.get_function(fn.native_name).linkage = "available_externally"  # not emitted
@@ -329,7 +335,7 @@ def _load(ll, data: bytes) -> dict:
     if not address:
         raise RuntimeError("the compiled STC coder lacks its entry")
     ptr, i64 = ctypes.c_void_p, ctypes.c_int64  # status = f(&result, &exception, *args)
-    kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, *[i64] * 3, *[ptr] * 4, *[i64] * 3)
+    kind = ctypes.CFUNCTYPE(ctypes.c_int32, *[ptr] * 7, *[i64] * 3, *[ptr] * 4, *[i64] * 4)
     return {"viterbi": kind(address), "engine": engine}
 
 
@@ -341,7 +347,7 @@ def _run_viterbi(x, rho, msg, cols, widths, h, path=None, label=None):
 
     n, m, S = x.size, msg.size, 1 << h
     if path is None or path.size < n * max(S // 8, 1):
-        path = np.empty(n * max(S // 8, 1), np.uint8)  # every byte is written
+        path = np.empty(n * max(S // 8, 1), np.uint8)  # rows of stepped columns only
     cost, new, y = np.empty(S, np.float32), np.empty(S, np.float32), np.empty(n, np.uint8)
     total, exc = np.zeros(1, np.float32), np.zeros(4, np.int64)
     args = [x, rho, msg, cols, widths]
@@ -349,15 +355,19 @@ def _run_viterbi(x, rho, msg, cols, widths, h, path=None, label=None):
     stops = np.unique(np.linspace(0, m, 101 if label and n >= PROGRESS_FROM else 2)
                       .astype(np.int64))
     columns = np.concatenate([[0], np.cumsum(widths)])
+    rows = 0  # path rows taken: one a stepped column (y 0 until the trace back)
     with progress(total=n, desc=label, unit="px", unit_scale=True,
                   disable=True if len(stops) == 2 else None) as bar:
         for start, stop in zip(stops[:-1], stops[1:]):
+            first, last = int(columns[start]), int(columns[stop])
             status = _coder()(total.ctypes.data, exc.ctypes.data, *[a.ctypes.data for a in args],
                               n, m, h, path.ctypes.data, cost.ctypes.data, new.ctypes.data,
-                              y.ctypes.data, int(start), int(stop), int(columns[start]))
+                              y.ctypes.data, int(start), int(stop), first, rows)
             if status != 0:
                 raise RuntimeError(f"the STC coder failed (status {status})")
-            bar.update(int(columns[stop] - columns[start]))
+            if stop < m:
+                rows += int(np.count_nonzero(y[first:last] == 0))
+            bar.update(last - first)
     return y, float(total[0])
 
 
