@@ -312,10 +312,11 @@ def hide_args(p):
                         "plain costs against a retrained SRM+FLD, so plain costs stay the "
                         "default")
     p.add_argument("--wardens", help="STC: adversarial costs against these: a folder of CNN "
-                                     "wardens or an `advstego harden --method stc` run")
+                                     "wardens or an `advstego harden --method stc` run (a JPEG "
+                                     "cover: a `harden --method jpeg` run's)")
     p.add_argument("--scheme", choices=ADVERSARIES.names(),
-                   help="STC: the adversarial scheme (default: the strategy's, else published "
-                        "ADV-EMB)")
+                   help="STC, JPEG: the adversarial scheme (default: the strategy's, else "
+                        "published ADV-EMB)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     hider_args(p, None, "jpeg for a JPEG cover, else stc")
 
@@ -441,16 +442,26 @@ def _hide_jpeg(a, out, src):
                          f"its DCT coefficients), not {out.name}: write -o NAME.jpg; or pass "
                          "--pixels-of-jpeg to hide in its decompressed pixels, whose ±1 changes "
                          "are detectable without a model (JPEG-compatibility attack)")
-    for flag in ("pixels_of_jpeg", "resize_secret", "convert", "force_lossy", "adversarial",
-                 "wardens", "scheme"):
+    for flag in ("pixels_of_jpeg", "resize_secret", "convert", "force_lossy"):
         if getattr(a, flag):
             raise InputError(f"--{flag.replace('_', '-')}: --method {a.method} does not take it "
                              "(it hides in a JPEG's coefficients, the cover's colours kept)")
+    if a.adversarial:
+        raise InputError(f"--adversarial: the shipped wardens judge pixels; --method {a.method} "
+                         "takes the wardens of a JPEG game (--wardens RUN of `advstego harden "
+                         f"--method {a.method}`)")
+    if a.scheme and not a.wardens:
+        raise InputError("--scheme goes with --wardens")
     if a.file and (a.codec is not None or a.quality is not None):
         raise InputError(f"--{'codec' if a.codec is not None else 'quality'}: a --file is "
                          "carried as it is, not compressed (leave it out)")
     _read_key(a, DEFAULT_KEY)
-    hider = _hider(a)
+    adversary = None
+    if a.wardens:  # a JPEG game's strategy: costs of the coefficients (hiding/jpeg.JpegJob)
+        from .attacks.strategy import load_adversary
+
+        adversary = load_adversary(a.wardens, **({"scheme": a.scheme} if a.scheme else {}))
+    hider = _hider(a, adversary=adversary)
     cover = jpeg_io.read(a.cover)
     _key_warning(a, hider)
     if a.file:
@@ -466,6 +477,9 @@ def _hide_jpeg(a, out, src):
               **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in info.items()
                  if k in ("kind", "name", "codec", "quality", "bytes", "encoded_size",
                           "secret_psnr", "capacity_used", "changes", "bpnzac")}}
+    if "adversarial" in info:  # the adversary's search, as a pixel hide reports it
+        report["adversarial"] = {k: info["adversarial"][k] for k in (
+            "scheme", "fooled", "score_plain", "score", "share", "embeddings")}
     if a.json:
         print(_json(report))
         return

@@ -21,6 +21,7 @@ from advstego.data.jpeg import JpegImage, _dct_mat, decompress, write_jpeg
 from advstego.errors import InputError
 from advstego.hiding import message as msg
 from advstego.hiding.jpeg import JpegHider, JpegJob
+from advstego.images import write_image
 
 FILE = bytes(range(40))  # fits a 64x64 textured JPEG at 0.4 bpnzac
 
@@ -208,3 +209,31 @@ def test_harden_refuses_a_corpus_of_the_other_domain_in_one_line(tmp_path, cli, 
     assert_clean_error(cli("harden", "--data", tiny_corpus, "--out", out, *FAST),
                        "JPEG corpus", "data prepare --jpeg")
     assert not out.exists()  # refused before --out is claimed
+
+
+def test_hide_takes_a_jpeg_games_wardens_and_reveal_reads_the_stego(tmp_path, cli, rng):
+    from advstego.steganalysis.detector import build_detector
+
+    wardens = tmp_path / "w"
+    wardens.mkdir()
+    build_detector("xunet", epochs=1).save(wardens / "round-0-xunet.safetensors")
+    _cover(tmp_path, rng, size=128)
+    cover, secret = tmp_path / "c128.jpg", tmp_path / "secret.png"
+    write_image(secret, textured(rng, 32, 32))
+    r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "s.jpg",
+            "--wardens", wardens, "--scheme", "joint", "--bpnzac", "0.4", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)["adversarial"]["scheme"] == "joint"
+    stego, c = jpeg_io.read(tmp_path / "s.jpg"), jpeg_io.read(cover)
+    assert np.abs(stego.luma.astype(int) - c.luma).max() == 1
+    r = cli("reveal", tmp_path / "s.jpg", "-o", tmp_path / "r.png")
+    assert r.returncode == 0, r.stderr[-2000:]
+    for flags, words in ((["--adversarial"], ("shipped wardens judge pixels", "--wardens")),
+                         (["--scheme", "joint"], ("--scheme goes with --wardens",))):
+        r = cli("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "x.jpg", *flags)
+        assert_clean_error(r, *words)
+    _cover(tmp_path, rng, size=128, rgb=True)
+    r = cli("hide", "--cover", tmp_path / "c128rgb.jpg", "--secret", secret, "-o",
+            tmp_path / "x.jpg", "--wardens", wardens, "--bpnzac", "0.4")
+    assert_clean_error(r, "gray JPEGs")
+    assert not (tmp_path / "x.jpg").exists()
