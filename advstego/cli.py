@@ -838,7 +838,8 @@ def embed_args(p):
     p.add_argument("--adversarial", action="store_true",
                    help="adversarial costs (ADV-EMB) against the shipped wardens (gray covers)")
     p.add_argument("--wardens", help="adversarial costs against these: a folder of CNN wardens "
-                                     "or an `advstego harden --method stc` run")
+                                     "or an `advstego harden --method stc` run (juniward, "
+                                     "uerd: a `harden --method jpeg` run's, gray JPEGs)")
 
 
 @command("embed", "WOW / S-UNIWARD / HILL (pixels) or J-UNIWARD / UERD / nsF5 (JPEG) stegos "
@@ -846,8 +847,14 @@ def embed_args(p):
 def cmd_embed(a):
     from .embedding import embed_folder
 
+    from .embedding.jpeg import JPEG_METHODS
+
     _distinct(a.out, a.input, a.wardens)
     wardens, load = None, None
+    if a.adversarial and a.method in JPEG_METHODS:
+        raise InputError(f"--adversarial: the shipped wardens judge pixels; --method {a.method} "
+                         "takes the wardens of a JPEG game (--wardens RUN of `advstego harden "
+                         "--method jpeg`)")
     if a.adversarial or a.wardens:
         from .attacks.strategy import load_adversary, shipped_strategy
 
@@ -856,8 +863,6 @@ def cmd_embed(a):
         wardens, load = str(Path(a.wardens or shipped_strategy()).resolve()), load_adversary
     made, n = embed_folder(a.input, a.out, a.method, a.payload, a.seed, a.workers, a.force,
                            wardens, load)
-    from .embedding.jpeg import JPEG_METHODS
-
     print(f"{a.out}: {n} {a.method} stegos at {a.payload} "
           f"{'bpnzac' if a.method in JPEG_METHODS else 'bpp'}"
           + (" with adversarial costs" if wardens else "")

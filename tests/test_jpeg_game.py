@@ -237,3 +237,48 @@ def test_hide_takes_a_jpeg_games_wardens_and_reveal_reads_the_stego(tmp_path, cl
             tmp_path / "x.jpg", "--wardens", wardens, "--bpnzac", "0.4")
     assert_clean_error(r, "gray JPEGs")
     assert not (tmp_path / "x.jpg").exists()
+
+
+# ---- the JPEG simulators' job ------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["juniward", "uerd"])
+def test_the_jpeg_simulators_job_plain_is_conseals_stego_and_takes_each_scheme(tmp_path, rng, method):
+    from advstego.attacks.strategy import make_adversary
+    from advstego.embedding.jpeg import simulate_jpeg
+    from advstego.embedding.simulate import JpegSimulatorJob, adversarial_jpeg
+
+    cover = _cover(tmp_path, rng)
+    path = tmp_path / "c64.jpg"
+    job = JpegSimulatorJob(cover, method, 0.4, 7)
+    plain = simulate_jpeg(path, method, 0.4, 7)
+    assert job.domain == "coefficients"
+    assert np.array_equal(job.plain.image, plain.luma)  # conseal's own stego, bit for bit
+    level = _value(plain) - 3e-4  # the plain stego is a stego to it, barely
+    for scheme, settings in (("published", {}), ("joint", {"search": 2}),
+                             ("backpack", {"steps": 2, "check": 1})):
+        y = adversarial_jpeg(path, method, 0.4, 7,
+                             make_adversary([fixture.Tanh(level, size=64)], scheme, **settings))
+        change = y.luma.astype(int) - cover.luma
+        assert np.abs(change).max() == 1, scheme
+        assert all(np.array_equal(a, b) for a, b in zip(y.tables, cover.tables))
+    assert not np.array_equal(y.luma, plain.luma)
+
+
+def test_embed_takes_a_jpeg_games_wardens_for_juniward_and_uerd_only(tmp_path, cli, rng):
+    from advstego.steganalysis.detector import build_detector
+
+    wardens = tmp_path / "w"
+    wardens.mkdir()
+    build_detector("xunet", epochs=1).save(wardens / "round-0-xunet.safetensors")
+    (tmp_path / "in").mkdir()
+    write_jpeg(tmp_path / "in" / "a.jpg", textured(rng, 64, 64), 75)
+    r = cli("embed", "--method", "uerd", "--in", tmp_path / "in", "--out", tmp_path / "u",
+            "--wardens", wardens)
+    assert r.returncode == 0 and "with adversarial costs" in r.stdout, r.stderr[-2000:]
+    stego = jpeg_io.read(tmp_path / "u" / "a.jpg")
+    assert np.abs(stego.luma.astype(int) - jpeg_io.read(tmp_path / "in" / "a.jpg").luma
+                  ).max() == 1
+    r = cli("embed", "--method", "nsf5", "--in", tmp_path / "in", "--out", tmp_path / "n",
+            "--wardens", wardens)
+    assert_clean_error(r, "nsf5", "juniward or uerd")
+    assert not (tmp_path / "n").exists()

@@ -8,6 +8,11 @@ coefficients, with its own seed, as the pixel simulators embed each RGB channel;
 component with none is left as it is. J-UNIWARD's costs read the decompressed component:
 libjpeg's decompression of the luminance where it covers whole blocks, else (and for the
 chroma) the coefficients decompressed, rounded and clipped.
+
+With an adversary (embed --wardens of a JPEG game), a gray JPEG's luminance is embedded
+through its JpegSimulatorJob (embedding/simulate.py, adversarial_jpeg): J-UNIWARD or UERD
+costs as conseal computes them (luma_costs), modulated or optimised by the adversary, and
+conseal's simulator (luma_changes).
 """
 
 from __future__ import annotations
@@ -52,6 +57,32 @@ def _nsf5(jpeg, c, alpha, seed):
 
 
 JPEG_METHODS = {"juniward": _juniward, "uerd": _uerd, "nsf5": _nsf5}
+ADVERSARIAL = ("juniward", "uerd")  # the methods with costs an adversary can modulate
+
+
+def luma_costs(jpeg: jpeg_io.Jpeg, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """conseal's (ρ+1, ρ−1) of the luminance, as its simulator of the method computes them."""
+    import conseal
+
+    y, qt = jpeg.planes[0], jpeg.tables[0]
+    if method == "juniward":
+        return conseal.juniward.compute_cost_adjusted(_pixels(jpeg, 0), y, qt)
+    if method == "uerd":
+        return conseal.uerd.compute_cost_adjusted(y, qt)
+    raise InputError(f"--method {method}: adversarial costs take {' or '.join(ADVERSARIAL)} "
+                     "(nsF5 has no costs to modulate)")
+
+
+def luma_changes(method: str, costs, payload: float, nzac: int, seed: int) -> np.ndarray:
+    """The ±1 changes conseal's simulator of the method makes with these costs at payload
+    bpnzac (its layout and seed: the plain costs give its own stego)."""
+    import conseal
+
+    if method != "juniward":  # UERD simulates in the coefficients' own layout
+        return conseal.simulate.ternary(costs, payload, nzac, seed=seed)
+    to2d, to4d = conseal.tools.dct.jpeglib_to_jpegio, conseal.tools.dct.jpegio_to_jpeglib
+    return to4d(conseal.simulate.ternary((to2d(costs[0]), to2d(costs[1])), payload, nzac,
+                                         generator=None, seed=seed))
 
 
 def simulate_jpeg(path, method: str, payload: float, seed: int = 0) -> jpeg_io.Jpeg:

@@ -7,7 +7,9 @@ each stego is written atomically, so an interrupted run resumes where it stopped
 
 With an adversary (a member of attacks/registry.ADVERSARIES; gray covers), the cover's
 SimulatorJob (hiding/job.py) is its embedding: conseal's ternary simulator embeds with the
-costs the adversary chooses, random payloads at a bpp, to compare with the literature.
+costs the adversary chooses, random payloads at a bpp, to compare with the literature. A
+gray JPEG's (J-UNIWARD, UERD) is its JpegSimulatorJob: conseal's JPEG simulator over the
+luminance's coefficients, which the wardens read decompressed.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ import numpy as np
 from ..errors import InputError
 from ..files import read_json, write_text_atomic
 from ..data.prepare import list_images
-from ..hiding.job import Embedded, EmbeddingJob
+from ..hiding.job import CoefficientsDomain, Embedded, EmbeddingJob
 from ..images import read_image, write_image
 from ..options import Option, convert
 from ..paths import claim_run_folder
 from ..progress import progress
-from ..data.jpeg_io import read as read_jpeg
+from ..data.jpeg_io import read as read_jpeg, write as write_jpeg
 from ..data.traces import is_jpeg
 from .costs import WET, cost_adjusted, suniward_adjusted
-from .jpeg import JPEG_METHODS, embed_jpeg
+from .jpeg import ADVERSARIAL, JPEG_METHODS, embed_jpeg
 
 
 def _conseal(module):
@@ -42,10 +44,11 @@ def _conseal(module):
 
 
 def _ternary(x: np.ndarray, costs, alpha: float, seed: int) -> np.ndarray:
-    """The stego conseal's ternary simulator makes of x with costs (ρ+1, ρ−1)."""
+    """The stego conseal's ternary simulator makes of x (uint8 pixels, or int16
+    coefficients: the same dtype back) with costs (ρ+1, ρ−1) at alpha bits an element."""
     import conseal
     delta = conseal.simulate.ternary(costs, alpha, x.size, seed=seed)
-    return (x.astype(np.int16) + delta).astype(np.uint8)
+    return (x.astype(np.int16) + delta).astype(x.dtype)
 
 
 def _suniward(x: np.ndarray, alpha: float, seed: int) -> np.ndarray:
@@ -90,7 +93,7 @@ class SimulatorJob(EmbeddingJob):
     two_parts = True
 
     def __init__(self, cover: np.ndarray, method: str, payload: float, seed: int):
-        self.payload = payload
+        self.payload = self.rate = payload  # rate: bits per element (a part's share)
         rp, rm = cost_adjusted(cover, method)
         plain = Embedded(_ternary(cover, (rp, rm), payload, seed))
         super().__init__(cover, rp, rm, plain, int(round(payload * cover.size)), seed)
@@ -98,14 +101,18 @@ class SimulatorJob(EmbeddingJob):
     def embed(self, rho_p, rho_m) -> Embedded:
         return Embedded(_ternary(self.cover, (rho_p, rho_m), self.payload, self.seed))
 
+    def _simulated(self, x, costs, seed) -> np.ndarray:
+        """A part's elements x (1-D) with its bits embedded by the ternary simulator."""
+        return _ternary(x, costs, self.rate, seed)
+
     def _part(self, x, rho_p, rho_m, group, seed) -> Embedded:
         """x with `group`'s share of the bits embedded in `group` (the rest untouched)."""
         rp, rm = rho_p[group], rho_m[group]
-        if self.payload * rp.size > np.log2(3) * np.sum(np.minimum(rp, rm) < WET):
+        if self.rate * rp.size > np.log2(3) * np.sum(np.minimum(rp, rm) < WET):
             raise ValueError(f"{rp.size} elements: the part exceeds its group's capacity")
         out = x.astype(np.int16)
-        out[group] = _ternary(x[group], (rp, rm), self.payload, seed)
-        return Embedded(out.astype(np.uint8))
+        out[group] = self._simulated(x[group], (rp, rm), seed)
+        return Embedded(out.astype(x.dtype))
 
     def _common_group(self, sigma: float) -> np.ndarray:
         n = self.cover.size
@@ -121,6 +128,44 @@ class SimulatorJob(EmbeddingJob):
     def finish(self, common: Embedded, sigma: float, rho_p, rho_m) -> Embedded:
         return self._part(common.image, rho_p, rho_m, ~self._common_group(sigma),
                           self.seed + 1)
+
+
+class JpegSimulatorJob(CoefficientsDomain, SimulatorJob):
+    """A gray JPEG's simulated embedding at payload bpnzac (embedding/jpeg.py's J-UNIWARD or
+    UERD): conseal's costs of the luminance and its simulator, the plain stego conseal's
+    own; a part at the rate of its share of the elements. Its domain the coefficients
+    (hiding/job.CoefficientsDomain)."""
+
+    def __init__(self, jpeg, method: str, payload: float, seed: int):
+        from ..data.jpeg import nonzero_ac
+        from .jpeg import luma_changes, luma_costs
+
+        y = jpeg.planes[0]
+        self.jpeg, self.method, self.payload = jpeg, method, payload
+        self.nzac = nonzero_ac(y)
+        if self.nzac == 0:
+            raise InputError(f"{jpeg.path}: no non-zero AC coefficient to embed in")
+        self.rate = payload * self.nzac / y.size  # bits per coefficient
+        rp, rm = luma_costs(jpeg, method)
+        plain = Embedded(y + luma_changes(method, (rp, rm), payload, self.nzac, seed))
+        EmbeddingJob.__init__(self, y, rp, rm, plain, int(round(payload * self.nzac)), seed)
+
+    def embed(self, rho_p, rho_m) -> Embedded:
+        from .jpeg import luma_changes
+
+        delta = luma_changes(self.method, (rho_p, rho_m), self.payload, self.nzac, self.seed)
+        return Embedded((self.cover + delta).astype(self.cover.dtype))
+
+
+def adversarial_jpeg(path, method: str, payload: float, seed: int, adversary):
+    """The gray JPEG at path (jpeg_io.Jpeg) with its luminance the adversary's stego of its
+    JpegSimulatorJob (J-UNIWARD or UERD at payload bpnzac)."""
+    jpeg = read_jpeg(path)
+    if len(jpeg.planes) != 1:
+        raise InputError(f"{path}: adversarial costs take gray JPEGs (the wardens read the "
+                         "luminance)")
+    job = JpegSimulatorJob(jpeg, method, payload, seed)
+    return jpeg.with_luma(adversary.stego(job)[0].image)
 
 
 _ADVERSARY = {}
@@ -141,7 +186,11 @@ def _seed_for(name: str, seed: int) -> int:
 def _one(job):
     src, dst, method, payload, seed, wardens, load = job
     if method in JPEG_METHODS:
-        embed_jpeg(src, dst, method, payload, seed)
+        adversary = _adversary(wardens, load)
+        if adversary is None:
+            embed_jpeg(src, dst, method, payload, seed)
+        else:
+            write_jpeg(adversarial_jpeg(src, method, payload, seed, adversary), dst)
         return dst
     write_image(dst, simulate(read_image(src), method, payload, seed, _adversary(wardens, load)))
     return dst
@@ -215,9 +264,9 @@ def _check_domain(files, method: str, wardens) -> None:
         if other is not None:
             raise InputError(f"--method {method} embeds in JPEG coefficients, but {other} is "
                              "not a JPEG; prepare JPEG covers with data prepare --jpeg QF")
-        if wardens:
-            raise InputError(f"--method {method}: adversarial costs are for the pixel "
-                             "methods (wow, suniward, hill)")
+        if wardens and method not in ADVERSARIAL:
+            raise InputError(f"--method {method}: adversarial costs take "
+                             f"{' or '.join(ADVERSARIAL)} (nsF5 has no costs to modulate)")
     elif jpegs:
         raise InputError(f"--method {method} embeds in pixels, but {jpegs[0]} is a JPEG (its "
                          "pixels' changes show without a model); use --method "

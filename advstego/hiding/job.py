@@ -9,14 +9,15 @@ costs and plain stego, and the embeddings it may ask for, called top to bottom.
                                       these costs (only the group's entries are read)
 
 Its domain: what the elements are and what the wardens read of them. "pixels" (this
-class): a uint8 image, read as pixels / 255; "coefficients" (JpegJob, hiding/jpeg.py): a
+class): a uint8 image, read as pixels / 255; "coefficients" (CoefficientsDomain below): a
 JPEG's quantized luminance DCT coefficients, read decompressed (blockwise IDCT(coef · q) +
 128, unrounded, / 255), linear, so a warden's gradient reaches them. An adversary takes both
 through `tensor` and `warden_input` (torch, imported when they run).
 
 Members: StcJob (hiding/classical.py: real STC, the receiver reads both forms), JpegJob
-(hiding/jpeg.py: STC in a JPEG's coefficients) and SimulatorJob (embedding/simulate.py:
-conseal's ternary simulator). numpy only, torch where an adversary asks.
+(hiding/jpeg.py: STC in a JPEG's coefficients), SimulatorJob (embedding/simulate.py:
+conseal's ternary simulator) and JpegSimulatorJob (embedding/jpeg.py: conseal's J-UNIWARD
+and UERD simulators). numpy only, torch where an adversary asks.
 """
 
 from __future__ import annotations
@@ -82,3 +83,26 @@ class EmbeddingJob:
         cover's shape): here pixels / 255; differentiable."""
         x = (t / 255).clamp(0, 1)
         return x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
+
+
+class CoefficientsDomain:
+    """The domain of a job whose elements are a gray JPEG's luminance coefficients (a mixin
+    before the job's class; self.jpeg: the cover's jpeg_io.Jpeg, its tables and size): the
+    wardens read them decompressed without rounding (blockwise IDCT(coef · q) + 128, / 255),
+    as the CNN wardens read a JPEG (steganalysis/cnn.py), so an adversary's gradient (torch
+    autograd) is q · blockDCT of the pixels' gradient. Members: hiding/jpeg.JpegJob and
+    embedding/jpeg.JpegSimulatorJob."""
+    domain = "coefficients"
+    warden_channels = 1  # the luminance (a colour JPEG takes no adversary)
+
+    def tensor(self, elements):
+        import torch
+
+        return torch.from_numpy(np.ascontiguousarray(elements)).double()
+
+    def warden_input(self, t):
+        from ..data.jpeg import decompress_tensor
+
+        h, w = self.jpeg.header.height, self.jpeg.header.width
+        x = decompress_tensor(t, self.jpeg.tables[0])[..., :h, :w]
+        return (x.float() / 255)[:, None]

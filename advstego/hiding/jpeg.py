@@ -26,6 +26,7 @@ from . import codec as codecs
 from . import message as msg
 from .base import DEFAULT_KEY, as_batch
 from .classical import LENGTHS_ELEMENTS, StcHider, StcJob
+from .job import CoefficientsDomain
 from .registry import HIDERS
 
 MAX_BPNZAC = 1.0
@@ -178,14 +179,10 @@ def _checked(jpeg) -> Jpeg:
     return jpeg
 
 
-class JpegJob(StcJob):
+class JpegJob(CoefficientsDomain, StcJob):
     """The JPEG hider's embedding of one cover (hiding/job.py): STC over the luminance's
     quantized DCT coefficients with J-UNIWARD (or UERD) costs, the payload counted in
-    non-zero AC coefficients. Its domain is the coefficients: the wardens read them
-    decompressed without rounding (blockwise IDCT(coef · q) + 128, / 255), as the CNN
-    wardens read a JPEG (steganalysis/cnn.py), so an adversary's gradient (torch autograd)
-    is q · blockDCT of the pixels' gradient."""
-    domain = "coefficients"
+    non-zero AC coefficients; its domain the coefficients (job.CoefficientsDomain)."""
     where = "JPEG"
 
     def __init__(self, hider: JpegHider, cover: Jpeg, secret):
@@ -198,19 +195,3 @@ class JpegJob(StcJob):
     @property
     def units(self) -> int:
         return self._units
-
-    @property
-    def warden_channels(self) -> int:
-        return 1  # the luminance (a colour JPEG takes no adversary: JpegHider._hide)
-
-    def tensor(self, elements):
-        import torch
-
-        return torch.from_numpy(np.ascontiguousarray(elements)).double()
-
-    def warden_input(self, t):
-        from ..data.jpeg import decompress_tensor
-
-        h, w = self.jpeg.header.height, self.jpeg.header.width
-        x = decompress_tensor(t, self.jpeg.tables[0])[..., :h, :w]
-        return (x.float() / 255)[:, None]
