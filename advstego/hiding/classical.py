@@ -400,10 +400,10 @@ class StcJob(EmbeddingJob):
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as pool:  # the secret's compression beside the cost map
-            first = pool.submit(self.message, 0)
-            rp, rm = self.plain_costs()
-        first.result()
-        plain = Embedded(*hider._embed(cover, rp, rm, self.message))
+            first = pool.submit(self.message, 0)  # and the keyed order (_embed's, until it
+            rp, rm = self.plain_costs()  # needs the message: a photo's 1 s)
+            plain = Embedded(*hider._embed(cover, rp, rm, lambda attempt: first.result()
+                                           if attempt == 0 else self.message(attempt)))
         super().__init__(cover, rp, rm, plain, plain.info["message_bits"], hider._seed())
 
     def plain_costs(self) -> tuple[np.ndarray, np.ndarray]:
