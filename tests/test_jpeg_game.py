@@ -282,3 +282,16 @@ def test_embed_takes_a_jpeg_games_wardens_for_juniward_and_uerd_only(tmp_path, c
             "--wardens", wardens)
     assert_clean_error(r, "nsf5", "juniward or uerd")
     assert not (tmp_path / "n").exists()
+
+
+def test_a_jpeg_corpus_curriculum_is_j_uniward_at_warden_easy_bpnzac(corpus):
+    from advstego.data.corpus import Corpus
+    from advstego.game.domain import Jpegs
+
+    c = Corpus(corpus)
+    d = Jpegs(c, {s: c.files(s) for s in ("train", "val", "test")})
+    easy = d.easy("val", 1.0, 0)
+    assert len(easy) == len(d.covers["val"]) and all(isinstance(e, JpegImage) for e in easy)
+    for e, cover in zip(easy, d.covers["val"]):
+        change = e.components[0].astype(int) - cover.components[0]
+        assert np.abs(change).max() == 1 and e.quality == cover.quality == 75
