@@ -52,10 +52,13 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
     (_coder).
 
     A column whose every state keeps its choice is not stepped: a wet one (y = x), or one
-    with x = 0 whose cost r exceeds the states' spread (min + r > max, in float32: no state
-    is then reached more cheaply by a change, the same comparisons as the step's). It takes
-    no path row: y[idx] says 1 (every bit 0) or 2 (every bit 1), else 0 (the next row of
-    path, stepped columns' rows one after the other) until the trace back writes y."""
+    whose cost r exceeds the states' spread (min + r > max, in float32: no state is then
+    reached more cheaply by a change, the same comparisons as the step's). With x = 0 the
+    states stay; with x = 1 state s takes state s ^ c's cost, which is kept as an offset t
+    (state s's cost is cost[s ^ t]: a step commutes with it) until the message bit's row.
+    It takes no path row: y[idx] says 1 (every bit 0) or 2 (every bit 1: the offset moved),
+    else 0 (the next row of path, stepped columns' rows one after the other, its bits by
+    state s ^ t) until the trace back writes y."""
     S = 1 << h
     B = max(S // 8, 1)
     if start == 0:
@@ -64,21 +67,16 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
         cost[0] = 0.0
     swapped = False
     low, high = np.float32(0.0), np.float32(np.inf)  # the states' least and greatest
+    t = 0  # state s's cost is cost[s ^ t]
     for i in range(start, stop):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         for j in range(widths[i]):
             c = cols[j] & mask
             r = np.float32(rho[idx])
-            if r == np.inf:  # wet: y = x, the states stay (x = 0) or all move by c (x = 1)
-                if x[idx]:
-                    for s in range(S):
-                        new[s] = cost[s ^ c]
-                    cost, new, swapped = new, cost, not swapped
+            if r == np.inf or (high < np.inf and low + r > high):  # wet, or no state changes
+                if x[idx]:  # y = x = 1: the states all move by c
+                    t ^= c
                 y[idx] = 2 if x[idx] else 1
-                idx += 1
-                continue
-            if not x[idx] and high < np.inf and low + r > high:  # no state changes
-                y[idx] = 1
                 idx += 1
                 continue
             y[idx] = 0
@@ -105,10 +103,10 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
             idx += 1
         bit = msg[i]  # row i is complete: keep states whose bit 0 is the message bit
         for s in range(S // 2):
-            new[s] = cost[2 * s + bit]
+            new[s] = cost[(2 * s + bit) ^ t]
         for s in range(S // 2, S):
             new[s] = np.inf
-        high = np.float32(np.inf)
+        high, t = np.float32(np.inf), 0
         cost, new, swapped = new, cost, not swapped
     if swapped:  # the states back in the buffer the caller gave as cost
         for s in range(S):
@@ -125,12 +123,18 @@ def _viterbi(x, rho, msg, cols, widths, n, m, h, path, cost, new, y, start, stop
     for i in range(m - 1, -1, -1):
         mask = S - 1 if m - i >= h else (1 << (m - i)) - 1
         s = ((s << 1) | msg[i]) & (S - 1)
+        t = 0  # the offset after the block's last column
+        for j in range(widths[i]):
+            if y[idx - widths[i] + 1 + j] == 2:
+                t ^= cols[j] & mask
         for j in range(widths[i] - 1, -1, -1):
             if y[idx]:
                 b = y[idx] - 1
+                if b:
+                    t ^= cols[j] & mask  # the offset before this column
             else:
                 rows -= 1
-                b = (path[rows * B + (s >> 3)] >> (s & 7)) & 1
+                b = (path[rows * B + ((s ^ t) >> 3)] >> ((s ^ t) & 7)) & 1
             y[idx] = b
             if b:
                 s ^= cols[j] & mask
