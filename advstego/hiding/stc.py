@@ -576,12 +576,13 @@ def _seed(rho_p, rho_m, bits, rtol, payload, slope):
     tol = 0.01 * rtol * share / (lam * -d) if d < 0 else rtol
 
     def exact(lam):
-        return payload(lam, True), slope()
+        exact.last = payload(lam, True), slope()
+        return exact.last
 
     lam = _newton(exact, bits, lam, 4, tol)
     if lam is None:
         return
-    _, d = exact(lam)
+    d = exact.last[1]  # where the last step began, within 1% of the tolerance of lam
     if not d < 0:
         return
     width = 1.05 * rtol * bits / -d  # lam's tolerance either side, and 5% more
