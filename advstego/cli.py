@@ -1067,12 +1067,15 @@ def cmd_experiment(a):
 
     from .distributed import Ranks, process_group
     from .experiments.pipeline import run_experiment
-    from .experiments.config import load_config
+    from .experiments.config import is_jpeg, load_config
     from .experiments.report import tables_text
     from .paths import claim_run_folder
 
     _distinct(a.out, a.config if a.config.endswith(".json") else None, a.root)
     cfg = load_config(a.config, a.root)
+    if is_jpeg(cfg):  # JPEG covers: the JPEG experiment (experiments/jpeg.py)
+        from .experiments.jpeg import run_jpeg_experiment as run_experiment
+        from .experiments.jpeg_report import tables_text
     t = time.perf_counter()
     with process_group(a.device) as (rank, world, _):
         if rank == 0:

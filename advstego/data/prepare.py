@@ -410,6 +410,12 @@ def summary(folder) -> dict:
     return out
 
 
+def jpeg_quality(settings: dict) -> int:
+    """The JPEG quality prepare's settings ask for, as a dict (an experiment's data
+    section); 0: PNG covers."""
+    return int(settings.get("jpeg") or 0)
+
+
 def jpeg_of(m: dict) -> dict | None:
     """A corpus's JPEG settings ({"quality", "chroma", "library"}), checked; None: PNG."""
     j = m.get("jpeg")

@@ -29,7 +29,7 @@ from ..files import read_json
 from ..options import Option, check, convert, types as option_types
 from .preset_files import read_preset, uncommented
 
-PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw")
+PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw", "jpeg", "jpeg-quick")
 TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size",
           "games", "controls"}
 ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
@@ -40,6 +40,9 @@ RUN = {"seed": Option(int, 0, None, "the run's seed"),
        "seeds": Option(int, 1, 1, "wardens trained from scratch a row (their mean)"),
        "secret_size.size": Option(int, None, 1, "side of the smaller secret"),
        "attacks.images": Option(int, None, 1, "stegos an attack row attacks")}
+# what a JPEG experiment (data prepare --jpeg QF: experiments/jpeg.py) leaves out: stages of
+# pixels and of a secret image's fidelity
+PIXEL_ONLY = ("attacked", "attacks", "transfer", "harden", "games", "secret_size", "controls")
 
 
 # ---- the schema -------------------------------------------------------------------------
@@ -162,11 +165,52 @@ def _check_settings(name: str, given: dict, flags: dict, make):
         raise InputError(f"config: {name}: {exc}") from None
 
 
-def _check_rows(cfg: dict):
+def is_jpeg(cfg: dict) -> bool:
+    """Whether a config's covers are JPEGs (its data section's jpeg, else that of the preset
+    it builds on: quick where it names none)."""
+    from ..data.prepare import jpeg_quality
+
+    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
+    base = cfg.get("preset", "quick")
+    if isinstance(base, str) and base in PRESETS:
+        data = {**_resolve({"preset": base}, base).get("data", {}), **data}
+    return jpeg_quality(data) > 0
+
+
+def _check_jpeg(cfg: dict, jpeg: bool):
+    """A JPEG config's rows hide in JPEG files and its wardens read them, and it holds no
+    pixel stage; a pixel config's hiders take pixels."""
+    from ..hiding.registry import HIDERS, hider_has
+    from ..steganalysis.registry import DETECTORS
+
+    if jpeg:
+        extra = [k for k in PIXEL_ONLY if cfg.get(k)]
+        if extra:
+            raise InputError(f"config: a JPEG experiment (data.jpeg) has no {', '.join(extra)} "
+                             "(stages of pixels or of a secret image): leave them out, or "
+                             "build on the jpeg preset")
+    for label, row in cfg.get("hiders", {}).items():
+        name = row.get("hider") if isinstance(row, dict) else None
+        if name in HIDERS.names() and hider_has(name, "jpeg_files") != jpeg:
+            raise InputError(f"config: hiders.{label}: hider {name} " + (
+                "takes pixels, not a JPEG corpus's coefficients" if jpeg else
+                "hides in JPEG files: its experiment needs JPEG covers (data.jpeg)"))
+    for label, row in cfg.get("wardens", {}).items():
+        name = row.get("detector") if isinstance(row, dict) else None
+        if jpeg and name in DETECTORS.names() and not DETECTORS.get(name)[0].reads_jpeg:
+            raise InputError(f"config: wardens.{label}: detector {name} does not read JPEG "
+                             "files")
+
+
+def _check_rows(cfg: dict, jpeg: bool = False):
     from ..attacks.registry import ATTACKS
-    from ..embedding.simulate import METHODS, PAYLOAD
+    from ..embedding.jpeg import JPEG_METHODS
+    from ..embedding.simulate import METHODS as PIXEL_METHODS, PAYLOAD
     from ..hiding.registry import HIDERS
     from ..steganalysis.registry import DETECTORS
+
+    METHODS = JPEG_METHODS if jpeg else PIXEL_METHODS
+    _check_jpeg(cfg, jpeg)
 
     def each(section, key, family):
         for label, row in cfg.get(section, {}).items():
@@ -196,7 +240,8 @@ def _check_rows(cfg: dict):
         if not isinstance(row, dict) or row.get("method") not in METHODS or \
                 not {"method", "payload"} <= set(row) <= {"method", "payload", "key"}:
             raise InputError(f"config: baselines.{label} must be {{\"method\": "
-                             f"{' | '.join(METHODS)}, \"payload\": bpp[, \"key\": n]}}")
+                             f"{' | '.join(METHODS)}, \"payload\": "
+                             f"{'bpnzac' if jpeg else 'bpp'}[, \"key\": n]}}")
         _check_value(f"baselines.{label}.payload", "payload", row["payload"], NUMBER)
         convert(f"config: baselines.{label}", "payload", PAYLOAD, row["payload"])
         _check_value(f"baselines.{label}.key", "key", row.get("key", 0), (int,))
@@ -222,8 +267,10 @@ def _check_rows(cfg: dict):
     if fr is not None and (len(fr) not in (3, 4) or abs(sum(fr) - 1) > 1e-6):
         raise InputError(f"config: data.fractions must be three fractions (train, val, test) "
                          f"or four (alice, train, val, test) summing to 1, not {fr!r}")
-    if "wardens" in cfg and set(cfg["wardens"]) != set(ROLES):
+    if "wardens" in cfg and not jpeg and set(cfg["wardens"]) != set(ROLES):
         raise InputError(f"config: wardens must name exactly {' and '.join(ROLES)}")
+    if "wardens" in cfg and jpeg and not cfg["wardens"]:
+        raise InputError("config: wardens must name at least one row")
 
 
 def _check_run_wide(cfg: dict):
@@ -250,7 +297,7 @@ def _check_run_wide(cfg: dict):
 def validate(cfg: dict) -> dict:
     """Refuse unknown keys, wrong types and non-positive counts, naming the key."""
     _check_section(cfg, schema(), "")
-    _check_rows(cfg)
+    _check_rows(cfg, is_jpeg(cfg))
     return cfg
 
 
@@ -305,7 +352,7 @@ def load_config(name_or_path: str, root: str | None = None) -> dict:
 def _check_references(cfg: dict):
     """Rows that name other rows, and model files, are checked before any work."""
     rows = list(cfg.get("hiders", {}))
-    if cfg.get("attacked") not in rows:
+    if cfg.get("attacked") not in rows and not is_jpeg(cfg):
         raise InputError(f"config: attacked: {cfg.get('attacked')!r} is not a hiders row "
                          f"({', '.join(rows)})")
     for row in cfg.get("secret_size", {}).get("rows", []):

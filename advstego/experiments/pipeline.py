@@ -45,13 +45,13 @@ from .cache import Stages
 from .provenance import busy_seconds, invocations, past_invocations, stage_times
 from ..game.tables import load_game
 from ..game.play import harden
-from .config import ROLES, control_rows
+from .config import ROLES, control_rows, is_jpeg
 from ..game.config import game_settings
 from ..game.config import make_config as harden_config
 from .report import write_report
 
 VERSIONS = {"corpus": 3, "train": 1, "stegos": 3, "fidelity": 2, "detect": 3, "attack": 3,
-            "control": 2, "harden": 3, "srm": 2}
+            "control": 2, "harden": 3, "srm": 2, "carriers": 1, "jpeg-stegos": 1}
 SPLITS = ("train", "val", "test")
 
 
@@ -495,6 +495,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     Under torchrun (inside distributed.process_group) the ranks share each stage's images
     or take whole stages in turn; the results equal one process's (same seeds per image), up
     to the float rounding of a CNN's kernels, which changes with the thread count."""
+    if is_jpeg(cfg):
+        raise ValueError("a config of JPEG covers: experiments/jpeg.py runs it")
     t0 = time.perf_counter()
     ex = Experiment(cfg, Path(out), Stages(out, quiet), device)
     path = ex.out / "invocations.json"

@@ -177,11 +177,12 @@ def _tables(r) -> list[Table]:
     ] + comparison_table(r) + hardening_table(r) + games_table(r)
 
 
-def tables(r) -> list[Table]:
-    """Every table; a title says where its PEs are points without an interval."""
+def tables(r, made: list | None = None) -> list[Table]:
+    """Every table (or those made, of another kind of run); a title says where its PEs are
+    points without an interval."""
     out = []
     few = _few_photos(r)
-    for t in _tables(r):
+    for t in _tables(r) if made is None else made:
         title = t.title
         if t.by_photo and few is not None and few < FEW_PHOTOS:
             title += (f" - only {few} test photos: intervals from so few photos are rough "
@@ -664,15 +665,15 @@ def _intro(r) -> str:
     return intro
 
 
-def write_documents(out: Path, r: dict, html_too: bool = True):
+def write_documents(out: Path, r: dict, html_too: bool = True, made=None):
     """report.md (and report.html) of a run's results, with the figures its folder holds:
     what the run found first, then when and where it ran, the tables, the figures and the
-    versions it recorded."""
-    tbls = tables(r) + stage_table(r)
-    figures = figures_of(out, r)
+    versions it recorded. made: (tables, findings, intro) of another kind of run, which has
+    no figures (experiments/jpeg_report.py)."""
+    tbls, found, intro = made or (tables(r), findings(r), _intro(r))
+    tbls = tbls + stage_table(r)
+    figures = figures_of(out, r) if made is None else []
     head, cells = run_table(r)
-    found = findings(r)
-    intro = _intro(r)
     md = ["# advstego report\n", _md_table_body(head, [cells]), "## What this run found\n",
           found[0] + "\n", "\n".join(f"- {x}" for x in found[1:]) + "\n",
           "## The run\n", f"{intro}\n"]
