@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/photo_study.py --out runs/photo-study            # the gate
     .venv/bin/python scripts/photo_study.py --out runs/photo-study --report results/photo-study
+    .venv/bin/python scripts/photo_study.py --out results/photo-study --report results/photo-study  # from the committed fits
 
 The plan (arms, reported rounds, judges, seeds, folds, split seed, comparisons, gate) is fixed
 in this file and was committed before any of its runs; every run record names the commit it
@@ -63,6 +64,7 @@ LITERATURE = {"srm-fld": "0.27 (the paper's Table 2, BOSSbase); about 0.20 (Holu
               "xunet": "0.18 (the paper's Table 2 CNN, BOSSbase); about 0.20 (Xu, Wu & Shi "
                        "2016, BOSSbase 512²)"}
 NAMES = {"srm-fld": "SRM+FLD", "xunet": "Xu-Net"}
+PLAN_COMMIT = "e5e3bed"  # where PLAN was first committed (2026-12-08 ~03:24 UTC), unchanged since
 ADVSTEGO = [sys.executable, "-m", "advstego"]
 
 
@@ -222,13 +224,16 @@ def report(a):
 
     got = arms_calls(a.out)
     plan = json.loads((a.out / "plan.json").read_text())
-    judged = sorted({p.name for p in (a.out / "judged").rglob("*.json")})
+    judged = sorted((a.out / "judged").rglob("*.json"))
     commits = sorted({json.loads(p.read_text())["commit"]
                       for p in (a.out / "judged").rglob("*.json")})
-    res = {"plan_commit": plan["commit"], "run_commits": commits, "arms": {}, "gate": {},
+    res = {"plan_commit": PLAN_COMMIT, "launched_from": plan["commit"], "run_commits": commits, "arms": {}, "gate": {},
            "comparisons": [], "judge_runs": len(judged)}
-    md = [f"Plan: scripts/photo_study.py at {plan['commit'][:10]} (committed before any of "
-          f"its runs); runs made from {', '.join(x[:10] for x in commits)}. "
+    dirty = [x for x in commits if x.endswith("+modified")]
+    md = [f"Plan: PLAN in scripts/photo_study.py, committed in {PLAN_COMMIT} before any of its "
+          f"runs and unchanged since; {len(judged)} judge fits, each recording the commit it ran "
+          f"from ({len(commits)} commits while other work landed beside it"
+          f"{'; ' + str(len(dirty)) + ' with the script modified' if dirty else ''}). "
           f"{PLAN['folds']} folds by photo (split seed {PLAN['split_seed']}): every photo is "
           "called once by judges that never saw it; 95% intervals resample photos and seeds.",
           "", "| arm | judge | PE [95%] | photos | images | seeds' PE | literature, "

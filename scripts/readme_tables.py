@@ -500,6 +500,7 @@ TABLES = {
     "game-noise": lambda: verbatim("results/game_noise.txt"),
     "codec-security": lambda: verbatim("results/codec_security.txt"),
     "study": lambda: _markdown("results/study/study.md"),
+    "photo-study": lambda: _markdown("results/photo-study/study.md"),
     "games-curriculum": lambda: harden_csv("results/games/variants/curriculum-0.2.csv"),
     "warden-curriculum": lambda: verbatim("results/warden_curriculum.txt"),
     "games-single-gradient": lambda: harden_csv("results/games/variants/single-gradient-0.4.csv"),
