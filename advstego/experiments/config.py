@@ -29,7 +29,9 @@ from ..files import read_json
 from ..options import Option, check, convert, types as option_types
 from .preset_files import read_preset, uncommented
 
-PRESETS = ("quick", "offline", "paper-bossbase", "paper-lfw", "jpeg", "jpeg-quick")
+# the preset files beside this module (quick first: the demo's), by their names
+PRESETS = tuple(sorted((p.stem for p in (Path(__file__).parent / "presets").glob("*.json")),
+                       key=lambda n: (n != "quick", n)))
 TABLES = {"hiders", "baselines", "wardens", "transfer", "attacks", "harden", "secret_size",
           "games", "controls"}
 ROLES = ("SRM", "CNN")  # the two wardens every method meets: features + FLD, and a CNN
