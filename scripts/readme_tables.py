@@ -119,6 +119,24 @@ def experiment_tables(name: str, only: tuple = ()) -> str:
     return "\n".join(md).rstrip()
 
 
+def jpeg_tables(name: str = "results/jpeg/results.json") -> str:
+    """The jpeg preset's tables (Table 2 (JPEG) and its paired ΔPE) and the sentences of its
+    ordering against the literature's, from its results.json (experiments/jpeg_report.py)."""
+    path = ROOT / name
+    if not path.exists():
+        return "(not run)"
+    from advstego.experiments.jpeg_report import jpeg_tables as made, ordering_statement
+    from advstego.experiments.report import tables
+
+    r = json.loads(path.read_text())
+    md = []
+    for t in tables(r, made(r)):
+        md += [f"*{t.title}*", "", "| " + " | ".join(t.head) + " |", "|" + "---|" * len(t.head)]
+        md += ["| " + " | ".join(row) + " |" for row in t.rows] + [""]
+    md += [f"- {x}" for x in ordering_statement(r["jpeg_experiment"].get("ordering") or {})]
+    return "\n".join(md).rstrip()
+
+
 def harden_targets(name: str = "results/offline/results.json") -> str:
     """The hardening game's targets against the rounds of the offline experiment."""
     path = ROOT / name
@@ -487,6 +505,7 @@ TABLES = {
     "detect-cache": lambda: verbatim("results/detect_cache.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
+    "jpeg": jpeg_tables,
     "frontier": lambda: experiment_tables("results/offline/results.json", ("frontier", "hardening")),
     "harden-targets": harden_targets,
     "harden-ladv": lambda: harden_csv("results/offline/harden-ladv0.001.csv"),
