@@ -121,7 +121,8 @@ def experiment_tables(name: str, only: tuple = ()) -> str:
 
 def jpeg_tables(name: str = "results/jpeg/results.json") -> str:
     """The jpeg preset's tables (Table 2 (JPEG) and its paired ΔPE) and the sentences of its
-    ordering against the literature's, from its results.json (experiments/jpeg_report.py)."""
+    ordering against the literature's, from its results.json (experiments/jpeg_report.py):
+    TABLES' "jpeg" once a file has its marker."""
     path = ROOT / name
     if not path.exists():
         return "(not run)"
@@ -505,7 +506,6 @@ TABLES = {
     "detect-cache": lambda: verbatim("results/detect_cache.txt"),
     "quick": lambda: experiment_tables("results/quick/results.json"),
     "offline": lambda: experiment_tables("results/offline/results.json"),
-    "jpeg": jpeg_tables,
     "frontier": lambda: experiment_tables("results/offline/results.json", ("frontier", "hardening")),
     "harden-targets": harden_targets,
     "harden-ladv": lambda: harden_csv("results/offline/harden-ladv0.001.csv"),
