@@ -7,7 +7,7 @@ Fridrich 2015 for DCTR) finds nsF5 far easier to detect than UERD, and UERD a li
 than J-UNIWARD: PE(nsF5) < PE(UERD) < PE(J-UNIWARD) at each payload. Each step of that chain
 (UERD − nsF5, J-UNIWARD − UERD) is a paired ΔPE on the same test photos (stats.paired,
 resampling photos), its p adjusted by Holm over every step of the run; a hider row is paired
-with the simulator of its costs at its payload (the issue's target: within 0.03).
+with the simulator of its costs at its payload (the JPEG hider's security target: within 0.03).
 """
 
 from __future__ import annotations
