@@ -174,6 +174,10 @@ def test_warden_seeds_train_each_row_s_wardens_again_and_average_them(own_copy):
             assert d["interval"]["seeds"] == 2 and len(d["calls"]) == 2
     stage = tmp / "run" / "stages" / "detect-LSB-4"
     assert (stage / "CNN.safetensors").exists() and (stage / "CNN-seed1.safetensors").exists()
+    stage = tmp / "run" / "stages" / "detect-GAN"  # the transfer warden: once (attacks read it)
+    assert (stage / "CNN-srnet.safetensors").exists()
+    assert not (stage / "CNN-srnet-seed1.safetensors").exists()
+    assert "seeds" not in two["table2"]["GAN"]["CNN-srnet"]
     assert all("diff" in c for c in two["comparisons"])
 
 

@@ -237,6 +237,32 @@ def test_stages_go_to_ranks_longest_first_by_their_last_time(tmp_path):
     assert set(st.owners(["a", "b"]).values()) == {0}
 
 
+def test_a_fresh_run_weighs_the_game_by_its_steps_over_the_seeds(tmp_path):
+    """Where no stage ran yet, the game counts its rounds and fine-tuning steps in detect
+    stages of one warden seed each, and the attacked row's stage its transfer wardens."""
+    from advstego.experiments.cache import Stages
+    from advstego.experiments.config import load_config
+    from advstego.experiments.pipeline import Experiment, stage_owners
+    from advstego.game.config import make_config
+
+    def weights(seeds, steps, transfer=True):
+        cfg = {**load_config("quick"), "seeds": seeds}
+        if not transfer:
+            cfg["transfer"] = {}
+        ex = Experiment(cfg, tmp_path, Stages(tmp_path, quiet=True))
+        got = {}
+        ex.stages.owners = lambda names, w=None: got.update(w or {}) or dict.fromkeys(names, 0)
+        stage_owners(ex, dict.fromkeys(["GAN", "LSB-4"]), make_config("quick", rounds=1,
+                                                                       steps=steps))
+        return got
+
+    one, two = weights(1, 100), weights(2, 100)
+    assert two["harden"] == pytest.approx(one["harden"] / 2)  # a detect stage: twice the work
+    assert weights(1, 400)["harden"] > one["harden"] + 5
+    assert one["detect-GAN"] == 2 and two["detect-GAN"] == 1.5  # one SRNet, trained once
+    assert weights(1, 100, transfer=False)["detect-GAN"] == 1 and "detect-LSB-4" not in one
+
+
 def test_a_killed_invocation_is_rebuilt_from_its_stages(tmp_path):
     import os
 

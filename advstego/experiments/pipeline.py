@@ -236,13 +236,27 @@ def _splits(corpus: Corpus, folder) -> dict:
     return {s: corpus.read_all(folder, corpus.files(s)) for s in SPLITS}
 
 
+# the game's cost where never measured, in detect stages of one warden seed each: a round's
+# stegos, fresh wardens and features, and a step of the deep hider's fine-tuning
+# (benchmarks/offline_budget.py on the offline preset's corpus, one core: a round about 460 s
+# and a step 5.6 s beside 171 s a warden seed; a larger corpus weighs the steps less)
+GAME_ROUND, GAME_STEP = 2.7, 0.033
+
+
 def stage_owners(ex: Experiment, stegos: dict, hc) -> dict:
     """The rank of each stage of the wardens' group (every detect stage, the control, and
-    the game where there is one), longest first: a round of the game costs about five detect
-    stages where never measured (committed offline run: 3,959 s for its three rounds beside
-    detect stages of about 225 s)."""
+    the game where there is one), longest first. Where never measured, a detect stage
+    counts 1 (its wardens trained once a seed), the attacked row's 1 more a transfer warden
+    over the seeds (trained once), and the game its rounds and fine-tuning steps (GAME_ROUND,
+    GAME_STEP) over the seeds."""
+    seeds = ex.cfg.get("seeds", 1)
     names = [f"detect-{slug(k)}" for k in stegos] + ["control"] + (["harden"] if hc else [])
-    return ex.stages.owners(names, {"harden": 5.0 * (hc.rounds + 1)} if hc else {})
+    weights = {f"detect-{slug(ex.cfg['attacked'])}":
+               1 + len(ex.cfg.get("transfer") or {}) / seeds}
+    if hc:
+        steps = hc.finetune.steps if hc.finetune else 0
+        weights["harden"] = ((hc.rounds + 1) * GAME_ROUND + hc.rounds * steps * GAME_STEP) / seeds
+    return ex.stages.owners(names, weights)
 
 
 def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dict,
@@ -250,11 +264,9 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
     """Table 2: both wardens (SRM, CNN) trained from scratch on each method's training
     stegos, selected on the validation photos' stegos, tested on the test photos; the
     attacked row's also meets the transfer wardens. label -> Done (its folder holds them).
-    owners: stage_owners."""
+    owners: stage_owners; under torchrun, share_features has run first."""
     cfg, covers = ex.cfg, _splits(corpus, corpus.folder)
     photos = [corpus.photo[f] for f in corpus.files("test")] * 2  # covers, then stegos
-    if ex.ranks.world > 1:
-        share_features(ex, corpus, corpus_done, stegos)
     out = {}
     for label, st in stegos.items():  # each method's wardens on one rank, longest first
         transfer = cfg.get("transfer", {}) if label == cfg["attacked"] else {}
@@ -264,7 +276,8 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
             res = {}
             for tag, row in {**cfg["wardens"], **transfer}.items():
                 res[tag] = judge(ex, row, tmp / slug(tag), (covers["train"], s["train"]),
-                                 (covers["test"], s["test"]), (covers["val"], s["val"]), photos)
+                                 (covers["test"], s["test"]), (covers["val"], s["val"]), photos,
+                                 seeds=1 if tag in transfer else None)
             return res
         seeds = {"seeds": cfg["seeds"]} if cfg.get("seeds", 1) > 1 else {}
         out[label] = ex.stage(f"detect-{slug(label)}", "detect",
@@ -274,12 +287,14 @@ def train_wardens(ex: Experiment, corpus: Corpus, corpus_done: Done, stegos: dic
     return _finished(ex, out)
 
 
-def judge(ex: Experiment, row: dict, path: Path, train, test, val, photos) -> dict:
+def judge(ex: Experiment, row: dict, path: Path, train, test, val, photos,
+          seeds: int | None = None) -> dict:
     """A warden row trained from scratch with each of the run's `seeds` (path.safetensors,
     then path-seed1.safetensors, ...) and tested: one seed's summary, or the mean over seeds
-    with each seed's PE, all their calls and the two-level interval."""
+    with each seed's PE, all their calls and the two-level interval. seeds: another count
+    (a transfer warden takes one: the attacks read path.safetensors only)."""
     runs = []
-    for k in range(ex.cfg.get("seeds", 1)):
+    for k in range(seeds or ex.cfg.get("seeds", 1)):
         stem = str(path) + (f"-seed{k}" if k else "")
         det = warden(ex, row, seed_offset=k)
         runs.append(fit_and_measure(det, train, test, val=val, run=Path(stem + ".ckpt"),
@@ -508,6 +523,8 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     table1 = measure_fidelity(ex, corpus, methods, stegos)
     hc = _harden_settings(ex, corpus)
     owners = stage_owners(ex, stegos, hc)  # the game runs on its rank beside the wardens
+    if ex.ranks.world > 1:  # every rank, before the game takes its own
+        share_features(ex, corpus, corpus_done, stegos)
     game = harden_hider(ex, corpus, corpus_done, hc, owners["harden"]) if hc else None
     detect = train_wardens(ex, corpus, corpus_done, stegos, owners)
     hardening = ({"config": hc.to_dict(), **_finished(ex, {"harden": game})["harden"].result}
