@@ -43,7 +43,8 @@ def test_presets_build_on_presets_and_tables_replace_whole():
     quick, offline = load_config("quick"), load_config("offline")
     assert offline["seed"] == quick["seed"]  # from the preset it builds on
     assert offline["wardens"]["SRM"] == {"detector": "srm-fld"}  # a table is not merged
-    assert "v1" in offline["hiders"] and "v1" not in quick["hiders"]
+    assert "train" in quick["hiders"]["GAN"] and offline["hiders"]["GAN"] == {
+        "hider": "gan", "model": "v2"}  # the offline row replaces quick's, not merged into it
     paper = load_config("paper-lfw", root="/somewhere")
     assert paper["data"]["mode"] == "rgb" and paper["harden"] == {}
     assert paper["wardens"] == offline["wardens"]
