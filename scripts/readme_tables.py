@@ -232,13 +232,34 @@ def summary(name: str = "results/offline/results.json") -> str:
     from advstego.experiments.report import _pe
 
     t2 = r["table2"]
+    srm = []
     for n in rows:
         _, sec, st, pe_s, pe_c = pts[n]
-        pes = [_pe(t2[n][w], 3) if n in t2 else f"{x:.3f}" for w, x in (("SRM", pe_s), ("CNN", pe_c))]
-        md.append(f"| {names.get(n, n)} | {_f(sec)} | {_f(st)} | {pes[0]} | {pes[1]} |")
-    if not all((t2.get(n, {}).get("SRM") or {}).get("interval") for n in rows):
+        cells = [t2[n][w] if n in t2 else _hardened(r, n, w, x)
+                 for w, x in (("SRM", pe_s), ("CNN", pe_c))]
+        srm.append(cells[0])
+        md.append(f"| {names.get(n, n)} | {_f(sec)} | {_f(st)} | {_pe(cells[0], 3)} | "
+                  f"{_pe(cells[1], 3)} |")
+    if not all(c.get("interval") for c in srm):
         md += ["", NO_INTERVAL]
     return "\n".join(md)
+
+
+def _hardened(r: dict, name: str, warden: str, pe: float) -> dict:
+    """A hardening round's PE on the frontier ("hardened MODEL, round K"), with the interval
+    by photo of the warden that measured it where the round recorded one (its fresh
+    SRM+FLD, or its fresh CNN where the game has one)."""
+    from advstego.game.rows import RoundRow
+
+    h = r.get("hardening") or {}
+    wardens = h.get("config", {}).get("wardens") or []
+    try:
+        row = RoundRow.from_dict(h["rounds"][int(name.rsplit(" ", 1)[1])])
+    except (KeyError, IndexError, ValueError):
+        return {"PE": pe}
+    tag = "srm" if warden == "SRM" else f"fresh_{wardens[0]}" if len(wardens) == 1 else None
+    iv = ((row.judged or {}).get(tag) or {}).get("interval")
+    return {"PE": pe, "interval": iv} if iv else {"PE": pe}
 
 
 NO_INTERVAL = ("*No interval: these PEs are single points (one warden seed each); the run "

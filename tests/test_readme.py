@@ -24,6 +24,26 @@ def test_result_tables_match_the_results():
         assert mod.render(text) == text, f"{name}: run scripts/readme_tables.py"
 
 
+def test_the_summary_shows_every_row_s_interval_the_hardened_round_s_from_its_judges(tmp_path):
+    """A run with intervals (its Table 2 rows, and the judged calls of its hardening rounds)
+    gives a summary whose every PE carries one, and no note of missing intervals."""
+    import json
+
+    mod = _tables_module()
+    r = json.loads((ROOT / "results/offline/results.json").read_text())
+    iv = {"PE": [0.1, 0.05, 0.15], "n_photos": 20, "n_images": 400}
+    for row in r["table2"].values():
+        for w in ("SRM", "CNN"):
+            row[w]["interval"] = iv
+    for k in r["hardening"]["rounds"]:
+        k["judged"] = {"fresh_xunet": {"interval": iv}, "srm": {"interval": iv}}
+    (tmp_path / "results.json").write_text(json.dumps(r))
+    text = mod.summary(str(tmp_path / "results.json"))
+    rows = [x for x in text.splitlines()[2:] if x.startswith("|")]  # below the head
+    assert any(x.startswith("| hardened") for x in rows) and mod.NO_INTERVAL not in text
+    assert all(x.count("[0.050, 0.150]") == 2 for x in rows)
+
+
 def test_readme_is_a_front_door():
     lines = (ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= 200
