@@ -168,6 +168,7 @@ def test_a_run_records_a_fingerprint_and_resumes_with_the_same_key(tmp_path, cli
 
     monkeypatch.setattr(play, "harden", lambda *a, **k: [])  # the claim, not the game
     monkeypatch.setattr("advstego.data.prepare.load_manifest", lambda folder: {})
+    monkeypatch.setattr(play, "check_data", lambda *a, **k: False)  # no corpus either
     (tmp_path / "data").mkdir()
     run = ("harden", "--data", tmp_path / "data", "--method", "stc", "--out", tmp_path / "h")
     (tmp_path / "h").mkdir()
