@@ -44,11 +44,20 @@ def srm_features(images, q1: bool = False, workers: int = 0, cache=True) -> np.n
     for i in images:
         if i.ndim != 2 or i.dtype != np.uint8:
             raise ValueError("SRM features need gray or RGB uint8 images, one mode")
-    folder = cache_dir() / "features" / ("srmq1" if q1 else "srm")
+    out = cached_vectors("srmq1" if q1 else "srm", [_key(i, q1) for i in images],
+                         [(i, q1) for i in images], _extract, workers, cache, "SRM")
+    return np.stack(out) if out else np.zeros((0, 12753 if q1 else 34671), np.float32)
+
+
+def cached_vectors(name: str, keys, jobs, extract, workers: int = 0, cache=True,
+                   desc: str = "") -> list:
+    """Each job's feature vector: read from the disk cache (features/NAME/KEY.npy) or
+    computed by extract(job), in a process pool where several are missing, and stored
+    atomically (a damaged entry is recomputed)."""
+    folder = cache_dir() / "features" / name
     if cache:
         folder.mkdir(parents=True, exist_ok=True)
-    keys = [_key(i, q1) for i in images]
-    out: list = [None] * len(images)
+    out: list = [None] * len(keys)
     todo = []
     for n, k in enumerate(keys):
         f = folder / f"{k}.npy"
@@ -60,13 +69,13 @@ def srm_features(images, q1: bool = False, workers: int = 0, cache=True) -> np.n
                 pass  # a damaged cache entry is recomputed
         todo.append(n)
     workers = workers or min(len(todo), os.cpu_count() or 1) or 1
-    jobs = [(images[n], q1) for n in todo]
-    if workers > 1 and len(jobs) > 1:
+    missing = [jobs[n] for n in todo]
+    if workers > 1 and len(missing) > 1:
         with ProcessPoolExecutor(workers) as pool:
-            results = pool.map(_extract, jobs, chunksize=2)
-            done = list(progress(results, total=len(jobs), desc="SRM", unit="img"))
+            results = pool.map(extract, missing, chunksize=2)
+            done = list(progress(results, total=len(missing), desc=desc, unit="img"))
     else:
-        done = [_extract(j) for j in progress(jobs, desc="SRM", unit="img")]
+        done = [extract(j) for j in progress(missing, desc=desc, unit="img")]
     for n, vec in zip(todo, done):
         out[n] = vec
         if cache:
@@ -74,4 +83,4 @@ def srm_features(images, q1: bool = False, workers: int = 0, cache=True) -> np.n
             with os.fdopen(fd, "wb") as fh:
                 np.save(fh, vec, allow_pickle=False)
             os.replace(tmp, folder / f"{keys[n]}.npy")
-    return np.stack(out) if out else np.zeros((0, 12753 if q1 else 34671), np.float32)
+    return out

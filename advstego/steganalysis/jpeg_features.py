@@ -16,9 +16,6 @@ tries (gray and colour, QF 75 and 95).
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 
 import numba
@@ -26,8 +23,7 @@ import numpy as np
 
 from ..data.jpeg import JpegImage, _dct_mat
 from ..errors import InputError
-from ..files import cache_dir
-from ..progress import progress
+from .features import cached_vectors
 
 T = 4  # both: histogram bins 0..T
 DCTR_DIM = 64 * 25 * (T + 1)  # 8000
@@ -226,34 +222,6 @@ def features(kind: str, images, workers: int = 0, cache=True) -> np.ndarray:
                          "and its JPEG stegos); these images are not JPEGs")
     for q in {i.quality for i in images}:
         check_quality(kind, q)
-    folder = cache_dir() / "features" / kind
-    if cache:
-        folder.mkdir(parents=True, exist_ok=True)
-    keys = [_key(kind, i) for i in images]
-    out: list = [None] * len(images)
-    todo = []
-    for n, k in enumerate(keys):
-        f = folder / f"{k}.npy"
-        if cache and f.exists():
-            try:
-                out[n] = np.load(f, allow_pickle=False)
-                continue
-            except (ValueError, OSError):
-                pass  # a damaged entry is recomputed
-        todo.append(n)
-    jobs = [(kind, images[n]) for n in todo]
-    workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            done = list(progress(pool.map(_one, jobs, chunksize=2), total=len(jobs),
-                                 desc=kind.upper(), unit="img"))
-    else:
-        done = [_one(j) for j in progress(jobs, desc=kind.upper(), unit="img")]
-    for n, vec in zip(todo, done):
-        out[n] = vec
-        if cache:
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy")
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, vec, allow_pickle=False)
-            os.replace(tmp, folder / f"{keys[n]}.npy")
+    out = cached_vectors(kind, [_key(kind, i) for i in images], [(kind, i) for i in images],
+                         _one, workers, cache, kind.upper())
     return np.stack(out) if out else np.zeros((0, FEATURES[kind]))
