@@ -257,17 +257,22 @@ class StcHider(Hider):
     def hide_file(self, cover: np.ndarray, data: bytes, name: str) -> tuple[np.ndarray, dict]:
         """One stego carrying a file's bytes and its name, and what it took."""
         cv, _ = as_batch(cover, self.cover_channels, "cover")
-        n = cv[0].size
+        return self._hide_one(cv[0], self._file(data, name, cv[0].size))
+
+    def _file(self, data: bytes, name: str, n: int,
+              where: str = "this cover at --payload") -> msg.Payload:
+        """A file's payload for a cover of n elements, refused in one line when it does not
+        fit (where: the cover and its payload flag, for the message)."""
         try:
             named = len(name.encode("utf-8"))
         except UnicodeEncodeError:
             raise InputError(f"{name!r}: a hidden file's name must be UTF-8") from None
         if len(data) > self.budget(n, name):
             raise InputError(f"{name}: {len(data):,} bytes, but {max(self.budget(n, name), 0):,} "
-                             f"fit in this cover at --payload {self.payload:g} (the "
+                             f"fit in {where} {self.payload:g} (the "
                              f"{max(self.budget(n), 0):,} of `advstego capacity` less the "
                              f"{named}-byte name)")
-        return self._hide_one(cv[0], msg.Payload(bytes(data), msg.FILE, name=name))
+        return msg.Payload(bytes(data), msg.FILE, name=name)
 
     def hide(self, covers, secrets):
         cv, single = as_batch(covers, self.cover_channels, "cover")

@@ -112,16 +112,7 @@ class JpegHider(StcHider):
     def hide_file(self, cover: Jpeg, data: bytes, name: str) -> tuple[Jpeg, dict]:
         """The stego of a cover carrying a file's bytes and its name, and what it took."""
         n = nzac(_checked(cover).luma)
-        try:
-            named = len(name.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise InputError(f"{name!r}: a hidden file's name must be UTF-8") from None
-        if len(data) > self.budget(n, name):
-            raise InputError(f"{name}: {len(data):,} bytes, but {max(self.budget(n, name), 0):,} "
-                             f"fit in this JPEG at --bpnzac {self.payload:g} (the "
-                             f"{max(self.budget(n), 0):,} of `advstego capacity` less the "
-                             f"{named}-byte name)")
-        return self._hide(cover, msg.Payload(bytes(data), msg.FILE, name=name))
+        return self._hide(cover, self._file(data, name, n, "this JPEG at --bpnzac"))
 
     def hide(self, cover: Jpeg, secret) -> Jpeg:
         return self.hide_info(cover, secret)[0]
