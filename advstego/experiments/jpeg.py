@@ -37,9 +37,9 @@ from ..progress import progress
 from ..hiding.registry import load_hider
 from ..steganalysis.detector import control_halves, fit_and_measure
 from .cache import Stages
-from .pipeline import (SPLITS, Done, Experiment, _finished, _row, judge, make_corpus, slug,
-                       warden)
-from .provenance import busy_seconds, invocations, past_invocations, stage_times
+from .pipeline import (SPLITS, Done, Experiment, _finished, _row, accounting, judge,
+                       make_corpus, slug, warden)
+from .provenance import busy_seconds, past_invocations
 
 
 def rows_of(ex: Experiment, channels: int = 1) -> dict:
@@ -176,12 +176,7 @@ def run_jpeg_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     covers = carriers(ex, corpus, corpus_done, rows)
     stegos = make_stegos(ex, corpus, covers, rows)
     detect = train_wardens(ex, corpus, covers, stegos)
-    order = list(ex.done)
-    ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)
-                   for lst in (ex.stages.ran, ex.stages.reused))
-    wall = time.perf_counter() - t0
-    runs = invocations(ex, past, wall, ran)
-    stages = stage_times(ex, corpus, ran)
+    ran, reused, wall, runs, stages = accounting(ex, corpus, past, t0)
     n = sum(len(v) for v in covers.result["files"].values())
     for name, v in stages.items():  # the wardens judged the covers kept, and their stegos
         if name.startswith("detect-") or name == "control":

@@ -504,6 +504,16 @@ def comparisons(cfg: dict, table2: dict) -> list[dict]:
     return out
 
 
+def accounting(ex: Experiment, corpus, past: list, t0: float) -> tuple:
+    """A finished invocation's stages (ran, reused: in stage order over every rank), its wall
+    seconds, the invocations so far, and each stage's times."""
+    order = list(ex.done)
+    ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)
+                   for lst in (ex.stages.ran, ex.stages.reused))
+    wall = time.perf_counter() - t0
+    return ran, reused, wall, invocations(ex, past, wall, ran), stage_times(ex, corpus, ran)
+
+
 def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     """The paper's experiment and ours, stage by stage; every stage cached and resumable.
 
@@ -533,12 +543,7 @@ def run_experiment(cfg: dict, out, device="auto", quiet=False) -> dict:
     attacks = attack_stegos(ex, corpus, methods[attacked].hider, stegos[attacked],
                             detect[attacked])
     games = play_games(ex, corpus, corpus_done)
-    order = list(ex.done)
-    ran, reused = (sorted({n for part in ex.ranks.gather(lst) for n in part}, key=order.index)
-                   for lst in (ex.stages.ran, ex.stages.reused))
-    wall = time.perf_counter() - t0
-    runs = invocations(ex, past, wall, ran)
-    stages = stage_times(ex, corpus, ran)
+    ran, reused, wall, runs, stages = accounting(ex, corpus, past, t0)
     results = {"config": cfg, "corpus": corpus_done.result, "trained": trained,
                "attacked": attacked, "table1": table1,
                "table2": {k: d.result for k, d in detect.items() if k != "control"},
