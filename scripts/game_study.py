@@ -87,7 +87,7 @@ def _pe(judged: dict) -> str:
     return f"{iv['PE'][0]:.3f} [{iv['PE'][1]:.3f}, {iv['PE'][2]:.3f}]" if iv else "–"
 
 
-# label, game, the round reported, role: fixed before the runs
+# label, game, the round reported, role: the plan of 3bc5631 (P0, A2, C0, C1 had run before it)
 ARMS = [("P0: S-UNIWARD 0.4 bpp", "plain", 0, "baseline"),
         ("A1: ADV-EMB as published", "published", 1, "strategy"),
         ("A2: ADV-EMB, joint variant", "plain", 1, "strategy"),
@@ -193,8 +193,9 @@ def report(a):
            "arms": {}, "comparisons": [], "rounds": {}}
     md = [f"Test: {n['n_photos']} photos / {n['n_images']} images (covers + stegos); judging "
           f"wardens: {out['seeds']} seed(s) each, trained from scratch on each arm's stegos; "
-          "95% intervals resample photos (and seeds). Arms and reported rounds fixed before "
-          "the runs (scripts/game_study.py).", "",
+          "95% intervals resample photos (and seeds). Arms and reported rounds committed in "
+          "3bc5631 (scripts/game_study.py), after P0, A2, C0 and C1 had run (8e11f7a): only A1, "
+          "M1 and B1 ran after the plan.", "",
           "| arm | PE SRM+FLD | PE Xu-Net | PE frozen warden attacked | stego PSNR | embed s/img "
           "| secret as P0's, bit for bit | PE SRM+FLD on val | PE Xu-Net on val |",
           "|---|---|---|---|---|---|---|---|---|"]
